@@ -1,0 +1,6 @@
+/** deltak's pure core: no Node APIs, runs in the browser too. */
+export * from './kpoints.js';
+export * from './stats.js';
+export * from './meta.js';
+export * from './sweep.js';
+export * from './convergence.js';

@@ -1,0 +1,28 @@
+/** Descriptive statistics used by the convergence criteria (METHOD §4). */
+
+/**
+ * Mean absolute deviation about the mean, (1/N) Σ |xᵢ − x̄|, in the unit of the values.
+ * Empty input or a non-finite value is an error.
+ */
+export function mad(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('mad: no values');
+  let sum = 0;
+  values.forEach((x, i) => {
+    if (typeof x !== 'number' || !Number.isFinite(x)) {
+      throw new Error(`mad: value ${i} is ${x}, expected a finite number`);
+    }
+    sum += x;
+  });
+  const mean = sum / values.length;
+  let dev = 0;
+  for (const x of values) dev += Math.abs(x - mean);
+  return dev / values.length;
+}
+
+/** Arithmetic mean; empty input is an error. */
+export function mean(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('mean: no values');
+  let s = 0;
+  for (const x of values) s += x;
+  return s / values.length;
+}

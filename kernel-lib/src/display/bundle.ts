@@ -1,0 +1,94 @@
+/**
+ * MIME bundles for notebooks: deltak's own type (data + analysis options, rendered as an
+ * interactive widget by the JupyterLab extension), a vega-lite v5 fallback for JupyterLab's
+ * built-in renderer, and text/plain.
+ */
+import type { ColumnTable } from 'arquero';
+import { tableMeta } from '../core/meta.js';
+import { sweepRows, type SweepInput, type SweepRow } from '../core/sweep.js';
+import {
+  thresholdRows,
+  THRESHOLD_UNITS,
+  type ReferenceOption,
+  type ThresholdRow,
+} from '../core/convergence.js';
+import { sweepChart, type VegaLiteSpec } from '../charts/sweep.js';
+import { formatTable } from './text.js';
+
+/** deltak's MIME type for a Δk sweep with its threshold analysis. */
+export const SWEEP_MIME = 'application/vnd.deltak.sweep.v1+json';
+/** MIME type of the vega-lite fallback (JupyterLab 4 renders v5). */
+export const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
+
+/** A Jupyter display_data content: data by MIME type, metadata, transient display id. */
+export interface MimeBundle {
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  transient?: { display_id?: string };
+}
+
+/** The payload of {@link SWEEP_MIME}: what the widget needs to recompute in the browser. */
+export interface SweepPayload {
+  version: 1;
+  /** What the user displayed: the sweep itself or its thresholds table. */
+  kind: 'sweep' | 'thresholds';
+  sweep: SweepRow[];
+  options: { factor: number; reference: ReferenceOption };
+  thresholds: ThresholdRow[];
+  units: Record<string, string>;
+}
+
+/** Options of {@link sweepBundle}. */
+export interface SweepBundleOptions {
+  /** Criterion factor f (default 0.5). */
+  factor?: number;
+  /** Reference Δk rule (default "auto"). */
+  reference?: ReferenceOption;
+  /** Whether the user displayed the sweep or a thresholds table; default "sweep". */
+  kind?: 'sweep' | 'thresholds';
+}
+
+const TABLE_COLUMNS = ['metal', 'lattice', 'property', 'unit', 'method', 'ref_dk', 'ref_value', 'mad', 'mad_max', 'factor', 'threshold_dk'];
+
+/** The MIME bundle of a sweep (rows or arquero table) with thresholds at `factor`. */
+export function sweepBundle(sweep: SweepInput, options: SweepBundleOptions = {}): MimeBundle {
+  const rows = sweepRows(sweep);
+  const factor = options.factor ?? 0.5;
+  const reference = options.reference ?? 'auto';
+  const th = thresholdRows(rows, { factor, reference });
+  const payload: SweepPayload = {
+    version: 1,
+    kind: options.kind ?? 'sweep',
+    sweep: rows,
+    options: { factor, reference },
+    thresholds: th,
+    units: { dk: 'Å⁻¹', ...THRESHOLD_UNITS },
+  };
+  const metals = [...new Set(rows.map((r) => `${r.metal} ${r.lattice}`))].join(', ');
+  const props = [...new Set(rows.map((r) => r.property))].join(', ');
+  const dks = [...new Set(rows.map((r) => r.dk))].sort((a, b) => a - b).join(', ');
+  const text = [
+    `deltak ${payload.kind}: ${rows.length} values; ${metals}; properties ${props}; Δk (Å⁻¹) ${dks}`,
+    `thresholds Δk_T (Å⁻¹) at factor ${factor} (— = never reaches the bound):`,
+    formatTable(th as unknown as Record<string, unknown>[], { columns: TABLE_COLUMNS }),
+  ].join('\n');
+  const chart: VegaLiteSpec = sweepChart(rows, th);
+  return { data: { [SWEEP_MIME]: payload, [VEGALITE_MIME]: chart, 'text/plain': text }, metadata: {} };
+}
+
+/**
+ * The MIME bundle of a thresholds table made by `thresholds()`: it carries its sweep and
+ * options, so the widget can recompute. A table deltak did not make is an error.
+ */
+export function thresholdsBundle(table: ColumnTable): MimeBundle {
+  const meta = tableMeta(table);
+  if (!meta || meta.kind !== 'thresholds' || !meta.notes || !Array.isArray(meta.notes.sweep)) {
+    throw new Error('thresholdsBundle: expected a table returned by thresholds(sweep, options)');
+  }
+  const n = meta.notes;
+  return sweepBundle(n.sweep as SweepRow[], {
+    factor: n.factor as number,
+    reference: n.reference as ReferenceOption,
+    kind: 'thresholds',
+  });
+}

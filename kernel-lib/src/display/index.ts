@@ -1,0 +1,32 @@
+/** Showing deltak results in a notebook (tslab kernel). */
+import type { ColumnTable } from 'arquero';
+import { tableMeta } from '../core/meta.js';
+import type { SweepInput } from '../core/sweep.js';
+import { sweepBundle, thresholdsBundle, type SweepBundleOptions } from './bundle.js';
+import { sendBundle } from './kernel.js';
+
+export * from './bundle.js';
+export * from './kernel.js';
+export * from './text.js';
+
+/**
+ * Show a sweep (rows or arquero table) in the notebook: deltak's widget where the extension is
+ * installed, a vega-lite chart otherwise, and a text table. Options: factor, reference.
+ */
+export function showSweep(sweep: SweepInput, options: SweepBundleOptions = {}): void {
+  sendBundle(sweepBundle(sweep, options));
+}
+
+/** Show a thresholds table returned by `thresholds()` (same widget, opened on its table). */
+export function showThresholds(table: ColumnTable): void {
+  sendBundle(thresholdsBundle(table));
+}
+
+/** Show any deltak table: a thresholds table or a sweep (by its metadata or its columns). */
+export function show(x: SweepInput, options: SweepBundleOptions = {}): void {
+  if (!Array.isArray(x) && tableMeta(x as ColumnTable)?.kind === 'thresholds') {
+    showThresholds(x as ColumnTable);
+  } else {
+    showSweep(x, options);
+  }
+}

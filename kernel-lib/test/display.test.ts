@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { thresholds } from '../src/core/convergence.ts';
+import type { SweepRow } from '../src/core/sweep.ts';
+import { SWEEP_MIME, VEGALITE_MIME, sweepBundle, type MimeBundle, type SweepPayload } from '../src/display/bundle.ts';
+import { setDisplayWriter, kernelWriter, newDisplay } from '../src/display/kernel.ts';
+import { show } from '../src/display/index.ts';
+import { formatTable } from '../src/display/text.ts';
+
+const sweep: SweepRow[] = [0.09, 0.12, 0.18, 0.24].map((dk, i) => ({
+  metal: 'Al', lattice: 'fcc', property: 'B0', unit: 'GPa', method: 'DFT', dk, value: [1, 1, 2, 3][i],
+}));
+
+test('a sweep bundle carries deltak’s type, a vega-lite v5 fallback and text/plain', () => {
+  const b = sweepBundle(sweep, { factor: 0.5 });
+  assert.deepEqual(Object.keys(b.data).sort(), [SWEEP_MIME, 'text/plain', VEGALITE_MIME].sort());
+  const p = b.data[SWEEP_MIME] as SweepPayload;
+  assert.equal(p.version, 1);
+  assert.equal(p.sweep.length, 4);
+  assert.equal(p.options.factor, 0.5);
+  assert.equal(p.thresholds[0].threshold_dk, 0.18);
+  const spec = b.data[VEGALITE_MIME] as Record<string, unknown>;
+  assert.match(String(spec.$schema), /vega-lite\/v5/);
+  const text = String(b.data['text/plain']);
+  assert.match(text, /threshold_dk/);
+  assert.match(text, /0\.18/);
+  // the whole bundle is plain JSON
+  assert.deepEqual(JSON.parse(JSON.stringify(b)), b);
+});
+
+test('show() sends one display_data; a thresholds table is shown with its sweep and options', () => {
+  const sent: [MimeBundle, boolean][] = [];
+  setDisplayWriter((c, u) => sent.push([c, u]));
+  try {
+    show(thresholds(sweep, { factor: 0.25 }));
+    show(sweep);
+  } finally {
+    setDisplayWriter(undefined);
+  }
+  assert.equal(sent.length, 2);
+  const p0 = sent[0][0].data[SWEEP_MIME] as SweepPayload;
+  assert.equal(p0.kind, 'thresholds');
+  assert.equal(p0.options.factor, 0.25);
+  assert.equal(p0.sweep.length, 4);
+  assert.equal(sent[0][1], false);
+  assert.equal((sent[1][0].data[SWEEP_MIME] as SweepPayload).kind, 'sweep');
+});
+
+test('newDisplay: first show is display_data, later ones update the same display id', () => {
+  const sent: [MimeBundle, boolean][] = [];
+  setDisplayWriter((c, u) => sent.push([c, u]));
+  try {
+    const d = newDisplay();
+    d.text('read 1/3 files');
+    d.text('read 3/3 files');
+    assert.equal(sent[0][0].transient?.display_id, d.id);
+    assert.equal(sent[1][0].transient?.display_id, d.id);
+  } finally {
+    setDisplayWriter(undefined);
+  }
+  assert.deepEqual(sent.map((s) => s[1]), [false, true]);
+  assert.equal(sent[1][0].data['text/plain'], 'read 3/3 files');
+});
+
+test('outside a tslab kernel, displaying is a clear error', () => {
+  assert.throws(() => kernelWriter(), /not running inside a tslab kernel/);
+});
+
+test('formatTable states truncation instead of dropping rows silently', () => {
+  const rows = Array.from({ length: 5 }, (_, i) => ({ i, x: i / 3 }));
+  const t = formatTable(rows, { maxRows: 2 });
+  assert.match(t, /… 3 more rows \(5 in all\)/);
+  assert.match(t, /0\.333333/);
+});
+
+test('the fallback compiles with vega-lite 5.6.1, the version JupyterLab 4.5 renders with', async () => {
+  const vl = await import('vega-lite');
+  const spec = sweepBundle(
+    [...sweep, ...sweep.map((r) => ({ ...r, method: 'MLP', value: r.value * 1.01 }))],
+    { factor: 0.5 },
+  ).data[VEGALITE_MIME];
+  const { spec: vg } = vl.compile(spec as Parameters<typeof vl.compile>[0]);
+  assert.ok(Array.isArray(vg.marks) && vg.marks.length > 0);
+  const names = JSON.stringify(vg);
+  assert.match(names, /Δk \(Å⁻¹\)/);
+});
