@@ -84,3 +84,13 @@ test('the fallback compiles with vega-lite 5.6.1, the version JupyterLab 4.5 ren
   const names = JSON.stringify(vg);
   assert.match(names, /Δk \(Å⁻¹\)/);
 });
+
+test('tables render as escaped HTML with units in the caption', async () => {
+  const { tableBundle } = await import('../src/display/table.ts');
+  const t = thresholds([...sweep.map((r) => ({ ...r, property: '<img src=x onerror=alert(1)>' }))]);
+  const b = tableBundle(t);
+  const html = String(b.data['text/html']);
+  assert.ok(!html.includes('<img'), 'property names are escaped');
+  assert.match(html, /&lt;img src=x/);
+  assert.match(html, /threshold_dk: Å⁻¹/);
+});

@@ -4,10 +4,17 @@ import { tableMeta } from '../core/meta.js';
 import type { SweepInput } from '../core/sweep.js';
 import { sweepBundle, thresholdsBundle, type SweepBundleOptions } from './bundle.js';
 import { sendBundle } from './kernel.js';
+import { tableBundle, type TableBundleOptions } from './table.js';
 
 export * from './bundle.js';
 export * from './kernel.js';
 export * from './text.js';
+export * from './table.js';
+
+/** Show an arquero table as an HTML table (text/plain too), with its units as a caption. */
+export function showTable(table: ColumnTable, options: TableBundleOptions = {}): void {
+  sendBundle(tableBundle(table, options));
+}
 
 /**
  * Show a sweep (rows or arquero table) in the notebook: deltak's widget where the extension is
