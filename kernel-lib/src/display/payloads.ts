@@ -1,0 +1,104 @@
+/**
+ * The payloads of deltak's MIME types, as the JupyterLab extension reads them. Every type here
+ * is plain JSON; Δk is in Å⁻¹ everywhere. Pure module (no Node APIs): the browser imports it
+ * through the `deltak/payloads` subpath.
+ */
+export { SWEEP_MIME, VEGALITE_MIME, type SweepPayload } from './bundle.js';
+
+/** MIME type of the statistical error metrics (SEMs) of a DFT test set against Δk (Fig. 4). */
+export const SEM_MIME = 'application/vnd.deltak.sem.v1+json';
+/** MIME type of the SEM ↔ MLP threshold comparison and the recommended Δk (Fig. 5). */
+export const COMPARISON_MIME = 'application/vnd.deltak.comparison.v1+json';
+
+/** Units of the SEMs of METHOD §5 (energies per atom; forces per component; virial per atom). */
+export const SEM_UNITS: Readonly<Record<string, string>> = {
+  AEAD: 'eV/atom',
+  'E-RMSE': 'eV/atom',
+  'F-RMSE': 'eV/Å',
+  'V-RMSE': 'eV/atom',
+};
+
+/** One SEM value of one group (metal × lattice × structure type) at one Δk (METHOD §9). */
+export interface SemRow {
+  metal: string;
+  lattice: string;
+  /** Structure type: "pristine", "vacancy", "Td", "Oh", ... */
+  structure: string;
+  /** "AEAD", "E-RMSE", "F-RMSE" or "V-RMSE" (any label is drawn). */
+  sem: string;
+  /** k-point spacing Δk, Å⁻¹. */
+  dk: number;
+  /** The SEM against the reference Δk, in the unit of `units[sem]`. */
+  value: number;
+  /** Number of configurations the SEM averages over. */
+  n_configs: number;
+}
+
+/** The threshold of one SEM series (METHOD §5): x(ref) = 0, MAD over the series' own Δk. */
+export interface SemThresholdRow {
+  metal: string;
+  lattice: string;
+  structure: string;
+  sem: string;
+  /** Reference Δk, Å⁻¹. */
+  ref_dk: number;
+  /** MAD of the series (|AEAD| for AEAD), in the SEM's unit. */
+  mad: number;
+  factor: number;
+  /** factor · mad, in the SEM's unit. */
+  bound: number;
+  /** Δk_T^SEM in Å⁻¹, or null when the series never reaches the bound. */
+  threshold_dk: number | null;
+}
+
+/** The payload of {@link SEM_MIME}. */
+export interface SemPayload {
+  version: 1;
+  sems: SemRow[];
+  options: { factor: number; reference_dk: number };
+  thresholds: SemThresholdRow[];
+  /** Unit by column or SEM name: at least `dk` and one entry per SEM present. */
+  units: Record<string, string>;
+}
+
+/** How a SEM threshold relates to the MLP threshold it is paired with (METHOD §6). */
+export type ComparisonOutcome = 'exact' | 'conservative' | 'mismatch';
+
+/** One pair of METHOD §6: an MLP property threshold and the SEM threshold of its group. */
+export interface ComparisonPair {
+  metal: string;
+  lattice: string;
+  property: string;
+  /** Structure type of the SEM group paired with the property. */
+  structure: string;
+  sem: string;
+  /** Δk_T of the MLP property, Å⁻¹ (null = stable over the sweep, compared as +∞). */
+  mlp_threshold_dk: number | null;
+  /** Δk_T^SEM of the group, Å⁻¹ (null = stable over the sweep, compared as +∞). */
+  sem_threshold_dk: number | null;
+  outcome: ComparisonOutcome;
+}
+
+/** The recommended Δk for training data (METHOD §7). */
+export interface Recommendation {
+  /** Recommended Δk, Å⁻¹, or null when no sampled Δk lies below the SEM thresholds. */
+  dk: number | null;
+  /** "below-min" (default, most conservative) or "below-mode". */
+  rule: 'below-min' | 'below-mode';
+  /** The SEMs whose thresholds were used, e.g. ["F-RMSE", "V-RMSE"]. */
+  sems: string[];
+  /** The SEM threshold the rule started from, Å⁻¹ (null = none reached). */
+  threshold_dk: number | null;
+  /** Finest Δk of the sweep, Å⁻¹, against which the cost is counted. */
+  finest_dk: number;
+  /** k-points of the training structures at the recommended and at the finest Δk (optional). */
+  kpoints?: { recommended: number; finest: number };
+}
+
+/** The payload of {@link COMPARISON_MIME}. */
+export interface ComparisonPayload {
+  version: 1;
+  pairs: ComparisonPair[];
+  recommendation: Recommendation;
+  units: Record<string, string>;
+}
