@@ -9,11 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { fromCSV } from 'arquero';
 import { thresholdRows, madSummary } from '../kernel-lib/src/core/convergence.ts';
 import { SWEEP_MIME, type SweepPayload } from '../kernel-lib/src/display/bundle.ts';
 
-const ROOT = process.env.DELTAK_ROOT ?? join(import.meta.dirname, '..');
+const ROOT = process.env.DELTAK_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 const PY = join(ROOT, '.venv', 'bin', 'python');
 
 interface Output { output_type: string; name?: string; text?: string | string[]; data?: Record<string, unknown>; ename?: string; evalue?: string }

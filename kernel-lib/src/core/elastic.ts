@@ -1,0 +1,191 @@
+/**
+ * Elastic constants from stress–strain (METHOD §3) and the Voigt–Reuss–Hill moduli.
+ *
+ * Conventions: Voigt order 1..6 = xx, yy, zz, yz, xz, xy. Strains are engineering strains
+ * (ε₄ = 2ε_yz, …), stresses σ in GPa with tension positive (σ = C ε). VASP prints −σ in kBar:
+ * convert with σ = −0.1 · (kB line) before calling these functions.
+ */
+import { inverse, isPositiveDefinite, lstsq, type Matrix } from './linalg.js';
+
+/** A Voigt 6-vector. */
+export type Voigt = readonly number[];
+
+/** The lattice families whose independent constants deltak reports. */
+export type ElasticSymmetry = 'cubic' | 'hexagonal' | 'triclinic';
+
+/** Independent elastic constants by name (GPa), e.g. { C11, C12, C44 } for cubic. */
+export type IndependentConstants = Record<string, number>;
+
+/** Result of {@link elasticConstants} and {@link elasticSweep}. */
+export interface ElasticResult {
+  /** Symmetrised 6 × 6 stiffness matrix, GPa. */
+  C: Matrix;
+  symmetry: ElasticSymmetry;
+  /** The independent constants of `symmetry`, GPa (symmetry-averaged from C). */
+  constants: IndependentConstants;
+}
+
+/** The symmetry family of a lattice name: fcc/bcc/sc/cubic → cubic, hcp/hexagonal → hexagonal. */
+export function latticeSymmetry(lattice: string): ElasticSymmetry {
+  const l = lattice.toLowerCase();
+  if (['fcc', 'bcc', 'sc', 'cubic', 'diamond'].includes(l)) return 'cubic';
+  if (['hcp', 'hex', 'hexagonal'].includes(l)) return 'hexagonal';
+  if (['triclinic', 'none'].includes(l)) return 'triclinic';
+  throw new Error(`unknown lattice "${lattice}": expected fcc, bcc, sc, cubic, hcp, hexagonal or triclinic`);
+}
+
+function checkVoigt(v: Voigt, what: string): void {
+  if (!Array.isArray(v) || v.length !== 6 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    throw new Error(`${what}: expected a Voigt 6-vector of finite numbers, got ${JSON.stringify(v)}`);
+  }
+}
+
+/** (C + Cᵀ)/2. */
+export function symmetrize(C: readonly (readonly number[])[]): Matrix {
+  return C.map((r, i) => r.map((x, j) => (x + C[j][i]) / 2));
+}
+
+const avg = (...xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+/** The independent constants (GPa) of `symmetry` from a symmetric C, averaged over equivalent entries. */
+export function independentConstants(C: readonly (readonly number[])[], symmetry: ElasticSymmetry): IndependentConstants {
+  const c = (i: number, j: number): number => C[i - 1][j - 1];
+  if (symmetry === 'cubic') {
+    return { C11: avg(c(1, 1), c(2, 2), c(3, 3)), C12: avg(c(1, 2), c(1, 3), c(2, 3)), C44: avg(c(4, 4), c(5, 5), c(6, 6)) };
+  }
+  if (symmetry === 'hexagonal') {
+    return {
+      C11: avg(c(1, 1), c(2, 2)), C12: c(1, 2), C13: avg(c(1, 3), c(2, 3)), C33: c(3, 3),
+      C44: avg(c(4, 4), c(5, 5)), C66: c(6, 6),
+    };
+  }
+  const out: IndependentConstants = {};
+  for (let i = 1; i <= 6; i++) for (let j = i; j <= 6; j++) out[`C${i}${j}`] = c(i, j);
+  return out;
+}
+
+/**
+ * Cᵢⱼ (GPa) by least squares through σᵢ = Σⱼ Cᵢⱼ εⱼ over all given strains (Voigt, engineering
+ * shear) and stresses (GPa, tension positive), symmetrised. The strains must span all six
+ * directions. `lattice` (fcc, bcc, hcp, …) picks the independent constants reported.
+ */
+export function elasticConstants(strains: readonly Voigt[], stresses: readonly Voigt[], options: { lattice: string }): ElasticResult {
+  if (strains.length !== stresses.length) throw new Error(`elastic: ${strains.length} strains but ${stresses.length} stresses`);
+  strains.forEach((e, k) => checkVoigt(e, `elastic: strain ${k}`));
+  stresses.forEach((s, k) => checkVoigt(s, `elastic: stress ${k}`));
+  const rows = Array.from({ length: 6 }, (_, i) => lstsq(strains, stresses.map((s) => s[i]), 'elastic constants fit (strains must span all 6 Voigt directions)'));
+  const symmetry = latticeSymmetry(options.lattice);
+  const C = symmetrize(rows);
+  return { C, symmetry, constants: independentConstants(C, symmetry) };
+}
+
+/** One strained calculation: Voigt strain (engineering shear) and stress (GPa, tension positive). */
+export interface Deformation {
+  strain: Voigt;
+  stress: Voigt;
+}
+
+/** Result of {@link elasticSweep}: the averaged constants and the magnitudes they came from. */
+export interface ElasticSweepResult extends ElasticResult {
+  /** Normal strain magnitudes averaged over (e.g. 0.01, 0.02, 0.03). */
+  normalMagnitudes: number[];
+  /** Shear strain magnitudes averaged over (e.g. 0.03, 0.05, 0.07). */
+  shearMagnitudes: number[];
+}
+
+const TOL = 1e-12;
+
+/**
+ * The paper's averaged elastic constants: deformations are either normal (only ε₁..ε₃ non-zero)
+ * or shear (only ε₄..ε₆); for each normal magnitude (max |ε|) the columns Cᵢ₁..Cᵢ₃ are fitted
+ * from that magnitude's deformations (both signs), for each shear magnitude Cᵢ₄..Cᵢ₆; columns
+ * are averaged over magnitudes, then C is symmetrised. A mixed deformation, or a magnitude
+ * whose strains do not span its three directions, is an error.
+ */
+export function elasticSweep(deformations: readonly Deformation[], options: { lattice: string }): ElasticSweepResult {
+  const normal = new Map<number, Deformation[]>();
+  const shear = new Map<number, Deformation[]>();
+  deformations.forEach((d, k) => {
+    checkVoigt(d.strain, `elastic: strain ${k}`);
+    checkVoigt(d.stress, `elastic: stress ${k}`);
+    const n = Math.max(...d.strain.slice(0, 3).map(Math.abs));
+    const s = Math.max(...d.strain.slice(3).map(Math.abs));
+    if (n > TOL && s > TOL) throw new Error(`elastic: deformation ${k} mixes normal and shear strain ${JSON.stringify(d.strain)}`);
+    if (n <= TOL && s <= TOL) throw new Error(`elastic: deformation ${k} has zero strain`);
+    const [map, m] = n > TOL ? [normal, n] : [shear, s];
+    const key = Number(m.toPrecision(9));
+    if (!map.has(key)) map.set(key, []);
+    map.get(key)!.push(d);
+  });
+  if (normal.size === 0 || shear.size === 0) {
+    throw new Error(`elastic: needs both normal and shear deformations (got ${normal.size} normal, ${shear.size} shear magnitudes)`);
+  }
+  const columns = (groups: Map<number, Deformation[]>, offset: number, kind: string): number[][] => {
+    const sum = Array.from({ length: 6 }, () => [0, 0, 0]);
+    for (const [m, ds] of groups) {
+      const A = ds.map((d) => d.strain.slice(offset, offset + 3));
+      for (let i = 0; i < 6; i++) {
+        const x = lstsq(A, ds.map((d) => d.stress[i]), `elastic: ${kind} strains of magnitude ${m} (they must span the 3 ${kind} directions)`);
+        for (let j = 0; j < 3; j++) sum[i][j] += x[j];
+      }
+    }
+    return sum.map((r) => r.map((x) => x / groups.size));
+  };
+  const cn = columns(normal, 0, 'normal');
+  const cs = columns(shear, 3, 'shear');
+  const C = symmetrize(cn.map((r, i) => [...r, ...cs[i]]));
+  const symmetry = latticeSymmetry(options.lattice);
+  return {
+    C, symmetry, constants: independentConstants(C, symmetry),
+    normalMagnitudes: [...normal.keys()].sort((a, b) => a - b),
+    shearMagnitudes: [...shear.keys()].sort((a, b) => a - b),
+  };
+}
+
+/** Voigt, Reuss and Hill bulk and shear moduli, Young's modulus and Poisson ratio (GPa). */
+export interface Moduli {
+  /** Whether C is positive definite (mechanically stable, Born criterion). */
+  stable: boolean;
+  kVoigt: number;
+  kReuss: number | null;
+  kHill: number | null;
+  gVoigt: number;
+  gReuss: number | null;
+  gHill: number | null;
+  /** E = 9BG/(3B + G) with Hill values (GPa). */
+  youngs: number | null;
+  /** ν = (3B − 2G)/(2(3B + G)) with Hill values. */
+  poisson: number | null;
+}
+
+/**
+ * Moduli of a 6 × 6 stiffness matrix C (GPa). A C that is not positive definite is reported as
+ * `stable: false` (Reuss values are still given when C is invertible), not thrown.
+ */
+export function moduli(C: readonly (readonly number[])[]): Moduli {
+  if (C.length !== 6 || C.some((r) => r.length !== 6 || !r.every(Number.isFinite))) {
+    throw new Error('moduli: C must be a 6 × 6 matrix of finite numbers (GPa)');
+  }
+  const c = (i: number, j: number): number => C[i - 1][j - 1];
+  const kVoigt = (c(1, 1) + c(2, 2) + c(3, 3) + 2 * (c(1, 2) + c(1, 3) + c(2, 3))) / 9;
+  const gVoigt = (c(1, 1) + c(2, 2) + c(3, 3) - (c(1, 2) + c(1, 3) + c(2, 3)) + 3 * (c(4, 4) + c(5, 5) + c(6, 6))) / 15;
+  const stable = isPositiveDefinite(symmetrize(C));
+  let S: Matrix | null = null;
+  try {
+    S = inverse(C, 'C');
+  } catch {
+    S = null;
+  }
+  let kReuss: number | null = null;
+  let gReuss: number | null = null;
+  if (S) {
+    const s = (i: number, j: number): number => S![i - 1][j - 1];
+    kReuss = 1 / (s(1, 1) + s(2, 2) + s(3, 3) + 2 * (s(1, 2) + s(1, 3) + s(2, 3)));
+    gReuss = 15 / (4 * (s(1, 1) + s(2, 2) + s(3, 3)) - 4 * (s(1, 2) + s(1, 3) + s(2, 3)) + 3 * (s(4, 4) + s(5, 5) + s(6, 6)));
+  }
+  const kHill = kReuss === null ? null : (kVoigt + kReuss) / 2;
+  const gHill = gReuss === null ? null : (gVoigt + gReuss) / 2;
+  const youngs = kHill === null || gHill === null ? null : (9 * kHill * gHill) / (3 * kHill + gHill);
+  const poisson = kHill === null || gHill === null ? null : (3 * kHill - 2 * gHill) / (2 * (3 * kHill + gHill));
+  return { stable, kVoigt, kReuss, kHill, gVoigt, gReuss, gHill, youngs, poisson };
+}

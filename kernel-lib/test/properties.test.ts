@@ -1,0 +1,149 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fitEos, eosEnergy, birchMurnaghanFromCubic, cohesiveEnergy, type EosForm } from '../src/core/eos.ts';
+import { elasticConstants, elasticSweep, moduli, type Deformation } from '../src/core/elastic.ts';
+import { vacancyFormationEnergy, interstitialFormationEnergy } from '../src/core/defects.ts';
+import { computeProperties, type Calculation } from '../src/core/properties.ts';
+import { tableMeta } from '../src/core/meta.ts';
+
+const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
+const matVec = (C: number[][], e: readonly number[]): number[] => C.map((r) => r.reduce((s, x, j) => s + x * e[j], 0));
+
+test('EOS closed forms: energies from known BM3, Vinet and Murnaghan parameters fit back to 1e-8', () => {
+  const truth = { v0: 16.47, e0: -3.741, b0: 77.3, b0p: 4.55 };
+  const vs = [15.2, 15.6, 16.0, 16.4, 16.8, 17.2, 17.6];
+  for (const form of ['birch-murnaghan', 'vinet', 'murnaghan'] as EosForm[]) {
+    const f = fitEos(vs, vs.map((v) => eosEnergy(form, truth, v)), { form });
+    for (const k of ['v0', 'e0', 'b0', 'b0p'] as const) assert.ok(rel(f[k], truth[k]) < 1e-8, `${form} ${k}: ${f[k]} vs ${truth[k]}`);
+    assert.ok(f.rmse < 1e-10);
+    assert.equal(f.form, form);
+  }
+});
+
+test('BM3 is a cubic in V^(-2/3): the linear start is already exact', () => {
+  const truth = { v0: 11.9, e0: -4.1, b0: 140, b0p: 5.1 };
+  const vs = [10.8, 11.2, 11.6, 12.0, 12.4, 12.8];
+  const p = birchMurnaghanFromCubic(vs, vs.map((v) => eosEnergy('birch-murnaghan', truth, v)));
+  for (const k of ['v0', 'e0', 'b0', 'b0p'] as const) assert.ok(rel(p[k], truth[k]) < 1e-9, k);
+});
+
+test('EOS errors: too few points, minimum outside the sampled volumes, no minimum, bad form', () => {
+  const truth = { v0: 16.47, e0: -3.741, b0: 77.3, b0p: 4.55 };
+  const e = (vs: number[]) => vs.map((v) => eosEnergy('birch-murnaghan', truth, v));
+  assert.throws(() => fitEos([15, 16, 17, 18], e([15, 16, 17, 18])), /at least 5/);
+  const left = [17, 17.5, 18, 18.5, 19];
+  assert.throws(() => fitEos(left, e(left)), /outside the sampled volumes/);
+  assert.throws(() => fitEos([1, 2, 3, 4, 5], [5, 4, 3, 2, 1]), /no minimum|outside/);
+  assert.throws(() => fitEos([1, 2, 3, 4, 5], [1, 2, 3, Number.NaN, 5]), /energy 3 is NaN/);
+  assert.throws(() => fitEos(left, e(left), { form: 'bogus' as EosForm }), /unknown EOS form "bogus"/);
+  assert.equal(cohesiveEnergy(-3.74, -0.2), 3.54);
+});
+
+const cubicC = (c11: number, c12: number, c44: number): number[][] => [
+  [c11, c12, c12, 0, 0, 0], [c12, c11, c12, 0, 0, 0], [c12, c12, c11, 0, 0, 0],
+  [0, 0, 0, c44, 0, 0], [0, 0, 0, 0, c44, 0], [0, 0, 0, 0, 0, c44],
+];
+
+function deformations(C: number[][], normal: number[], shear: number[]): Deformation[] {
+  const out: Deformation[] = [];
+  for (const [mags, offset] of [[normal, 0], [shear, 3]] as const) {
+    for (const m of mags) for (const s of [-1, 1]) for (let j = 0; j < 3; j++) {
+      const e = [0, 0, 0, 0, 0, 0];
+      e[offset + j] = s * m;
+      out.push({ strain: e, stress: matVec(C, e) });
+    }
+  }
+  return out;
+}
+
+test('a known cubic C is recovered from its exact stresses (single fit and paper’s magnitude average)', () => {
+  const C = cubicC(107.3, 60.9, 28.3);
+  const defs = deformations(C, [0.01, 0.02, 0.03], [0.03, 0.05, 0.07]);
+  const full = elasticConstants(defs.map((d) => d.strain), defs.map((d) => d.stress), { lattice: 'fcc' });
+  const avg = elasticSweep(defs, { lattice: 'fcc' });
+  for (const r of [full, avg]) {
+    assert.equal(r.symmetry, 'cubic');
+    assert.deepEqual(Object.keys(r.constants), ['C11', 'C12', 'C44']);
+    assert.ok(rel(r.constants.C11, 107.3) < 1e-12 && rel(r.constants.C12, 60.9) < 1e-12 && rel(r.constants.C44, 28.3) < 1e-12);
+  }
+  assert.deepEqual(avg.normalMagnitudes, [0.01, 0.02, 0.03]);
+  assert.deepEqual(avg.shearMagnitudes, [0.03, 0.05, 0.07]);
+});
+
+test('hexagonal: C11 C12 C13 C33 C44 C66 are reported and recovered', () => {
+  const [c11, c12, c13, c33, c44] = [59.4, 25.6, 21.4, 61.6, 16.4];
+  const c66 = (c11 - c12) / 2;
+  const C = [
+    [c11, c12, c13, 0, 0, 0], [c12, c11, c13, 0, 0, 0], [c13, c13, c33, 0, 0, 0],
+    [0, 0, 0, c44, 0, 0], [0, 0, 0, 0, c44, 0], [0, 0, 0, 0, 0, c66],
+  ];
+  const r = elasticSweep(deformations(C, [0.01, 0.02], [0.03, 0.05]), { lattice: 'hcp' });
+  const want: Record<string, number> = { C11: c11, C12: c12, C13: c13, C33: c33, C44: c44, C66: c66 };
+  assert.deepEqual(Object.keys(r.constants), Object.keys(want));
+  for (const [k, v] of Object.entries(want)) assert.ok(rel(r.constants[k], v) < 1e-12, k);
+});
+
+test('VRH of an isotropic C gives its Lamé values; E and ν from the closed forms', () => {
+  const lambda = 60, mu = 25;
+  const m = moduli(cubicC(lambda + 2 * mu, lambda, mu));
+  const K = lambda + (2 * mu) / 3;
+  for (const k of [m.kVoigt, m.kReuss!, m.kHill!]) assert.ok(rel(k, K) < 1e-12);
+  for (const g of [m.gVoigt, m.gReuss!, m.gHill!]) assert.ok(rel(g, mu) < 1e-12);
+  assert.ok(rel(m.youngs!, (mu * (3 * lambda + 2 * mu)) / (lambda + mu)) < 1e-12);
+  assert.ok(rel(m.poisson!, lambda / (2 * (lambda + mu))) < 1e-12);
+  assert.equal(m.stable, true);
+});
+
+test('a C that is not positive definite is reported unstable, not thrown', () => {
+  const m = moduli(cubicC(50, 60, 20)); // C11 < C12 violates the Born criterion
+  assert.equal(m.stable, false);
+  assert.ok(Number.isFinite(m.kVoigt));
+});
+
+test('elastic errors: mixed strain, missing shear, strains that do not span', () => {
+  const C = cubicC(107.3, 60.9, 28.3);
+  assert.throws(() => elasticSweep([{ strain: [0.01, 0, 0, 0.01, 0, 0], stress: [0, 0, 0, 0, 0, 0] }], { lattice: 'fcc' }), /mixes normal and shear/);
+  assert.throws(() => elasticSweep(deformations(C, [0.01], []), { lattice: 'fcc' }), /needs both normal and shear/);
+  const onlyXX = deformations(C, [0.01], [0.03]).filter((d) => d.strain[1] === 0 && d.strain[2] === 0);
+  assert.throws(() => elasticSweep(onlyXX, { lattice: 'fcc' }), /span the 3 normal directions/);
+  assert.throws(() => elasticConstants([[0.01, 0, 0, 0, 0, 0]], [[1, 1, 1, 0, 0, 0]], { lattice: 'fcc' }), /at least 6 equations/);
+  assert.throws(() => elasticSweep(deformations(C, [0.01], [0.03]), { lattice: 'rhombic' }), /unknown lattice "rhombic"/);
+});
+
+test('defect formation energies: hand values and basis checks', () => {
+  // bulk 8 atoms at −30 eV; vacancy 7 atoms at −25.6 eV: −25.6 − 7/8·(−30) = 0.65 eV
+  assert.ok(Math.abs(vacancyFormationEnergy({ energy: -25.6, natoms: 7 }, { energy: -30, natoms: 8 }) - 0.65) < 1e-12);
+  // interstitial 9 atoms at −31.0 eV: −31 − 9/8·(−30) = 2.75 eV
+  assert.ok(Math.abs(interstitialFormationEnergy({ energy: -31, natoms: 9 }, { energy: -30, natoms: 8 }) - 2.75) < 1e-12);
+  assert.throws(() => vacancyFormationEnergy({ energy: -25.6, natoms: 6 }, { energy: -30, natoms: 8 }), /expected 7/);
+  assert.throws(() => vacancyFormationEnergy({ energy: -25.6, natoms: 7, dk: 0.12 }, { energy: -30, natoms: 8, dk: 0.18 }), /must match/);
+});
+
+test('computeProperties: EOS, elastic, defects and cohesive energy into the tidy sweep with units', () => {
+  const truth = { v0: 16.47, e0: -3.741, b0: 77.3, b0p: 4.55 };
+  const base = { metal: 'Al', lattice: 'fcc', method: 'DFT', dk: 0.12 };
+  const calcs: Calculation[] = [];
+  for (const v of [15.6, 16.0, 16.4, 16.8, 17.2]) calcs.push({ ...base, kind: 'eos', natoms: 1, volume: v, energy: eosEnergy('birch-murnaghan', truth, v) });
+  for (const d of deformations(cubicC(107.3, 60.9, 28.3), [0.01, 0.02], [0.03, 0.05])) {
+    calcs.push({ ...base, kind: 'elastic', natoms: 1, volume: 16.47, energy: 0, strain: d.strain, stress: d.stress });
+  }
+  calcs.push({ ...base, kind: 'bulk', natoms: 8, volume: 131.8, energy: -30 });
+  calcs.push({ ...base, kind: 'vacancy', natoms: 7, volume: 131.8, energy: -25.6 });
+  calcs.push({ ...base, kind: 'oh', natoms: 9, volume: 131.8, energy: -31 });
+  calcs.push({ ...base, kind: 'atom', natoms: 1, volume: 1000, energy: -0.2 });
+  const t = computeProperties(calcs);
+  const by = Object.fromEntries((t.objects() as { property: string; value: number; unit: string }[]).map((r) => [r.property, r]));
+  assert.ok(rel(by.V0.value, 16.47) < 1e-8 && by.V0.unit === 'Å³/atom');
+  assert.ok(rel(by.B0.value, 77.3) < 1e-8 && by.B0.unit === 'GPa');
+  assert.ok(rel(by.E_coh.value, -0.2 + 3.741) < 1e-8);
+  assert.ok(rel(by.C44.value, 28.3) < 1e-12);
+  assert.ok(Math.abs(by.E_vac.value - 0.65) < 1e-12 && by.E_vac.unit === 'eV');
+  assert.ok(Math.abs(by.E_Oh.value - 2.75) < 1e-12);
+  assert.equal(by.nu.unit, '1');
+  assert.equal(tableMeta(t)?.units.dk, 'Å⁻¹');
+  // errors name the group
+  const noBulk = calcs.filter((c) => c.kind !== 'bulk');
+  assert.throws(() => computeProperties(noBulk), /Al fcc DFT Δk = 0.12 Å⁻¹: vacancy cell of 7 atoms needs exactly one bulk cell of 8 atoms/);
+  const fewEos = calcs.filter((c, i) => !(c.kind === 'eos' && i < 1));
+  assert.throws(() => computeProperties(fewEos), /Al fcc DFT Δk = 0.12 Å⁻¹: EOS: needs at least 5/);
+});
