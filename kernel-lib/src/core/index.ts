@@ -10,3 +10,6 @@ export * from './eos.js';
 export * from './elastic.js';
 export * from './defects.js';
 export * from './properties.js';
+export * from './sem.js';
+export * from './comparison.js';
+export * from './recommend.js';

@@ -7,8 +7,8 @@ import { sendBundle } from './kernel.js';
 import { tableBundle, type TableBundleOptions } from './table.js';
 
 export * from './bundle.js';
-export { SEM_MIME, COMPARISON_MIME, SEM_UNITS } from './payloads.js';
-export type * from './payloads.js';
+export { SEM_MIME, COMPARISON_MIME } from './payloads.js';
+export type { SemPayload, ComparisonPayload, ComparisonPair, ComparisonOutcome } from './payloads.js';
 export * from './kernel.js';
 export * from './text.js';
 export * from './table.js';

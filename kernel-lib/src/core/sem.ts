@@ -1,0 +1,257 @@
+/**
+ * Statistical error metrics (SEMs) of a DFT test set over Δk (METHOD §5): the same
+ * configurations computed at every Δk, compared configuration by configuration with the
+ * reference Δk, per group (metal × lattice × structure).
+ */
+import { from, type ColumnTable } from 'arquero';
+import { withMeta } from './meta.js';
+import { mad } from './stats.js';
+import { thresholdDk } from './convergence.js';
+import { DFT_REFERENCE_DK } from './convergence.js';
+
+/** The four SEMs. */
+export type SemName = 'AEAD' | 'E-RMSE' | 'F-RMSE' | 'V-RMSE';
+/** All SEMs in display order. */
+export const SEM_NAMES: readonly SemName[] = ['AEAD', 'E-RMSE', 'F-RMSE', 'V-RMSE'];
+/** Units of the SEMs. */
+export const SEM_UNITS: Record<SemName, string> = { AEAD: 'eV/atom', 'E-RMSE': 'eV/atom', 'F-RMSE': 'eV/Å', 'V-RMSE': 'eV/atom' };
+
+/** One single point of the test set: a configuration `id` at spacing `dk`. */
+export interface SemFrame {
+  /** Identity of the configuration, the same at every Δk. */
+  id: string;
+  /** Δk, Å⁻¹. */
+  dk: number;
+  /** Chemical symbol of each atom, in order. */
+  species: readonly string[];
+  /** Cartesian positions, Å, 3N numbers (x₁ y₁ z₁ x₂ …). */
+  positions: ArrayLike<number>;
+  /** Total energy, eV. */
+  energy: number;
+  /** Forces, eV/Å, 3N numbers. */
+  forces: ArrayLike<number>;
+  /** Virial, eV, 9 numbers (row-major 3 × 3), or null when not computed. */
+  virial?: ArrayLike<number> | null;
+  /** Group tags, e.g. metal, lattice, structure (pristine | vacancy | oh | td). */
+  [tag: string]: unknown;
+}
+
+/** Options of {@link semTable}. */
+export interface SemTableOptions {
+  /** Reference Δk (Å⁻¹); default 0.09 when present, otherwise the smallest Δk. */
+  reference?: number;
+  /** Tags that define a group; default ["metal", "lattice", "structure"]. */
+  groupBy?: readonly string[];
+  /** SEMs to compute; default all four (V-RMSE needs virials on every frame). */
+  sems?: readonly SemName[];
+  /** Largest allowed position difference between Δk for the same configuration, Å; default 1e-6. */
+  positionTolerance?: number;
+}
+
+/** One SEM value: group tags, sem, dk (Å⁻¹), value (SEM_UNITS), n_configs. */
+export interface SemRow {
+  sem: SemName;
+  /** The reference Δk of the group, Å⁻¹. */
+  ref_dk: number;
+  dk: number;
+  value: number;
+  n_configs: number;
+  [tag: string]: string | number;
+}
+
+/** Per-configuration differences against the reference, the raw material of every SEM. */
+export interface ConfigDelta {
+  id: string;
+  natoms: number;
+  /** e(Δk) − e(ref), eV/atom. */
+  de: number;
+  /** Σ (F − F_ref)² over the 3N components, (eV/Å)². */
+  sumF2: number;
+  /** Number of force components, 3N. */
+  nF: number;
+  /** Σ ((V − V_ref)/N)² over the 9 components, (eV/atom)², or null without virials. */
+  sumV2: number | null;
+}
+
+/** A group's differences: per Δk (ascending), the per-configuration deltas. */
+export interface GroupDeltas {
+  tags: Record<string, string>;
+  refDk: number;
+  dks: number[];
+  /** deltas[k][c]: Δk index k, configuration c (same order at every Δk). */
+  deltas: ConfigDelta[][];
+}
+
+const describeFrame = (f: SemFrame): string => `configuration "${f.id}" at Δk = ${f.dk} Å⁻¹`;
+
+/**
+ * Match configurations across Δk and compute their differences to the reference, per group.
+ * Errors (naming the configuration): a configuration missing at some Δk, different species or
+ * positions (beyond the tolerance), duplicate (id, Δk), non-finite numbers, a missing virial.
+ */
+export function semDeltas(frames: readonly SemFrame[], options: SemTableOptions = {}): GroupDeltas[] {
+  const groupBy = options.groupBy ?? ['metal', 'lattice', 'structure'];
+  const tol = options.positionTolerance ?? 1e-6;
+  const needV = (options.sems ?? SEM_NAMES).includes('V-RMSE');
+  if (frames.length === 0) throw new Error('SEM: no frames');
+  const groups = new Map<string, { tags: Record<string, string>; frames: SemFrame[] }>();
+  for (const f of frames) {
+    const tags: Record<string, string> = {};
+    for (const g of groupBy) {
+      if (f[g] === undefined || f[g] === null) throw new Error(`SEM: ${describeFrame(f)} has no tag "${g}" (groupBy)`);
+      tags[g] = String(f[g]);
+    }
+    const k = JSON.stringify(groupBy.map((g) => tags[g]));
+    if (!groups.has(k)) groups.set(k, { tags, frames: [] });
+    groups.get(k)!.frames.push(f);
+  }
+  const out: GroupDeltas[] = [];
+  for (const { tags, frames: fs } of groups.values()) {
+    const where = Object.values(tags).join(' ');
+    const byDk = new Map<number, Map<string, SemFrame>>();
+    for (const f of fs) {
+      if (!(typeof f.dk === 'number' && f.dk > 0)) throw new Error(`SEM: ${describeFrame(f)}: dk must be a positive number (Å⁻¹)`);
+      if (!Number.isFinite(f.energy)) throw new Error(`SEM: ${describeFrame(f)}: energy is ${f.energy}`);
+      const n = f.species.length;
+      if (f.positions.length !== 3 * n || f.forces.length !== 3 * n) {
+        throw new Error(`SEM: ${describeFrame(f)}: ${n} species but ${f.positions.length / 3} positions and ${f.forces.length / 3} forces`);
+      }
+      if (needV && (!f.virial || f.virial.length !== 9)) throw new Error(`SEM: ${describeFrame(f)}: no 9-component virial (needed for V-RMSE; pass sems without it)`);
+      if (!byDk.has(f.dk)) byDk.set(f.dk, new Map());
+      const m = byDk.get(f.dk)!;
+      if (m.has(f.id)) throw new Error(`SEM: ${describeFrame(f)} appears twice in group ${where}`);
+      m.set(f.id, f);
+    }
+    const dks = [...byDk.keys()].sort((a, b) => a - b);
+    if (dks.length < 2) throw new Error(`SEM: group ${where} has a single Δk (${dks[0]} Å⁻¹)`);
+    const refDk = options.reference ?? (dks.includes(DFT_REFERENCE_DK) ? DFT_REFERENCE_DK : dks[0]);
+    const ref = byDk.get(refDk);
+    if (!ref) throw new Error(`SEM: group ${where} has no frames at the reference Δk ${refDk} Å⁻¹`);
+    const ids = [...ref.keys()].sort();
+    for (const dk of dks) {
+      const m = byDk.get(dk)!;
+      for (const id of ids) if (!m.has(id)) throw new Error(`SEM: configuration "${id}" of group ${where} is missing at Δk = ${dk} Å⁻¹`);
+      for (const id of m.keys()) if (!ref.has(id)) throw new Error(`SEM: configuration "${id}" of group ${where} at Δk = ${dk} Å⁻¹ is missing at the reference Δk ${refDk} Å⁻¹`);
+    }
+    const deltas = dks.map((dk) =>
+      ids.map((id): ConfigDelta => {
+        const f = byDk.get(dk)!.get(id)!;
+        const r = ref.get(id)!;
+        const n = r.species.length;
+        if (f.species.length !== n || f.species.some((s, i) => s !== r.species[i])) {
+          throw new Error(`SEM: ${describeFrame(f)} has species ${f.species.join(' ')}, at the reference ${r.species.join(' ')}`);
+        }
+        for (let i = 0; i < 3 * n; i++) {
+          if (!(Math.abs(f.positions[i] - r.positions[i]) <= tol)) {
+            throw new Error(`SEM: ${describeFrame(f)}: atom ${Math.floor(i / 3)} is at a different position than at the reference (by ${Math.abs(f.positions[i] - r.positions[i])} Å > ${tol} Å)`);
+          }
+        }
+        let sumF2 = 0;
+        for (let i = 0; i < 3 * n; i++) {
+          const d = f.forces[i] - r.forces[i];
+          if (!Number.isFinite(d)) throw new Error(`SEM: ${describeFrame(f)}: force component ${i} is not finite`);
+          sumF2 += d * d;
+        }
+        let sumV2: number | null = null;
+        if (needV) {
+          sumV2 = 0;
+          for (let i = 0; i < 9; i++) {
+            const d = (f.virial![i] - r.virial![i]) / n;
+            if (!Number.isFinite(d)) throw new Error(`SEM: ${describeFrame(f)}: virial component ${i} is not finite`);
+            sumV2 += d * d;
+          }
+        }
+        return { id, natoms: n, de: f.energy / n - r.energy / n, sumF2, nF: 3 * n, sumV2 };
+      }),
+    );
+    out.push({ tags, refDk, dks, deltas });
+  }
+  return out;
+}
+
+/** The SEM values of one Δk from its per-configuration deltas (METHOD §5). */
+export function semValues(ds: readonly ConfigDelta[], sems: readonly SemName[] = SEM_NAMES): Record<SemName, number> {
+  const M = ds.length;
+  let sumDe = 0, sumDe2 = 0, sumF2 = 0, nF = 0, sumV2 = 0;
+  for (const d of ds) {
+    sumDe += d.de;
+    sumDe2 += d.de * d.de;
+    sumF2 += d.sumF2;
+    nF += d.nF;
+    if (d.sumV2 !== null) sumV2 += d.sumV2;
+  }
+  const out = {} as Record<SemName, number>;
+  if (sems.includes('AEAD')) out.AEAD = sumDe / M;
+  if (sems.includes('E-RMSE')) out['E-RMSE'] = Math.sqrt(sumDe2 / M);
+  if (sems.includes('F-RMSE')) out['F-RMSE'] = Math.sqrt(sumF2 / nF);
+  if (sems.includes('V-RMSE')) out['V-RMSE'] = Math.sqrt(sumV2 / (9 * M));
+  return out;
+}
+
+/**
+ * The SEM table: per group (groupBy tags), SEM and Δk: value (AEAD signed, eV/atom; E-RMSE
+ * eV/atom; F-RMSE eV/Å; V-RMSE eV/atom) and n_configs. Zero at the reference Δk by construction.
+ */
+export function semTable(frames: readonly SemFrame[], options: SemTableOptions = {}): ColumnTable {
+  const sems = options.sems ?? SEM_NAMES;
+  const rows: SemRow[] = [];
+  const groups = semDeltas(frames, options);
+  for (const g of groups) {
+    g.dks.forEach((dk, k) => {
+      const v = semValues(g.deltas[k], sems);
+      for (const sem of sems) rows.push({ ...g.tags, sem, ref_dk: g.refDk, dk, value: v[sem], n_configs: g.deltas[k].length });
+    });
+  }
+  return withMeta(from(rows), {
+    kind: 'sem',
+    units: { dk: 'Å⁻¹', ref_dk: 'Å⁻¹', value: 'AEAD, E-RMSE, V-RMSE: eV/atom; F-RMSE: eV/Å' },
+    notes: { groupBy: options.groupBy ?? ['metal', 'lattice', 'structure'], reference: Object.fromEntries(groups.map((g) => [Object.values(g.tags).join(' '), g.refDk])), sems },
+  });
+}
+
+/** One SEM threshold: group tags, sem, ref_dk, mad, factor, bound, threshold_dk (null = none). */
+export interface SemThresholdRow {
+  sem: SemName;
+  ref_dk: number;
+  mad: number;
+  factor: number;
+  bound: number;
+  threshold_dk: number | null;
+  [tag: string]: string | number | null;
+}
+
+/**
+ * Δk_T^SEM per group and SEM (METHOD §5): the §4 criterion with x = the SEM (x(ref) = 0; for
+ * AEAD x = |AEAD|) and MAD_max = the MAD of that SEM's own series over all Δk, reference
+ * included. Input: a table (or rows) from {@link semTable}.
+ */
+export function semThresholds(sem: ColumnTable | readonly SemRow[], options: { factor?: number; groupBy?: readonly string[] } = {}): ColumnTable {
+  const factor = options.factor ?? 0.5;
+  if (!(factor > 0)) throw new Error(`factor must be a positive number, got ${factor}`);
+  const rows = (Array.isArray(sem) ? sem : (sem as ColumnTable).objects()) as SemRow[];
+  const groupBy = options.groupBy ?? ['metal', 'lattice', 'structure'];
+  const series = new Map<string, { tags: Record<string, string>; sem: SemName; refDk: number; points: { dk: number; value: number }[] }>();
+  for (const r of rows) {
+    const tags = Object.fromEntries(groupBy.map((g) => [g, String(r[g])]));
+    const k = JSON.stringify([...groupBy.map((g) => tags[g]), r.sem]);
+    if (!series.has(k)) series.set(k, { tags, sem: r.sem, refDk: r.ref_dk, points: [] });
+    if (series.get(k)!.refDk !== r.ref_dk) throw new Error(`SEM thresholds: ${Object.values(tags).join(' ')} ${r.sem} has two reference Δk values`);
+    series.get(k)!.points.push({ dk: r.dk, value: r.sem === 'AEAD' ? Math.abs(r.value) : r.value });
+  }
+  const out: SemThresholdRow[] = [];
+  const dkSet = new Set<number>();
+  for (const s of series.values()) {
+    s.points.sort((a, b) => a.dk - b.dk);
+    s.points.forEach((p) => dkSet.add(p.dk));
+    const ref = s.points.find((p) => p.dk === s.refDk);
+    if (!ref || ref.value !== 0) throw new Error(`SEM thresholds: ${Object.values(s.tags).join(' ')} ${s.sem} is not zero at its reference Δk ${s.refDk} Å⁻¹`);
+    const m = mad(s.points.map((p) => p.value));
+    const bound = factor * m;
+    out.push({ ...s.tags, sem: s.sem, ref_dk: ref.dk, mad: m, factor, bound, threshold_dk: thresholdDk(s.points, ref.dk, bound) });
+  }
+  return withMeta(from(out), {
+    kind: 'sem-thresholds',
+    units: { ref_dk: 'Å⁻¹', threshold_dk: 'Å⁻¹', mad: 'unit of the SEM', bound: 'unit of the SEM', factor: '1' },
+    notes: { factor, groupBy, dks: [...dkSet].sort((a, b) => a - b) },
+  });
+}

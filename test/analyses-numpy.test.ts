@@ -1,0 +1,102 @@
+/**
+ * SEMs, their thresholds, property thresholds, the SEM ↔ MLP comparison and the recommendation,
+ * recomputed by an independent numpy script (test/numpy_analyses.py, PyPI numpy in .venv) on
+ * seeded random data; equality to 1e-12 relative.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { semTable, semThresholds, type SemFrame, type SemRow, type SemThresholdRow } from '../kernel-lib/src/core/sem.ts';
+import { thresholdRows } from '../kernel-lib/src/core/convergence.ts';
+import { compareThresholds, type ComparisonRow } from '../kernel-lib/src/core/comparison.ts';
+import { recommendDk } from '../kernel-lib/src/core/recommend.ts';
+import type { SweepRow } from '../kernel-lib/src/core/sweep.ts';
+
+const ROOT = process.env.DELTAK_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
+const PY = join(ROOT, '.venv', 'bin', 'python');
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const close = (a: number | null, b: number | null, what: string): void => {
+  if (a === null || b === null) return assert.equal(a, b, what);
+  assert.ok(a === b || Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b)), `${what}: ${a} vs ${b}`);
+};
+
+for (const seed of [1, 2, 3]) {
+  test(`random data (seed ${seed}): deltak equals the numpy reference`, { timeout: 120_000 }, () => {
+    const rand = rng(seed);
+    const dks = [0.09, 0.12, 0.18, 0.24, 0.3, 0.36, 0.66, 0.96];
+    const structures = ['pristine', 'vacancy', 'oh', 'td'];
+    const frames: SemFrame[] = [];
+    for (const lattice of ['fcc', 'bcc']) for (const structure of structures) {
+      for (let c = 0; c < 6; c++) {
+        const n = 3 + Math.floor(4 * rand());
+        const positions = Array.from({ length: 3 * n }, () => 8 * rand());
+        const e0 = -3.7 * n + rand();
+        const f0 = Array.from({ length: 3 * n }, () => rand() - 0.5);
+        const v0 = Array.from({ length: 9 }, () => 5 * (rand() - 0.5));
+        dks.forEach((dk, k) => {
+          const noise = (s: number) => s * dk ** 2 * (rand() - 0.5) * (k > 0 ? 1 : 0);
+          frames.push({
+            id: `${lattice}-${structure}-${c}`, dk, metal: 'Al', lattice, structure, species: Array(n).fill('Al'), positions,
+            energy: e0 + noise(0.5), forces: f0.map((x) => x + noise(0.3)), virial: v0.map((x) => x + noise(2)),
+          });
+        });
+      }
+    }
+    const sweep: SweepRow[] = [];
+    for (const lattice of ['fcc', 'bcc']) for (const property of ['B0', 'C44', 'E_vac', 'E_Oh', 'E_Td']) for (const method of ['DFT', 'MLP']) {
+      for (const dk of method === 'DFT' ? dks : dks.slice(1)) {
+        sweep.push({ metal: 'Al', lattice, property, unit: 'x', method, dk, value: 1 + dk * (rand() - 0.3) * (method === 'DFT' ? 2 : 1) });
+      }
+    }
+    const factor = 0.25 + 0.5 * rand();
+    const sem = semTable(frames);
+    const semTh = semThresholds(sem, { factor });
+    const th = thresholdRows(sweep, { factor });
+    const cmp = compareThresholds(th, semTh).objects() as ComparisonRow[];
+    const rec = recommendDk(semTh);
+    const ref = JSON.parse(execFileSync(PY, [join(ROOT, 'test', 'numpy_analyses.py')], {
+      input: JSON.stringify({ frames, sweep, factor, dks, sems_for_recommendation: ['F-RMSE', 'V-RMSE'] }), maxBuffer: 1 << 28,
+    }).toString()) as {
+      sem: SemRow[]; sem_thresholds: SemThresholdRow[]; thresholds: { metal: string; lattice: string; property: string; method: string; mad: number; mad_max: number; threshold_dk: number | null }[];
+      comparison: { property: string; lattice: string; sem: string; outcome: string }[]; recommendation: { dk: number | null; bound: number | null };
+    };
+    const semRows = sem.objects() as SemRow[];
+    assert.equal(semRows.length, ref.sem.length);
+    for (const r of ref.sem) {
+      const mine = semRows.find((x) => x.lattice === r.lattice && x.structure === r.structure && x.sem === r.sem && x.dk === r.dk)!;
+      close(mine.value, r.value, `${r.lattice} ${r.structure} ${r.sem} ${r.dk}`);
+    }
+    const semThRows = semTh.objects() as SemThresholdRow[];
+    for (const r of ref.sem_thresholds) {
+      const mine = semThRows.find((x) => x.lattice === r.lattice && x.structure === r.structure && x.sem === r.sem)!;
+      close(mine.mad, r.mad, `MAD ${r.lattice} ${r.structure} ${r.sem}`);
+      close(mine.threshold_dk as number | null, r.threshold_dk as number | null, `Δk_T ${r.lattice} ${r.structure} ${r.sem}`);
+    }
+    for (const r of ref.thresholds) {
+      const mine = th.find((x) => x.lattice === r.lattice && x.property === r.property && x.method === r.method)!;
+      close(mine.mad, r.mad, 'mad');
+      close(mine.mad_max, r.mad_max, 'mad_max');
+      close(mine.threshold_dk, r.threshold_dk, `Δk_T ${r.lattice} ${r.property} ${r.method}`);
+    }
+    assert.equal(cmp.length, ref.comparison.length);
+    for (const r of ref.comparison) {
+      const mine = cmp.find((x) => x.lattice === r.lattice && x.property === r.property && x.sem === r.sem)!;
+      assert.equal(mine.outcome, r.outcome, `${r.lattice} ${r.property} ${r.sem}`);
+    }
+    assert.equal(rec.dk, ref.recommendation.dk);
+    assert.equal(Number.isFinite(rec.bound) ? rec.bound : null, ref.recommendation.bound);
+  });
+}
