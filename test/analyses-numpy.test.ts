@@ -96,6 +96,9 @@ for (const seed of [1, 2, 3]) {
       const mine = cmp.find((x) => x.lattice === r.lattice && x.property === r.property && x.sem === r.sem)!;
       assert.equal(mine.outcome, r.outcome, `${r.lattice} ${r.property} ${r.sem}`);
     }
+    // the data must exercise the criterion: some thresholds reached, some not, several outcomes
+    assert.ok(semThRows.some((r) => r.threshold_dk !== null) && th.some((r) => r.threshold_dk !== null), 'some thresholds reached');
+    assert.ok(new Set(cmp.map((c) => c.outcome)).size >= 2, `outcomes ${[...new Set(cmp.map((c) => c.outcome))]}`);
     assert.equal(rec.dk, ref.recommendation.dk);
     assert.equal(Number.isFinite(rec.bound) ? rec.bound : null, ref.recommendation.bound);
   });
