@@ -1,0 +1,119 @@
+/**
+ * Small DOM helpers. Every text coming from data is set with `textContent` (never HTML), so
+ * names like `<img src=x onerror=...>` show as text and run nothing.
+ */
+
+let counter = 0;
+/** A document-unique id with a readable prefix. */
+export function uid(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A new element with a class and, optionally, text (as text). */
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** A labelled <select>; options are (value, label) pairs set as text. */
+export function labelledSelect(
+  label: string,
+  options: readonly { value: string; label: string }[],
+  value: string,
+  onChange: (value: string) => void,
+): { root: HTMLElement; select: HTMLSelectElement } {
+  const root = el('div', 'deltak-control');
+  const id = uid('deltak-select');
+  const l = el('label', undefined, label);
+  l.htmlFor = id;
+  const select = el('select');
+  select.id = id;
+  for (const o of options) {
+    const opt = el('option', undefined, o.label);
+    opt.value = o.value;
+    select.append(opt);
+  }
+  select.value = value;
+  select.addEventListener('change', () => onChange(select.value));
+  root.append(l, select);
+  return { root, select };
+}
+
+/** A labelled checkbox. */
+export function labelledCheckbox(label: string, checked: boolean, onChange: (checked: boolean) => void): { root: HTMLElement; input: HTMLInputElement } {
+  const root = el('label', 'deltak-check');
+  const input = el('input');
+  input.type = 'checkbox';
+  input.checked = checked;
+  input.addEventListener('change', () => onChange(input.checked));
+  root.append(input, document.createTextNode(label));
+  return { root, input };
+}
+
+/** A button with a visible label and an accessible description. */
+export function button(label: string, title: string, onClick: () => void): HTMLButtonElement {
+  const b = el('button', 'deltak-button', label);
+  b.type = 'button';
+  b.title = title;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+/** Offer `data` (text or a data: URL) as a download named `filename`. */
+export function download(filename: string, data: string | Blob, type = 'text/plain'): void {
+  const a = document.createElement('a');
+  let url: string;
+  let revoke = false;
+  if (typeof data === 'string' && data.startsWith('data:')) {
+    url = data;
+  } else {
+    url = URL.createObjectURL(data instanceof Blob ? data : new Blob([data], { type }));
+    revoke = true;
+  }
+  a.href = url;
+  a.download = filename;
+  a.style.display = 'none';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  if (revoke) setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** A file-name-safe version of a label. */
+export function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'deltak';
+}
+
+/** A table: a caption, headers (scope=col) and rows of cells set as text. */
+export function table(
+  caption: string,
+  headers: readonly string[],
+  rows: readonly { cells: readonly string[]; values?: readonly (string | null)[] }[],
+): HTMLTableElement {
+  const t = el('table', 'deltak-table');
+  t.append(el('caption', undefined, caption));
+  const thead = el('thead');
+  const hr = el('tr');
+  for (const h of headers) {
+    const th = el('th', undefined, h);
+    th.scope = 'col';
+    hr.append(th);
+  }
+  thead.append(hr);
+  const tbody = el('tbody');
+  for (const r of rows) {
+    const tr = el('tr');
+    r.cells.forEach((c, i) => {
+      const td = el('td', undefined, c);
+      const v = r.values?.[i];
+      if (v !== undefined && v !== null) td.dataset.value = v;
+      tr.append(td);
+    });
+    tbody.append(tr);
+  }
+  t.append(thead, tbody);
+  return t;
+}

@@ -1,0 +1,275 @@
+/**
+ * State of the Δk-sweep widget, without any DOM: what the user chose (property, metal, lattice,
+ * visible methods, criterion factor, reference Δk), the thresholds for that choice, computed
+ * with deltak's core (`thresholdRows`), and the rows of the chart and of the table.
+ */
+import { methodOrder, sweepRows, thresholdRows, type ReferenceOption, type SweepRow, type ThresholdRow } from 'deltak/core';
+import type { SweepPayload } from 'deltak/payloads';
+import { checkArray, checkObject, checkNumber } from '../common/validate.js';
+import { toCsv } from '../common/csv.js';
+
+/** The criterion-factor slider's range and step (dimensionless). */
+export const FACTOR_MIN = 0.1;
+export const FACTOR_MAX = 1.0;
+export const FACTOR_STEP = 0.05;
+/** The factor used when the payload has none. */
+export const FACTOR_DEFAULT = 0.5;
+/** The value of a metal/lattice selector that keeps every value. */
+export const ALL = '*';
+
+/** A reference-Δk choice: a rule, one Δk (Å⁻¹) for every curve, or the payload's own option. */
+export type ReferenceChoice = 'auto' | 'min' | 'payload' | `dk:${number}`;
+
+/** What the user has chosen. */
+export interface SweepState {
+  property: string;
+  /** A metal, or {@link ALL}. */
+  metal: string;
+  /** A lattice, or {@link ALL}. */
+  lattice: string;
+  /** Methods drawn, in display order. */
+  methods: string[];
+  /** Criterion factor f (dimensionless), within [FACTOR_MIN, FACTOR_MAX]. */
+  factor: number;
+  reference: ReferenceChoice;
+}
+
+/** The choices the data offers, each list in display order. */
+export interface SweepChoices {
+  properties: string[];
+  /** Unit of each property. */
+  units: Map<string, string>;
+  metals: string[];
+  lattices: string[];
+  methods: string[];
+  /** Reference choices with their labels (Δk in Å⁻¹). */
+  references: { value: ReferenceChoice; label: string }[];
+}
+
+/** A validated sweep payload with the choices it offers. */
+export interface SweepModel {
+  payload: SweepPayload;
+  rows: SweepRow[];
+  choices: SweepChoices;
+}
+
+const uniq = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
+
+/**
+ * Validate an untrusted payload of `application/vnd.deltak.sweep.v1+json`; errors say which
+ * field is wrong and what was expected.
+ */
+export function sweepModel(data: unknown): SweepModel {
+  const p = checkObject(data, 'sweep payload');
+  if (p.version !== 1) throw new Error(`sweep payload: expected version 1, got ${JSON.stringify(p.version)}`);
+  if (p.kind !== 'sweep' && p.kind !== 'thresholds') {
+    throw new Error(`sweep payload: expected kind "sweep" or "thresholds", got ${JSON.stringify(p.kind)}`);
+  }
+  const rows = sweepRows(checkArray(p.sweep, 'sweep payload field "sweep"') as SweepRow[]);
+  const options = checkObject(p.options, 'sweep payload field "options"');
+  checkNumber(options.factor, 'sweep payload field "options.factor"');
+  checkArray(p.thresholds, 'sweep payload field "thresholds"');
+  const payload = data as SweepPayload;
+  const units = new Map<string, string>();
+  for (const r of rows) if (!units.has(r.property)) units.set(r.property, r.unit);
+  const dksByCurve = new Map<string, Set<number>>();
+  for (const r of rows) {
+    const k = JSON.stringify([r.metal, r.lattice, r.property, r.method]);
+    let s = dksByCurve.get(k);
+    if (!s) dksByCurve.set(k, (s = new Set()));
+    s.add(r.dk);
+  }
+  // A single Δk can be the reference of every curve only if every curve has it.
+  const common = uniq(rows.map((r) => r.dk))
+    .filter((dk) => [...dksByCurve.values()].every((s) => s.has(dk)))
+    .sort((a, b) => a - b);
+  const references: SweepChoices['references'] = [
+    { value: 'auto', label: 'auto (DFT 0.09 Å⁻¹ if present, others their smallest Δk)' },
+    { value: 'min', label: 'smallest Δk of each curve' },
+  ];
+  if (typeof payload.options.reference === 'object') {
+    references.push({ value: 'payload', label: `as computed: ${JSON.stringify(payload.options.reference)}` });
+  }
+  for (const dk of common) references.push({ value: `dk:${dk}`, label: `${dk} Å⁻¹ for every curve` });
+  return {
+    payload,
+    rows,
+    choices: {
+      properties: uniq(rows.map((r) => r.property)),
+      units,
+      metals: uniq(rows.map((r) => r.metal)),
+      lattices: uniq(rows.map((r) => r.lattice)),
+      methods: uniq(rows.map((r) => r.method)).sort(methodOrder),
+      references,
+    },
+  };
+}
+
+/** Clamp and round a factor to the slider's grid (a payload value off the grid is kept exactly). */
+export function clampFactor(f: number): number {
+  if (!Number.isFinite(f)) return FACTOR_DEFAULT;
+  return Math.min(FACTOR_MAX, Math.max(FACTOR_MIN, f));
+}
+
+/** The reference choice that reproduces the payload's own `reference` option. */
+export function referenceChoiceOf(reference: ReferenceOption, choices: SweepChoices): ReferenceChoice {
+  if (reference === 'auto' || reference === 'min') return reference;
+  if (typeof reference === 'number') {
+    const c = `dk:${reference}` as ReferenceChoice;
+    if (choices.references.some((r) => r.value === c)) return c;
+    throw new Error(`sweep payload: reference Δk ${reference} Å⁻¹ is not in every curve`);
+  }
+  return 'payload';
+}
+
+/** The state a payload opens with: its first property, every metal, lattice and method. */
+export function initialState(model: SweepModel): SweepState {
+  return {
+    property: model.choices.properties[0],
+    metal: ALL,
+    lattice: ALL,
+    methods: [...model.choices.methods],
+    factor: clampFactor(model.payload.options.factor ?? FACTOR_DEFAULT),
+    reference: referenceChoiceOf(model.payload.options.reference ?? 'auto', model.choices),
+  };
+}
+
+/** The `reference` option of deltak's core for a choice. */
+export function referenceOption(choice: ReferenceChoice, payload: SweepPayload): ReferenceOption {
+  if (choice === 'auto' || choice === 'min') return choice;
+  if (choice === 'payload') return payload.options.reference;
+  return Number(choice.slice(3));
+}
+
+/** A change of state; invalid values are errors naming the field. */
+export function update(model: SweepModel, state: SweepState, change: Partial<SweepState>): SweepState {
+  const next = { ...state, ...change };
+  const c = model.choices;
+  if (!c.properties.includes(next.property)) throw new Error(`unknown property ${JSON.stringify(next.property)}`);
+  if (next.metal !== ALL && !c.metals.includes(next.metal)) throw new Error(`unknown metal ${JSON.stringify(next.metal)}`);
+  if (next.lattice !== ALL && !c.lattices.includes(next.lattice)) throw new Error(`unknown lattice ${JSON.stringify(next.lattice)}`);
+  for (const m of next.methods) if (!c.methods.includes(m)) throw new Error(`unknown method ${JSON.stringify(m)}`);
+  next.methods = c.methods.filter((m) => next.methods.includes(m));
+  if (!(next.factor >= FACTOR_MIN && next.factor <= FACTOR_MAX)) {
+    throw new Error(`factor must be within [${FACTOR_MIN}, ${FACTOR_MAX}], got ${next.factor}`);
+  }
+  if (!c.references.some((r) => r.value === next.reference)) throw new Error(`unknown reference choice ${next.reference}`);
+  return next;
+}
+
+/**
+ * Thresholds of the whole sweep at the state's factor and reference, by deltak's core; the
+ * last result is cached (moving a selector does not recompute).
+ */
+export class ThresholdCache {
+  private key = '';
+  private value: ThresholdRow[] = [];
+  constructor(private readonly model: SweepModel) {}
+  /** The thresholds for `state` (Δk in Å⁻¹, values in the property's unit). */
+  get(state: Pick<SweepState, 'factor' | 'reference'>): ThresholdRow[] {
+    const key = `${state.factor}|${state.reference}`;
+    if (key !== this.key) {
+      this.value = thresholdRows(this.model.rows, {
+        factor: state.factor,
+        reference: referenceOption(state.reference, this.model.payload),
+      });
+      this.key = key;
+    }
+    return this.value;
+  }
+}
+
+/** Whether a row (of the sweep or the thresholds) is in the state's selection. */
+export function selected(state: SweepState, r: { property: string; metal: string; lattice: string; method: string }): boolean {
+  return (
+    r.property === state.property &&
+    (state.metal === ALL || r.metal === state.metal) &&
+    (state.lattice === ALL || r.lattice === state.lattice) &&
+    state.methods.includes(r.method)
+  );
+}
+
+/** The metals and lattices of the facet grid (rows × columns) for a state. */
+export function facets(model: SweepModel, state: SweepState): { metals: string[]; lattices: string[] } {
+  const present = model.rows.filter((r) => r.property === state.property);
+  return {
+    metals: model.choices.metals.filter((m) => (state.metal === ALL || m === state.metal) && present.some((r) => r.metal === m)),
+    lattices: model.choices.lattices.filter((l) => (state.lattice === ALL || l === state.lattice) && present.some((r) => r.lattice === l)),
+  };
+}
+
+/** One datum of the chart: a sweep point, a band, a reference value or a threshold. */
+export interface ChartDatum {
+  layer: 'point' | 'band' | 'reference' | 'threshold';
+  metal: string;
+  lattice: string;
+  method: string;
+  /** Δk, Å⁻¹ (points, reference, thresholds). */
+  dk?: number;
+  /** Value in the property's unit (points, reference, thresholds). */
+  value?: number;
+  /** Band x_ref ± f·MAD_max, in the property's unit. */
+  lo?: number;
+  hi?: number;
+}
+
+/** The chart's data for a state: the selected curves, their bands, references and Δk_T points. */
+export function chartData(model: SweepModel, state: SweepState, th: readonly ThresholdRow[]): ChartDatum[] {
+  const out: ChartDatum[] = [];
+  for (const r of model.rows) {
+    if (selected(state, r)) out.push({ layer: 'point', metal: r.metal, lattice: r.lattice, method: r.method, dk: r.dk, value: r.value });
+  }
+  for (const t of th) {
+    if (!selected(state, t)) continue;
+    const base = { metal: t.metal, lattice: t.lattice, method: t.method };
+    out.push({ ...base, layer: 'band', lo: t.ref_value - t.bound, hi: t.ref_value + t.bound });
+    out.push({ ...base, layer: 'reference', dk: t.ref_dk, value: t.ref_value });
+    if (t.threshold_dk !== null && t.threshold_value !== null) {
+      out.push({ ...base, layer: 'threshold', dk: t.threshold_dk, value: t.threshold_value });
+    }
+  }
+  return out;
+}
+
+/** The table's rows for a state: the thresholds of the selection, in core order. */
+export function tableRows(state: SweepState, th: readonly ThresholdRow[]): ThresholdRow[] {
+  return th.filter((t) => selected(state, t));
+}
+
+/** Columns of the thresholds table: key, header, unit ("u" = the property's unit). */
+export const TABLE_COLUMNS: readonly { key: keyof ThresholdRow; header: string; unit: string }[] = [
+  { key: 'metal', header: 'metal', unit: '' },
+  { key: 'lattice', header: 'lattice', unit: '' },
+  { key: 'property', header: 'property', unit: '' },
+  { key: 'method', header: 'method', unit: '' },
+  { key: 'ref_dk', header: 'ref Δk', unit: 'Å⁻¹' },
+  { key: 'ref_value', header: 'ref value', unit: 'u' },
+  { key: 'mad', header: 'MAD', unit: 'u' },
+  { key: 'mad_max', header: 'MAD_max', unit: 'u' },
+  { key: 'bound', header: 'f·MAD_max', unit: 'u' },
+  { key: 'threshold_dk', header: 'Δk_T', unit: 'Å⁻¹' },
+];
+
+/** A number for the table: 4 significant digits; null (Δk_T never reached) is "none". */
+export function formatNumber(x: number | null): string {
+  if (x === null) return 'none';
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a >= 1e5 || a < 1e-3) return x.toExponential(3);
+  return String(Number(x.toPrecision(4)));
+}
+
+/**
+ * The thresholds as CSV, full precision, with the unit of every column in its header
+ * (`unit` column for values) and the options in a leading comment line.
+ */
+export function thresholdsCsv(rows: readonly ThresholdRow[], state: Pick<SweepState, 'factor' | 'reference'>): string {
+  const cols: (keyof ThresholdRow)[] = ['metal', 'lattice', 'property', 'unit', 'method', 'n_dk', 'ref_dk', 'ref_value', 'mad', 'mad_max', 'factor', 'bound', 'threshold_dk', 'threshold_value'];
+  const header = cols.map((c) => (c === 'ref_dk' || c === 'threshold_dk' ? `${c} (Å⁻¹)` : c));
+  return toCsv(
+    `deltak thresholds; factor=${state.factor}; reference=${state.reference}; values, MAD and bound in the row's unit; empty threshold = never reaches the bound`,
+    header,
+    rows.map((r) => cols.map((c) => r[c])),
+  );
+}

@@ -1,0 +1,239 @@
+/**
+ * The JupyterLab extension's state logic, without a browser: validation of untrusted payloads,
+ * the thresholds recomputed at the slider's factor and the chosen reference (checked against
+ * hand calculations), the chart and table rows of a selection, CSV, the SEM and comparison
+ * views' data, and the vega-lite specs (compiled by vega-lite, units on every axis).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { sweepBundle, SWEEP_MIME, type SweepPayload } from '../kernel-lib/src/display/bundle.ts';
+import type { SweepRow } from '../kernel-lib/src/core/sweep.ts';
+import type { ComparisonPayload, SemPayload } from '../kernel-lib/src/display/payloads.ts';
+import {
+  ALL, FACTOR_DEFAULT, ThresholdCache, chartData, clampFactor, facets, formatNumber, initialState,
+  sweepModel, tableRows, thresholdsCsv, update,
+} from '../extension/src/sweep/state.ts';
+import { panelWidth, sweepSpec } from '../extension/src/sweep/chart.ts';
+import { semChartData, semModel, semOrder, semTableRows } from '../extension/src/sem/state.ts';
+import { comparisonModel, outcomeOf, recommendationText, shares } from '../extension/src/comparison/state.ts';
+
+const XSS = '<img src=x onerror=alert(1)>';
+
+/**
+ * A hand-made sweep. DFT: 0, 0.1, 0.5, 1.0 at Δk 0.09, 0.12, 0.18, 0.24 (mean 0.4, MAD 0.35).
+ * MLP: 2.0, 2.02, 2.04, 2.3 at Δk 0.12, 0.18, 0.24, 0.30 (mean 2.09, MAD 0.105).
+ * MAD_max = 0.35 for both curves.
+ */
+function handSweep(property = 'E_vac', metal = 'Al', lattice = 'fcc'): SweepRow[] {
+  const dft = [[0.09, 0], [0.12, 0.1], [0.18, 0.5], [0.24, 1.0]];
+  const mlp = [[0.12, 2.0], [0.18, 2.02], [0.24, 2.04], [0.3, 2.3]];
+  return [
+    ...dft.map(([dk, value]) => ({ metal, lattice, property, unit: 'eV', method: 'DFT', dk, value })),
+    ...mlp.map(([dk, value]) => ({ metal, lattice, property, unit: 'eV', method: 'MLP', dk, value })),
+  ];
+}
+
+function payloadOf(rows: SweepRow[], options: { factor?: number } = {}): SweepPayload {
+  return sweepBundle(rows, options).data[SWEEP_MIME] as SweepPayload;
+}
+
+test('sweep payload: choices and initial state', () => {
+  const m = sweepModel(payloadOf([...handSweep(), ...handSweep('V0', 'Cu', 'bcc').map((r) => ({ ...r, unit: 'Å^3/atom' }))]));
+  assert.deepEqual(m.choices.properties, ['E_vac', 'V0']);
+  assert.equal(m.choices.units.get('V0'), 'Å^3/atom');
+  assert.deepEqual(m.choices.metals, ['Al', 'Cu']);
+  assert.deepEqual(m.choices.methods, ['DFT', 'MLP']);
+  // Δk present in every curve: 0.12, 0.18, 0.24 (0.09 is DFT only, 0.30 MLP only)
+  assert.deepEqual(m.choices.references.map((r) => r.value), ['auto', 'min', 'dk:0.12', 'dk:0.18', 'dk:0.24']);
+  const s = initialState(m);
+  assert.deepEqual(s, { property: 'E_vac', metal: ALL, lattice: ALL, methods: ['DFT', 'MLP'], factor: FACTOR_DEFAULT, reference: 'auto' });
+});
+
+test('sweep payload: invalid payloads are errors naming the field', () => {
+  const good = payloadOf(handSweep());
+  assert.throws(() => sweepModel(null), /sweep payload: expected an object, got null/);
+  assert.throws(() => sweepModel({ ...good, version: 2 }), /expected version 1, got 2/);
+  assert.throws(() => sweepModel({ ...good, kind: 'x' }), /expected kind "sweep" or "thresholds"/);
+  assert.throws(() => sweepModel({ ...good, sweep: 'nope' }), /field "sweep": expected an array/);
+  assert.throws(() => sweepModel({ ...good, options: { factor: 'a' } }), /options.factor.*finite number/);
+  const bad = structuredClone(good);
+  (bad.sweep[2] as unknown as Record<string, unknown>).value = 'NaN';
+  assert.throws(() => sweepModel(bad), /row 2/);
+});
+
+test('thresholds follow the slider: hand-computed Δk_T at f = 0.25, 0.5, 1.0', () => {
+  const m = sweepModel(payloadOf(handSweep()));
+  const cache = new ThresholdCache(m);
+  const at = (factor: number, reference: ReturnType<typeof initialState>['reference'] = 'auto') =>
+    Object.fromEntries(cache.get({ factor, reference }).map((t) => [t.method, t]));
+  // bound = f · 0.35. DFT deviations from x(0.09)=0: 0.1, 0.5, 1.0; MLP from x(0.12)=2.0: 0.02, 0.04, 0.3
+  let t = at(0.5);
+  assert.ok(Math.abs(t.DFT.mad - 0.35) < 1e-12 && Math.abs(t.MLP.mad - 0.105) < 1e-12);
+  assert.ok(Math.abs(t.MLP.mad_max - 0.35) < 1e-12);
+  assert.equal(t.DFT.threshold_dk, 0.18); // 0.5 ≥ 0.175
+  assert.equal(t.MLP.threshold_dk, 0.3); // 0.3 ≥ 0.175
+  t = at(0.25); // bound 0.0875
+  assert.equal(t.DFT.threshold_dk, 0.12);
+  assert.equal(t.MLP.threshold_dk, 0.3);
+  t = at(1.0); // bound 0.35: MLP never reaches it
+  assert.equal(t.DFT.threshold_dk, 0.18);
+  assert.equal(t.MLP.threshold_dk, null);
+  // reference Δk 0.12 for every curve: DFT deviations from 0.1 are 0.4 (0.18), 0.9 (0.24)
+  t = at(0.5, 'dk:0.12');
+  assert.equal(t.DFT.ref_dk, 0.12);
+  assert.equal(t.DFT.ref_value, 0.1);
+  assert.equal(t.DFT.threshold_dk, 0.18);
+  // "min": DFT's own smallest Δk is 0.09 too, so same as auto here
+  assert.equal(at(0.5, 'min').DFT.ref_dk, 0.09);
+});
+
+test('state updates are validated; factors are clamped to the slider', () => {
+  const m = sweepModel(payloadOf(handSweep()));
+  const s = initialState(m);
+  assert.deepEqual(update(m, s, { methods: ['MLP', 'DFT'] }).methods, ['DFT', 'MLP'], 'display order kept');
+  assert.throws(() => update(m, s, { property: XSS }), /unknown property/);
+  assert.throws(() => update(m, s, { metal: 'Zr' }), /unknown metal "Zr"/);
+  assert.throws(() => update(m, s, { factor: 1.5 }), /factor must be within \[0.1, 1\]/);
+  assert.throws(() => update(m, s, { reference: 'dk:0.09' }), /unknown reference choice/);
+  assert.equal(clampFactor(3), 1);
+  assert.equal(clampFactor(0.01), 0.1);
+  assert.equal(clampFactor(0.33), 0.33);
+  assert.equal(initialState(sweepModel(payloadOf(handSweep(), { factor: 0.75 }))).factor, 0.75);
+});
+
+test('chart and table rows of a selection', () => {
+  const rows = [...handSweep(), ...handSweep('E_vac', 'Cu', 'fcc'), ...handSweep('V0')];
+  const m = sweepModel(payloadOf(rows));
+  const cache = new ThresholdCache(m);
+  let s = initialState(m);
+  let data = chartData(m, s, cache.get(s));
+  const count = (layer: string) => data.filter((d) => d.layer === layer).length;
+  // E_vac of Al and Cu: 2 groups × (4 + 4 points, 2 bands, 2 references, 2 thresholds)
+  assert.deepEqual([count('point'), count('band'), count('reference'), count('threshold')], [16, 4, 4, 4]);
+  const band = data.find((d) => d.layer === 'band' && d.method === 'DFT' && d.metal === 'Al')!;
+  assert.ok(Math.abs(band.lo! - -0.175) < 1e-12 && Math.abs(band.hi! - 0.175) < 1e-12);
+  assert.deepEqual(facets(m, s), { metals: ['Al', 'Cu'], lattices: ['fcc'] });
+  s = update(m, s, { methods: ['DFT'], metal: 'Cu', factor: 1.0 });
+  data = chartData(m, s, cache.get(s));
+  assert.ok(data.every((d) => d.method === 'DFT' && d.metal === 'Cu'));
+  const table = tableRows(s, cache.get(s));
+  assert.deepEqual(table.map((t) => [t.metal, t.method, t.property, t.threshold_dk]), [['Cu', 'DFT', 'E_vac', 0.18]]);
+  s = update(m, s, { methods: ['MLP'] });
+  assert.equal(chartData(m, s, cache.get(s)).filter((d) => d.layer === 'threshold').length, 0, 'Δk_T none: no outlined point');
+});
+
+test('numbers and CSV', () => {
+  assert.equal(formatNumber(null), 'none');
+  assert.equal(formatNumber(0.123456), '0.1235');
+  assert.equal(formatNumber(16.21206051), '16.21');
+  assert.equal(formatNumber(0.0001234), '1.234e-4');
+  assert.equal(formatNumber(0), '0');
+  const rows = handSweep().map((r) => ({ ...r, property: XSS, metal: 'A,"l"' }));
+  const m = sweepModel(payloadOf(rows));
+  const th = new ThresholdCache(m).get({ factor: 1, reference: 'auto' });
+  const csv = thresholdsCsv(th, { factor: 1, reference: 'auto' });
+  const lines = csv.trimEnd().split('\n');
+  assert.match(lines[0], /^# deltak thresholds; factor=1; reference=auto/);
+  assert.equal(lines[1], 'metal,lattice,property,unit,method,n_dk,ref_dk (Å⁻¹),ref_value,mad,mad_max,factor,bound,threshold_dk (Å⁻¹),threshold_value');
+  assert.equal(lines.length, 4);
+  assert.ok(lines[2].startsWith(`"A,""l""",fcc,${XSS},eV,DFT,4,0.09,0,0.35,0.35,1,0.35,0.18,0.5`), lines[2]);
+  assert.ok(lines[3].endsWith(',,'), `null threshold is an empty field: ${lines[3]}`);
+});
+
+/** vega-lite axis titles of a compiled spec (vega's axes at any depth). */
+function axisTitles(spec: TopLevelSpec): string[] {
+  const titles: string[] = [];
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === 'object') {
+      const o = x as Record<string, unknown>;
+      if (Array.isArray(o.axes)) for (const a of o.axes as Record<string, unknown>[]) if (typeof a.title === 'string') titles.push(a.title);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(compile(spec).spec);
+  return titles;
+}
+
+test('sweep chart spec compiles, with units on both axes', () => {
+  const spec = sweepSpec({
+    property: XSS, unit: 'eV', metals: ['Al', 'Cu'], lattices: ['fcc', 'bcc', 'hcp'], methods: ['DFT', 'MLP'],
+    palette: ['#000', '#111'], width: 200, height: 150, config: {},
+  });
+  const titles = new Set(axisTitles(spec));
+  assert.ok(titles.has('Δk (Å⁻¹)'), [...titles].join('; '));
+  assert.ok(titles.has(`${XSS} (eV)`));
+  assert.equal(panelWidth(10_000, 3), 340);
+  assert.equal(panelWidth(200, 3), 140);
+  assert.equal(panelWidth(900, 3), Math.floor((900 - 90) / 3 - 24));
+});
+
+/** A hand-made SEM payload: one group, pristine and vacancy, F-RMSE and V-RMSE at 4 Δk. */
+function semPayload(): SemPayload {
+  const dks = [0.09, 0.12, 0.18, 0.24];
+  const series: Record<string, number[]> = { 'pristine F-RMSE': [0, 0.001, 0.004, 0.02], 'vacancy F-RMSE': [0, 0.002, 0.01, 0.03], 'pristine V-RMSE': [0, 0.002, 0.003, 0.05] };
+  const sems = Object.entries(series).flatMap(([k, vs]) => {
+    const [structure, sem] = k.split(' ');
+    return vs.map((value, i) => ({ metal: 'Al', lattice: 'fcc', structure, sem, dk: dks[i], value, n_configs: 5 }));
+  });
+  return {
+    version: 1, sems, options: { factor: 0.5, reference_dk: 0.09 },
+    thresholds: [
+      { metal: 'Al', lattice: 'fcc', structure: 'pristine', sem: 'F-RMSE', ref_dk: 0.09, mad: 0.0075, factor: 0.5, bound: 0.00375, threshold_dk: 0.18 },
+      { metal: 'Al', lattice: 'fcc', structure: 'pristine', sem: 'V-RMSE', ref_dk: 0.09, mad: 0.0165, factor: 0.5, bound: 0.00825, threshold_dk: 0.24 },
+      { metal: 'Al', lattice: 'fcc', structure: 'vacancy', sem: 'F-RMSE', ref_dk: 0.09, mad: 0.011, factor: 0.5, bound: 0.0055, threshold_dk: null },
+    ],
+    units: { dk: 'Å⁻¹', 'F-RMSE': 'eV/Å', 'V-RMSE': 'eV/atom' },
+  };
+}
+
+test('SEM view: validation, order, chart data', () => {
+  const m = semModel(semPayload());
+  assert.deepEqual(m.sems, ['F-RMSE', 'V-RMSE']);
+  assert.deepEqual(['X', 'V-RMSE', 'AEAD', 'E-RMSE'].sort(semOrder), ['AEAD', 'E-RMSE', 'V-RMSE', 'X']);
+  const data = semChartData(m, { group: 'Al fcc' });
+  assert.equal(data.filter((d) => d.layer === 'point').length, 12);
+  const th = data.filter((d) => d.layer === 'threshold');
+  assert.deepEqual(th.map((d) => [d.structure, d.sem, d.dk, d.value]), [['pristine', 'F-RMSE', 0.18, 0.004], ['pristine', 'V-RMSE', 0.24, 0.05]]);
+  assert.equal(semTableRows(m, { group: 'Cu bcc' }).length, 0);
+  const bad = semPayload();
+  delete (bad.units as Record<string, string>)['V-RMSE'];
+  assert.throws(() => semModel(bad), /units\["V-RMSE"\] \(unit of V-RMSE\): expected a string/);
+  const bad2 = semPayload();
+  bad2.sems.push({ ...bad2.sems[0] });
+  assert.throws(() => semModel(bad2), /sems\[12\]: a second row/);
+  const bad3 = semPayload();
+  bad3.thresholds[0].threshold_dk = 0.5;
+  assert.throws(() => semChartData(semModel(bad3), { group: '*' }), /threshold 0.5 Å⁻¹ of Al fcc pristine F-RMSE is not a Δk/);
+});
+
+function comparisonPayload(): ComparisonPayload {
+  const pair = (metal: string, sem: string, s: number | null, m: number | null) => ({
+    metal, lattice: 'fcc', property: 'E_vac', structure: 'vacancy', sem, sem_threshold_dk: s, mlp_threshold_dk: m, outcome: outcomeOf(s, m),
+  });
+  return {
+    version: 1,
+    pairs: [pair('Al', 'F-RMSE', 0.18, 0.18), pair('Al', 'V-RMSE', 0.12, 0.24), pair('Cu', 'F-RMSE', 0.3, 0.24), pair('Cu', 'V-RMSE', 0.24, null)],
+    recommendation: { dk: 0.18, rule: 'below-min', sems: ['F-RMSE', 'V-RMSE'], threshold_dk: 0.24, finest_dk: 0.09, kpoints: { recommended: 1000, finest: 7000 } },
+    units: { dk: 'Å⁻¹' },
+  };
+}
+
+test('comparison view: outcomes, shares, recommendation', () => {
+  assert.equal(outcomeOf(0.18, 0.18), 'exact');
+  assert.equal(outcomeOf(0.12, 0.24), 'conservative');
+  assert.equal(outcomeOf(0.3, 0.24), 'mismatch');
+  assert.equal(outcomeOf(0.24, null), 'conservative', 'none is +∞');
+  assert.equal(outcomeOf(null, null), 'exact');
+  const p = comparisonModel(comparisonPayload());
+  const sh = shares(p.pairs);
+  const get = (by: string, g: string, o: string) => sh.find((r) => r.by === by && r.group === g && r.outcome === o)!;
+  assert.deepEqual([get('metal', 'Al', 'exact').percent, get('metal', 'Al', 'conservative').percent, get('metal', 'Al', 'mismatch').percent], [50, 50, 0]);
+  assert.deepEqual([get('SEM', 'V-RMSE', 'conservative').count, get('SEM', 'V-RMSE', 'conservative').total], [2, 2]);
+  assert.equal(sh.length, 2 * 3 + 2 * 3);
+  assert.equal(recommendationText(p), 'Recommended Δk for training data: 0.18 Å⁻¹ (the largest sampled Δk below the smallest SEM threshold of F-RMSE, V-RMSE, 0.24 Å⁻¹). k-points: 1000 at 0.18 Å⁻¹ against 7000 at 0.09 Å⁻¹, 7× fewer.');
+  const bad = comparisonPayload();
+  bad.pairs[2].outcome = 'exact';
+  assert.throws(() => comparisonModel(bad), /pairs\[2\]: outcome "exact" contradicts Δk_T\^SEM 0.3 and Δk_T\^MLP 0.24 Å⁻¹ \(expected "mismatch"\)/);
+});
