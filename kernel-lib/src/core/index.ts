@@ -13,3 +13,5 @@ export * from './properties.js';
 export * from './sem.js';
 export * from './comparison.js';
 export * from './recommend.js';
+export * from './random.js';
+export * from './bootstrap.js';
