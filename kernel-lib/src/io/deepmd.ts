@@ -1,0 +1,370 @@
+/**
+ * DeePMD-kit systems: `type.raw`, `type_map.raw`, `set.NNN/{coord,box,energy,force,virial}.npy`
+ * (float32 or float64, .npy versions 1–3) or the raw text variant (`coord.raw` …, one frame per
+ * line); a folder tree of many systems. And the writer back to DeePMD-kit's npy layout.
+ */
+import { existsSync, readdirSync, readFileSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { ColumnTable } from 'arquero';
+import { ReadError, looksBinary } from './errors.js';
+import { readNpy, writeNpy, type NpyArray } from './npy.js';
+import { framesTable, concatFrames, type Frame, type AtomArray } from './frames.js';
+import { isElement } from './elements.js';
+import { discoverDk, type DkOptions } from './dk.js';
+
+/** Options of {@link readDeepmd}. */
+export interface ReadDeepmdOptions extends DkOptions {
+  /** Element of each atom type when a system has no type_map.raw, e.g. ["Mg"]. */
+  typeMap?: readonly string[];
+  /** "npy" (set.* folders), "raw" (text files) or "auto" (npy when set.* exist; default). */
+  format?: 'auto' | 'npy' | 'raw';
+}
+
+function readText(path: string): string {
+  const buf = readFileSync(path);
+  if (looksBinary(buf)) throw new ReadError(path, { line: 1 }, 'binary data where text was expected');
+  return buf.toString('utf8');
+}
+
+function readTypes(dir: string): Int32Array {
+  const path = join(dir, 'type.raw');
+  const words = readText(path).split(/\s+/).filter((w) => w.length > 0);
+  if (words.length === 0) throw new ReadError(path, { line: 1 }, 'empty type.raw: no atoms');
+  const t = new Int32Array(words.length);
+  words.forEach((w, i) => {
+    const v = Number(w);
+    if (!Number.isInteger(v) || v < 0) throw new ReadError(path, { array: `atom ${i}` }, `atom type ${JSON.stringify(w)} is not a non-negative integer`);
+    t[i] = v;
+  });
+  return t;
+}
+
+function readTypeMap(dir: string, ntypes: number, opt: ReadDeepmdOptions): string[] {
+  const path = join(dir, 'type_map.raw');
+  let map: string[];
+  let from: string;
+  if (existsSync(path)) {
+    map = readText(path).split(/\s+/).filter((w) => w.length > 0);
+    from = path;
+  } else if (opt.typeMap) {
+    map = [...opt.typeMap];
+    from = 'the typeMap option';
+  } else {
+    throw new ReadError(dir, {}, `no type_map.raw: the element of each atom type is unknown; pass { typeMap: [...] } (e.g. ["Mg"]) for ${ntypes} type(s)`);
+  }
+  map.forEach((s, i) => {
+    if (!isElement(s)) throw new ReadError(from === path ? path : dir, { line: from === path ? 1 : undefined, array: `type ${i}` }, `unknown element ${JSON.stringify(s)} in ${from === path ? 'type_map.raw' : from}`);
+  });
+  if (map.length < ntypes) {
+    throw new ReadError(from === path ? path : dir, {}, `type map has ${map.length} element(s) but type.raw uses types 0…${ntypes - 1}`);
+  }
+  return map;
+}
+
+interface SetArrays {
+  name: string;
+  coord: AtomArray;
+  box: AtomArray;
+  energy: AtomArray | null;
+  force: AtomArray | null;
+  virial: AtomArray | null;
+  nframes: number;
+  files: Record<string, string>;
+}
+
+function asFloat(path: string, a: NpyArray): AtomArray {
+  if (a.data instanceof Float64Array || a.data instanceof Float32Array) return a.data;
+  return Float64Array.from(a.data as ArrayLike<number>);
+}
+
+function checkFinite(path: string, arr: AtomArray, perFrame: number, label: string): void {
+  for (let i = 0; i < arr.length; i++) {
+    const v = arr[i];
+    if (v - v !== 0) {
+      throw new ReadError(path, { array: label, frame: Math.floor(i / perFrame) }, `non-finite value ${v} at component ${i % perFrame}`);
+    }
+  }
+}
+
+function loadSetNpy(dir: string, name: string, natoms: number): SetArrays {
+  const sdir = join(dir, name);
+  const files: Record<string, string> = {};
+  const get = (key: string, required: boolean): { path: string; a: NpyArray } | null => {
+    const p = join(sdir, `${key}.npy`);
+    if (!existsSync(p)) {
+      if (required) throw new ReadError(p, { array: `${name}/${key}.npy` }, `missing ${key}.npy`);
+      return null;
+    }
+    files[key] = p;
+    return { path: p, a: readNpy(p) };
+  };
+  const coord = get('coord', true)!;
+  const box = get('box', true)!;
+  const energy = get('energy', false);
+  const force = get('force', false);
+  const virial = get('virial', false);
+  const nf = coord.a.shape[0] ?? 0;
+  const width = (a: NpyArray): number => (a.shape.length === 0 ? 1 : a.shape.slice(1).reduce((x, y) => x * y, 1));
+  const expect = (x: { path: string; a: NpyArray } | null, key: string, per: number): void => {
+    if (!x) return;
+    const shape = x.a.shape;
+    if (shape.length < 1 || shape[0] !== nf) {
+      throw new ReadError(x.path, { array: `${name}/${key}.npy` }, `${shape[0] ?? 0} frames, but coord.npy has ${nf}: frame counts disagree`);
+    }
+    if (width(x.a) !== per) {
+      const what = key === 'coord' || key === 'force' ? ` (type.raw has ${natoms} atoms → ${per} per frame)` : '';
+      throw new ReadError(x.path, { array: `${name}/${key}.npy` }, `wrong shape (${shape.join(', ')}): expected (${nf}, ${per})${what}`);
+    }
+  };
+  if (coord.a.shape.length < 1) throw new ReadError(coord.path, { array: `${name}/coord.npy` }, 'scalar array, expected (nframes, 3·natoms)');
+  if (width(coord.a) !== 3 * natoms) {
+    throw new ReadError(coord.path, { array: `${name}/coord.npy` }, `${width(coord.a) / 3} atoms per frame (shape (${coord.a.shape.join(', ')})), but type.raw lists ${natoms} atoms`);
+  }
+  expect(box, 'box', 9);
+  expect(energy, 'energy', 1);
+  expect(force, 'force', 3 * natoms);
+  expect(virial, 'virial', 9);
+  const s: SetArrays = {
+    name,
+    coord: asFloat(coord.path, coord.a),
+    box: asFloat(box.path, box.a),
+    energy: energy ? asFloat(energy.path, energy.a) : null,
+    force: force ? asFloat(force.path, force.a) : null,
+    virial: virial ? asFloat(virial.path, virial.a) : null,
+    nframes: nf,
+    files,
+  };
+  checkFinite(coord.path, s.coord, 3 * natoms, `${name}/coord.npy`);
+  checkFinite(box.path, s.box, 9, `${name}/box.npy`);
+  if (s.energy) checkFinite(files.energy, s.energy, 1, `${name}/energy.npy`);
+  if (s.force) checkFinite(files.force, s.force, 3 * natoms, `${name}/force.npy`);
+  if (s.virial) checkFinite(files.virial, s.virial, 9, `${name}/virial.npy`);
+  return s;
+}
+
+function readRawArray(path: string, per: number, natoms: number): { data: Float64Array; nframes: number } {
+  const text = readText(path);
+  const lines = text.split('\n');
+  while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
+  if (lines.length === 0) throw new ReadError(path, { line: 1 }, 'empty file: no frames');
+  const data = new Float64Array(lines.length * per);
+  lines.forEach((line, i) => {
+    const w = line.trim().split(/\s+/);
+    if (w.length !== per) {
+      const hint = per === 3 * natoms ? ` (type.raw has ${natoms} atoms)` : '';
+      throw new ReadError(path, { line: i + 1, frame: i }, `${w.length} numbers, expected ${per}${hint}${i === lines.length - 1 ? ' (truncated file?)' : ''}`);
+    }
+    for (let k = 0; k < per; k++) {
+      const v = Number(w[k]);
+      if (!Number.isFinite(v)) throw new ReadError(path, { line: i + 1, frame: i }, `not a finite number: ${JSON.stringify(w[k])}`);
+      data[i * per + k] = v;
+    }
+  });
+  return { data, nframes: lines.length };
+}
+
+function loadRaw(dir: string, natoms: number): SetArrays {
+  const files: Record<string, string> = {};
+  const get = (key: string, per: number, required: boolean): { data: Float64Array; nframes: number } | null => {
+    const p = join(dir, `${key}.raw`);
+    if (!existsSync(p)) {
+      if (required) throw new ReadError(p, { array: `${key}.raw` }, `missing ${key}.raw`);
+      return null;
+    }
+    files[key] = p;
+    return readRawArray(p, per, natoms);
+  };
+  const coord = get('coord', 3 * natoms, true)!;
+  const box = get('box', 9, true)!;
+  const energy = get('energy', 1, false);
+  const force = get('force', 3 * natoms, false);
+  const virial = get('virial', 9, false);
+  const nf = coord.nframes;
+  for (const [k, a] of Object.entries({ box, energy, force, virial })) {
+    if (a && a.nframes !== nf) {
+      throw new ReadError(files[k], { array: `${k}.raw` }, `${a.nframes} frames, but coord.raw has ${nf}: frame counts disagree`);
+    }
+  }
+  return { name: 'raw', coord: coord.data, box: box.data, energy: energy?.data ?? null, force: force?.data ?? null, virial: virial?.data ?? null, nframes: nf, files };
+}
+
+/** Folders under `root` (itself included) that hold a DeePMD system (a type.raw), sorted. */
+export function findDeepmdSystems(root: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, depth: number): void => {
+    if (existsSync(join(d, 'type.raw'))) {
+      out.push(d);
+      return;
+    }
+    if (depth > 12) return;
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.isDirectory() && !e.name.startsWith('.')) walk(join(d, e.name), depth + 1);
+    }
+  };
+  walk(root, 0);
+  return out;
+}
+
+function readSystem(dir: string, opt: ReadDeepmdOptions, root: string): ColumnTable {
+  const types = readTypes(dir);
+  const natoms = types.length;
+  const ntypes = types.reduce((a, b) => Math.max(a, b), 0) + 1;
+  const map = readTypeMap(dir, ntypes, opt);
+  const symbols = Array.from(types, (t) => map[t]);
+  const setNames = readdirSync(dir)
+    .filter((n) => /^set\./.test(n) && statSync(join(dir, n)).isDirectory())
+    .sort();
+  const hasRaw = existsSync(join(dir, 'coord.raw'));
+  const format = opt.format ?? 'auto';
+  let sets: SetArrays[];
+  if (format === 'raw' || (format === 'auto' && setNames.length === 0)) {
+    if (!hasRaw) throw new ReadError(dir, {}, 'no set.* folders and no coord.raw: not a DeePMD-kit system');
+    sets = [loadRaw(dir, natoms)];
+  } else {
+    if (setNames.length === 0) throw new ReadError(dir, {}, 'no set.* folders (format "npy")');
+    sets = setNames.map((n) => loadSetNpy(dir, n, natoms));
+  }
+  const dkFound = discoverDk({ path: dir }, opt);
+  const frames: Frame[] = [];
+  const pbc: [boolean, boolean, boolean] = [true, true, true];
+  const rel = relative(root, dir) || '.';
+  let index = 0;
+  for (const s of sets) {
+    const tags = Object.freeze({ system: rel, set: s.name, type_map: map });
+    const box64 = s.box instanceof Float64Array ? s.box : Float64Array.from(s.box);
+    const vir64 = s.virial ? (s.virial instanceof Float64Array ? s.virial : Float64Array.from(s.virial)) : null;
+    const n3 = 3 * natoms;
+    for (let i = 0; i < s.nframes; i++) {
+      frames.push({
+        id: `${dir}#${index}`,
+        source: dir,
+        frame: index,
+        symbols,
+        cell: box64.subarray(9 * i, 9 * i + 9),
+        pbc,
+        positions: s.coord.subarray(n3 * i, n3 * i + n3),
+        forces: s.force ? s.force.subarray(n3 * i, n3 * i + n3) : null,
+        energy: s.energy ? s.energy[i] : null,
+        energySigma0: null,
+        virial: vir64 ? vir64.subarray(9 * i, 9 * i + 9) : null,
+        dk: dkFound?.dk ?? null,
+        kmesh: null,
+        nkpts: null,
+        tags,
+      });
+      index++;
+    }
+  }
+  return framesTable(frames, {
+    notes: {
+      reader: 'readDeepmd',
+      system: dir,
+      format: sets[0].name === 'raw' ? 'raw' : 'npy',
+      sets: sets.map((s) => ({ name: s.name, nframes: s.nframes, dtype: s.coord instanceof Float32Array ? 'float32' : 'float64' })),
+      type_map: map,
+      type_map_from: existsSync(join(dir, 'type_map.raw')) ? 'type_map.raw' : 'typeMap option',
+      dk_source: dkFound?.source ?? null,
+    },
+  });
+}
+
+/**
+ * Read a DeePMD-kit system, or every system in a folder tree, into a frames table.
+ * Units: coord/box Å, energy eV, force eV/Å, virial eV (DeePMD-kit's, W = −σV).
+ * Errors name the file and array: frame counts that disagree, a coord width that disagrees
+ * with type.raw, NaN/Inf, Fortran-order or wrong-shape arrays, unknown elements in the type map.
+ */
+export function readDeepmd(dir: string, options: ReadDeepmdOptions = {}): ColumnTable {
+  if (!existsSync(dir)) throw new ReadError(dir, {}, 'no such folder');
+  if (!statSync(dir).isDirectory()) throw new ReadError(dir, {}, 'not a folder: readDeepmd reads a DeePMD-kit system folder');
+  const systems = findDeepmdSystems(dir);
+  if (systems.length === 0) throw new ReadError(dir, {}, 'no DeePMD-kit system (no type.raw) in this folder tree');
+  return concatFrames(systems.map((s) => readSystem(s, options, dir)));
+}
+
+/** Options of {@link writeDeepmd}. */
+export interface WriteDeepmdOptions {
+  /** Frames per set.NNN folder (default 5000). */
+  setSize?: number;
+  /** Element order of type_map.raw (default: order of first appearance). */
+  typeMap?: readonly string[];
+}
+
+/**
+ * Write a frames table as DeePMD-kit npy system(s) (float64, .npy version 1.0): one system in
+ * `dir` when every frame has the same atoms, else one sub-folder per distinct atom sequence
+ * (named by formula). Writes force.npy / virial.npy only when every frame of a system has them.
+ * Returns the folders written.
+ */
+export function writeDeepmd(frames: ColumnTable, dir: string, options: WriteDeepmdOptions = {}): string[] {
+  const n = frames.numRows();
+  if (n === 0) throw new Error('writeDeepmd: the frames table is empty');
+  const setSize = options.setSize ?? 5000;
+  if (!Number.isInteger(setSize) || setSize < 1) throw new Error(`writeDeepmd: setSize must be a positive integer, got ${setSize}`);
+  const col = <T>(name: string): ArrayLike<T> => frames.array(name) as unknown as ArrayLike<T>;
+  const symbols = col<string[]>('symbols');
+  const positions = col<AtomArray>('positions');
+  const cells = col<Float64Array | null>('cell');
+  const energies = col<number | null>('energy');
+  const forces = col<AtomArray | null>('forces');
+  const virials = col<Float64Array | null>('virial');
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const key = symbols[i].join(' ');
+    const g = groups.get(key);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
+  }
+  const written: string[] = [];
+  const names = new Set<string>();
+  for (const [key, rows] of groups) {
+    const syms = key.split(' ');
+    const map = options.typeMap ? [...options.typeMap] : [...new Set(syms)];
+    for (const s of syms) if (!map.includes(s)) throw new Error(`writeDeepmd: element ${s} is not in typeMap ${map.join(' ')}`);
+    let sdir = dir;
+    if (groups.size > 1) {
+      const counts: Record<string, number> = {};
+      for (const s of syms) counts[s] = (counts[s] ?? 0) + 1;
+      let name = Object.entries(counts).map(([s, c]) => `${s}${c}`).join('');
+      let k = 1;
+      while (names.has(name)) name = `${name.replace(/_\d+$/, '')}_${k++}`;
+      names.add(name);
+      sdir = join(dir, name);
+    }
+    mkdirSync(sdir, { recursive: true });
+    const nat = syms.length;
+    writeFileSync(join(sdir, 'type.raw'), syms.map((s) => map.indexOf(s)).join('\n') + '\n');
+    writeFileSync(join(sdir, 'type_map.raw'), map.join('\n') + '\n');
+    const allF = rows.every((r) => forces[r] !== null && forces[r] !== undefined);
+    const allV = rows.every((r) => virials[r] !== null && virials[r] !== undefined);
+    for (const r of rows) {
+      if (!cells[r]) throw new Error(`writeDeepmd: row ${r} has no cell; DeePMD-kit needs box.npy`);
+      if (energies[r] === null || energies[r] === undefined) throw new Error(`writeDeepmd: row ${r} has no energy`);
+    }
+    for (let s0 = 0, k = 0; s0 < rows.length; s0 += setSize, k++) {
+      const part = rows.slice(s0, s0 + setSize);
+      const m = part.length;
+      const setDir = join(sdir, `set.${String(k).padStart(3, '0')}`);
+      mkdirSync(setDir, { recursive: true });
+      const coord = new Float64Array(m * 3 * nat);
+      const box = new Float64Array(m * 9);
+      const energy = new Float64Array(m);
+      const force = allF ? new Float64Array(m * 3 * nat) : null;
+      const virial = allV ? new Float64Array(m * 9) : null;
+      part.forEach((r, j) => {
+        coord.set(positions[r], j * 3 * nat);
+        box.set(cells[r]!, j * 9);
+        energy[j] = energies[r]!;
+        if (force) force.set(forces[r]!, j * 3 * nat);
+        if (virial) virial.set(virials[r]!, j * 9);
+      });
+      writeNpy(join(setDir, 'coord.npy'), coord, [m, 3 * nat]);
+      writeNpy(join(setDir, 'box.npy'), box, [m, 9]);
+      writeNpy(join(setDir, 'energy.npy'), energy, [m]);
+      if (force) writeNpy(join(setDir, 'force.npy'), force, [m, 3 * nat]);
+      if (virial) writeNpy(join(setDir, 'virial.npy'), virial, [m, 9]);
+    }
+    written.push(sdir);
+  }
+  return written;
+}

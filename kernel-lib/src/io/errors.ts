@@ -1,0 +1,108 @@
+/** Errors of the file readers: every one names the file and the line, frame or array. */
+import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+
+/** Where in a file a problem is. */
+export interface ReadErrorWhere {
+  /** 1-based line number. */
+  line?: number;
+  /** 0-based frame (configuration) index. */
+  frame?: number;
+  /** Array or key name, e.g. "set.000/coord.npy". */
+  array?: string;
+}
+
+/** A file that cannot be read as asked; the message starts with `file:line` or `file (frame …)`. */
+export class ReadError extends Error {
+  readonly file: string;
+  readonly line?: number;
+  readonly frame?: number;
+  readonly array?: string;
+  constructor(file: string, where: ReadErrorWhere, message: string) {
+    const parts: string[] = [];
+    if (where.array !== undefined) parts.push(where.array);
+    if (where.frame !== undefined) parts.push(`frame ${where.frame}`);
+    const loc = where.line !== undefined ? `${file}:${where.line}` : file;
+    super(`${loc}${parts.length ? ` (${parts.join(', ')})` : ''}: ${message}`);
+    this.name = 'ReadError';
+    this.file = file;
+    this.line = where.line;
+    this.frame = where.frame;
+    this.array = where.array;
+  }
+}
+
+/** True when the first bytes look like binary data rather than text (NUL or many control bytes). */
+export function looksBinary(buf: Uint8Array): boolean {
+  const n = Math.min(buf.length, 4096);
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const b = buf[i];
+    if (b === 0) return true;
+    if (b < 9 || (b > 13 && b < 32) || b === 127) bad++;
+  }
+  return n > 0 && bad / n > 0.05;
+}
+
+/**
+ * Stream the lines of a text file in bounded memory. `onLine(text, start, end, lineNo)` gets the
+ * chunk string and the line's [start, end) offsets (no substring is made unless the callback
+ * makes one); return false to stop. Lines are decoded as latin1 (ASCII-safe and fast).
+ */
+export function forEachLine(
+  path: string,
+  onLine: (chunk: string, start: number, end: number, lineNo: number) => boolean | void,
+  chunkBytes = 1 << 24,
+): { lines: number; bytes: number } {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.allocUnsafe(chunkBytes);
+    let carry = '';
+    let lineNo = 0;
+    let pos = 0;
+    let first = true;
+    for (;;) {
+      const got = readSync(fd, buf, 0, chunkBytes, pos);
+      if (first) {
+        first = false;
+        if (got > 0 && looksBinary(buf.subarray(0, got))) {
+          throw new ReadError(path, { line: 1 }, 'binary data where text was expected (not a text file?)');
+        }
+      }
+      pos += got;
+      const text = carry + buf.latin1Slice(0, got);
+      const last = got === 0 ? text.length : text.lastIndexOf('\n') + 1;
+      let s = 0;
+      while (s < last) {
+        let e = text.indexOf('\n', s);
+        if (e < 0 || e >= last) e = last;
+        lineNo++;
+        let end = e;
+        if (end > s && text.charCodeAt(end - 1) === 13) end--;
+        if (onLine(text, s, end, lineNo) === false) return { lines: lineNo, bytes: size };
+        s = e + 1;
+      }
+      carry = text.slice(last);
+      if (got === 0) break;
+    }
+    return { lines: lineNo, bytes: size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Parse whitespace-separated numbers of text[start, end) into `out` from `at`; returns the count. */
+export function parseNumbers(text: string, start: number, end: number, out: number[] | Float64Array, at = 0): number {
+  let n = 0;
+  let i = start;
+  while (i < end) {
+    let c = text.charCodeAt(i);
+    while (i < end && (c === 32 || c === 9)) c = text.charCodeAt(++i);
+    if (i >= end) break;
+    const s = i;
+    while (i < end && c !== 32 && c !== 9) c = text.charCodeAt(++i);
+    out[at + n] = Number(text.slice(s, i));
+    n++;
+  }
+  return n;
+}

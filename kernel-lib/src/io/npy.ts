@@ -1,0 +1,141 @@
+/**
+ * NumPy .npy files (format versions 1.0, 2.0, 3.0): read into typed arrays, write float64.
+ * Fortran-order arrays, unsupported dtypes and headers or data that do not fit the file are errors.
+ */
+import { openSync, readSync, closeSync, fstatSync, writeFileSync } from 'node:fs';
+import { ReadError } from './errors.js';
+
+/** A typed array read from an .npy file. */
+export type NpyData = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array;
+
+/** An .npy array: data in C order, its shape and its NumPy dtype string (e.g. "<f8"). */
+export interface NpyArray {
+  data: NpyData;
+  shape: number[];
+  dtype: string;
+}
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+/** Bytes per element of the dtypes we read; 8-byte integers are converted to float64. */
+const ITEM: Record<string, number> = { f8: 8, f4: 4, i8: 8, u8: 8, i4: 4, u4: 4, i2: 2, u2: 2, i1: 1, u1: 1, b1: 1 };
+
+function parseHeader(path: string, header: string): { descr: string; fortran: boolean; shape: number[] } {
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header);
+  const fo = /'fortran_order'\s*:\s*(True|False)/.exec(header);
+  const shape = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
+  if (!descr || !fo || !shape) {
+    throw new ReadError(path, { array: 'header' }, `not a valid .npy header: ${JSON.stringify(header.slice(0, 120))}`);
+  }
+  const dims = shape[1].split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const nums = dims.map(Number);
+  if (nums.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new ReadError(path, { array: 'header' }, `bad shape (${shape[1]}) in .npy header`);
+  }
+  return { descr: descr[1], fortran: fo[1] === 'True', shape: nums };
+}
+
+/** Read the header only: shape, dtype and where the data starts. */
+export function readNpyHeader(path: string): { shape: number[]; dtype: string; fortran: boolean; offset: number; size: number } {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const pre = Buffer.alloc(12);
+    const got = readSync(fd, pre, 0, 12, 0);
+    if (got < 10 || MAGIC.some((b, i) => pre[i] !== b)) {
+      throw new ReadError(path, { array: 'header' }, got === 0 ? 'empty file, expected a .npy array' : 'not a .npy file (magic string \\x93NUMPY missing)');
+    }
+    const major = pre[6];
+    if (major < 1 || major > 3) {
+      throw new ReadError(path, { array: 'header' }, `unsupported .npy format version ${major}.${pre[7]} (1.0–3.0 are read)`);
+    }
+    const hlen = major === 1 ? pre.readUInt16LE(8) : pre.readUInt32LE(8);
+    const start = major === 1 ? 10 : 12;
+    if (start + hlen > size) {
+      throw new ReadError(path, { array: 'header' }, `header length ${hlen} bytes runs past the end of the ${size}-byte file (truncated or corrupt .npy)`);
+    }
+    if (hlen > 1 << 20) {
+      throw new ReadError(path, { array: 'header' }, `header length ${hlen} bytes is implausible for a .npy header (corrupt file)`);
+    }
+    const hb = Buffer.alloc(hlen);
+    readSync(fd, hb, 0, hlen, start);
+    const header = major === 3 ? hb.toString('utf8') : hb.toString('latin1');
+    const h = parseHeader(path, header);
+    return { shape: h.shape, dtype: h.descr, fortran: h.fortran, offset: start + hlen, size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Read an .npy file (versions 1–3) into a typed array in C order. Float32 stays Float32Array,
+ * float64 is Float64Array, 8-byte integers become Float64Array; big-endian data is byte-swapped.
+ * Errors: Fortran order, unknown dtype, data length ≠ product of the shape.
+ */
+export function readNpy(path: string): NpyArray {
+  const h = readNpyHeader(path);
+  if (h.fortran) {
+    throw new ReadError(path, { array: 'header' }, `Fortran-order array (fortran_order: True, shape (${h.shape.join(', ')})); DeePMD-kit data must be C order: save it with numpy.ascontiguousarray`);
+  }
+  const m = /^([<>|=])([fiub])(\d+)$/.exec(h.dtype);
+  const kind = m ? `${m[2]}${m[3]}` : '';
+  if (!m || !(kind in ITEM)) {
+    throw new ReadError(path, { array: 'header' }, `unsupported dtype ${JSON.stringify(h.dtype)} (float32/64 and integers are read)`);
+  }
+  const item = ITEM[kind];
+  const count = h.shape.reduce((a, b) => a * b, 1);
+  const need = count * item;
+  const have = h.size - h.offset;
+  if (have !== need) {
+    throw new ReadError(path, { array: 'data' }, `${have} data bytes for shape (${h.shape.join(', ')}) of ${h.dtype}, expected ${need}${have < need ? ' (truncated file)' : ' (trailing bytes)'}`);
+  }
+  const buf = new ArrayBuffer(need);
+  const u8 = new Uint8Array(buf);
+  const fd = openSync(path, 'r');
+  try {
+    let off = 0;
+    while (off < need) {
+      const got = readSync(fd, u8, off, Math.min(need - off, 1 << 30), h.offset + off);
+      if (got === 0) throw new ReadError(path, { array: 'data' }, 'file shrank while reading');
+      off += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (m[1] === '>' && item > 1) {
+    for (let i = 0; i < need; i += item) u8.subarray(i, i + item).reverse();
+  }
+  let data: NpyData;
+  switch (kind) {
+    case 'f8': data = new Float64Array(buf); break;
+    case 'f4': data = new Float32Array(buf); break;
+    case 'i4': data = new Int32Array(buf); break;
+    case 'u4': data = new Uint32Array(buf); break;
+    case 'i2': data = new Int16Array(buf); break;
+    case 'u2': data = new Uint16Array(buf); break;
+    case 'i1': data = new Int8Array(buf); break;
+    case 'i8': data = Float64Array.from(new BigInt64Array(buf), Number); break;
+    case 'u8': data = Float64Array.from(new BigUint64Array(buf), Number); break;
+    default: data = u8;
+  }
+  return { data, shape: h.shape, dtype: h.dtype };
+}
+
+/** The bytes of a version-1.0 .npy file holding `data` (C order) with `shape`. */
+export function npyBytes(data: Float64Array | Float32Array | Int32Array, shape: readonly number[]): Buffer {
+  const descr = data instanceof Float64Array ? '<f8' : data instanceof Float32Array ? '<f4' : '<i4';
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count !== data.length) throw new Error(`npy: ${data.length} values do not fill shape (${shape.join(', ')})`);
+  const shp = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shp}, }`;
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const pre = Buffer.from([...MAGIC, 1, 0, 0, 0]);
+  pre.writeUInt16LE(header.length, 8);
+  return Buffer.concat([pre, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+}
+
+/** Write `data` with `shape` as a version-1.0 .npy file (little-endian, C order). */
+export function writeNpy(path: string, data: Float64Array | Float32Array | Int32Array, shape: readonly number[]): void {
+  writeFileSync(path, npyBytes(data, shape));
+}
