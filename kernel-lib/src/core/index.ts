@@ -15,3 +15,4 @@ export * from './comparison.js';
 export * from './recommend.js';
 export * from './random.js';
 export * from './bootstrap.js';
+export * from './tables.js';

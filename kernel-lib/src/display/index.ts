@@ -5,6 +5,10 @@ import type { SweepInput } from '../core/sweep.js';
 import { sweepBundle, thresholdsBundle, type SweepBundleOptions } from './bundle.js';
 import { sendBundle } from './kernel.js';
 import { tableBundle, type TableBundleOptions } from './table.js';
+import { semBundle, comparisonBundle } from './analyses.js';
+import type { SemRow } from '../core/sem.js';
+import type { ComparisonRow } from '../core/comparison.js';
+import type { Recommendation } from '../core/recommend.js';
 
 export * from './bundle.js';
 export { SEM_MIME, COMPARISON_MIME } from './payloads.js';
@@ -12,6 +16,17 @@ export type { SemPayload, ComparisonPayload, ComparisonPair, ComparisonOutcome }
 export * from './kernel.js';
 export * from './text.js';
 export * from './table.js';
+export * from './analyses.js';
+
+/** Show SEMs against Δk (Fig. 4) with their thresholds at `factor` (default 0.5). */
+export function showSem(sem: ColumnTable | readonly SemRow[], options: { factor?: number; chartSem?: string } = {}): void {
+  sendBundle(semBundle(sem, options));
+}
+
+/** Show the SEM ↔ MLP comparison (Fig. 5) and the recommended Δk. */
+export function showComparison(comparison: ColumnTable | readonly ComparisonRow[], recommendation: Recommendation): void {
+  sendBundle(comparisonBundle(comparison, recommendation));
+}
 
 /** Show an arquero table as an HTML table (text/plain too), with its units as a caption. */
 export function showTable(table: ColumnTable, options: TableBundleOptions = {}): void {

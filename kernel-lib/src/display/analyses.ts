@@ -1,0 +1,60 @@
+/**
+ * MIME bundles of the SEM analysis (Fig. 4) and the SEM ↔ MLP comparison with the
+ * recommendation (Fig. 5): deltak's own type for the extension, a vega-lite v5 fallback, text.
+ */
+import type { ColumnTable } from 'arquero';
+import { semThresholds, SEM_UNITS, type SemRow, type SemThresholdRow } from '../core/sem.js';
+import { comparisonSummary, type ComparisonRow, type ComparisonSummaryRow } from '../core/comparison.js';
+import type { Recommendation } from '../core/recommend.js';
+import { semChart, comparisonChart } from '../charts/figures.js';
+import { VEGALITE_MIME, type MimeBundle } from './bundle.js';
+import { SEM_MIME, COMPARISON_MIME, type SemPayload, type ComparisonPayload } from './payloads.js';
+import { formatTable } from './text.js';
+
+const rowsOf = <T>(x: ColumnTable | readonly T[]): T[] => (Array.isArray(x) ? [...x] : ((x as ColumnTable).objects() as T[]));
+
+/** Bundle of a SEM table (rows of `semTable`) with thresholds at `factor` (default 0.5). */
+export function semBundle(sem: ColumnTable | readonly SemRow[], options: { factor?: number; chartSem?: string } = {}): MimeBundle {
+  const rows = rowsOf<SemRow>(sem);
+  if (rows.length === 0) throw new Error('semBundle: empty SEM table');
+  const factor = options.factor ?? 0.5;
+  const th = semThresholds(rows, { factor }).objects() as SemThresholdRow[];
+  const payload: SemPayload = {
+    version: 1,
+    sems: rows.map((r) => ({ metal: String(r.metal), lattice: String(r.lattice), structure: String(r.structure), sem: r.sem, dk: r.dk, value: r.value, n_configs: r.n_configs })),
+    options: { factor, reference_dk: rows[0].ref_dk },
+    thresholds: th.map((t) => ({ metal: String(t.metal), lattice: String(t.lattice), structure: String(t.structure), sem: t.sem, ref_dk: t.ref_dk, mad: t.mad, factor: t.factor, bound: t.bound, threshold_dk: t.threshold_dk })),
+    units: { dk: 'Å⁻¹', ...SEM_UNITS },
+  };
+  const chartSem = options.chartSem ?? (rows.some((r) => r.sem === 'E-RMSE') ? 'E-RMSE' : rows[0].sem);
+  const text = [
+    `deltak SEMs: ${rows.length} values; thresholds Δk_T^SEM (Å⁻¹) at factor ${factor} (— = never reached):`,
+    formatTable(th as unknown as Record<string, unknown>[], { columns: ['metal', 'lattice', 'structure', 'sem', 'mad', 'bound', 'threshold_dk'] }),
+  ].join('\n');
+  return { data: { [SEM_MIME]: payload, [VEGALITE_MIME]: semChart(rows.map((r) => ({ ...r, metal: String(r.metal), lattice: String(r.lattice), structure: String(r.structure) })), th.map((t) => ({ ...t, metal: String(t.metal), lattice: String(t.lattice), structure: String(t.structure) })), chartSem), 'text/plain': text }, metadata: {} };
+}
+
+/** Bundle of a comparison (rows of `compareThresholds`) and a recommendation (`recommendDk`). */
+export function comparisonBundle(comparison: ColumnTable | readonly ComparisonRow[], recommendation: Recommendation): MimeBundle {
+  const rows = rowsOf<ComparisonRow>(comparison);
+  const summary = comparisonSummary(rows).objects() as ComparisonSummaryRow[];
+  const payload: ComparisonPayload = {
+    version: 1,
+    pairs: rows.map((r) => ({ metal: r.metal, lattice: r.lattice, property: r.property, structure: r.structure, sem: r.sem, mlp_threshold_dk: r.mlp_dk, sem_threshold_dk: r.sem_dk, outcome: r.outcome })),
+    recommendation: {
+      dk: recommendation.dk,
+      rule: recommendation.rule === 'min' ? 'below-min' : 'below-mode',
+      sems: recommendation.sems,
+      threshold_dk: Number.isFinite(recommendation.bound) ? recommendation.bound : null,
+      finest_dk: recommendation.cost?.finestDk ?? NaN,
+      ...(recommendation.cost ? { kpoints: { recommended: recommendation.cost.fullRecommended, finest: recommendation.cost.fullFinest } } : {}),
+    },
+    units: { mlp_threshold_dk: 'Å⁻¹', sem_threshold_dk: 'Å⁻¹', dk: 'Å⁻¹' },
+  };
+  if (!Number.isFinite(payload.recommendation.finest_dk)) delete (payload.recommendation as { finest_dk?: number }).finest_dk;
+  const text = [
+    recommendation.reason,
+    formatTable(summary as unknown as Record<string, unknown>[], { columns: ['by', 'key', 'n', 'exact', 'conservative', 'mismatch'], digits: 3 }),
+  ].join('\n');
+  return { data: { [COMPARISON_MIME]: payload, [VEGALITE_MIME]: comparisonChart(summary), 'text/plain': text }, metadata: {} };
+}
