@@ -5,14 +5,18 @@ For every Δk (Å⁻¹) in DKS this computes, with GPAW/PBE/plane waves:
 
 * EOS: single points of the 1-atom primitive FCC cell at 7 volumes
   (V/V_ref = 0.97 ... 1.03, V_ref from a = 4.04 Å), fitted with ASE's
-  3rd-order Birch–Murnaghan form -> V0 [A^3/atom], E0 [eV/atom], B0 [GPa];
+  3rd-order Birch–Murnaghan form (exact cubic least squares in V^(-2/3))
+  -> V0 [A^3/atom], E0 [eV/atom], B0 [GPa];
 * E_vac: 2x2x2 supercell of the primitive cell (8 atoms) and the same cell
   with one atom removed (7 atoms), both at a = 4.04 Å, vacancy positions
   relaxed at fixed cell (BFGS, fmax 0.05 eV/Å);
   E_f = E(N-1) - (N-1)/N * E_bulk(N).
 
 k-points: Γ-centred Monkhorst–Pack, N_i = max(1, ceil(|b_i| / Δk)),
-b_i = 2π (A⁻¹)ᵀ rows (METHOD.md §2), computed per structure.
+b_i = 2π (A⁻¹)ᵀ rows (METHOD.md §2), computed per structure (as VASP's
+KSPACING does). Because the mesh then jumps inside the EOS volume range at
+some Δk, a second EOS variant with the mesh fixed at the V_ref cell's mesh is
+also computed (raw/eos_fixedmesh/, properties_fixedmesh.csv).
 
 Every single point is cached as one extxyz file under data/al-fcc/raw/, named
 by a sha256 of (structure, mesh, Δk, settings, relaxation), so a re-run skips
@@ -95,6 +99,13 @@ def jobs_for(dk: float) -> list[dict]:
     jobs = []
     for s in VOLUME_SCALES:
         jobs.append({"kind": "eos", "dk": dk, "volume_scale": s, "relax": False})
+    # Second EOS variant: mesh fixed at the V_ref cell's mesh for all volumes.
+    # Only points whose mesh differs from the per-structure one need a run.
+    ref = kmesh(primitive(1.0).cell, dk)
+    for s in VOLUME_SCALES:
+        if kmesh(primitive(s).cell, dk) != ref:
+            jobs.append({"kind": "eos", "dk": dk, "volume_scale": s, "relax": False,
+                         "mesh_rule": "reference"})
     jobs.append({"kind": "bulk", "dk": dk, "volume_scale": 1.0, "relax": False})
     jobs.append({"kind": "vacancy", "dk": dk, "volume_scale": 1.0, "relax": True})
     return jobs
@@ -106,6 +117,14 @@ def build(job):
     return supercell(vacancy=job["kind"] == "vacancy")
 
 
+def job_mesh(job, atoms) -> tuple[int, int, int]:
+    """'structure' (METHOD §2, default): mesh from this cell; 'reference': from
+    the V_ref primitive cell (fixed-mesh EOS variant)."""
+    if job.get("mesh_rule", "structure") == "reference":
+        return kmesh(primitive(1.0).cell, job["dk"])
+    return kmesh(atoms.cell, job["dk"])
+
+
 def cache_key(job, atoms) -> str:
     payload = {
         "numbers": atoms.numbers.tolist(),
@@ -113,7 +132,7 @@ def cache_key(job, atoms) -> str:
         "cell": np.round(atoms.cell.array, 8).tolist(),
         "pbc": atoms.pbc.tolist(),
         "dk": job["dk"],
-        "mesh": list(kmesh(atoms.cell, job["dk"])),
+        "mesh": list(job_mesh(job, atoms)),
         "relax": {"optimizer": "BFGS", "fmax": FMAX, "cell": "fixed"} if job["relax"] else None,
         "settings": SETTINGS,
     }
@@ -122,7 +141,8 @@ def cache_key(job, atoms) -> str:
 
 def raw_path(job, key: str) -> Path:
     tag = f"_v{job['volume_scale']:.2f}" if job["kind"] == "eos" else ""
-    return RAW / job["kind"] / f"dk{job['dk']:.2f}{tag}_{key[:12]}.extxyz"
+    folder = job["kind"] + ("_fixedmesh" if job.get("mesh_rule") == "reference" else "")
+    return RAW / folder / f"dk{job['dk']:.2f}{tag}_{key[:12]}.extxyz"
 
 
 # -------------------------------------------------------------- single point
@@ -138,7 +158,7 @@ def run_job(job) -> dict:
     path = raw_path(job, key)
     if path.exists():
         return {"job": job, "path": str(path), "cached": True}
-    mesh = kmesh(atoms.cell, job["dk"])
+    mesh = job_mesh(job, atoms)
     (LOGS / "gpaw").mkdir(parents=True, exist_ok=True)
     txt = LOGS / "gpaw" / f"{path.stem}.txt"
     calc = GPAW(
@@ -174,6 +194,7 @@ def run_job(job) -> dict:
         "metal": METAL, "lattice": LATTICE, "kind": job["kind"], "dk": job["dk"],
         "mesh": np.array(mesh, dtype=int), "n_kpoints": int(np.prod(mesh)),
         "n_irreducible": nibz, "volume_scale": job["volume_scale"],
+        "mesh_rule": job.get("mesh_rule", "structure"),
         "a_ref": A_REF, "volume": vol,
         "energy_sigma0": e0,
         "virial": (-stress * vol).ravel(),  # DeePMD W = -sigma V, 9 comps, eV
@@ -202,7 +223,7 @@ def _safe_run(job):
 
 
 # ------------------------------------------------------------------- tables
-SP_COLUMNS = ["metal", "lattice", "kind", "dk", "volume_scale", "n1", "n2", "n3",
+SP_COLUMNS = ["metal", "lattice", "kind", "dk", "volume_scale", "mesh_rule", "n1", "n2", "n3",
               "n_kpoints", "n_irreducible", "natoms", "volume", "energy",
               "energy_sigma0", "relaxed", "relax_steps", "cpu_seconds",
               "wall_seconds", "file"]
@@ -218,6 +239,7 @@ def collect() -> list[dict]:
         rows.append({
             "metal": i["metal"], "lattice": i["lattice"], "kind": i["kind"],
             "dk": float(i["dk"]), "volume_scale": float(i["volume_scale"]),
+            "mesh_rule": str(i.get("mesh_rule", "structure")),
             "n1": n1, "n2": n2, "n3": n3, "n_kpoints": int(i["n_kpoints"]),
             "n_irreducible": int(i["n_irreducible"]), "natoms": len(at),
             "volume": float(at.get_volume()),
@@ -228,21 +250,56 @@ def collect() -> list[dict]:
             "file": str(f.relative_to(DATA)),
         })
     kind_order = {"eos": 0, "bulk": 1, "vacancy": 2}
-    rows.sort(key=lambda r: (r["dk"], kind_order[r["kind"]], r["volume_scale"]))
+    rows.sort(key=lambda r: (r["dk"], kind_order[r["kind"]], r["mesh_rule"] != "structure",
+                             r["volume_scale"]))
     return rows
 
 
-def properties(rows: list[dict], dks) -> list[dict]:
+def fit_birch_murnaghan(v, e):
+    """3rd-order Birch–Murnaghan E(V) fit, done exactly as a cubic least-squares
+    polynomial in x = V^(-2/3) (METHOD §3; the ACWF procedure). Returns
+    V0 [Å³], E0 [eV], B0 [eV/Å³], B0'. Deterministic, unlike an iterative fit."""
+    v, e = np.asarray(v, float), np.asarray(e, float)
+    p = np.polyfit(v ** (-2.0 / 3.0), e, 3)
+    d1, d2, d3 = np.polyder(p, 1), np.polyder(p, 2), np.polyder(p, 3)
+    x_mid = 0.5 * (v.max() ** (-2.0 / 3.0) + v.min() ** (-2.0 / 3.0))
+    roots = [r.real for r in np.roots(d1) if abs(r.imag) < 1e-12 and r.real > 0
+             and np.polyval(d2, r.real) > 0]
+    if not roots:
+        raise ValueError("EOS fit has no minimum")
+    x0 = min(roots, key=lambda r: abs(r - x_mid))
+    v0 = x0 ** -1.5
+    b0 = 4.0 / 9.0 * x0 ** 3.5 * np.polyval(d2, x0)
+    # B0' = -1 - V0 E_VVV / E_VV, chain rule through x(V) (E_x = 0 at the minimum)
+    dxdv, d2xdv2 = -2.0 / 3.0 * v0 ** (-5.0 / 3.0), 10.0 / 9.0 * v0 ** (-8.0 / 3.0)
+    e2v = np.polyval(d2, x0) * dxdv ** 2
+    e3v = np.polyval(d3, x0) * dxdv ** 3 + 3.0 * np.polyval(d2, x0) * dxdv * d2xdv2
+    b0p = -1.0 - v0 * e3v / e2v
+    return v0, float(np.polyval(p, x0)), b0, b0p
+
+
+def eos_points(rows, dk, mesh_rule):
+    """EOS single points at dk: mesh per structure, or the V_ref mesh for all."""
+    eos = [r for r in rows if r["kind"] == "eos" and math.isclose(r["dk"], dk)]
+    if mesh_rule == "structure":
+        return [r for r in eos if r["mesh_rule"] == "structure"]
+    ref = kmesh(primitive(1.0).cell, dk)
+    pick = {}
+    for r in eos:
+        if (r["n1"], r["n2"], r["n3"]) == ref:
+            pick.setdefault(r["volume_scale"], r)
+    return list(pick.values())
+
+
+def properties(rows: list[dict], dks, mesh_rule="structure") -> list[dict]:
     """Only properties whose every input single point at that Δk is present."""
-    from ase.eos import EquationOfState
     props = []
     for dk in dks:
-        eos = [r for r in rows if r["kind"] == "eos" and math.isclose(r["dk"], dk)]
+        eos = eos_points(rows, dk, mesh_rule)
         if sorted(r["volume_scale"] for r in eos) == sorted(VOLUME_SCALES):
             v = np.array([r["volume"] / r["natoms"] for r in eos])
             e = np.array([r["energy"] / r["natoms"] for r in eos])
-            fit = EquationOfState(v, e, eos="birchmurnaghan")
-            v0, e0, b0 = fit.fit()
+            v0, e0, b0, _ = fit_birch_murnaghan(v, e)
             for name, unit, val in (("V0", "A^3/atom", v0), ("E0", "eV/atom", e0),
                                     ("B0", "GPa", b0 * EV_A3_TO_GPA)):
                 props.append({"property": name, "unit": unit, "dk": dk, "value": val})
@@ -273,14 +330,21 @@ def write_tables(dks):
                 r[k] = f"{r[k]:.10g}"
             w.writerow(r)
     os.replace(OUT / "singlepoints.csv.tmp", OUT / "singlepoints.csv")
-    props = properties(rows, dks)
-    with open(OUT / "properties.csv.tmp", "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=["metal", "lattice", "property", "unit",
-                                           "method", "dk", "value"], lineterminator="\n")
-        w.writeheader()
-        w.writerows(props)
-    os.replace(OUT / "properties.csv.tmp", OUT / "properties.csv")
-    return rows, props
+    for rule, name in (("structure", "properties.csv"),
+                       ("reference", "properties_fixedmesh.csv")):
+        props = properties(rows, dks, rule)
+        with open(OUT / (name + ".tmp"), "w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=["metal", "lattice", "property", "unit",
+                                               "method", "dk", "value"], lineterminator="\n")
+            w.writeheader()
+            w.writerows(props)
+        os.replace(OUT / (name + ".tmp"), OUT / name)
+    # checksums of every data file, paths relative to al-fcc/ (sha256sum -c)
+    files = sorted(OUT.glob("*.csv")) + sorted(RAW.glob("*/*.extxyz"))
+    lines = [f"{hashlib.sha256(f.read_bytes()).hexdigest()}  {f.relative_to(OUT)}\n"
+             for f in files]
+    (OUT / "SHA256SUMS").write_text("".join(lines))
+    return rows
 
 
 # --------------------------------------------------------------------- main
