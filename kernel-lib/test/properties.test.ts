@@ -105,7 +105,10 @@ test('elastic errors: mixed strain, missing shear, strains that do not span', ()
   assert.throws(() => elasticSweep([{ strain: [0.01, 0, 0, 0.01, 0, 0], stress: [0, 0, 0, 0, 0, 0] }], { lattice: 'fcc' }), /mixes normal and shear/);
   assert.throws(() => elasticSweep(deformations(C, [0.01], []), { lattice: 'fcc' }), /needs both normal and shear/);
   const onlyXX = deformations(C, [0.01], [0.03]).filter((d) => d.strain[1] === 0 && d.strain[2] === 0);
-  assert.throws(() => elasticSweep(onlyXX, { lattice: 'fcc' }), /span the 3 normal directions/);
+  assert.throws(() => elasticSweep(onlyXX, { lattice: 'triclinic' }), /do not determine C22 \(apply ε2\)/);
+  const dependent = [0.01, -0.01].map((e) => ({ strain: [e, e, 0, 0, 0, 0], stress: matVec(C, [e, e, 0, 0, 0, 0]) }));
+  const shearOnly = deformations(C, [], [0.03]);
+  assert.throws(() => elasticSweep([...dependent, ...shearOnly], { lattice: 'fcc' }), /directions ε1, ε2 must be independent/);
   assert.throws(() => elasticConstants([[0.01, 0, 0, 0, 0, 0]], [[1, 1, 1, 0, 0, 0]], { lattice: 'fcc' }), /at least 6 equations/);
   assert.throws(() => elasticSweep(deformations(C, [0.01], [0.03]), { lattice: 'rhombic' }), /unknown lattice "rhombic"/);
 });
@@ -146,4 +149,21 @@ test('computeProperties: EOS, elastic, defects and cohesive energy into the tidy
   assert.throws(() => computeProperties(noBulk), /Al fcc DFT Δk = 0.12 Å⁻¹: vacancy cell of 7 atoms needs exactly one bulk cell of 8 atoms/);
   const fewEos = calcs.filter((c, i) => !(c.kind === 'eos' && i < 1));
   assert.throws(() => computeProperties(fewEos), /Al fcc DFT Δk = 0.12 Å⁻¹: EOS: needs at least 5/);
+});
+
+test('symmetry-reduced strain sets: cubic ε1 + ε4, hcp ε1 ε3 ε4 ε6 recover every constant', () => {
+  const C = cubicC(107.3, 60.9, 28.3);
+  const only = (defs: Deformation[], dirs: number[]) => defs.filter((d) => dirs.some((j) => d.strain[j] !== 0));
+  const r = elasticSweep(only(deformations(C, [0.01, 0.02, 0.03], [0.03, 0.05, 0.07]), [0, 3]), { lattice: 'bcc' });
+  assert.ok(rel(r.constants.C11, 107.3) < 1e-12 && rel(r.constants.C12, 60.9) < 1e-12 && rel(r.constants.C44, 28.3) < 1e-12);
+  assert.ok(rel(moduli(r.C).kVoigt, (107.3 + 2 * 60.9) / 3) < 1e-12);
+  const [c11, c12, c13, c33, c44, c66] = [59.4, 25.6, 21.4, 61.6, 16.4, 17.1];
+  const H = [
+    [c11, c12, c13, 0, 0, 0], [c12, c11, c13, 0, 0, 0], [c13, c13, c33, 0, 0, 0],
+    [0, 0, 0, c44, 0, 0], [0, 0, 0, 0, c44, 0], [0, 0, 0, 0, 0, c66],
+  ];
+  const h = elasticSweep(only(deformations(H, [0.01, 0.02], [0.03, 0.05]), [0, 2, 3, 5]), { lattice: 'hcp' });
+  const want: Record<string, number> = { C11: c11, C12: c12, C13: c13, C33: c33, C44: c44, C66: c66 };
+  for (const [k, v] of Object.entries(want)) assert.ok(rel(h.constants[k], v) < 1e-12, k);
+  assert.throws(() => elasticSweep(only(deformations(H, [0.01], [0.03]), [0, 3, 5]), { lattice: 'hcp' }), /do not determine C33 \(apply ε3\)/);
 });

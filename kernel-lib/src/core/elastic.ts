@@ -96,13 +96,71 @@ export interface ElasticSweepResult extends ElasticResult {
 const TOL = 1e-12;
 
 /**
- * The paper's averaged elastic constants: deformations are either normal (only ε₁..ε₃ non-zero)
- * or shear (only ε₄..ε₆); for each normal magnitude (max |ε|) the columns Cᵢ₁..Cᵢ₃ are fitted
- * from that magnitude's deformations (both signs), for each shear magnitude Cᵢ₄..Cᵢ₆; columns
- * are averaged over magnitudes, then C is symmetrised. A mixed deformation, or a magnitude
- * whose strains do not span its three directions, is an error.
+ * The independent constants of `symmetry` estimated from the fitted columns `cols` of C
+ * (`fit[i][j]` valid for j in `cols`), using C's symmetry (Cᵢⱼ = Cⱼᵢ) and the lattice's:
+ * every available estimate of an independent constant is averaged. A constant with no
+ * estimate is an error naming the strain that would determine it.
+ */
+export function constantsFromColumns(fit: readonly (readonly number[])[], cols: ReadonlySet<number>, symmetry: ElasticSymmetry): IndependentConstants {
+  const est = (i: number, j: number): number[] => {
+    const out: number[] = [];
+    if (cols.has(j)) out.push(fit[i - 1][j - 1]);
+    if (i !== j && cols.has(i)) out.push(fit[j - 1][i - 1]);
+    return out;
+  };
+  const pick = (name: string, pairs: [number, number][], hint: string): number => {
+    const xs = pairs.flatMap(([i, j]) => est(i, j));
+    if (xs.length === 0) throw new Error(`elastic: the strains do not determine ${name} (${hint})`);
+    return avg(...xs);
+  };
+  if (symmetry === 'cubic') {
+    return {
+      C11: pick('C11', [[1, 1], [2, 2], [3, 3]], 'apply a normal strain'),
+      C12: pick('C12', [[1, 2], [1, 3], [2, 3]], 'apply a normal strain'),
+      C44: pick('C44', [[4, 4], [5, 5], [6, 6]], 'apply a shear strain'),
+    };
+  }
+  if (symmetry === 'hexagonal') {
+    return {
+      C11: pick('C11', [[1, 1], [2, 2]], 'apply ε1 or ε2'),
+      C12: pick('C12', [[1, 2]], 'apply ε1 or ε2'),
+      C13: pick('C13', [[1, 3], [2, 3]], 'apply ε1, ε2 or ε3'),
+      C33: pick('C33', [[3, 3]], 'apply ε3'),
+      C44: pick('C44', [[4, 4], [5, 5]], 'apply ε4 or ε5'),
+      C66: pick('C66', [[6, 6]], 'apply ε6'),
+    };
+  }
+  const out: IndependentConstants = {};
+  for (let i = 1; i <= 6; i++) for (let j = i; j <= 6; j++) out[`C${i}${j}`] = pick(`C${i}${j}`, [[i, j]], `apply ε${j}`);
+  return out;
+}
+
+/** The full 6 × 6 C (GPa) of a cubic or hexagonal lattice from its independent constants. */
+export function stiffnessFromConstants(c: IndependentConstants, symmetry: ElasticSymmetry): Matrix {
+  if (symmetry === 'cubic') {
+    const { C11: a, C12: b, C44: d } = c;
+    return [[a, b, b, 0, 0, 0], [b, a, b, 0, 0, 0], [b, b, a, 0, 0, 0], [0, 0, 0, d, 0, 0], [0, 0, 0, 0, d, 0], [0, 0, 0, 0, 0, d]];
+  }
+  if (symmetry === 'hexagonal') {
+    const { C11: a, C12: b, C13: e, C33: f, C44: d, C66: g } = c;
+    return [[a, b, e, 0, 0, 0], [b, a, e, 0, 0, 0], [e, e, f, 0, 0, 0], [0, 0, 0, d, 0, 0], [0, 0, 0, 0, d, 0], [0, 0, 0, 0, 0, g]];
+  }
+  const C: Matrix = Array.from({ length: 6 }, () => new Array<number>(6).fill(0));
+  for (let i = 1; i <= 6; i++) for (let j = i; j <= 6; j++) C[i - 1][j - 1] = C[j - 1][i - 1] = c[`C${i}${j}`];
+  return C;
+}
+
+/**
+ * The paper's averaged elastic constants. Deformations are either normal (only ε₁..ε₃
+ * non-zero) or shear (only ε₄..ε₆). For each magnitude (max |ε|) the columns Cᵢⱼ of the strain
+ * directions j used at that magnitude are fitted by least squares (both signs); each column is
+ * averaged over the magnitudes that have it (normal 1–3 %, shear 3–7 % in the paper). With all
+ * six directions, C is the symmetrised fit; with a symmetry-reduced set (cubic: ε₁ and ε₄; hcp:
+ * ε₁, ε₃, ε₄, ε₆) the lattice's symmetry fills the rest. Mixed deformations, or constants the
+ * strains do not determine, are errors.
  */
 export function elasticSweep(deformations: readonly Deformation[], options: { lattice: string }): ElasticSweepResult {
+  const symmetry = latticeSymmetry(options.lattice);
   const normal = new Map<number, Deformation[]>();
   const shear = new Map<number, Deformation[]>();
   deformations.forEach((d, k) => {
@@ -120,23 +178,25 @@ export function elasticSweep(deformations: readonly Deformation[], options: { la
   if (normal.size === 0 || shear.size === 0) {
     throw new Error(`elastic: needs both normal and shear deformations (got ${normal.size} normal, ${shear.size} shear magnitudes)`);
   }
-  const columns = (groups: Map<number, Deformation[]>, offset: number, kind: string): number[][] => {
-    const sum = Array.from({ length: 6 }, () => [0, 0, 0]);
+  const sum: number[][] = Array.from({ length: 6 }, () => new Array<number>(6).fill(0));
+  const count = new Array<number>(6).fill(0);
+  for (const [groups, kind] of [[normal, 'normal'], [shear, 'shear']] as const) {
     for (const [m, ds] of groups) {
-      const A = ds.map((d) => d.strain.slice(offset, offset + 3));
+      const dirs = [0, 1, 2, 3, 4, 5].filter((j) => ds.some((d) => Math.abs(d.strain[j]) > TOL));
+      const A = ds.map((d) => dirs.map((j) => d.strain[j]));
       for (let i = 0; i < 6; i++) {
-        const x = lstsq(A, ds.map((d) => d.stress[i]), `elastic: ${kind} strains of magnitude ${m} (they must span the 3 ${kind} directions)`);
-        for (let j = 0; j < 3; j++) sum[i][j] += x[j];
+        const x = lstsq(A, ds.map((d) => d.stress[i]), `elastic: ${kind} strains of magnitude ${m} (directions ${dirs.map((j) => `ε${j + 1}`).join(', ')} must be independent)`);
+        dirs.forEach((j, q) => (sum[i][j] += x[q]));
       }
+      dirs.forEach((j) => count[j]++);
     }
-    return sum.map((r) => r.map((x) => x / groups.size));
-  };
-  const cn = columns(normal, 0, 'normal');
-  const cs = columns(shear, 3, 'shear');
-  const C = symmetrize(cn.map((r, i) => [...r, ...cs[i]]));
-  const symmetry = latticeSymmetry(options.lattice);
+  }
+  const fit = sum.map((r) => r.map((x, j) => (count[j] ? x / count[j] : NaN)));
+  const cols = new Set([1, 2, 3, 4, 5, 6].filter((j) => count[j - 1] > 0));
+  const constants = constantsFromColumns(fit, cols, symmetry);
+  const C = cols.size === 6 ? symmetrize(fit) : stiffnessFromConstants(constants, symmetry);
   return {
-    C, symmetry, constants: independentConstants(C, symmetry),
+    C, symmetry, constants: cols.size === 6 ? independentConstants(C, symmetry) : constants,
     normalMagnitudes: [...normal.keys()].sort((a, b) => a - b),
     shearMagnitudes: [...shear.keys()].sort((a, b) => a - b),
   };
