@@ -16,3 +16,4 @@ export * from './recommend.js';
 export * from './random.js';
 export * from './bootstrap.js';
 export * from './tables.js';
+export * from './fromframes.js';
