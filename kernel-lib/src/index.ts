@@ -5,3 +5,4 @@
 export * from './core/index.js';
 export * from './display/index.js';
 export * from './charts/index.js';
+export * from './io/index.js';

@@ -70,7 +70,7 @@ export function forEachLine(
         }
       }
       pos += got;
-      const text = carry + buf.latin1Slice(0, got);
+      const text = carry + buf.toString('latin1', 0, got);
       const last = got === 0 ? text.length : text.lastIndexOf('\n') + 1;
       let s = 0;
       while (s < last) {

@@ -1,0 +1,70 @@
+/** VASP POSCAR/CONTCAR (VASP 5 format with the species line; VASP 4 with the `species` option). */
+import { readFileSync } from 'node:fs';
+import { ReadError, looksBinary } from './errors.js';
+import { isElement } from './elements.js';
+
+/** A structure read from a POSCAR. */
+export interface Poscar {
+  comment: string;
+  /** Cell rows a₁ a₂ a₃ (Å), scale applied, flattened. */
+  cell: Float64Array;
+  /** Species of every atom. */
+  symbols: string[];
+  /** Cartesian positions (Å), flattened. */
+  positions: Float64Array;
+}
+
+/**
+ * Read a POSCAR (lengths Å; a negative scale is the target volume in Å³). VASP 4 files have no
+ * species line: give `species` (one per count). Errors name the file and line.
+ */
+export function readPoscar(path: string, species?: readonly string[]): Poscar {
+  const buf = readFileSync(path);
+  if (buf.length === 0) throw new ReadError(path, { line: 1 }, 'empty file, expected a POSCAR');
+  if (looksBinary(buf)) throw new ReadError(path, { line: 1 }, 'binary data where a POSCAR was expected');
+  const lines = buf.toString('utf8').split('\n');
+  const nums = (i: number, n: number): number[] => {
+    if (i >= lines.length) throw new ReadError(path, { line: i + 1 }, 'file ends early (truncated POSCAR)');
+    const w = lines[i].trim().split(/\s+/).slice(0, n).map(Number);
+    if (w.length < n || w.some((x) => !Number.isFinite(x))) throw new ReadError(path, { line: i + 1 }, `expected ${n} numbers, got ${JSON.stringify(lines[i].trim())}`);
+    return w;
+  };
+  const scale = nums(1, 1)[0];
+  const raw = [...nums(2, 3), ...nums(3, 3), ...nums(4, 3)];
+  const det = Math.abs(raw[0] * (raw[4] * raw[8] - raw[5] * raw[7]) - raw[1] * (raw[3] * raw[8] - raw[5] * raw[6]) + raw[2] * (raw[3] * raw[7] - raw[4] * raw[6]));
+  const f = scale < 0 ? Math.cbrt(-scale / det) : scale;
+  const cell = Float64Array.from(raw, (x) => x * f);
+  let li = 5;
+  let names: string[];
+  const w5 = (lines[5] ?? '').trim().split(/\s+/);
+  if (w5.length > 0 && Number.isNaN(Number(w5[0]))) {
+    names = w5.map((s) => s.split(/[_/.]/)[0]);
+    li = 6;
+  } else if (species) names = [...species];
+  else throw new ReadError(path, { line: 6 }, 'VASP 4 POSCAR without a species line: pass the species');
+  names.forEach((s) => {
+    if (!isElement(s)) throw new ReadError(path, { line: li }, `unknown element ${JSON.stringify(s)}`);
+  });
+  const counts = (lines[li] ?? '').trim().split(/\s+/).map(Number);
+  if (counts.length !== names.length || counts.some((c) => !Number.isInteger(c) || c < 0)) {
+    throw new ReadError(path, { line: li + 1 }, `${counts.length} counts for ${names.length} species`);
+  }
+  li++;
+  if (/^\s*s/i.test(lines[li] ?? '')) li++;
+  const mode = (lines[li] ?? '').trim();
+  if (mode === '') throw new ReadError(path, { line: li + 1 }, 'file ends before the coordinate mode (truncated POSCAR)');
+  const cart = /^[ck]/i.test(mode);
+  li++;
+  const symbols: string[] = [];
+  names.forEach((s, i) => {
+    for (let k = 0; k < counts[i]; k++) symbols.push(s);
+  });
+  const positions = new Float64Array(3 * symbols.length);
+  for (let a = 0; a < symbols.length; a++) {
+    const p = nums(li + a, 3);
+    for (let k = 0; k < 3; k++) {
+      positions[3 * a + k] = cart ? p[k] * f : p[0] * cell[k] + p[1] * cell[3 + k] + p[2] * cell[6 + k];
+    }
+  }
+  return { comment: lines[0].trim(), cell, symbols, positions };
+}

@@ -1,0 +1,182 @@
+/**
+ * CSV / TSV / JSON property tables with a column mapping, so a spreadsheet with its own headers
+ * loads into the tidy sweep layout of METHOD §9 (metal, lattice, property, unit, method, dk, value).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
+import { from, type ColumnTable } from 'arquero';
+import { withMeta } from '../core/meta.js';
+import { sweepRows, SWEEP_UNITS } from '../core/sweep.js';
+import { ReadError, looksBinary } from './errors.js';
+import { dkFromPattern } from './dk.js';
+
+/** Options of {@link readTable}. */
+export interface ReadTableOptions {
+  /** Target column → header in the file, e.g. { dk: "KSPACING (1/A)", value: "Evac" }. */
+  columns?: Record<string, string>;
+  /** Target columns set to one value for every row, e.g. { metal: "Al", unit: "eV" }. */
+  constants?: Record<string, string | number>;
+  /** "sweep": validate as the METHOD §9 sweep (default when the columns are there); "none": as is. */
+  layout?: 'sweep' | 'none' | 'auto';
+  /** Field delimiter (default: tab for .tsv, else detected among , ; and tab). */
+  delimiter?: string;
+  /** Format (default from the extension: .json → json, else delimited text). */
+  format?: 'csv' | 'json';
+  /** Read Δk from this column's text with a `{dk}` pattern (e.g. { column: "run", pattern: "dk{dk}" }). */
+  dkFrom?: { column: string; pattern: string };
+}
+
+function splitDelimited(path: string, text: string, delim: string): { header: string[]; rows: { cells: string[]; line: number }[] } {
+  const records: { cells: string[]; line: number }[] = [];
+  let cells: string[] = [];
+  let cell = '';
+  let q = false;
+  let line = 1;
+  let startLine = 1;
+  let i = 0;
+  const n = text.length;
+  let quotedCell = false;
+  while (i < n) {
+    const c = text[i];
+    if (q) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          cell += '"';
+          i += 2;
+          continue;
+        }
+        q = false;
+      } else {
+        if (c === '\n') line++;
+        cell += c;
+      }
+      i++;
+      continue;
+    }
+    if (c === '"' && cell.trim() === '') {
+      q = true;
+      quotedCell = true;
+      cell = '';
+    } else if (c === delim) {
+      cells.push(quotedCell ? cell : cell.trim());
+      cell = '';
+      quotedCell = false;
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      cells.push(quotedCell ? cell : cell.trim());
+      if (!(cells.length === 1 && cells[0] === '')) records.push({ cells, line: startLine });
+      cells = [];
+      cell = '';
+      quotedCell = false;
+      line++;
+      startLine = line;
+    } else cell += c;
+    i++;
+  }
+  if (q) throw new ReadError(path, { line: startLine }, 'unterminated quoted field (truncated file?)');
+  if (cell !== '' || cells.length > 0) {
+    cells.push(quotedCell ? cell : cell.trim());
+    records.push({ cells, line: startLine });
+  }
+  if (records.length === 0) throw new ReadError(path, { line: 1 }, 'empty table: no header line');
+  const header = records[0].cells;
+  return { header, rows: records.slice(1) };
+}
+
+function convert(v: string): string | number | null {
+  if (v === '') return null;
+  const x = Number(v);
+  return Number.isNaN(x) || /^\s*0x/i.test(v) ? v : x;
+}
+
+/**
+ * Read a CSV, TSV or JSON table (array of row objects, or an object of column arrays) and map
+ * its columns: `columns` renames (target ← header), `constants` fills columns with one value.
+ * With the sweep columns present (or layout "sweep"), rows are validated as METHOD §9's sweep
+ * (finite dk in Å⁻¹ and value, one unit per property, no duplicates). Errors name file and line.
+ */
+export function readTable(path: string, options: ReadTableOptions = {}): ColumnTable {
+  const size = statSync(path).size;
+  if (size === 0) throw new ReadError(path, { line: 1 }, 'empty file, expected a table');
+  const buf = readFileSync(path);
+  if (looksBinary(buf)) throw new ReadError(path, { line: 1 }, 'binary data where a CSV/TSV/JSON table was expected');
+  const text = buf.toString('utf8').replace(/^\uFEFF/, '');
+  const ext = extname(path).toLowerCase();
+  const format = options.format ?? (ext === '.json' ? 'json' : 'csv');
+  let header: string[];
+  let records: { values: Record<string, unknown>; line: number }[];
+  if (format === 'json') {
+    let j: unknown;
+    try {
+      j = JSON.parse(text);
+    } catch (e) {
+      const m = /position (\d+)/.exec((e as Error).message);
+      throw new ReadError(path, { line: m ? text.slice(0, Number(m[1])).split('\n').length : undefined }, `invalid JSON: ${(e as Error).message}`);
+    }
+    if (Array.isArray(j)) {
+      records = j.map((r, i) => {
+        if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new ReadError(path, { frame: i }, 'expected an array of row objects');
+        return { values: r as Record<string, unknown>, line: i };
+      });
+      header = [...new Set(records.flatMap((r) => Object.keys(r.values)))];
+    } else if (typeof j === 'object' && j !== null) {
+      const cols = j as Record<string, unknown>;
+      header = Object.keys(cols);
+      const lens = header.map((h) => (Array.isArray(cols[h]) ? (cols[h] as unknown[]).length : -1));
+      if (lens.some((l) => l < 0 || l !== lens[0])) throw new ReadError(path, {}, `an object of columns must hold arrays of one length; got ${header.map((h, i) => `${h}: ${lens[i]}`).join(', ')}`);
+      records = Array.from({ length: lens[0] ?? 0 }, (_, i) => ({ values: Object.fromEntries(header.map((h) => [h, (cols[h] as unknown[])[i]])), line: i }));
+    } else throw new ReadError(path, {}, 'expected an array of rows or an object of columns');
+  } else {
+    let delim = options.delimiter ?? (ext === '.tsv' || ext === '.tab' ? '\t' : '');
+    if (!delim) {
+      const first = text.slice(0, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n'));
+      const counts = [',', ';', '\t'].map((d) => [d, first.split(d).length] as const).sort((a, b) => b[1] - a[1]);
+      delim = counts[0][1] > 1 ? counts[0][0] : ',';
+    }
+    const parsed = splitDelimited(path, text, delim);
+    header = parsed.header;
+    const dup = header.find((h, i) => header.indexOf(h) !== i);
+    if (dup !== undefined) throw new ReadError(path, { line: 1 }, `header ${JSON.stringify(dup)} appears twice`);
+    records = parsed.rows.map((r) => {
+      if (r.cells.length !== header.length) throw new ReadError(path, { line: r.line }, `${r.cells.length} fields, the header has ${header.length}`);
+      return { values: Object.fromEntries(header.map((h, i) => [h, convert(r.cells[i])])), line: r.line };
+    });
+  }
+  const map = options.columns ?? {};
+  for (const [target, src] of Object.entries(map)) {
+    if (!header.includes(src)) throw new ReadError(path, { line: format === 'csv' ? 1 : undefined }, `no column ${JSON.stringify(src)} (mapped to ${target}); the file has ${header.map((h) => JSON.stringify(h)).join(', ')}`);
+  }
+  const renamed = new Map(Object.entries(map).map(([t, s]) => [s, t]));
+  const rows = records.map((r) => {
+    const o: Record<string, unknown> = {};
+    for (const h of header) {
+      const t = renamed.get(h) ?? (Object.keys(map).includes(h) ? `${h}_orig` : h);
+      o[t] = r.values[h] ?? null;
+    }
+    for (const [k, v] of Object.entries(options.constants ?? {})) o[k] = v;
+    if (options.dkFrom) {
+      const v = o[options.dkFrom.column];
+      const dk = v === null || v === undefined ? null : dkFromPattern(String(v), options.dkFrom.pattern);
+      if (dk === null) throw new ReadError(path, format === 'csv' ? { line: r.line } : { frame: r.line }, `Δk cannot be established: pattern ${JSON.stringify(options.dkFrom.pattern)} does not match ${options.dkFrom.column}=${JSON.stringify(v)}`);
+      o.dk = dk;
+    }
+    return o;
+  });
+  const sweepCols = ['metal', 'lattice', 'property', 'unit', 'method', 'dk', 'value'];
+  const layout = options.layout ?? 'auto';
+  const isSweep = layout === 'sweep' || (layout === 'auto' && rows.length > 0 && sweepCols.every((c) => c in rows[0]));
+  if (isSweep) {
+    try {
+      sweepRows(rows as never);
+    } catch (e) {
+      const m = /row (\d+)/.exec((e as Error).message);
+      const rec = m ? records[Number(m[1])] : undefined;
+      throw new ReadError(path, rec && format === 'csv' ? { line: rec.line } : {}, (e as Error).message);
+    }
+  }
+  return withMeta(from(rows), {
+    kind: isSweep ? 'sweep' : 'table',
+    units: isSweep ? { ...SWEEP_UNITS } : {},
+    notes: { reader: 'readTable', file: path, columns: map, constants: options.constants ?? {} },
+  });
+}
