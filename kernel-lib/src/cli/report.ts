@@ -1,0 +1,206 @@
+/**
+ * `deltak report`: every table as CSV, every chart as SVG (vega in Node, no browser) and one
+ * self-contained HTML report that opens offline, for a dataset described by a manifest.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fromCSV, toCSV, type ColumnTable } from 'arquero';
+import { thresholds, madSummary } from '../core/convergence.js';
+import { sweepRows, type SweepRow } from '../core/sweep.js';
+import { semTable, semThresholds, type SemRow, type SemThresholdRow } from '../core/sem.js';
+import { semBootstrap, recommendationSensitivity } from '../core/bootstrap.js';
+import { compareThresholds, comparisonSummary, type ComparisonSummaryRow } from '../core/comparison.js';
+import { recommendDk, type CostStructure } from '../core/recommend.js';
+import { kpointTable, type NamedCell } from '../core/tables.js';
+import { semFramesFromFrames } from '../core/fromframes.js';
+import { sweepChart, type VegaLiteSpec } from '../charts/sweep.js';
+import { semChart, comparisonChart } from '../charts/figures.js';
+import type { ThresholdRow } from '../core/convergence.js';
+import { readExtxyz } from '../io/extxyz.js';
+import { concatFrames } from '../io/frames.js';
+
+export const REPORT_HELP = `usage: deltak report <manifest.json | dataset folder> --out <folder> [--factor 0.5] [--resamples 1000] [--seed 1]
+
+Reads the dataset the manifest describes (a folder stands for its manifest.json):
+  { "name": "…",
+    "properties": ["properties.csv", …],          tidy sweeps: metal,lattice,property,unit,method,dk,value
+    "sem_frames": ["sem/", "more.extxyz", …],     extxyz single points tagged metal, lattice, structure, config
+    "cells": [{"name": "Al fcc 2x2x2", "cell": [[…],[…],[…]], "natoms": 8}],   training structures (Å)
+    "factor": 0.5 }
+Paths are relative to the manifest. Writes into --out: CSV tables (thresholds, Table 1, SEMs
+with bootstrap intervals, comparison, Table S1), SVG charts (Fig. 3 per property, Fig. 4 per
+SEM, Fig. 5) and report.html (self-contained: inline SVG, no scripts, opens offline).`;
+
+/** A dataset manifest (paths relative to the manifest file). */
+export interface Manifest {
+  name?: string;
+  properties?: string[];
+  sem_frames?: string[];
+  cells?: NamedCell[];
+  factor?: number;
+}
+
+interface Section {
+  title: string;
+  html: string;
+}
+
+function option(args: string[], name: string): string | null {
+  const i = args.indexOf(name);
+  if (i < 0) return null;
+  const v = args[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+  return v;
+}
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+function htmlTable(t: ColumnTable, caption: string): string {
+  const cols = t.columnNames();
+  const fmt = (x: unknown): string => (x === null || x === undefined ? '—' : typeof x === 'number' && !Number.isInteger(x) ? String(Number(x.toPrecision(6))) : String(x));
+  const body = (t.objects() as Record<string, unknown>[]).map((r) => `<tr>${cols.map((c) => `<td>${esc(fmt(r[c]))}</td>`).join('')}</tr>`).join('');
+  return `<table><caption>${esc(caption)}</caption><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+/** Render a vega-lite v5 spec to SVG text with vega in Node (no browser, no canvas). */
+export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+  const vl = await import('vega-lite');
+  const vega = await import('vega');
+  const compiled = vl.compile(spec as unknown as Parameters<typeof vl.compile>[0]).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+function expandFrames(base: string, entries: readonly string[]): string[] {
+  const files: string[] = [];
+  for (const e of entries) {
+    const p = resolve(base, e);
+    if (!existsSync(p)) throw new Error(`manifest: sem_frames entry ${e} does not exist (${p})`);
+    if (statSync(p).isDirectory()) {
+      const walk = (d: string): void => {
+        for (const f of readdirSync(d).sort()) {
+          const q = join(d, f);
+          if (statSync(q).isDirectory()) walk(q);
+          else if (/\.(extxyz|xyz)$/.test(f)) files.push(q);
+        }
+      };
+      walk(p);
+    } else files.push(p);
+  }
+  if (files.length === 0) throw new Error(`manifest: sem_frames lists no .extxyz files`);
+  return files;
+}
+
+/** Run `deltak report`; returns a summary of what was written. */
+export async function runReport(args: string[]): Promise<string> {
+  const input = args.find((a, i) => !a.startsWith('--') && (i === 0 || !args[i - 1].startsWith('--')));
+  const outDir = option(args, '--out');
+  if (!input) throw new Error('give a manifest.json or a dataset folder');
+  if (!outDir) throw new Error('give --out <folder>');
+  const manifestPath = existsSync(input) && statSync(input).isDirectory() ? join(input, 'manifest.json') : input;
+  if (!existsSync(manifestPath)) throw new Error(`no manifest at ${manifestPath}`);
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+  } catch (e) {
+    throw new Error(`${manifestPath}: not valid JSON (${(e as Error).message})`);
+  }
+  const base = dirname(resolve(manifestPath));
+  const factor = Number(option(args, '--factor') ?? manifest.factor ?? 0.5);
+  const resamples = Number(option(args, '--resamples') ?? 1000);
+  const seed = Number(option(args, '--seed') ?? 1);
+  mkdirSync(outDir, { recursive: true });
+  const written: string[] = [];
+  const sections: Section[] = [];
+  const missing: string[] = [];
+  const save = (name: string, text: string): void => {
+    writeFileSync(join(outDir, name), text);
+    written.push(name);
+  };
+  const saveTable = (name: string, t: ColumnTable): void => save(name, toCSV(t));
+
+  // Properties: thresholds, Table 1, Fig. 3 per property
+  let propThresholds: ThresholdRow[] | null = null;
+  if (manifest.properties?.length) {
+    const rows: SweepRow[] = [];
+    for (const p of manifest.properties) {
+      const path = resolve(base, p);
+      if (!existsSync(path)) throw new Error(`manifest: properties file ${p} does not exist (${path})`);
+      try {
+        rows.push(...sweepRows(fromCSV(readFileSync(path, 'utf8'))));
+      } catch (e) {
+        throw new Error(`${path}: ${(e as Error).message}`);
+      }
+    }
+    const sweep = sweepRows(rows);
+    const th = thresholds(sweep, { factor });
+    propThresholds = th.objects() as ThresholdRow[];
+    saveTable('thresholds.csv', th);
+    saveTable('table1_mad_summary.csv', madSummary(sweep));
+    let figs = '';
+    for (const property of [...new Set(sweep.map((r) => r.property))]) {
+      const svg = await renderSvg(sweepChart(sweep.filter((r) => r.property === property), propThresholds.filter((t) => t.property === property)));
+      const name = `fig3_${property.replace(/[^\w.-]+/g, '_')}.svg`;
+      save(name, svg);
+      figs += `<figure>${svg}<figcaption>${esc(property)} against Δk; outlined: Δk_T at factor ${factor}</figcaption></figure>`;
+    }
+    sections.push({ title: 'Property thresholds (Fig. 3, Table 1)', html: htmlTable(th, `Δk_T (Å⁻¹) at factor ${factor}; values in each row's unit`) + htmlTable(madSummary(sweep), 'Table 1: value at the reference Δk ± MAD over all Δk') + figs });
+  } else missing.push('no "properties" in the manifest: no property thresholds, Table 1 or Fig. 3');
+
+  // SEMs: Fig. 4 with bootstrap intervals, recommendation
+  let semTh: SemThresholdRow[] | null = null;
+  if (manifest.sem_frames?.length) {
+    const frames = semFramesFromFrames(concatFrames(expandFrames(base, manifest.sem_frames).map((f) => readExtxyz(f))));
+    const sem = semTable(frames);
+    const st = semThresholds(sem, { factor });
+    semTh = st.objects() as SemThresholdRow[];
+    const boot = semBootstrap(frames, { factor, resamples, seed });
+    saveTable('sem.csv', sem);
+    saveTable('sem_thresholds.csv', st);
+    saveTable('sem_bootstrap.csv', boot.sem);
+    saveTable('sem_threshold_bootstrap.csv', boot.thresholds);
+    let figs = '';
+    for (const s of [...new Set((sem.objects() as SemRow[]).map((r) => r.sem))]) {
+      const svg = await renderSvg(semChart(boot.sem.objects() as never[], semTh as never[], s));
+      save(`fig4_${s}.svg`, svg);
+      figs += `<figure>${svg}<figcaption>${esc(s)} against Δk with ${Math.round(100 * 0.95)} % bootstrap intervals (${resamples} resamples, seed ${seed}); outlined: Δk_T^SEM</figcaption></figure>`;
+    }
+    const structures: CostStructure[] = (manifest.cells ?? []).map((c) => ({ name: c.name, cell: c.cell, natoms: c.natoms }));
+    const rec = recommendDk(st, { structures });
+    const sens = recommendationSensitivity(sem, { structures });
+    save('recommendation.json', JSON.stringify({ ...rec, bound: Number.isFinite(rec.bound) ? rec.bound : null, sensitivity: sens.map((s) => ({ factor: s.factor, dk: s.recommendation.dk })) }, null, 2));
+    const sensText = sens.map((s) => `factor ${s.factor}: ${s.recommendation.dk ?? 'none'} Å⁻¹`).join('; ');
+    const cost = rec.cost ? ` Training structures need ${rec.cost.fullRecommended} k-points instead of ${rec.cost.fullFinest} at ${rec.cost.finestDk} Å⁻¹ (${rec.cost.fullSaving.toFixed(1)}× fewer, full grids).` : '';
+    sections.push({ title: 'SEMs of the DFT test set (Fig. 4) and the recommendation', html: `<p><strong>${esc(rec.reason)}</strong>${esc(cost)}</p><p>By criterion factor: ${esc(sensText)}.</p>` + htmlTable(st, `Δk_T^SEM (Å⁻¹) at factor ${factor}`) + htmlTable(boot.thresholds, 'bootstrap intervals of Δk_T^SEM (— = never reached)') + figs });
+  } else missing.push('no "sem_frames" in the manifest: no SEMs, Fig. 4 or recommendation');
+
+  if (propThresholds && semTh && propThresholds.some((t) => t.method === 'MLP')) {
+    const cmp = compareThresholds(propThresholds, semTh);
+    const summary = comparisonSummary(cmp);
+    saveTable('comparison.csv', cmp);
+    saveTable('comparison_summary.csv', summary);
+    const svg = await renderSvg(comparisonChart(summary.objects() as ComparisonSummaryRow[]));
+    save('fig5_comparison.svg', svg);
+    sections.push({ title: 'Do the SEMs predict the MLP thresholds? (Fig. 5)', html: htmlTable(summary, 'share of pairs (%)') + `<figure>${svg}</figure>` + htmlTable(cmp, 'every pair') });
+  } else missing.push('the comparison (Fig. 5) needs MLP property thresholds and SEM thresholds');
+
+  if (manifest.cells?.length) {
+    const dks = [0.09, 0.12, 0.18, 0.24, 0.3, 0.36, 0.66, 0.96];
+    const kt = kpointTable(manifest.cells, dks);
+    saveTable('table_s1_kpoints.csv', kt);
+    sections.push({ title: 'Δk ↔ mesh ↔ KPPRA (Table S1)', html: htmlTable(kt, 'Γ-centred meshes, full grids') });
+  }
+  const title = manifest.name ?? 'deltak report';
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}
+th{background:#f3f3f3}caption{text-align:left;font-style:italic;padding:4px 0}figure{margin:1em 0}svg{max-width:100%;height:auto}</style></head>
+<body><h1>${esc(title)}</h1><p>Made by deltak from ${esc(manifestPath)}; criterion factor ${factor}; Δk in Å⁻¹.</p>
+${missing.length ? `<p>Not in this report: ${missing.map(esc).join('; ')}.</p>` : ''}
+${sections.map((s) => `<section><h2>${esc(s.title)}</h2>${s.html}</section>`).join('\n')}
+</body></html>`;
+  save('report.html', html);
+  return `deltak report: wrote ${written.length} files to ${outDir}: ${written.join(', ')}${missing.length ? `\nnot included: ${missing.join('; ')}` : ''}`;
+}
