@@ -66,3 +66,16 @@ test('Table S1: Δk ↔ mesh ↔ KPPRA (Cu FCC conventional cell: 0.18 → 10×1
   const t = kpointTable([{ name: 'Cu fcc conventional', cell: [[3.63, 0, 0], [0, 3.63, 0], [0, 0, 3.63]], natoms: 4 }], [0.12, 0.18]).objects() as Record<string, unknown>[];
   assert.deepEqual(t[1], { cell: 'Cu fcc conventional', natoms: 4, dk: 0.18, mesh: '10×10×10', n_kpoints: 1000, kppra: 4000 });
 });
+
+test('parity RMSE per Δk and dataset (hand values); unlabelled pairs are counted, not used', async () => {
+  const { parity } = await import('../src/core/parity.ts');
+  const t = parity([{ dk: 0.12, dataset: 'test', table: [
+    { quantity: 'energy_per_atom', data: -3.7, pred: -3.69 }, { quantity: 'energy_per_atom', data: -3.6, pred: -3.63 },
+    { quantity: 'force', data: 0.1, pred: 0.2 }, { quantity: 'force', data: null, pred: 0.3 },
+  ] }]).objects() as { quantity: string; rmse: number | null; n: number; unlabelled: number }[];
+  const e = t.find((r) => r.quantity === 'energy_per_atom')!;
+  assert.ok(Math.abs(e.rmse! - Math.sqrt((0.01 ** 2 + 0.03 ** 2) / 2)) < 1e-12);
+  const f = t.find((r) => r.quantity === 'force')!;
+  assert.ok(Math.abs(f.rmse! - 0.1) < 1e-12 && f.n === 1 && f.unlabelled === 1);
+  assert.equal(t.find((r) => r.quantity === 'virial_per_atom')!.rmse, null);
+});

@@ -133,7 +133,7 @@ export function parityChart(points: readonly ParityPoint[], quantity = 'energy')
 }
 
 /** An RMSE value of the MLP at one Δk on one dataset (train or test). */
-export interface RmseRow {
+export interface RmseChartRow {
   dk: number;
   dataset: string;
   quantity: string;
@@ -141,7 +141,7 @@ export interface RmseRow {
 }
 
 /** Fig. 2b/c: RMSE of energy, force and virial against Δk (Å⁻¹), training and test sets. */
-export function rmseChart(rows: readonly RmseRow[]): VegaLiteSpec {
+export function rmseChart(rows: readonly RmseChartRow[]): VegaLiteSpec {
   return {
     $schema: VEGALITE_V5_SCHEMA,
     description: 'deltak: MLP RMSE against the Δk of its training data',

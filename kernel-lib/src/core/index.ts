@@ -17,3 +17,4 @@ export * from './random.js';
 export * from './bootstrap.js';
 export * from './tables.js';
 export * from './fromframes.js';
+export * from './parity.js';
