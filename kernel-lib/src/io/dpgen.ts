@@ -259,8 +259,9 @@ export function readDpgenAutotest(dir: string, options: ReadDpgenAutotestOptions
   const walk = (d: string, depth: number): void => {
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = join(d, e.name);
-      if (e.isDirectory() && depth < 10 && !/^task\./.test(e.name)) walk(p, depth + 1);
-      else if (e.isFile() && /result\.(json|out)$/.test(e.name)) files.push(p);
+      const isDir = e.isDirectory() || (e.isSymbolicLink() && statSync(p).isDirectory());
+      if (isDir && depth < 10 && !/^task\./.test(e.name)) walk(p, depth + 1);
+      else if (!isDir && /result\.(json|out)$/.test(e.name)) files.push(p);
     }
   };
   if (statSync(dir).isDirectory()) walk(dir, 0);

@@ -226,8 +226,8 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
       const vol = volumeOf(cell);
       const sv = vec(sKey);
       const big = Math.max(...sv.map(Math.abs)) * sUnit;
-      if (big > 10) {
-        throw new ReadError(path, { line: headLine + 1, frame: fi, array: sKey }, `stress component of ${big.toPrecision(4)} eV/Å³ (${(big * EV_PER_A3_IN_GPA).toPrecision(4)} GPa) is implausible for ${options.stressUnit ?? 'eV/Å³'} (ASE's unit): give stressUnit ("GPa", "kbar", "bar") and stressSign ("pressure" when positive means compression)`);
+      if (big > 10 && options.stressUnit === undefined) {
+        throw new ReadError(path, { line: headLine + 1, frame: fi, array: sKey }, `stress component of ${big.toPrecision(4)} eV/Å³ (${(big * EV_PER_A3_IN_GPA).toPrecision(4)} GPa) is implausible in eV/Å³ (ASE's unit): give stressUnit ("GPa", "kbar", "bar") and stressSign ("pressure" when positive means compression)`);
       }
       virial = Float64Array.from(sv, (s) => -s * sUnit * sSign * vol);
     } else if (vKey && vKey in info) {

@@ -68,3 +68,22 @@ export function readPoscar(path: string, species?: readonly string[]): Poscar {
   }
   return { comment: lines[0].trim(), cell, symbols, positions };
 }
+
+/**
+ * Read an INCAR into tag → value text (upper-case tags; comments after # or ! dropped;
+ * several tags on one line separated by ;). KSPACING is in Å⁻¹.
+ */
+export function readIncar(path: string): Record<string, string> {
+  const buf = readFileSync(path);
+  if (looksBinary(buf)) throw new ReadError(path, { line: 1 }, 'binary data where an INCAR was expected');
+  const out: Record<string, string> = {};
+  buf.toString('utf8').split('\n').forEach((line, i) => {
+    for (const part of line.replace(/[#!].*$/, '').split(';')) {
+      if (part.trim() === '') continue;
+      const m = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(part);
+      if (!m) throw new ReadError(path, { line: i + 1 }, `expected TAG = value, got ${JSON.stringify(part.trim())}`);
+      out[m[1].toUpperCase()] = m[2];
+    }
+  });
+  return out;
+}
