@@ -1,0 +1,288 @@
+/**
+ * Bad input, one test each: truncated, NaN, frame counts that disagree, atom count vs type.raw,
+ * unknown element, empty file, binary garbage, a 2-GB header length in an .npy; plus the .npy
+ * format variants. Every error names the file and the line, frame or array; the process survives.
+ * Inputs are generated into temporary folders.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdirSync, readFileSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import {
+  readDeepmd, readNpy, writeNpy, npyBytes, readOutcar, readVasprun, readExtxyz, readDpTest, readTable,
+  readDpgenAutotest, readPoscar, ReadError,
+} from '../src/io/index.js';
+import { NO_FIXTURES, fx, tempDir, assertThrowsWith } from './io-helpers.js';
+
+/** A small DeePMD system of `nf` frames × `nat` atoms with deterministic numbers. */
+function makeSystem(dir: string, nf = 3, nat = 2, f32 = false): void {
+  mkdirSync(join(dir, 'set.000'), { recursive: true });
+  writeFileSync(join(dir, 'type.raw'), Array.from({ length: nat }, (_, i) => i % 2).join('\n') + '\n');
+  writeFileSync(join(dir, 'type_map.raw'), 'Al\nCu\n');
+  const arr = (n: number, f: (i: number) => number): Float64Array | Float32Array => (f32 ? Float32Array : Float64Array).from({ length: n }, (_, i) => f(i));
+  writeNpy(join(dir, 'set.000', 'coord.npy'), arr(nf * nat * 3, (i) => (i % 7) * 0.5), [nf, nat * 3]);
+  writeNpy(join(dir, 'set.000', 'box.npy'), arr(nf * 9, (i) => (i % 9 === 0 || i % 9 === 4 || i % 9 === 8 ? 4 : 0)), [nf, 9]);
+  writeNpy(join(dir, 'set.000', 'energy.npy'), arr(nf, (i) => -3.5 * nat - i * 0.01), [nf]);
+  writeNpy(join(dir, 'set.000', 'force.npy'), arr(nf * nat * 3, (i) => ((i % 5) - 2) * 0.1), [nf, nat * 3]);
+  writeNpy(join(dir, 'set.000', 'virial.npy'), arr(nf * 9, (i) => (i % 9 === 0 ? 0.3 : 0)), [nf, 9]);
+}
+
+/** An .npy with a hand-made header (version, dict text, header-length field) and raw data bytes. */
+function rawNpy(path: string, major: number, dict: string, data: Buffer, hlenOverride?: number): void {
+  const pre = major === 1 ? 10 : 12;
+  let header = dict;
+  header += ' '.repeat((64 - ((pre + header.length + 1) % 64)) % 64) + '\n';
+  const b = Buffer.alloc(pre);
+  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, major, 0]).copy(b);
+  if (major === 1) b.writeUInt16LE(hlenOverride ?? header.length, 8);
+  else b.writeUInt32LE(hlenOverride ?? header.length, 8);
+  writeFileSync(path, Buffer.concat([b, Buffer.from(header, major === 3 ? 'utf8' : 'latin1'), data]));
+}
+
+test('npy: versions 1, 2 and 3, float32/float64/int64, big-endian; Fortran order and wrong shape refused', () => {
+  const { dir, cleanup } = tempDir('npy');
+  try {
+    const vals = Float64Array.of(1.5, -2.25, 3e-7, 4, 5, 6);
+    const le = Buffer.from(vals.buffer);
+    for (const major of [1, 2, 3]) {
+      const p = join(dir, `v${major}.npy`);
+      rawNpy(p, major, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", le);
+      const a = readNpy(p);
+      assert.deepEqual(a.shape, [2, 3]);
+      assert.deepEqual(Array.from(a.data), Array.from(vals));
+    }
+    const be = Buffer.from(le);
+    for (let i = 0; i < be.length; i += 8) be.subarray(i, i + 8).reverse();
+    rawNpy(join(dir, 'be.npy'), 1, "{'descr': '>f8', 'fortran_order': False, 'shape': (6,), }", be);
+    assert.deepEqual(Array.from(readNpy(join(dir, 'be.npy')).data), Array.from(vals));
+    rawNpy(join(dir, 'i8.npy'), 1, "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", Buffer.from(BigInt64Array.of(7n, -3n).buffer));
+    assert.deepEqual(Array.from(readNpy(join(dir, 'i8.npy')).data), [7, -3]);
+    const f32 = Float32Array.of(0.1, 0.2);
+    writeFileSync(join(dir, 'f4.npy'), npyBytes(f32, [2]));
+    const r32 = readNpy(join(dir, 'f4.npy'));
+    assert.ok(r32.data instanceof Float32Array);
+    assert.deepEqual(Array.from(r32.data), Array.from(f32));
+    rawNpy(join(dir, 'fortran.npy'), 1, "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", le);
+    assertThrowsWith(() => readNpy(join(dir, 'fortran.npy')), /fortran\.npy \(header\)/, /Fortran-order/);
+    rawNpy(join(dir, 'c16.npy'), 1, "{'descr': '<c16', 'fortran_order': False, 'shape': (3,), }", le);
+    assertThrowsWith(() => readNpy(join(dir, 'c16.npy')), /c16\.npy \(header\)/, /unsupported dtype/);
+    // wrong shape inside a system: box.npy of 3 frames × 6
+    const sys = join(dir, 'sys');
+    makeSystem(sys);
+    writeNpy(join(sys, 'set.000', 'box.npy'), new Float64Array(18), [3, 6]);
+    assertThrowsWith(() => readDeepmd(sys), /set\.000\/box\.npy/, /wrong shape \(3, 6\)/, /expected \(3, 9\)/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('bad input: a 2-GB length in an .npy header', () => {
+  const { dir, cleanup } = tempDir('hugeheader');
+  try {
+    const p = join(dir, 'coord.npy');
+    rawNpy(p, 2, "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 3), }", Buffer.alloc(24), 0x7fffffff);
+    const e = assertThrowsWith(() => readNpy(p), /coord\.npy \(header\)/, /header length 2147483647/, /past the end/);
+    assert.ok(e instanceof ReadError);
+    rawNpy(p, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2147483647, 3), }", Buffer.alloc(24));
+    assertThrowsWith(() => readNpy(p), /coord\.npy \(data\)/, /expected 51539607528/, /truncated/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('bad input: truncated files (npy, OUTCAR, vasprun.xml, extxyz, raw, dp test)', { skip: NO_FIXTURES }, () => {
+  const { dir, cleanup } = tempDir('trunc');
+  try {
+    const sys = join(dir, 'sys');
+    makeSystem(sys);
+    const force = join(sys, 'set.000', 'force.npy');
+    const b = readFileSync(force);
+    writeFileSync(force, b.subarray(0, b.length - 20));
+    assertThrowsWith(() => readDeepmd(sys), /force\.npy \(data\)/, /truncated/);
+    // OUTCAR cut inside the POSITION/TOTAL-FORCE block
+    const lines = readFileSync(fx('vasp/dpgen_Al2_sigma1_gamma/000000_OUTCAR'), 'latin1').split('\n');
+    const at = lines.findIndex((l) => l.includes('TOTAL-FORCE'));
+    const oc = join(dir, 'OUTCAR');
+    writeFileSync(oc, lines.slice(0, at + 3).join('\n') + '\n');
+    assertThrowsWith(() => readOutcar(oc), new RegExp(`OUTCAR:${at + 1}`), /ends inside the POSITION\/TOTAL-FORCE block/);
+    // ... and between the forces and the energy of the last step
+    writeFileSync(oc, lines.slice(0, at + 8).join('\n') + '\n');
+    assertThrowsWith(() => readOutcar(oc), /OUTCAR:\d+/, /before its free energy/, /truncated/);
+    // vasprun.xml cut in its third <calculation>: refused, or the two finished steps kept
+    const xml = readFileSync(fx('vasp/dpdata_Ti32_aimd_nwrite0/vasprun.xml'), 'latin1');
+    let cut = 0;
+    for (let k = 0; k < 3; k++) cut = xml.indexOf('<calculation>', cut + 1);
+    const vr = join(dir, 'vasprun.xml');
+    writeFileSync(vr, xml.slice(0, cut + 2000), 'latin1');
+    assertThrowsWith(() => readVasprun(vr), /vasprun\.xml \(frame 2\)/, /truncated/);
+    assert.equal(readVasprun(vr, { truncated: 'drop' }).numRows(), 2);
+    // extxyz: the last frame misses atom lines
+    const xyz = readFileSync(fx('extxyz/nequip_Cu_cubic_emt.xyz'), 'utf8').split('\n');
+    const xp = join(dir, 'cut.xyz');
+    writeFileSync(xp, xyz.slice(0, 6 + 4).join('\n'));
+    assertThrowsWith(() => readExtxyz(xp), /cut\.xyz:\d+ \(frame 1\)/, /truncated/);
+    // raw text: last line cut short
+    const rawSys = join(dir, 'raw');
+    mkdirSync(rawSys);
+    writeFileSync(join(rawSys, 'type.raw'), '0 0\n');
+    writeFileSync(join(rawSys, 'type_map.raw'), 'Al\n');
+    writeFileSync(join(rawSys, 'box.raw'), '4 0 0 0 4 0 0 0 4\n4 0 0 0 4 0 0 0 4\n');
+    writeFileSync(join(rawSys, 'coord.raw'), '0 0 0 2 2 2\n0 0 0 2 2\n');
+    assertThrowsWith(() => readDeepmd(rawSys), /coord\.raw:2 \(frame 1\)/, /5 numbers, expected 6/, /truncated/);
+    // dp test output cut mid-row
+    const pre = join(dir, 'dpt');
+    writeFileSync(pre + '.e.out', '# sys: data_e pred_e\n-1.0 -1.1\n-2.0\n');
+    assertThrowsWith(() => readDpTest(pre), /dpt\.e\.out:3/, /1 columns, expected 2/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('bad input: NaN', { skip: NO_FIXTURES }, () => {
+  const { dir, cleanup } = tempDir('nan');
+  try {
+    const sys = join(dir, 'sys');
+    makeSystem(sys);
+    const f = new Float64Array(3 * 6).fill(0.1);
+    f[2 * 6 + 4] = NaN;
+    writeNpy(join(sys, 'set.000', 'force.npy'), f, [3, 6]);
+    assertThrowsWith(() => readDeepmd(sys), /force\.npy \(set\.000\/force\.npy, frame 2\)/, /non-finite value NaN at component 4/);
+    const lines = readFileSync(fx('vasp/dpgen_Al2_sigma1_gamma/000000_OUTCAR'), 'latin1').split('\n');
+    const at = lines.findIndex((l) => l.includes('TOTAL-FORCE')) + 3;
+    lines[at] = lines[at].replace(/-?0\.000000\s*$/, 'NaN');
+    const oc = join(dir, 'OUTCAR');
+    writeFileSync(oc, lines.join('\n'));
+    assertThrowsWith(() => readOutcar(oc), new RegExp(`OUTCAR:${at + 1}`), /not a finite number/);
+    const xyz = join(dir, 'nan.xyz');
+    writeFileSync(xyz, '1\nLattice="3 0 0 0 3 0 0 0 3" Properties=species:S:1:pos:R:3:forces:R:3 energy=nan pbc="T T T"\nAl 0 0 0 0 0 0\n');
+    assertThrowsWith(() => readExtxyz(xyz), /nan\.xyz:2 \(energy, frame 0\)/, /not a finite number/);
+    const csv = join(dir, 't.csv');
+    writeFileSync(csv, 'metal,lattice,property,unit,method,dk,value\nAl,fcc,B,GPa,DFT,0.12,NaN\n');
+    assertThrowsWith(() => readTable(csv), /t\.csv:2/, /value/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('bad input: arrays whose frame counts disagree', () => {
+  const { dir, cleanup } = tempDir('frames');
+  try {
+    const sys = join(dir, 'sys');
+    makeSystem(sys);
+    writeNpy(join(sys, 'set.000', 'energy.npy'), Float64Array.of(-1, -2), [2]);
+    assertThrowsWith(() => readDeepmd(sys), /set\.000\/energy\.npy/, /2 frames, but coord\.npy has 3/, /frame counts disagree/);
+    const pre = join(dir, 'dpt');
+    writeFileSync(pre + '.e.out', '# s: data_e pred_e\n-1 -1.1\n-2 -2.1\n');
+    writeFileSync(pre + '.v.out', '# s: data_vxx\n' + Array(18).fill('0.1').join(' ') + '\n');
+    assertThrowsWith(() => readDpTest(pre), /dpt\.v\.out \(s\)/, /1 frames, but .*e\.out has 2/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('bad input: atom count that disagrees with type.raw', () => {
+  const { dir, cleanup } = tempDir('natoms');
+  try {
+    const sys = join(dir, 'sys');
+    makeSystem(sys, 3, 2);
+    writeFileSync(join(sys, 'type.raw'), '0\n1\n0\n');
+    assertThrowsWith(() => readDeepmd(sys), /set\.000\/coord\.npy/, /2 atoms per frame/, /type\.raw lists 3 atoms/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('bad input: unknown element', { skip: NO_FIXTURES }, () => {
+  const { dir, cleanup } = tempDir('element');
+  try {
+    const sys = join(dir, 'sys');
+    makeSystem(sys);
+    writeFileSync(join(sys, 'type_map.raw'), 'Al\nXx\n');
+    assertThrowsWith(() => readDeepmd(sys), /type_map\.raw:1 \(type 1\)/, /unknown element "Xx"/);
+    const xyz = join(dir, 'q.xyz');
+    writeFileSync(xyz, '2\nLattice="3 0 0 0 3 0 0 0 3" Properties=species:S:1:pos:R:3 pbc="T T T"\nAl 0 0 0\nQq 1 1 1\n');
+    assertThrowsWith(() => readExtxyz(xyz), /q\.xyz:4 \(frame 0\)/, /unknown element "Qq"/);
+    const xml = readFileSync(fx('vasp/pyiron_vasprun_samples/vasprun_3.xml'), 'latin1').replace('<rc><c>Al</c><c>   1</c></rc>', '<rc><c>Zz</c><c>   1</c></rc>');
+    const vr = join(dir, 'vasprun.xml');
+    writeFileSync(vr, xml, 'latin1');
+    assertThrowsWith(() => readVasprun(vr), /vasprun\.xml \(atominfo\)/, /unknown element "Zz"/);
+    const pos = join(dir, 'POSCAR');
+    writeFileSync(pos, 'x\n1.0\n3 0 0\n0 3 0\n0 0 3\nAl Kk\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n');
+    assertThrowsWith(() => readPoscar(pos), /POSCAR:6/, /unknown element "Kk"/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('bad input: empty files', () => {
+  const { dir, cleanup } = tempDir('empty');
+  try {
+    const e = (name: string): string => {
+      const p = join(dir, name);
+      writeFileSync(p, '');
+      return p;
+    };
+    assertThrowsWith(() => readOutcar(e('OUTCAR')), /OUTCAR:1/, /empty file/);
+    assertThrowsWith(() => readVasprun(e('vasprun.xml')), /vasprun\.xml:1/, /empty file/);
+    assertThrowsWith(() => readExtxyz(e('a.xyz')), /a\.xyz:1/, /empty file/);
+    assertThrowsWith(() => readNpy(e('coord.npy')), /coord\.npy \(header\)/, /empty file/);
+    assertThrowsWith(() => readTable(e('t.csv')), /t\.csv:1/, /empty file/);
+    writeFileSync(join(dir, 'x.e.out'), '');
+    assertThrowsWith(() => readDpTest(join(dir, 'x')), /x\.e\.out:1/, /empty file/);
+    const sys = join(dir, 'sys');
+    makeSystem(sys);
+    writeFileSync(join(sys, 'type.raw'), '\n');
+    assertThrowsWith(() => readDeepmd(sys), /type\.raw:1/, /empty type\.raw/);
+    mkdirSync(join(dir, 'conf', 'eos_00'), { recursive: true });
+    writeFileSync(join(dir, 'conf', 'eos_00', 'result.json'), '');
+    assertThrowsWith(() => readDpgenAutotest(join(dir, 'conf')), /result\.json:1/, /empty file/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('bad input: binary garbage', () => {
+  const { dir, cleanup } = tempDir('garbage');
+  try {
+    const junk = randomBytes(5000);
+    junk[10] = 0;
+    const g = (name: string): string => {
+      const p = join(dir, name);
+      writeFileSync(p, junk);
+      return p;
+    };
+    assertThrowsWith(() => readOutcar(g('OUTCAR')), /OUTCAR:1/, /binary data/);
+    assertThrowsWith(() => readVasprun(g('vasprun.xml')), /vasprun\.xml:1/, /binary data/);
+    assertThrowsWith(() => readExtxyz(g('b.xyz')), /b\.xyz:1/, /binary data/);
+    assertThrowsWith(() => readNpy(g('force.npy')), /force\.npy \(header\)/, /not a \.npy file/);
+    assertThrowsWith(() => readTable(g('t.csv')), /t\.csv:1/, /binary data/);
+    const sys = join(dir, 'sys');
+    makeSystem(sys);
+    copyFileSync(join(dir, 'OUTCAR'), join(sys, 'type.raw'));
+    assertThrowsWith(() => readDeepmd(sys), /type\.raw:1/, /binary data/);
+    // text that is not the format: an XML document that is not a vasprun, an OUTCAR of prose
+    writeFileSync(join(dir, 'other.xml'), '<?xml version="1.0"?>\n<svg></svg>\n');
+    assertThrowsWith(() => readVasprun(join(dir, 'other.xml')), /other\.xml:1/, /not a vasprun/);
+    writeFileSync(join(dir, 'prose'), 'hello\nworld\n');
+    assertThrowsWith(() => readOutcar(join(dir, 'prose')), /prose:1/, /not a VASP OUTCAR/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('float32 systems read as Float32Array and round-trip through writeDeepmd as float64', () => {
+  const { dir, cleanup } = tempDir('f32');
+  try {
+    const sys = join(dir, 'sys');
+    makeSystem(sys, 4, 3, true);
+    const t = readDeepmd(sys);
+    const r = t.object(2) as { positions: Float32Array; energy: number; formula: string; volume: number; stress: Float64Array };
+    assert.ok(r.positions instanceof Float32Array);
+    assert.equal(r.formula, 'Al2Cu1');
+    assert.equal(r.volume, 64);
+    assert.ok(Math.abs(r.stress[0] - (-0.3 / 64) * 160.21766208) < 1e-6);
+  } finally {
+    cleanup();
+  }
+});
