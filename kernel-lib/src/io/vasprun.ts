@@ -66,9 +66,6 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
   let kgenParam: string | null = null;
   let nkptList = 0;
   let calc: Calc | null = null;
-  let varray: string | null = null; // name of the current <varray> inside a calculation
-  let inStructure = false;
-  let inScstep = false;
   let closedModeling = false;
   let calcIndex = 0;
   const frames: Frame[] = [];
@@ -127,17 +124,82 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
     });
   };
 
-  const numbersInto = (arr: number[], label: string): void => {
-    const n = parseNumbers(textBuf, 0, textBuf.length, tmp);
-    for (let k = 0; k < n; k++) {
-      if (!Number.isFinite(tmp[k])) fail(`not a finite number in <${label}>: ${JSON.stringify(textBuf.trim())}`, frames.length, label);
-      arr.push(tmp[k]);
-    }
-  };
-
   let result: { bytes: number; depth: number };
+  /** Numbers of every <v> in text[start, end) appended to arr. */
+  const vRows = (t: string, start: number, end: number, arr: number[], label: string): number => {
+    let k = t.indexOf('<v', start);
+    let rowsRead = 0;
+    while (k >= 0 && k < end) {
+      const c = t.charCodeAt(k + 2);
+      if (c !== 62 /* > */ && c !== 32 && c !== 9) {
+        k = t.indexOf('<v', k + 2);
+        continue;
+      }
+      const gt = t.indexOf('>', k);
+      const close = t.indexOf('</v>', gt);
+      if (gt < 0 || close < 0 || close > end) break;
+      const n = parseNumbers(t, gt + 1, close, tmp);
+      for (let q = 0; q < n; q++) {
+        if (!Number.isFinite(tmp[q])) fail(`not a finite number in <varray name="${label}">: ${JSON.stringify(t.slice(gt + 1, close).trim())}`, frames.length, label);
+        arr.push(tmp[q]);
+      }
+      rowsRead++;
+      k = t.indexOf('<v', close + 4);
+    }
+    return rowsRead;
+  };
+  /** The value of <i name="key"> (last one) in text[start, end), or null. */
+  const iValue = (t: string, start: number, end: number, key: string): number | null => {
+    const k = t.lastIndexOf(`name="${key}"`, end);
+    if (k < start) return null;
+    const gt = t.indexOf('>', k);
+    const lt = t.indexOf('<', gt);
+    const v = Number(t.slice(gt + 1, lt));
+    if (!Number.isFinite(v)) fail(`not a finite number in <i name="${key}">: ${JSON.stringify(t.slice(gt + 1, lt).trim())}`, frames.length, key);
+    return v;
+  };
+  /** Inner range of <varray name="key"> within text[start, end). */
+  const varrayRange = (t: string, start: number, end: number, key: string): [number, number] | null => {
+    const k = t.indexOf(`<varray name="${key}"`, start);
+    if (k < 0 || k >= end) return null;
+    const close = t.indexOf('</varray>', k);
+    return close < 0 || close > end ? null : [k, close];
+  };
   try {
     result = streamXml(path, {
+      rawTags: new Set(['scstep', 'structure', 'varray', 'energy']),
+      raw(name, attrs, t, start, end) {
+        const parent = stack.length ? stack[stack.length - 1] : '';
+        if (name === 'scstep') {
+          if (!calc) return;
+          calc.scsteps++;
+          const fr = iValue(t, start, end, 'e_fr_energy');
+          const e0 = iValue(t, start, end, 'e_0_energy');
+          if (fr !== null) calc.scFr = fr;
+          if (e0 !== null) calc.scE0 = e0;
+        } else if (name === 'structure') {
+          if (!calc) return;
+          calc.hasStructure = true;
+          calc.basis = [];
+          calc.positions = [];
+          const b = varrayRange(t, start, end, 'basis');
+          const p = varrayRange(t, start, end, 'positions');
+          if (b) vRows(t, b[0], b[1], calc.basis, 'basis');
+          if (p) vRows(t, p[0], p[1], calc.positions, 'positions');
+        } else if (name === 'energy') {
+          if (calc && parent === 'calculation') calc.eFr = iValue(t, start, end, 'e_fr_energy');
+        } else if (name === 'varray') {
+          const nm = attr(attrs, 'name');
+          if (calc && parent === 'calculation' && (nm === 'forces' || nm === 'stress')) {
+            const arr: number[] = [];
+            vRows(t, start, end, arr, nm);
+            if (nm === 'forces') calc.forces = arr;
+            else calc.stress = arr;
+          } else if (parent === 'kpoints' && nm === 'kpointlist') {
+            nkptList += vRows(t, start, end, [], 'kpointlist');
+          }
+        }
+      },
       open(name, attrs) {
         if (SKIP.has(name)) {
           stack.push(name);
@@ -151,18 +213,6 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
         if (name === 'calculation') {
           calcIndex++;
           calc = { basis: [], positions: [], forces: null, stress: null, eFr: null, scFr: null, scE0: null, scsteps: 0, hasStructure: false };
-        } else if (name === 'scstep' && calc) {
-          inScstep = true;
-          calc.scsteps++;
-        } else if (name === 'structure' && calc) {
-          inStructure = true;
-          calc.hasStructure = true;
-          calc.basis = [];
-          calc.positions = [];
-        } else if (name === 'varray') {
-          varray = nm;
-          if (calc && !inStructure && nm === 'forces') calc.forces = [];
-          if (calc && !inStructure && nm === 'stress') calc.stress = [];
         } else if (name === 'generation' && parent === 'kpoints') {
           kgenParam = attr(attrs, 'param');
         } else if (name === 'rc') {
@@ -178,32 +228,16 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
         const nm = names.pop() ?? null;
         stack.pop();
         const parent = stack.length ? stack[stack.length - 1] : '';
-        const grand = stack.length > 1 ? stack[stack.length - 2] : '';
         if (name === 'v') {
-          if (calc && varray) {
-            if (inStructure && varray === 'basis') numbersInto(calc.basis, 'basis');
-            else if (inStructure && varray === 'positions') numbersInto(calc.positions, 'positions');
-            else if (!inStructure && varray === 'forces' && calc.forces) numbersInto(calc.forces, 'forces');
-            else if (!inStructure && varray === 'stress' && calc.stress) numbersInto(calc.stress, 'stress');
-          } else if (parent === 'generation' && nm === 'divisions') {
+          if (parent === 'generation' && nm === 'divisions') {
             const d = textBuf.trim().split(/\s+/).map(Number);
             if (d.length === 3 && d.every((x) => Number.isInteger(x) && x > 0)) {
               st.kmesh = [d[0], d[1], d[2]];
               st.kmeshSource = `vasprun <kpoints> ${kgenParam ?? 'generation'}`;
             }
-          } else if (parent === 'varray' && grand === 'kpoints' && varray === 'kpointlist') nkptList++;
+          }
         } else if (name === 'i') {
-          if (calc && nm) {
-            if (grand === 'scstep' || (inScstep && parent === 'energy')) {
-              if (nm === 'e_fr_energy') calc.scFr = Number(textBuf);
-              else if (nm === 'e_0_energy') calc.scE0 = Number(textBuf);
-            } else if (parent === 'energy' && grand === 'calculation') {
-              if (nm === 'e_fr_energy') {
-                calc.eFr = Number(textBuf);
-                if (!Number.isFinite(calc.eFr)) fail(`not a finite number in e_fr_energy: ${JSON.stringify(textBuf.trim())}`, frames.length, 'energy');
-              }
-            }
-          } else if (nm && parent === 'incar') {
+          if (nm && parent === 'incar') {
             const v = Number(textBuf);
             if (nm === 'KSPACING') st.kspacing = v;
             param[`incar:${nm}`] = v;
@@ -226,12 +260,6 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
           if (atomRowCol >= 0) atomRowCol++;
         } else if (name === 'rc') {
           atomRowCol = -1;
-        } else if (name === 'varray') {
-          varray = null;
-        } else if (name === 'structure') {
-          inStructure = false;
-        } else if (name === 'scstep') {
-          inScstep = false;
         } else if (name === 'calculation') {
           finishCalc();
         } else if (name === 'kpoints') {

@@ -12,6 +12,10 @@ export interface XmlHandler {
   close(name: string): void;
   /** Text inside the current element: text[start, end). */
   text(text: string, start: number, end: number): void;
+  /** Elements delivered whole to {@link XmlHandler.raw} (no events inside), e.g. small leaf blocks. */
+  rawTags?: ReadonlySet<string>;
+  /** A whole `rawTags` element: its attributes and its inner markup text[start, end). */
+  raw?(name: string, attrs: string, text: string, start: number, end: number): void;
 }
 
 /** Value of attribute `key` in raw attribute text, or null. */
@@ -30,7 +34,7 @@ export function attr(attrs: string, key: string): string | null {
  * Stream `path` through `h`. Returns the number of bytes read and whether the document ended
  * cleanly (every opened element closed). Malformed markup throws with the byte offset.
  */
-export function streamXml(path: string, h: XmlHandler, chunkBytes = 1 << 24): { bytes: number; depth: number } {
+export function streamXml(path: string, h: XmlHandler, chunkBytes = 1 << 22): { bytes: number; depth: number } {
   const fd = openSync(path, 'r');
   const buf = Buffer.allocUnsafe(chunkBytes);
   let carry = '';
@@ -94,6 +98,17 @@ export function streamXml(path: string, h: XmlHandler, chunkBytes = 1 << 24): { 
           if (name.length === 0) throw new Error(`malformed tag at byte ${base + lt}`);
           const selfClose = text.charCodeAt(gt - 1) === 47;
           const attrs = text.slice(e, selfClose ? gt - 1 : gt);
+          if (!selfClose && h.rawTags && h.rawTags.has(name)) {
+            const endTag = `</${name}>`;
+            const j = text.indexOf(endTag, gt + 1);
+            if (j < 0) {
+              if (eof) throw Object.assign(new Error(`file ends inside <${name}> at byte ${base + lt}`), { truncated: true });
+              break; // read more, then parse this element again
+            }
+            h.raw!(name, attrs, text, gt + 1, j);
+            i = j + endTag.length;
+            continue;
+          }
           depth++;
           const s = h.open(name, attrs);
           if (selfClose) {
