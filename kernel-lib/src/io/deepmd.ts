@@ -5,10 +5,14 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { ColumnTable } from 'arquero';
+import { table as aqTable, type ColumnTable } from 'arquero';
+import { withMeta } from '../core/meta.js';
 import { ReadError, looksBinary } from './errors.js';
 import { readNpy, writeNpy, type NpyArray } from './npy.js';
-import { framesTable, concatFrames, type Frame, type AtomArray } from './frames.js';
+import {
+  concatFrames, countSpecies, formulaOf, volumeOf, blockColumn, LazyColumn, FRAMES_UNITS, FRAMES_CONVENTIONS,
+  EV_PER_A3_IN_GPA, type AtomArray,
+} from './frames.js';
 import { isElement } from './elements.js';
 import { discoverDk, type DkOptions } from './dk.js';
 
@@ -78,6 +82,17 @@ function asFloat(path: string, a: NpyArray): AtomArray {
 }
 
 function checkFinite(path: string, arr: AtomArray, perFrame: number, label: string): void {
+  // fast path: a sum over four lanes is finite unless some value is NaN or ±Inf (or sums overflow)
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  const m = arr.length - (arr.length % 4);
+  for (let i = 0; i < m; i += 4) {
+    s0 += arr[i];
+    s1 += arr[i + 1];
+    s2 += arr[i + 2];
+    s3 += arr[i + 3];
+  }
+  for (let i = m; i < arr.length; i++) s0 += arr[i];
+  if (Number.isFinite(s0 + s1 + s2 + s3)) return;
   for (let i = 0; i < arr.length; i++) {
     const v = arr[i];
     if (v - v !== 0) {
@@ -225,42 +240,66 @@ function readSystem(dir: string, opt: ReadDeepmdOptions, root: string): ColumnTa
     sets = setNames.map((n) => loadSetNpy(dir, n, natoms));
   }
   const dkFound = discoverDk({ path: dir }, opt);
-  const frames: Frame[] = [];
-  const pbc: [boolean, boolean, boolean] = [true, true, true];
   const rel = relative(root, dir) || '.';
-  let index = 0;
-  for (const s of sets) {
-    const tags = Object.freeze({ system: rel, set: s.name, type_map: map });
-    const box64 = s.box instanceof Float64Array ? s.box : Float64Array.from(s.box);
-    const vir64 = s.virial ? (s.virial instanceof Float64Array ? s.virial : Float64Array.from(s.virial)) : null;
-    const n3 = 3 * natoms;
-    for (let i = 0; i < s.nframes; i++) {
-      frames.push({
-        id: `${dir}#${index}`,
-        source: dir,
-        frame: index,
-        symbols,
-        cell: box64.subarray(9 * i, 9 * i + 9),
-        pbc,
-        positions: s.coord.subarray(n3 * i, n3 * i + n3),
-        forces: s.force ? s.force.subarray(n3 * i, n3 * i + n3) : null,
-        energy: s.energy ? s.energy[i] : null,
-        energySigma0: null,
-        virial: vir64 ? vir64.subarray(9 * i, 9 * i + 9) : null,
-        dk: dkFound?.dk ?? null,
-        kmesh: null,
-        nkpts: null,
-        tags,
-      });
-      index++;
+  const n = sets.reduce((k, x) => k + x.nframes, 0);
+  const counts = countSpecies(symbols);
+  const formula = formulaOf(counts);
+  const box = sets.map((x) => (x.box instanceof Float64Array ? x.box : Float64Array.from(x.box)));
+  const vir = sets.every((x) => x.virial) ? sets.map((x) => (x.virial instanceof Float64Array ? x.virial : Float64Array.from(x.virial!))) : null;
+  const volume = new Float64Array(n);
+  const energy = sets.every((x) => x.energy) ? new Float64Array(n) : null;
+  const setOf = new Uint16Array(n);
+  let r = 0;
+  sets.forEach((x, k) => {
+    for (let i = 0; i < x.nframes; i++, r++) {
+      volume[r] = volumeOf(box[k].subarray(9 * i, 9 * i + 9));
+      if (energy) energy[r] = x.energy![i];
+      setOf[r] = k;
     }
-  }
-  return framesTable(frames, {
+  });
+  const perAtom = energy ? energy.map((e) => e / natoms) : null;
+  const tags = sets.map((x) => Object.freeze({ system: rel, set: x.name, type_map: map }));
+  const pbc: [boolean, boolean, boolean] = [true, true, true];
+  const same = <T>(v: T): LazyColumn<T> => new LazyColumn(n, () => v);
+  const virial = vir ? blockColumn(vir, 9) : null;
+  const cols: Record<string, unknown> = {
+    id: new LazyColumn(n, (i) => `${dir}#${i}`),
+    source: same(dir),
+    frame: new LazyColumn(n, (i) => i),
+    formula: same(formula),
+    counts: same(counts),
+    natoms: same(natoms),
+    volume,
+    energy: energy ?? same(null),
+    energy_sigma0: same(null),
+    energy_per_atom: perAtom ?? same(null),
+    virial: virial ?? same(null),
+    stress: virial
+      ? new LazyColumn(n, (i) => {
+          const w = virial.at(i);
+          const f = -EV_PER_A3_IN_GPA / volume[i];
+          return Float64Array.from(w, (x) => x * f);
+        })
+      : same(null),
+    dk: same(dkFound?.dk ?? null),
+    kmesh: same(null),
+    nkpts: same(null),
+    cell: blockColumn(box, 9),
+    pbc: same(pbc),
+    symbols: same(symbols),
+    positions: blockColumn(sets.map((x) => x.coord), 3 * natoms),
+    forces: sets.every((x) => x.force) ? blockColumn(sets.map((x) => x.force!), 3 * natoms) : same(null),
+    tags: new LazyColumn(n, (i) => tags[setOf[i]]),
+  };
+  return withMeta(aqTable(cols as Parameters<typeof aqTable>[0]), {
+    kind: 'frames',
+    units: { ...FRAMES_UNITS },
     notes: {
+      conventions: FRAMES_CONVENTIONS,
       reader: 'readDeepmd',
       system: dir,
       format: sets[0].name === 'raw' ? 'raw' : 'npy',
-      sets: sets.map((s) => ({ name: s.name, nframes: s.nframes, dtype: s.coord instanceof Float32Array ? 'float32' : 'float64' })),
+      sets: sets.map((x) => ({ name: x.name, nframes: x.nframes, dtype: x.coord instanceof Float32Array ? 'float32' : 'float64' })),
       type_map: map,
       type_map_from: existsSync(join(dir, 'type_map.raw')) ? 'type_map.raw' : 'typeMap option',
       dk_source: dkFound?.source ?? null,

@@ -50,7 +50,7 @@ export function looksBinary(buf: Uint8Array): boolean {
  */
 export function forEachLine(
   path: string,
-  onLine: (chunk: string, start: number, end: number, lineNo: number) => boolean | void,
+  onLine: (chunk: string, start: number, end: number, lineNo: number, offset: number) => boolean | void,
   chunkBytes = 1 << 24,
 ): { lines: number; bytes: number } {
   const fd = openSync(path, 'r');
@@ -69,6 +69,7 @@ export function forEachLine(
           throw new ReadError(path, { line: 1 }, 'binary data where text was expected (not a text file?)');
         }
       }
+      const textStart = pos - carry.length;
       pos += got;
       const text = carry + buf.toString('latin1', 0, got);
       const last = got === 0 ? text.length : text.lastIndexOf('\n') + 1;
@@ -79,13 +80,31 @@ export function forEachLine(
         lineNo++;
         let end = e;
         if (end > s && text.charCodeAt(end - 1) === 13) end--;
-        if (onLine(text, s, end, lineNo) === false) return { lines: lineNo, bytes: size };
+        if (onLine(text, s, end, lineNo, textStart + s) === false) return { lines: lineNo, bytes: size };
         s = e + 1;
       }
       carry = text.slice(last);
       if (got === 0) break;
     }
     return { lines: lineNo, bytes: size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** 1-based line number of byte `offset` of a file (counts newlines; for error messages). */
+export function lineAt(path: string, offset: number): number {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 22);
+    let line = 1;
+    for (let pos = 0; pos < offset; ) {
+      const got = readSync(fd, buf, 0, Math.min(buf.length, offset - pos), pos);
+      if (got === 0) break;
+      for (let k = buf.indexOf(10, 0); k >= 0 && k < got; k = buf.indexOf(10, k + 1)) line++;
+      pos += got;
+    }
+    return line;
   } finally {
     closeSync(fd);
   }

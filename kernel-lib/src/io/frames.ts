@@ -170,3 +170,42 @@ export function concatFrames(tables: readonly ColumnTable[]): ColumnTable {
     notes: { conventions: FRAMES_CONVENTIONS, parts: tables.map((x) => tableMeta(x)?.notes ?? {}) },
   });
 }
+
+/** A column whose rows are computed on access (arquero's column interface: length, at, iterator). */
+export class LazyColumn<T> {
+  readonly length: number;
+  private readonly fn: (row: number) => T;
+  constructor(length: number, fn: (row: number) => T) {
+    this.length = length;
+    this.fn = fn;
+  }
+  at(row: number): T {
+    return this.fn(row);
+  }
+  *[Symbol.iterator](): Iterator<T> {
+    for (let i = 0; i < this.length; i++) yield this.fn(i);
+  }
+}
+
+/**
+ * A per-frame column over contiguous blocks of `width` values (e.g. a DeePMD set's coord.npy):
+ * row i is a subarray view made on access, so n frames cost no n objects until they are read.
+ */
+export function blockColumn<T extends AtomArray>(blocks: readonly T[], width: number): LazyColumn<T> {
+  const starts: number[] = [];
+  let n = 0;
+  for (const b of blocks) {
+    starts.push(n);
+    n += b.length / width;
+  }
+  if (blocks.length === 1) {
+    const b = blocks[0];
+    return new LazyColumn(n, (i) => b.subarray(i * width, i * width + width) as T);
+  }
+  return new LazyColumn(n, (i) => {
+    let k = starts.length - 1;
+    while (starts[k] > i) k--;
+    const j = i - starts[k];
+    return blocks[k].subarray(j * width, j * width + width) as T;
+  });
+}

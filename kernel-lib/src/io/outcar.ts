@@ -3,9 +3,9 @@
  * positions, species, free energy (TOTEN), energy(σ→0), forces and stress, and the settings that
  * matter for Δk (KSPACING, ISMEAR, SIGMA, ENCUT, PSTRESS, the k-point mesh and count).
  */
-import { statSync } from 'node:fs';
+import { statSync, openSync, readSync, closeSync } from 'node:fs';
 import type { ColumnTable } from 'arquero';
-import { ReadError, forEachLine, parseNumbers } from './errors.js';
+import { ReadError, forEachLine, parseNumbers, lineAt } from './errors.js';
 import { framesTable, volumeOf, KBAR_IN_EV_PER_A3, type Frame } from './frames.js';
 import { elementOfPotcar } from './elements.js';
 import { discoverDk, type DkOptions } from './dk.js';
@@ -116,17 +116,15 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
   // ionic-step state
   let lattice: Float64Array | null = null;
   let latRow = -1;
-  let latLine = 0;
   let stressKb: Float64Array | null = null;
   let positions: Float64Array | null = null;
   let forces: Float64Array | null = null;
-  let posRow = -2; // -2: not in block; -1: expecting dashes; ≥0: atom rows read
-  let posLine = 0;
   let scfIter = 0;
   let energy: number | null = null;
   let inFreeBlock = false;
   let step = 0;
-  let stepStartLine = 0;
+  let stepStartOffset = 0;
+  let stepsOffset = -1;
   const frames: Frame[] = [];
   const skipped: { step: number; reason: string }[] = [];
   const row = new Float64Array(8);
@@ -172,16 +170,16 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
     }
   };
 
-  const finishStep = (lineNo: number): void => {
+  const finishStep = (locate: () => number, endOffset: number): void => {
     step++;
     if (!positions || !forces) {
       skipped.push({ step, reason: st.nwrite === 0 ? 'NWRITE = 0: no positions and forces printed for this step' : 'no POSITION/TOTAL-FORCE block in this step' });
     } else if (!lattice) {
-      fail(lineNo, `ionic step ${step} has no "direct lattice vectors" before its positions`);
+      fail(locate(), `ionic step ${step} has no "direct lattice vectors" before its positions`);
     } else {
       const converged = st.nelm === null ? null : scfIter < st.nelm;
       if (converged === false && options.unconverged === 'error') {
-        fail(lineNo, `ionic step ${step}: SCF used ${scfIter} iterations = NELM (${st.nelm}), not converged`);
+        fail(locate(), `ionic step ${step}: SCF used ${scfIter} iterations = NELM (${st.nelm}), not converged`);
       }
       if (!(converged === false && options.unconverged === 'drop')) {
         const cell = lattice;
@@ -218,36 +216,213 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
     stressKb = null;
     energy = null;
     scfIter = 0;
-    stepStartLine = lineNo + 1;
+    stepStartOffset = endOffset;
   };
 
-  forEachLine(path, (t, s, e, lineNo) => {
-    if (lineNo === 1) st.version = t.slice(s, e).trim().split(/\s+/)[0] ?? null;
-    // inside blocks first
-    if (posRow >= -1) {
-      if (posRow === -1) {
-        if (t.charCodeAt(firstNonBlank(t, s, e)) !== DASHES) fail(lineNo, 'expected a dashed line after POSITION/TOTAL-FORCE');
-        posRow = 0;
-        return;
+
+  /**
+   * The ionic loop: jump from marker to marker with Buffer.indexOf on the raw bytes (the SCF
+   * iterations between them are never decoded or split into lines); only the blocks found are
+   * decoded and parsed. Reads through one reused buffer (grown only for a block larger than it).
+   */
+  const MARKS = ['Iteration', 'in kB', 'direct lattice vectors', 'TOTAL-FORCE', 'FREE ENERGIE OF THE ION-ELECTRON SYSTEM', 'free  energy   TOTEN', 'energy  without entropy'].map((m) => Buffer.from(m, 'latin1'));
+  const scanSteps = (): void => {
+    const fd = openSync(path, 'r');
+    let buf = Buffer.allocUnsafe(1 << 23);
+    let filled = 0;
+    let filePos = stepsOffset;
+    let base = stepsOffset;
+    const failAt = (off: number, msg: string): never => {
+      throw new ReadError(path, { line: lineAt(path, off) }, msg);
+    };
+    try {
+      for (;;) {
+        const got = readSync(fd, buf, filled, buf.length - filled, filePos);
+        filePos += got;
+        filled += got;
+        const eof = got === 0;
+        const v = filled < buf.length ? buf.subarray(0, filled) : buf;
+        const n = filled;
+        const str = (x: number, y: number): string => v.toString('latin1', x, y);
+        const firstNB = (x: number, y: number): number => {
+          while (x < y && v[x] === 32) x++;
+          return x;
+        };
+        const next = MARKS.map((m) => v.indexOf(m));
+        let i = 0;
+        let stop = -1;
+        scan: for (;;) {
+          let k = -1;
+          let p = n;
+          for (let m = 0; m < next.length; m++) {
+            if (next[m] >= 0 && next[m] < p) {
+              p = next[m];
+              k = m;
+            }
+          }
+          if (k < 0) break;
+          const ls = v.lastIndexOf(10, p) + 1;
+          let le = v.indexOf(10, p);
+          if (le < 0) {
+            if (!eof) {
+              stop = ls;
+              break;
+            }
+            le = n;
+          }
+          const lineEnd = le > ls && v[le - 1] === 13 ? le - 1 : le;
+          let q = le + 1;
+          const fb = firstNB(ls, lineEnd);
+          /** End offsets of the `count` lines after the current one, or null when the buffer ends first. */
+          const nextLines = (count: number): number[] | null => {
+            const ends: number[] = [];
+            let at = le;
+            for (let r = 0; r < count; r++) {
+              const nl = at + 1 < n ? v.indexOf(10, at + 1) : -1;
+              if (nl < 0) {
+                if (eof && at + 1 < n) {
+                  ends.push(n);
+                  at = n;
+                  continue;
+                }
+                return null;
+              }
+              ends.push(nl);
+              at = nl;
+            }
+            return ends;
+          };
+          switch (k) {
+            case 0: {
+              if (v[fb] !== DASHES) break;
+              const m = /Iteration\s*(\d+)\s*\(\s*(\d+)\)/.exec(str(p, lineEnd));
+              if (m) scfIter = Number(m[2]);
+              break;
+            }
+            case 1: {
+              if (fb !== p) break;
+              const line = str(ls, lineEnd);
+              stressKb = new Float64Array(6);
+              const c6 = parseNumbers(line, p - ls + 5, line.length, stressKb);
+              if (c6 !== 6) failAt(base + ls, `"in kB" line has ${c6} numbers, expected 6: ${JSON.stringify(line.trim())}`);
+              for (let c = 0; c < 6; c++) if (!Number.isFinite(stressKb[c])) failAt(base + ls, `not a finite number in the "in kB" stress line: ${JSON.stringify(line.trim())}`);
+              break;
+            }
+            case 2: {
+              const ends = nextLines(3);
+              if (!ends) {
+                if (!eof) {
+                  stop = ls;
+                  break scan;
+                }
+                failAt(base + ls, 'file ends inside a "direct lattice vectors" block (truncated OUTCAR)');
+              }
+              const lat = new Float64Array(9);
+              let from = le + 1;
+              for (let r = 0; r < 3; r++) {
+                const line = str(from, ends![r]);
+                const c3 = parseNumbers(line, 0, line.length, row);
+                if (c3 < 3) failAt(base + from, `lattice vector row ${r + 1} has ${c3} numbers, expected 3 (or 6)`);
+                for (let c = 0; c < 3; c++) {
+                  if (!Number.isFinite(row[c])) failAt(base + from, `not a finite number in lattice vector row ${r + 1}`);
+                  lat[3 * r + c] = row[c];
+                }
+                from = ends![r] + 1;
+              }
+              lattice = lat;
+              q = from;
+              break;
+            }
+            case 3: {
+              if (v.indexOf('POSITION', fb) !== fb) break;
+              const natoms = symbols!.length;
+              const ends = nextLines(natoms + 2);
+              if (!ends) {
+                if (!eof) {
+                  stop = ls;
+                  break scan;
+                }
+                failAt(base + ls, `file ends inside the POSITION/TOTAL-FORCE block of ionic step ${step + 1} (truncated OUTCAR)`);
+              }
+              const b0 = le + 1;
+              const block = str(b0, ends![natoms + 1]);
+              const e0 = (r: number): number => ends![r] - b0; // end of line r of the block in `block`
+              if (block.charCodeAt(firstNonBlank(block, 0, e0(0))) !== DASHES) failAt(base + b0, 'expected a dashed line after POSITION/TOTAL-FORCE');
+              const pos = new Float64Array(3 * natoms);
+              const frc = new Float64Array(3 * natoms);
+              for (let a = 0; a < natoms; a++) {
+                const from = e0(a) + 1;
+                const to = e0(a + 1);
+                const c6 = parseNumbers(block, from, to, row);
+                if (c6 !== 6) {
+                  const txt = block.slice(from, to).trim();
+                  failAt(base + b0 + from, /^-+$/.test(txt)
+                    ? `POSITION/TOTAL-FORCE block ends after ${a} rows, but NIONS = ${natoms}`
+                    : `POSITION/TOTAL-FORCE row of atom ${a + 1} has ${c6} fields, expected 6 numbers: ${JSON.stringify(txt)}`);
+                }
+                for (let c = 0; c < 6; c++) if (!Number.isFinite(row[c])) failAt(base + b0 + from, `not a finite number in the POSITION/TOTAL-FORCE row of atom ${a + 1}: ${JSON.stringify(block.slice(from, to).trim())}`);
+                pos[3 * a] = row[0];
+                pos[3 * a + 1] = row[1];
+                pos[3 * a + 2] = row[2];
+                frc[3 * a] = row[3];
+                frc[3 * a + 1] = row[4];
+                frc[3 * a + 2] = row[5];
+              }
+              const last = e0(natoms) + 1;
+              if (block.charCodeAt(firstNonBlank(block, last, block.length)) !== DASHES) failAt(base + b0 + last, `POSITION/TOTAL-FORCE block has more than ${natoms} rows (NIONS = ${natoms})`);
+              positions = pos;
+              forces = frc;
+              q = ends![natoms + 1] + 1;
+              break;
+            }
+            case 4:
+              if (fb === p) inFreeBlock = true;
+              break;
+            case 5: {
+              if (!inFreeBlock || fb !== p) break;
+              const line = str(p, lineEnd);
+              const m = /=\s*(\S+)/.exec(line);
+              energy = m ? Number(m[1]) : NaN;
+              if (!Number.isFinite(energy)) failAt(base + ls, `cannot read the free energy TOTEN: ${JSON.stringify(line.trim())}`);
+              break;
+            }
+            case 6: {
+              if (!inFreeBlock || fb !== p) break;
+              const line = str(p, lineEnd);
+              const m = /sigma->0\)\s*=\s*(\S+)/.exec(line);
+              const e0 = m ? Number(m[1]) : NaN;
+              const at = base + ls;
+              if (!Number.isFinite(e0)) failAt(at, `cannot read energy(sigma->0): ${JSON.stringify(line.trim())}`);
+              if (energy === null) failAt(at, 'energy(sigma->0) without a preceding free energy TOTEN');
+              inFreeBlock = false;
+              const before = frames.length;
+              finishStep(() => lineAt(path, at), base + q);
+              if (frames.length > before) frames[frames.length - 1].energySigma0 = e0;
+              break;
+            }
+          }
+          i = q;
+          for (let m = 0; m < next.length; m++) if (next[m] >= 0 && next[m] < i) next[m] = v.indexOf(MARKS[m], i);
+        }
+        if (eof) break;
+        if (stop < 0) stop = Math.max(i, v.lastIndexOf(10) + 1);
+        if (stop === 0 && filled === buf.length) {
+          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          buf.copy(bigger, 0, 0, filled);
+          buf = bigger;
+        } else {
+          buf.copy(buf, 0, stop, filled);
+          filled -= stop;
+          base += stop;
+        }
       }
-      const natoms = symbols!.length;
-      if (posRow === natoms) {
-        if (t.charCodeAt(firstNonBlank(t, s, e)) !== DASHES) fail(lineNo, `POSITION/TOTAL-FORCE block has more than ${natoms} rows (NIONS = ${natoms})`);
-        posRow = -2;
-        return;
-      }
-      const n = parseNumbers(t, s, e, row);
-      if (n !== 6) fail(lineNo, `POSITION/TOTAL-FORCE row of atom ${posRow + 1} has ${n} fields, expected 6 numbers: ${JSON.stringify(t.slice(s, e).trim())}`);
-      for (let k = 0; k < 6; k++) if (!Number.isFinite(row[k])) fail(lineNo, `not a finite number in the POSITION/TOTAL-FORCE row of atom ${posRow + 1}: ${JSON.stringify(t.slice(s, e).trim())}`);
-      positions![3 * posRow] = row[0];
-      positions![3 * posRow + 1] = row[1];
-      positions![3 * posRow + 2] = row[2];
-      forces![3 * posRow] = row[3];
-      forces![3 * posRow + 1] = row[4];
-      forces![3 * posRow + 2] = row[5];
-      posRow++;
-      return;
+    } finally {
+      closeSync(fd);
     }
+  };
+
+  forEachLine(path, (t, s, e, lineNo, offset) => {
+    if (lineNo === 1) st.version = t.slice(s, e).trim().split(/\s+/)[0] ?? null;
     if (latRow >= 0) {
       const n = parseNumbers(t, s, e, row);
       if (n < 3) fail(lineNo, `lattice vector row ${latRow + 1} has ${n} numbers, expected 3 (or 6)`);
@@ -274,14 +449,14 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
     if (c === 100 /* d */ && t.startsWith('direct lattice vectors', p)) {
       lattice = new Float64Array(9);
       latRow = 0;
-      latLine = lineNo;
       return;
     }
     if (header) {
       const line = t.slice(s, e);
       if (c === 45 /* - */ && line.includes('Iteration')) {
         finishHeader(lineNo);
-        // fall through to the step handling below
+        stepsOffset = offset;
+        return false;
       } else {
         if (c === 73 /* I */ && line.startsWith('INCAR:', p - s)) {
           inIncar = true;
@@ -348,59 +523,16 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
         return;
       }
     }
-    // ionic loop
-    if (c === 45 /* - */) {
-      const i = t.indexOf('Iteration', p);
-      if (i >= 0 && i < e) {
-        const m = /Iteration\s*(\d+)\s*\(\s*(\d+)\)/.exec(t.slice(i, e));
-        if (m) scfIter = Number(m[2]);
-      }
-      return;
-    }
-    if (c === 105 /* i */ && t.startsWith('in kB', p)) {
-      stressKb = new Float64Array(6);
-      const n = parseNumbers(t, p + 5, e, stressKb);
-      if (n !== 6) fail(lineNo, `"in kB" line has ${n} numbers, expected 6: ${JSON.stringify(t.slice(s, e).trim())}`);
-      for (let k = 0; k < 6; k++) if (!Number.isFinite(stressKb[k])) fail(lineNo, `not a finite number in the "in kB" stress line: ${JSON.stringify(t.slice(s, e).trim())}`);
-      return;
-    }
-    if (c === 80 /* P */ && t.startsWith('POSITION', p) && t.indexOf('TOTAL-FORCE', p) < e && t.indexOf('TOTAL-FORCE', p) > 0) {
-      const natoms = symbols!.length;
-      positions = new Float64Array(3 * natoms);
-      forces = new Float64Array(3 * natoms);
-      posRow = -1;
-      posLine = lineNo;
-      return;
-    }
-    if (c === 70 /* F */ && t.startsWith('FREE ENERGIE OF THE ION-ELECTRON SYSTEM', p)) {
-      inFreeBlock = true;
-      return;
-    }
-    if (inFreeBlock && c === 102 /* f */ && t.startsWith('free  energy   TOTEN', p)) {
-      const m = /=\s*(\S+)/.exec(t.slice(p, e));
-      energy = m ? Number(m[1]) : NaN;
-      if (!Number.isFinite(energy)) fail(lineNo, `cannot read the free energy TOTEN: ${JSON.stringify(t.slice(s, e).trim())}`);
-      return;
-    }
-    if (inFreeBlock && c === 101 /* e */ && t.startsWith('energy  without entropy', p)) {
-      const m = /sigma->0\)\s*=\s*(\S+)/.exec(t.slice(p, e));
-      const e0 = m ? Number(m[1]) : NaN;
-      if (!Number.isFinite(e0)) fail(lineNo, `cannot read energy(sigma->0): ${JSON.stringify(t.slice(s, e).trim())}`);
-      if (energy === null) fail(lineNo, 'energy(sigma->0) without a preceding free energy TOTEN');
-      inFreeBlock = false;
-      const before = frames.length;
-      finishStep(lineNo);
-      if (frames.length > before) frames[frames.length - 1].energySigma0 = e0;
-    }
-  });
+    return;
+  }, 1 << 20);
   if (header) {
     throw new ReadError(path, { line: 1 }, 'no ionic step found (no "Iteration" line): not a VASP OUTCAR, or the run stopped before its first SCF step');
   }
-  if (latRow >= 0) throw new ReadError(path, { line: latLine }, 'file ends inside a "direct lattice vectors" block (truncated OUTCAR)');
-  if (posRow >= -1) throw new ReadError(path, { line: posLine }, `file ends inside the POSITION/TOTAL-FORCE block of ionic step ${step + 1} (truncated OUTCAR)`);
+  stepStartOffset = stepsOffset;
+  scanSteps();
   if (positions !== null || inFreeBlock) {
     if (options.truncated !== 'drop') {
-      throw new ReadError(path, { line: stepStartLine }, `file ends in ionic step ${step + 1} (started here) before its free energy: truncated OUTCAR (pass { truncated: "drop" } to keep the finished steps)`);
+      throw new ReadError(path, { line: lineAt(path, stepStartOffset) }, `file ends in ionic step ${step + 1} (started here) before its free energy: truncated OUTCAR (pass { truncated: "drop" } to keep the finished steps)`);
     }
     skipped.push({ step: step + 1, reason: 'unfinished at the end of the file' });
   }

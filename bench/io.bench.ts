@@ -1,0 +1,140 @@
+/**
+ * Loader benchmark: a large vasprun.xml and OUTCAR (built by repeating the ionic steps of real
+ * fixture files) and a DeePMD-kit npy system of many frames × 32 atoms, each read by deltak,
+ * ASE and dpdata, every reader in its own process (time of the read call, peak memory).
+ *
+ * Sizes: DELTAK_BENCH_MB (default 500) for each VASP file, DELTAK_BENCH_FRAMES (default 10⁶).
+ * Files go to a temporary folder, removed at the end. Needs ../shared/fixtures and .venv.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const FIX = join(ROOT, '..', 'shared', 'fixtures');
+const PY = join(ROOT, '.venv', 'bin', 'python');
+const MB = Number(process.env.DELTAK_BENCH_MB ?? 500);
+const FRAMES = Number(process.env.DELTAK_BENCH_FRAMES ?? 1e6);
+const ONLY = (process.env.DELTAK_BENCH_ONLY ?? 'outcar,vasprun,deepmd').split(',');
+
+if (!existsSync(FIX)) {
+  console.log(`io bench: fixtures not found at ${FIX}; skipping`);
+  process.exit(0);
+}
+
+/** Write head + body × n + tail to `path` until it reaches `mb` megabytes; returns the repeats. */
+function repeatInto(path: string, head: string, body: string, tail: string, mb: number): number {
+  const fd = openSync(path, 'w');
+  const b = Buffer.from(body, 'latin1');
+  writeSync(fd, Buffer.from(head, 'latin1'));
+  const n = Math.max(1, Math.round((mb * 2 ** 20 - head.length - tail.length) / b.length));
+  for (let i = 0; i < n; i++) writeSync(fd, b);
+  writeSync(fd, Buffer.from(tail, 'latin1'));
+  closeSync(fd);
+  return n;
+}
+
+function makeVasprun(path: string): void {
+  const x = readFileSync(join(FIX, 'vasp/dpdata_Ti32_aimd_nwrite0/vasprun.xml'), 'latin1');
+  const a = x.indexOf('<calculation>');
+  const b = x.lastIndexOf('</calculation>') + '</calculation>'.length;
+  repeatInto(path, x.slice(0, a), x.slice(a, b) + '\n', x.slice(b), MB);
+}
+
+function makeOutcar(path: string): void {
+  const lines = readFileSync(join(FIX, 'vasp/dpgen_Li40_relax_kspacing/OUTCAR'), 'latin1').split('\n');
+  const first = lines.findIndex((l) => l.includes('Iteration'));
+  let last = -1;
+  lines.forEach((l, i) => {
+    if (l.includes('energy(sigma->0)')) last = i;
+  });
+  repeatInto(path, lines.slice(0, first).join('\n') + '\n', lines.slice(first, last + 1).join('\n') + '\n', lines.slice(last + 1).join('\n'), MB);
+}
+
+function makeDeepmd(dir: string): void {
+  const code = `
+import numpy as np, os, sys
+d, nf = sys.argv[1], int(sys.argv[2])
+nat = 32
+os.makedirs(d + "/set.000")
+open(d + "/type.raw", "w").write("\\n".join(["0"] * nat) + "\\n")
+open(d + "/type_map.raw", "w").write("Al\\n")
+rng = np.random.default_rng(0)
+box = np.tile(np.diag([8.08, 8.08, 8.08]).ravel(), (nf, 1))
+np.save(d + "/set.000/box.npy", box)
+for name in ("coord", "force"):
+    a = np.empty((nf, 3 * nat))
+    for s in range(0, nf, 100000):
+        a[s:s + 100000] = rng.random((min(100000, nf - s), 3 * nat)) * 8.08
+    np.save(d + f"/set.000/{name}.npy", a)
+    del a
+np.save(d + "/set.000/energy.npy", -3.7 * nat + rng.random(nf) * 0.1)
+np.save(d + "/set.000/virial.npy", rng.random((nf, 9)))
+`;
+  execFileSync(PY, ['-c', code, dir, String(FRAMES)], { stdio: 'inherit' });
+}
+
+interface Run { seconds: number; frames: number; peak_rss_mb: number; base_rss_mb: number; kept_mb?: number }
+
+const REPEAT = Number(process.env.DELTAK_BENCH_REPEAT ?? 3);
+
+/** Best (shortest) of REPEAT runs; peak memory of the run kept. */
+function run(tool: string, kind: string, path: string): Run | { error: string } {
+  let best: Run | { error: string } | null = null;
+  for (let k = 0; k < REPEAT; k++) {
+    const r = runOnce(tool, kind, path);
+    if ('error' in r) return r;
+    if (!best || ('seconds' in best && r.seconds < best.seconds)) best = r;
+  }
+  return best!;
+}
+
+function runOnce(tool: string, kind: string, path: string): Run | { error: string } {
+  try {
+    const out = tool === 'deltak'
+      ? execFileSync('node', ['--import', 'tsx', join(ROOT, 'bench', 'io-run.ts'), kind, path], { encoding: 'utf8', cwd: ROOT, maxBuffer: 1 << 24 })
+      : execFileSync(PY, [join(ROOT, 'bench', 'io_run.py'), tool, kind, path], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    return JSON.parse(out.trim().split('\n').pop()!) as Run;
+  } catch (e) {
+    return { error: String((e as Error).message).split('\n').slice(0, 2).join(' ') };
+  }
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'deltak-io-bench-'));
+const results: string[] = [];
+try {
+  const py = execFileSync(PY, ['-c', 'import ase, dpdata, numpy, sys; print(f"Python {sys.version.split()[0]}, ASE {ase.__version__}, dpdata {dpdata.__version__}, NumPy {numpy.__version__}")'], { encoding: 'utf8' }).trim();
+  console.log(`machine: ${cpus()[0]?.model} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.versions.node}; ${py}`);
+  const cases: [string, string, () => void, string[]][] = [
+    ['vasprun', join(tmp, 'vasprun.xml'), () => makeVasprun(join(tmp, 'vasprun.xml')), ['deltak', 'ase', 'dpdata']],
+    ['outcar', join(tmp, 'OUTCAR'), () => makeOutcar(join(tmp, 'OUTCAR')), ['deltak', 'ase', 'dpdata']],
+    ['deepmd', join(tmp, 'deepmd'), () => makeDeepmd(join(tmp, 'deepmd')), ['deltak', 'dpdata']],
+  ];
+  console.log('| file | size | reader | frames | read time (s) | peak RSS − start (MB) | arrays kept (MB) |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const [kind, path, make, tools] of cases) {
+    if (!ONLY.includes(kind)) continue;
+    make();
+    const size = kind === 'deepmd'
+      ? ['coord', 'force', 'box', 'energy', 'virial'].reduce((s, n) => s + statSync(join(path, 'set.000', `${n}.npy`)).size, 0)
+      : statSync(path).size;
+    let keptMb = 0;
+    for (const tool of tools) {
+      const r = run(tool, kind, path);
+      const label = kind === 'deepmd' ? `DeePMD npy ${FRAMES} × 32` : kind === 'outcar' ? 'OUTCAR' : 'vasprun.xml';
+      let line: string;
+      if ('error' in r) line = `| ${label} | ${(size / 2 ** 20).toFixed(0)} MB | ${tool} | — | failed: ${r.error.slice(0, 80)} | | |`;
+      else {
+        if (r.kept_mb !== undefined) keptMb = r.kept_mb;
+        line = `| ${label} | ${(size / 2 ** 20).toFixed(0)} MB | ${tool} | ${r.frames} | ${r.seconds.toFixed(2)} | ${(r.peak_rss_mb - r.base_rss_mb).toFixed(0)} | ${tool === 'deltak' ? keptMb.toFixed(0) : ''} |`;
+      }
+      console.log(line);
+      results.push(line);
+    }
+    rmSync(path, { recursive: true, force: true });
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

@@ -1,0 +1,42 @@
+"""Time one reference reader (ASE or dpdata) on one file, in its own process.
+
+Usage: io_run.py TOOL KIND PATH  (TOOL: ase | dpdata; KIND: outcar | vasprun | deepmd)
+Prints JSON: seconds (the read call only), frames, peak_rss_mb, base_rss_mb.
+"""
+import json
+import resource
+import sys
+import time
+import warnings
+
+warnings.filterwarnings("ignore")
+
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def main():
+    tool, kind, path = sys.argv[1:4]
+    if tool == "ase":
+        from ase.io import read
+
+        fmt = {"outcar": "vasp-out", "vasprun": "vasp-xml"}[kind]
+        base = rss_mb()
+        t = time.perf_counter()
+        frames = read(path, index=":", format=fmt)
+        n = len(frames)
+    else:
+        import dpdata
+
+        fmt = {"outcar": "vasp/outcar", "vasprun": "vasp/xml", "deepmd": "deepmd/npy"}[kind]
+        base = rss_mb()
+        t = time.perf_counter()
+        s = dpdata.LabeledSystem(path, fmt=fmt)
+        n = len(s)
+    dt = time.perf_counter() - t
+    print(json.dumps({"seconds": dt, "frames": n, "peak_rss_mb": rss_mb(), "base_rss_mb": base}))
+
+
+if __name__ == "__main__":
+    main()
