@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   readOutcar, readVasprun, readDeepmd, writeDeepmd, readDpTest, readExtxyz, readDpgenAutotest,
-  readDpdataJson, readTable, readPoscar, readIncar, discoverDk, dkFromPattern, requireDk, concatFrames,
+  readDpdataJson, readTable, readPoscar, readIncar, discoverDk, dkFromPattern, requireDk, concatFrames, readVaspRuns,
   FRAMES_COLUMNS,
 } from '../src/io/index.js';
 import { kpointGrid, tableMeta } from '../src/core/index.js';
@@ -316,6 +316,31 @@ test('readTable: a spreadsheet with its own headers becomes the tidy sweep', () 
     const json = join(dir, 'x.json');
     writeFileSync(json, JSON.stringify({ metal: ['Al', 'Al'], lattice: ['fcc', 'fcc'], property: ['B', 'B'], unit: ['GPa', 'eV'], method: ['DFT', 'DFT'], dk: [0.12, 0.18], value: [77, 78] }));
     assertThrowsWith(() => readTable(json), /x\.json/, /unit/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a folder tree of VASP runs: Δk from folder names, from KSPACING, from an INCAR beside the OUTCAR', { skip }, () => {
+  const { dir, cleanup } = tempDir('tree');
+  try {
+    const mk = (sub: string, files: Record<string, string>): void => {
+      mkdirSync(join(dir, sub), { recursive: true });
+      for (const [name, target] of Object.entries(files)) symlinkSync(fx(target), join(dir, sub, name));
+    };
+    mk('dk0.12/single', { OUTCAR: 'vasp/dpgen_Al2_sigma1_gamma/000000_OUTCAR' });
+    mk('dk0.24/single', { OUTCAR: 'vasp/dpgen_Al2_sigma1_gamma/000001_OUTCAR' });
+    mk('md', { OUTCAR: 'vasp/dpdata_Ti32_aimd_nwrite0/OUTCAR', 'vasprun.xml': 'vasp/dpdata_Ti32_aimd_nwrite0/vasprun.xml' });
+    const t = readVaspRuns(dir, { dkPattern: 'dk{dk}/', requireDk: true });
+    const r = rows(t);
+    assert.equal(r.length, 12, 'two single points and the 10 steps of vasprun.xml (preferred over OUTCAR)');
+    assert.deepEqual(requireDk(t), [0.12, 0.24, 5]);
+    assert.equal(rows(readVaspRuns(dir, { prefer: 'outcar', lastStepOnly: true })).length, 3);
+    assertThrowsWith(() => readVaspRuns(dir, { requireDk: true }), /000000_OUTCAR|single\/OUTCAR/, /Δk cannot be established/);
+    writeFileSync(join(dir, 'dk0.12', 'single', 'INCAR'), 'ENCUT = 600\nKSPACING = 0.12 ! spacing\n');
+    assert.equal(rows(readVaspRuns(join(dir, 'dk0.12')))[0].dk, 0.12);
+    writeFileSync(join(dir, 'dk0.24', 'single', 'INCAR'), 'KSPACING = 0.3; ISMEAR = 1\n');
+    assertThrowsWith(() => readVaspRuns(dir, { dkPattern: 'dk{dk}/' }), /dk0\.24\/single\/OUTCAR/, /KSPACING \(0\.3/, /pattern \(0\.24/, /disagree/);
   } finally {
     cleanup();
   }

@@ -252,7 +252,11 @@ function readSystem(dir: string, opt: ReadDeepmdOptions, root: string): ColumnTa
   let r = 0;
   sets.forEach((x, k) => {
     for (let i = 0; i < x.nframes; i++, r++) {
-      volume[r] = volumeOf(box[k].subarray(9 * i, 9 * i + 9));
+      const c = box[k];
+      const o = 9 * i;
+      volume[r] = Math.abs(
+        c[o] * (c[o + 4] * c[o + 8] - c[o + 5] * c[o + 7]) - c[o + 1] * (c[o + 3] * c[o + 8] - c[o + 5] * c[o + 6]) + c[o + 2] * (c[o + 3] * c[o + 7] - c[o + 4] * c[o + 6]),
+      );
       if (energy) energy[r] = x.energy![i];
       setOf[r] = k;
     }

@@ -3,19 +3,23 @@
  * positions, species, free energy (TOTEN), energy(σ→0), forces and stress, and the settings that
  * matter for Δk (KSPACING, ISMEAR, SIGMA, ENCUT, PSTRESS, the k-point mesh and count).
  */
-import { statSync, openSync, readSync, closeSync } from 'node:fs';
+import { statSync, openSync, readSync, closeSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ColumnTable } from 'arquero';
 import { ReadError, forEachLine, parseNumbers, lineAt } from './errors.js';
 import { framesTable, volumeOf, KBAR_IN_EV_PER_A3, type Frame } from './frames.js';
 import { elementOfPotcar } from './elements.js';
 import { discoverDk, type DkOptions } from './dk.js';
+import { readIncar } from './poscar.js';
 
 /** Calculation settings read from a VASP output. */
 export interface VaspSettings {
   /** VASP version string from the first line. */
   version: string | null;
-  /** KSPACING (Å⁻¹) when set in the INCAR (as VASP echoes it), else null. */
+  /** KSPACING (Å⁻¹) when set in the INCAR (as VASP echoes it, or from an INCAR beside the OUTCAR), else null. */
   kspacing: number | null;
+  /** The INCAR file KSPACING was read from, when not from the output itself. */
+  kspacingFrom?: string;
   ismear: number | null;
   /** Smearing width, eV. */
   sigma: number | null;
@@ -538,6 +542,18 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
   }
   if (frames.length === 0) {
     throw new ReadError(path, {}, `no complete ionic step (positions, forces and free energy) in ${step} step(s)` + (skipped.length ? `: ${skipped[0].reason}` : ''));
+  }
+  if (st.kspacing === null) {
+    // VASP 5 does not echo the INCAR: an INCAR beside the OUTCAR tells KSPACING
+    const incar = join(dirname(path), 'INCAR');
+    if (existsSync(incar)) {
+      const ks = readIncar(incar).KSPACING;
+      if (ks !== undefined) {
+        st.kspacing = Number(ks);
+        if (!(st.kspacing > 0)) throw new ReadError(incar, {}, `KSPACING = ${ks} is not a positive number of Å⁻¹`);
+        st.kspacingFrom = incar;
+      }
+    }
   }
   for (const f of frames) {
     const found = discoverDk({ path, kspacing: st.kspacing, mesh: st.kmesh, cell: f.cell }, options);
