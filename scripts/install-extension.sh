@@ -24,11 +24,13 @@ STAGING="$("$PY" -c 'import jupyterlab, os; print(os.path.join(os.path.dirname(j
 [ -f "$STAGING/package.json" ] || { echo "install-extension.sh: JupyterLab staging folder not found at $STAGING" >&2; exit 1; }
 LABVER="$("$PY" -c 'import jupyterlab; print(jupyterlab.__version__)')"
 
-# Everything the built extension depends on.
+# Everything the built extension depends on: its sources and the compiled kernel-lib modules it
+# bundles (deltak/core and deltak/payloads with their imports).
 hash_sources() {
   {
     echo "jupyterlab $LABVER"
-    find extension/src extension/style kernel-lib/src -type f \( -name '*.ts' -o -name '*.css' \) | LC_ALL=C sort | xargs sha256sum
+    find extension/src extension/style kernel-lib/dist/core kernel-lib/dist/charts -type f \( -name '*.ts' -o -name '*.css' -o -name '*.js' \) | LC_ALL=C sort | xargs sha256sum
+    sha256sum kernel-lib/dist/display/{payloads,bundle,text}.js
     sha256sum extension/package.json extension/tsconfig.json extension/pyproject.toml extension/install.json \
       extension/deltak_jupyterlab/__init__.py kernel-lib/package.json package-lock.json
   } | sha256sum | cut -c1-16

@@ -165,6 +165,7 @@ test('sweep chart spec compiles, with units on both axes', () => {
   assert.ok(titles.has('Δk (Å⁻¹)'), [...titles].join('; '));
   assert.ok(titles.has(`${XSS} (eV)`));
   assert.equal(panelWidth(10_000, 3), 340);
+  assert.equal(panelWidth(10_000, 1), 520);
   assert.equal(panelWidth(200, 3), 140);
   assert.equal(panelWidth(900, 3), Math.floor((900 - 90) / 3 - 24));
 });

@@ -117,3 +117,18 @@ export function table(
   t.append(thead, tbody);
   return t;
 }
+
+/**
+ * Keep JupyterLab's notebook shortcuts from taking the keys our controls need (arrows on a
+ * slider or a select, space on a checkbox): plain keys pressed in a control stay with it;
+ * Escape, Shift+Enter and keys with Ctrl/Alt/Meta still reach JupyterLab.
+ */
+export function keepKeys(root: HTMLElement): void {
+  root.setAttribute('data-lm-suppress-shortcuts', 'true');
+  root.addEventListener('keydown', (e) => {
+    const t = e.target as HTMLElement | null;
+    if (!t || !t.matches('input, select, button')) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || e.key === 'Escape' || (e.key === 'Enter' && e.shiftKey)) return;
+    e.stopPropagation();
+  });
+}

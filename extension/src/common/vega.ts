@@ -27,17 +27,6 @@ export class Chart {
     await this.view.runAsync();
   }
 
-  /** Set a signal if the spec has it (e.g. a facet's `child_width`); false when it has not. */
-  async setSignal(name: string, value: number): Promise<boolean> {
-    try {
-      this.view.signal(name, value);
-    } catch {
-      return false;
-    }
-    await this.view.runAsync();
-    return true;
-  }
-
   /** The drawing as an SVG document (text). */
   svg(): Promise<string> {
     return this.view.toSVG();

@@ -6,7 +6,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { Chart } from './vega.js';
 import { readTheme, watchTheme, type Theme } from './theme.js';
-import { button, download, el } from './dom.js';
+import { button, download, el, keepKeys } from './dom.js';
 
 /** Width assumed before the view is attached, px. */
 const DEFAULT_WIDTH = 760;
@@ -32,6 +32,7 @@ export abstract class ChartView {
     const root = (this.root = el('div', `deltak-widget ${className}`));
     root.setAttribute('role', 'group');
     root.setAttribute('aria-label', label);
+    keepKeys(root);
     this.theme = readTheme(document.body);
     this.controls = el('div', 'deltak-controls');
     this.chartBox = el('div', 'deltak-chart');

@@ -24,10 +24,13 @@ export interface SweepChartLayout {
   config: Record<string, unknown>;
 }
 
-/** Panel size (px) that fits `columns` panels into `available` px of width. */
+/**
+ * Panel width (px) that fits `columns` panels into `available` px: 140 to 340 px (520 px for a
+ * single column).
+ */
 export function panelWidth(available: number, columns: number): number {
   const perPanel = (available - 90) / Math.max(1, columns) - 24;
-  return Math.max(140, Math.min(340, Math.floor(perPanel)));
+  return Math.max(140, Math.min(columns <= 1 ? 520 : 340, Math.floor(perPanel)));
 }
 
 /** The vega-lite spec for a layout. */

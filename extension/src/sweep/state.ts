@@ -240,10 +240,9 @@ export function tableRows(state: SweepState, th: readonly ThresholdRow[]): Thres
 export const TABLE_COLUMNS: readonly { key: keyof ThresholdRow; header: string; unit: string }[] = [
   { key: 'metal', header: 'metal', unit: '' },
   { key: 'lattice', header: 'lattice', unit: '' },
-  { key: 'property', header: 'property', unit: '' },
   { key: 'method', header: 'method', unit: '' },
   { key: 'ref_dk', header: 'ref Δk', unit: 'Å⁻¹' },
-  { key: 'ref_value', header: 'ref value', unit: 'u' },
+  { key: 'ref_value', header: 'x_ref', unit: 'u' },
   { key: 'mad', header: 'MAD', unit: 'u' },
   { key: 'mad_max', header: 'MAD_max', unit: 'u' },
   { key: 'bound', header: 'f·MAD_max', unit: 'u' },

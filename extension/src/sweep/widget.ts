@@ -6,7 +6,7 @@
 import type { ThresholdRow } from 'deltak/core';
 import { Chart } from '../common/vega.js';
 import { readTheme, vegaConfig, watchTheme, type Theme } from '../common/theme.js';
-import { button, download, el, labelledCheckbox, labelledSelect, safeName, table, uid } from '../common/dom.js';
+import { button, download, el, keepKeys, labelledCheckbox, labelledSelect, safeName, table, uid } from '../common/dom.js';
 import { panelWidth, sweepSpec, SWEEP_DATA } from './chart.js';
 import {
   ALL, FACTOR_MAX, FACTOR_MIN, FACTOR_STEP, ThresholdCache, chartData, facets, formatNumber,
@@ -62,6 +62,7 @@ export class SweepView {
     const root = (this.root = el('div', 'deltak-widget deltak-sweep'));
     root.setAttribute('role', 'group');
     root.setAttribute('aria-label', 'deltak Δk sweep with thresholds');
+    keepKeys(root);
     this.theme = readTheme(document.body);
 
     const controls = el('div', 'deltak-controls');
@@ -223,12 +224,8 @@ export class SweepView {
     const values = chartData(this.model, this.state, this.thresholds());
     const f = facets(this.model, this.state);
     const pw = panelWidth(this.width, f.lattices.length);
-    const key = JSON.stringify([this.state.property, f.metals, f.lattices, this.theme.light, this.theme.text]);
-    if (this.chart && !layout) {
-      await this.chart.setData(SWEEP_DATA, values);
-    } else if (this.chart && key === this.chartKey) {
-      // Only the width changed: resize the panels in place.
-      if (!(await this.chart.setSignal('child_width', pw))) await this.rebuild(key, pw, values);
+    const key = JSON.stringify([this.state.property, f.metals, f.lattices, this.theme.light, this.theme.text, pw]);
+    if (this.chart && !layout && key === this.chartKey) {
       await this.chart.setData(SWEEP_DATA, values);
     } else {
       await this.rebuild(key, pw, values);

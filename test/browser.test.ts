@@ -1,0 +1,314 @@
+/**
+ * deltak's JupyterLab extension in a real browser (Debian's Chromium, playwright-core), with
+ * JupyterLab and the tslab kernel from the project's .venv:
+ * 1. the quickstart notebook, run cell by cell by the kernel, draws the sweep widget; moving the
+ *    criterion-factor slider (with the keyboard) makes the Δk_T table show the thresholds
+ *    kernel-lib computes for that factor from data/al-fcc/properties.csv; the CSV download holds
+ *    the same; a screenshot is saved (test-results/, and docs/widget.png);
+ * 2. a hand-made untrusted notebook with a property named `<img src=x onerror=alert(1)>` and
+ *    SEM and comparison outputs: the names show as text, nothing executes, all three render;
+ * 3. with the extension disabled (isolated config folder), the same quickstart shows
+ *    JupyterLab's vega-lite fallback instead.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromCSV } from 'arquero';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { thresholdRows, type ThresholdRow } from '../kernel-lib/src/core/convergence.ts';
+import { sweepBundle } from '../kernel-lib/src/display/bundle.ts';
+import { COMPARISON_MIME, SEM_MIME, type ComparisonPayload, type SemPayload } from '../kernel-lib/src/display/payloads.ts';
+import {
+  ROOT, RESULTS, cleanup, jupyter, jupyterEnv, launchChromium, openNotebook, runAll, startLab, workspace, writeNotebook,
+  type Lab,
+} from './browser/lab.ts';
+
+const XSS = '<img src=x onerror=alert(1)>';
+const XSS_FLAG = '<img src=x onerror="window.__deltakXss=1">';
+const KEEP = process.env.DELTAK_KEEP_TEST_DIRS === '1';
+
+let browser: Browser;
+before(async () => {
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** A new page that fails the test on any dialog (alert, confirm, ...) and collects page errors. */
+async function newPage(): Promise<{ page: Page; dialogs: string[]; errors: string[] }> {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(60_000);
+  const dialogs: string[] = [];
+  const errors: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    void d.dismiss();
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return { page, dialogs, errors };
+}
+
+/** The thresholds table of a widget as rows of `data-value` strings, by column header. */
+async function tableValues(widget: Locator): Promise<Record<string, string>[]> {
+  return widget.locator('.deltak-table').evaluate((t) => {
+    const headers = [...t.querySelectorAll('thead th')].map((th) => th.textContent ?? '');
+    return [...t.querySelectorAll('tbody tr')].map((tr) =>
+      Object.fromEntries([...tr.querySelectorAll('td')].map((td, i) => [headers[i], (td as HTMLElement).dataset.value ?? ''])),
+    );
+  });
+}
+
+/** The expected table rows (same columns as the widget's) for one property. */
+function expectedRows(th: ThresholdRow[], property: string): Record<string, string>[] {
+  return th
+    .filter((t) => t.property === property)
+    .map((t) => ({
+      metal: t.metal,
+      lattice: t.lattice,
+      method: t.method,
+      [`ref Δk (Å⁻¹)`]: String(t.ref_dk),
+      [`x_ref (${t.unit})`]: String(t.ref_value),
+      [`MAD (${t.unit})`]: String(t.mad),
+      [`MAD_max (${t.unit})`]: String(t.mad_max),
+      [`f·MAD_max (${t.unit})`]: String(t.bound),
+      [`Δk_T (Å⁻¹)`]: t.threshold_dk === null ? 'none' : String(t.threshold_dk),
+    }));
+}
+
+/** Wait until a widget has finished drawing at factor `f` (≤ 30 s). */
+async function settled(widget: Locator, f: number): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    const [factor, busy] = await widget.evaluate((e) => [e.getAttribute('data-deltak-factor'), e.getAttribute('data-deltak-busy')]);
+    if (factor === String(f) && busy === 'false') return;
+    if (Date.now() - t0 > 30_000) throw new Error(`widget not settled at f = ${f} (factor ${factor}, busy ${busy})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Compare the widget's table with kernel-lib's thresholds for every property (selector). */
+async function assertTable(widget: Locator, th: ThresholdRow[], what: string): Promise<void> {
+  const select = widget.locator('select').first();
+  const properties = await select.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  assert.deepEqual(new Set(properties), new Set(th.map((t) => t.property)), 'property selector lists the properties');
+  for (const p of properties) {
+    await select.selectOption(p);
+    assert.deepEqual(await tableValues(widget), expectedRows(th, p), `${what}: table of ${p}`);
+  }
+  await select.selectOption(properties[0]);
+}
+
+/** Sets of Δk_T by curve, to tell whether a factor changes any threshold. */
+const thresholdKey = (th: ThresholdRow[]): string => JSON.stringify(th.map((t) => t.threshold_dk));
+
+test('quickstart in JupyterLab: the widget recomputes Δk_T when the slider moves', { timeout: 600_000 }, async () => {
+  const ws = workspace('browser-quickstart');
+  const lab = await startLab(ws.notebooks, jupyterEnv(ws.dir));
+  const { page, dialogs, errors } = await newPage();
+  try {
+    await openNotebook(page, lab, '01-quickstart.ipynb');
+    await page.keyboard.press('Control+b'); // close the left sidebar: room for the widget
+    await runAll(page);
+    const stderr = await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').allTextContents();
+    assert.deepEqual(stderr, [], 'no error output');
+    const widgets = page.locator('.deltak-widget.deltak-sweep');
+    await widgets.nth(1).waitFor({ state: 'attached', timeout: 60_000 });
+    assert.equal(await widgets.count(), 2, 'the sweep and the thresholds are shown as widgets');
+    assert.equal(await page.locator('.jp-OutputArea-output .vega-embed').count(), 0, 'the vega-lite fallback is not used');
+    const widget = widgets.first();
+    await widget.scrollIntoViewIfNeeded();
+    await settled(widget, 0.5);
+    await widget.locator('.deltak-chart svg.marks').waitFor({ timeout: 30_000 });
+    // the outlined Δk_T points and the axes with units are drawn
+    const axisTitles = await widget.locator('.deltak-chart svg .role-axis-title text').allTextContents();
+    assert.ok(axisTitles.includes('Δk (Å⁻¹)'), `x axis title with unit (got ${axisTitles.join(', ')})`);
+
+    const csv = readFileSync(join(ROOT, 'data', 'al-fcc', 'properties.csv'), 'utf8');
+    const rows = fromCSV(csv);
+    const at = (f: number): ThresholdRow[] => thresholdRows(rows, { factor: f });
+    await assertTable(widget, at(0.5), 'f = 0.5');
+
+    // a factor whose thresholds differ from f = 0.5, reached with the keyboard (step 0.05)
+    const target = [0.25, 0.2, 0.15, 0.1, 0.75, 1.0].find((f) => thresholdKey(at(f)) !== thresholdKey(at(0.5)));
+    assert.ok(target !== undefined, 'some factor changes a threshold of the quickstart data');
+    const slider = widget.locator('input[type="range"]');
+    assert.equal(await slider.getAttribute('aria-valuetext'), 'f = 0.50');
+    const label = await widget.locator(`label[for="${await slider.getAttribute('id')}"]`).textContent();
+    assert.equal(label, 'Criterion factor f', 'the slider is labelled');
+    await slider.focus();
+    const steps = Math.round(Math.abs(target - 0.5) / 0.05);
+    for (let i = 0; i < steps; i++) await page.keyboard.press(target < 0.5 ? 'ArrowLeft' : 'ArrowRight');
+    await settled(widget, target);
+    assert.equal(await widget.locator('output').textContent(), `f = ${target.toFixed(2)}`);
+    await assertTable(widget, at(target), `f = ${target}`);
+
+    // the CSV download holds the same thresholds (full precision)
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), widget.locator('button', { hasText: 'CSV' }).click()]);
+    const text = readFileSync((await download.path())!, 'utf8');
+    const shownProperty = await widget.locator('select').first().inputValue();
+    const lines = text.trim().split('\n');
+    assert.match(lines[0], new RegExp(`^# deltak thresholds; factor=${target};`));
+    const expected = at(target).filter((t) => t.property === shownProperty);
+    assert.equal(lines.length, 2 + expected.length);
+    expected.forEach((t, i) => assert.equal(lines[2 + i].split(',')[12], t.threshold_dk === null ? '' : String(t.threshold_dk), `CSV Δk_T of ${t.method}`));
+
+    mkdirSync(RESULTS, { recursive: true });
+    await widget.screenshot({ path: join(RESULTS, 'widget.png'), timeout: 30_000 });
+    mkdirSync(join(ROOT, 'docs'), { recursive: true });
+    copyFileSync(join(RESULTS, 'widget.png'), join(ROOT, 'docs', 'widget.png'));
+
+    // the dark theme: axis labels take the theme's text colour
+    const lightFill = await widget.locator('.deltak-chart svg .role-axis-title text').first().getAttribute('fill');
+    await page.locator('#jp-MainMenu .lm-MenuBar-itemLabel', { hasText: /^Settings$/ }).click();
+    await page.locator('.lm-Menu:visible .lm-Menu-itemLabel', { hasText: /^Theme$/ }).first().hover();
+    await page.locator('.lm-Menu:visible .lm-Menu-itemLabel', { hasText: /^JupyterLab Dark$/ }).first().click();
+    await page.locator('body[data-jp-theme-name="JupyterLab Dark"]').waitFor({ state: 'attached', timeout: 30_000 });
+    await settled(widget, target);
+    await page.waitForFunction((before) => {
+      const t = document.querySelector('.deltak-sweep .deltak-chart svg .role-axis-title text');
+      return t !== null && t.getAttribute('fill') !== before;
+    }, lightFill, { timeout: 30_000 });
+    await widget.screenshot({ path: join(RESULTS, 'widget-dark.png'), timeout: 30_000 });
+
+    // the output area narrows: the panels get narrower, the chart's height never jumps
+    const width0 = await widget.locator('.deltak-chart svg.marks').getAttribute('width');
+    // (a string: functions compiled by tsx carry helpers the page does not have)
+    await page.evaluate(`(() => {
+      const el = document.querySelector('.deltak-sweep .deltak-chart');
+      const hs = (window.__heights = []);
+      const tick = () => { hs.push(el.getBoundingClientRect().height); if (hs.length < 150) requestAnimationFrame(tick); };
+      requestAnimationFrame(tick);
+    })()`);
+    await page.setViewportSize({ width: 640, height: 1000 });
+    await page.waitForFunction(() => (window as unknown as { __heights: number[] }).__heights.length >= 150, undefined, { timeout: 30_000 });
+    await settled(widget, target);
+    const heights = await page.evaluate(() => (window as unknown as { __heights: number[] }).__heights);
+    assert.ok(Math.max(...heights) - Math.min(...heights) <= 2, `chart height steady while resizing (${Math.min(...heights)}–${Math.max(...heights)} px)`);
+    assert.notEqual(await widget.locator('.deltak-chart svg.marks').getAttribute('width'), width0, 'the chart follows the width');
+    assert.deepEqual(dialogs, [], 'no dialog opened');
+    assert.deepEqual(errors, [], 'no page error');
+  } finally {
+    await page.context().close();
+    await lab.stop();
+    if (!KEEP) cleanup(ws.dir);
+  }
+});
+
+/** Hand-made payloads for the XSS and SEM/comparison checks. */
+function handMadeOutputs(): object[] {
+  const dks = [0.09, 0.12, 0.18, 0.24];
+  const sweep = [
+    ...[0, 0.1, 0.5, 1.0].map((value, i) => ({ metal: XSS_FLAG, lattice: 'fcc', property: XSS, unit: '<b>eV</b>', method: 'DFT', dk: dks[i], value })),
+    ...[2.0, 2.02, 2.04, 2.3].map((value, i) => ({ metal: XSS_FLAG, lattice: 'fcc', property: XSS, unit: '<b>eV</b>', method: 'MLP', dk: dks[i] + 0.03, value })),
+  ];
+  const sem: SemPayload = {
+    version: 1,
+    sems: ['pristine', XSS].flatMap((structure) =>
+      ['F-RMSE', 'V-RMSE'].flatMap((s) => dks.map((dk, i) => ({ metal: 'Al', lattice: 'fcc', structure, sem: s, dk, value: i * i * (s === 'F-RMSE' ? 0.004 : 0.002), n_configs: 5 }))),
+    ),
+    options: { factor: 0.5, reference_dk: 0.09 },
+    thresholds: [
+      { metal: 'Al', lattice: 'fcc', structure: 'pristine', sem: 'F-RMSE', ref_dk: 0.09, mad: 0.0125, factor: 0.5, bound: 0.00625, threshold_dk: 0.18 },
+      { metal: 'Al', lattice: 'fcc', structure: XSS, sem: 'V-RMSE', ref_dk: 0.09, mad: 0.00625, factor: 0.5, bound: 0.003125, threshold_dk: 0.18 },
+    ],
+    units: { dk: 'Å⁻¹', 'F-RMSE': 'eV/Å', 'V-RMSE': 'eV/atom' },
+  };
+  const comparison: ComparisonPayload = {
+    version: 1,
+    pairs: [
+      { metal: 'Al', lattice: 'fcc', property: XSS, structure: 'vacancy', sem: 'F-RMSE', mlp_threshold_dk: 0.24, sem_threshold_dk: 0.18, outcome: 'conservative' },
+      { metal: 'Al', lattice: 'fcc', property: 'B0', structure: 'pristine', sem: 'V-RMSE', mlp_threshold_dk: 0.24, sem_threshold_dk: 0.24, outcome: 'exact' },
+      { metal: 'Cu', lattice: 'fcc', property: 'V0', structure: 'pristine', sem: 'V-RMSE', mlp_threshold_dk: 0.18, sem_threshold_dk: 0.24, outcome: 'mismatch' },
+    ],
+    recommendation: { dk: 0.18, rule: 'below-min', sems: ['F-RMSE', 'V-RMSE'], threshold_dk: 0.24, finest_dk: 0.09, kpoints: { recommended: 1000, finest: 7000 } },
+    units: { dk: 'Å⁻¹' },
+  };
+  const b = sweepBundle(sweep);
+  return [
+    { output_type: 'display_data', data: b.data, metadata: {} },
+    { output_type: 'display_data', data: { [SEM_MIME]: sem, 'text/plain': 'SEM' }, metadata: {} },
+    { output_type: 'display_data', data: { [COMPARISON_MIME]: comparison, 'text/plain': 'comparison' }, metadata: {} },
+  ];
+}
+
+test('untrusted notebook: names are text, nothing executes; SEM and comparison views render', { timeout: 300_000 }, async () => {
+  const ws = workspace('browser-untrusted');
+  writeNotebook(join(ws.notebooks, 'handmade.ipynb'), [{ source: '// saved outputs only', outputs: handMadeOutputs() }]);
+  const lab = await startLab(ws.notebooks, jupyterEnv(ws.dir));
+  const { page, dialogs, errors } = await newPage();
+  try {
+    await openNotebook(page, lab, 'handmade.ipynb');
+    const sweep = page.locator('.deltak-widget.deltak-sweep');
+    await sweep.locator('.deltak-chart svg.marks').waitFor({ timeout: 60_000 });
+    const sem = page.locator('.deltak-widget.deltak-sem');
+    await sem.locator('.deltak-chart svg.marks').waitFor({ timeout: 60_000 });
+    const cmp = page.locator('.deltak-widget.deltak-comparison');
+    await cmp.locator('.deltak-chart svg.marks').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(1000);
+    // names from data are text: no <img> or <b> element anywhere in the widgets
+    assert.equal(await page.locator('.deltak-widget img, .deltak-widget b').count(), 0, 'no element made from data');
+    assert.equal(await page.evaluate(() => (window as unknown as { __deltakXss?: number }).__deltakXss), undefined, 'no handler ran');
+    assert.deepEqual(dialogs, [], 'no alert');
+    const option = await sweep.locator('select').first().locator('option').first().textContent();
+    assert.equal(option, `${XSS} (<b>eV</b>)`, 'the property name shows literally');
+    const cells = await sweep.locator('.deltak-table td').allTextContents();
+    assert.ok(cells.includes(XSS_FLAG), 'names show literally in the table');
+    assert.match((await sweep.locator('.deltak-table caption').textContent()) ?? '', new RegExp(`^Thresholds of ${XSS.replace(/[()]/g, '\\$&')} at f = 0.50`));
+    const axis = await sweep.locator('svg .role-axis-title text').allTextContents();
+    assert.ok(axis.includes(`${XSS} (<b>eV</b>)`), `the y axis names the property and unit as text (got ${axis.join(' | ')})`);
+    // thresholds of the hand-made sweep: DFT Δk_T 0.18 at f = 0.5 (MAD_max 0.35, bound 0.175)
+    const th = await tableValues(sweep);
+    assert.equal(th.find((r) => r.method === 'DFT')?.['Δk_T (Å⁻¹)'], '0.18');
+    // SEM: both thresholds listed, outlined points drawn; comparison: the recommendation text
+    assert.equal(await sem.locator('.deltak-table tbody tr').count(), 2);
+    assert.ok((await sem.locator('.deltak-table td').allTextContents()).includes(XSS));
+    const semAxes = await sem.locator('svg .role-axis-title text').allTextContents();
+    assert.ok(semAxes.includes('F-RMSE (eV/Å)') && semAxes.includes('V-RMSE (eV/atom)') && semAxes.includes('Δk (Å⁻¹)'), semAxes.join(' | '));
+    assert.match((await cmp.locator('.deltak-recommendation').textContent()) ?? '', /^Recommended Δk for training data: 0.18 Å⁻¹ .* 7× fewer\.$/);
+    assert.equal(await cmp.locator('.deltak-table tbody tr').count(), 3);
+    const barTitles = await cmp.locator('svg .role-axis-title text').allTextContents();
+    assert.ok(barTitles.includes('share of pairs (%)'), barTitles.join(' | '));
+    // keyboard: every control is reachable with Tab and labelled
+    const unlabelled = await page.locator('.deltak-widget select, .deltak-widget input').evaluateAll((els) =>
+      els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.outerHTML.slice(0, 80)),
+    );
+    assert.deepEqual(unlabelled, [], 'every control has a label');
+    assert.equal(await page.locator('.deltak-widget [tabindex="-1"]').count(), 0, 'no control removed from the tab order');
+    await page.waitForTimeout(500);
+    assert.deepEqual(dialogs, [], 'still no alert');
+    assert.deepEqual(errors, [], 'no page error');
+  } finally {
+    await page.context().close();
+    await lab.stop();
+    if (!KEEP) cleanup(ws.dir);
+  }
+});
+
+test('extension disabled: the quickstart shows the vega-lite fallback', { timeout: 600_000 }, async () => {
+  const ws = workspace('browser-disabled');
+  const env = jupyterEnv(ws.dir);
+  // --level=user: the isolated JUPYTER_CONFIG_DIR, never the venv's or the user's own config
+  jupyter(['labextension', 'disable', '--level=user', 'deltak-jupyterlab'], env);
+  assert.match(jupyter(['labextension', 'list'], env), /deltak-jupyterlab v[\d.]+ disabled/, 'disabled in the isolated config');
+  const venvOnly = { ...env, JUPYTER_CONFIG_DIR: join(ws.dir, 'jupyter-config-other') };
+  assert.match(jupyter(['labextension', 'list'], venvOnly), /deltak-jupyterlab v[\d.]+ enabled OK/, 'still enabled everywhere else');
+  const lab: Lab = await startLab(ws.notebooks, env);
+  const { page, dialogs } = await newPage();
+  try {
+    await openNotebook(page, lab, '01-quickstart.ipynb');
+    await runAll(page);
+    const embeds = page.locator('.jp-OutputArea-output .vega-embed');
+    await embeds.first().locator('svg, canvas').first().waitFor({ timeout: 60_000 });
+    assert.ok((await embeds.count()) >= 2, 'both sweep outputs drawn by the vega-lite renderer');
+    assert.equal(await page.locator('.deltak-widget').count(), 0, 'no deltak widget');
+    await embeds.first().screenshot({ path: join(RESULTS, 'fallback.png'), timeout: 30_000 });
+    assert.deepEqual(dialogs, []);
+  } finally {
+    await page.context().close();
+    await lab.stop();
+    if (!KEEP) cleanup(ws.dir);
+  }
+});
