@@ -125,3 +125,51 @@ export function parseNumbers(text: string, start: number, end: number, out: numb
   }
   return n;
 }
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * Parse whitespace-separated numbers of bytes b[start, end) into `out` from `at`; returns the count.
+ * Plain decimals (≤ 15 digits) are m / 10^d, which is the correctly rounded value, as Number()
+ * gives; anything else (exponents, more digits, "NaN", "****") goes through Number().
+ */
+export function parseNumbersBytes(b: Uint8Array, start: number, end: number, out: number[] | Float64Array, at = 0): number {
+  let n = 0;
+  let i = start;
+  while (i < end) {
+    let c = b[i];
+    while (i < end && (c === 32 || c === 9 || c === 13)) c = b[++i];
+    if (i >= end) break;
+    const s = i;
+    let neg = false;
+    if (c === 45) {
+      neg = true;
+      c = b[++i];
+    } else if (c === 43) c = b[++i];
+    let m = 0;
+    let digits = 0;
+    let dec = -1;
+    let ok = true;
+    while (i < end && c !== 32 && c !== 9 && c !== 13) {
+      if (c >= 48 && c <= 57) {
+        m = m * 10 + (c - 48);
+        digits++;
+        if (dec >= 0) dec++;
+      } else if (c === 46 && dec < 0) dec = 0;
+      else ok = false;
+      c = b[++i];
+    }
+    let v: number;
+    if (ok && digits > 0 && digits <= 15) {
+      v = dec > 0 ? m / POW10[dec] : m;
+      if (neg) v = -v;
+    } else {
+      let str = '';
+      for (let k = s; k < i; k++) str += String.fromCharCode(b[k]);
+      v = Number(str);
+    }
+    out[at + n] = v;
+    n++;
+  }
+  return n;
+}

@@ -209,3 +209,221 @@ export function blockColumn<T extends AtomArray>(blocks: readonly T[], width: nu
     return blocks[k].subarray(j * width, j * width + width) as T;
   });
 }
+
+/** Columns of a frames table given as compact arrays and per-row accessors (see {@link lazyFramesTable}). */
+export interface LazyFrames {
+  /** Number of frames. */
+  n: number;
+  /** File or folder read. */
+  source: string;
+  /** Species of every atom (the same atoms in every frame). */
+  symbols: string[];
+  pbc: [boolean, boolean, boolean];
+  cell: LazyColumn<Float64Array>;
+  positions: LazyColumn<AtomArray>;
+  forces: LazyColumn<AtomArray | null> | null;
+  virial: LazyColumn<Float64Array | null> | null;
+  /** Free energies, eV (NaN = none). */
+  energy: Float64Array | null;
+  /** Energies σ→0, eV (NaN = none). */
+  energySigma0: Float64Array | null;
+  /** Cell volumes, Å³. */
+  volume: Float64Array;
+  /** Δk per frame (NaN = not established), or one value for all. */
+  dk: Float64Array | number | null;
+  kmesh: [number, number, number] | null;
+  nkpts: number | null;
+  tags: LazyColumn<Record<string, unknown>>;
+}
+
+/**
+ * The frames table (same columns, units and metadata as {@link framesTable}) over compact storage:
+ * per-frame arrays are views made when a row is read, so memory stays near the arrays kept.
+ */
+export function lazyFramesTable(f: LazyFrames, options: FramesTableOptions = {}): ColumnTable {
+  const n = f.n;
+  const same = <T>(v: T): LazyColumn<T> => new LazyColumn(n, () => v);
+  const natoms = f.symbols.length;
+  const counts = countSpecies(f.symbols);
+  const orNull = (a: Float64Array | null): LazyColumn<number | null> => new LazyColumn(n, (i) => (a && !Number.isNaN(a[i]) ? a[i] : null));
+  const virial = f.virial;
+  const cols: Record<string, unknown> = {
+    id: new LazyColumn(n, (i) => `${f.source}#${i}`),
+    source: same(f.source),
+    frame: new LazyColumn(n, (i) => i),
+    formula: same(formulaOf(counts)),
+    counts: same(counts),
+    natoms: same(natoms),
+    volume: f.volume,
+    energy: orNull(f.energy),
+    energy_sigma0: orNull(f.energySigma0),
+    energy_per_atom: new LazyColumn(n, (i) => (f.energy && !Number.isNaN(f.energy[i]) ? f.energy[i] / natoms : null)),
+    virial: virial ?? same(null),
+    stress: virial
+      ? new LazyColumn(n, (i) => {
+          const w = virial.at(i);
+          if (!w) return null;
+          const k = -EV_PER_A3_IN_GPA / f.volume[i];
+          return Float64Array.from(w, (x) => x * k);
+        })
+      : same(null),
+    dk: typeof f.dk === 'number' || f.dk === null ? same(f.dk) : orNull(f.dk),
+    kmesh: same(f.kmesh ? f.kmesh.join('x') : null),
+    nkpts: same(f.nkpts),
+    cell: f.cell,
+    pbc: same(f.pbc),
+    symbols: same(f.symbols),
+    positions: f.positions,
+    forces: f.forces ?? same(null),
+    tags: f.tags,
+  };
+  return withMeta(aqTable(cols as Parameters<typeof aqTable>[0]), {
+    kind: options.kind ?? 'frames',
+    units: { ...FRAMES_UNITS },
+    notes: { conventions: FRAMES_CONVENTIONS, ...(options.notes ?? {}) },
+  });
+}
+
+/** A growable list of numbers in a Float64Array (doubling). */
+class Growable {
+  data = new Float64Array(16);
+  length = 0;
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const d = new Float64Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length++] = x;
+  }
+  done(): Float64Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/** Fixed-width rows appended into blocks that grow up to ~1 Mi values, trimmed when done. */
+class BlockStore {
+  private blocks: Float64Array[] = [];
+  private starts: number[] = [];
+  private used = 0; // rows in the last block
+  private cap = 0; // rows the last block holds
+  count = 0;
+  constructor(readonly width: number) {}
+  push(row: ArrayLike<number>): void {
+    if (this.used === this.cap) {
+      const maxRows = Math.max(1, Math.floor((1 << 20) / this.width));
+      this.cap = Math.min(maxRows, Math.max(4, this.cap * 2));
+      this.blocks.push(new Float64Array(this.cap * this.width));
+      this.starts.push(this.count);
+      this.used = 0;
+    }
+    this.blocks[this.blocks.length - 1].set(row, this.used * this.width);
+    this.used++;
+    this.count++;
+  }
+  /** Row i (a view). */
+  rowAt(i: number): Float64Array {
+    let k = this.starts.length - 1;
+    while (this.starts[k] > i) k--;
+    const j = i - this.starts[k];
+    return this.blocks[k].subarray(j * this.width, j * this.width + this.width);
+  }
+  column(): LazyColumn<Float64Array> {
+    if (this.blocks.length > 0 && this.used < this.cap) {
+      const last = this.blocks.length - 1;
+      this.blocks[last] = this.blocks[last].slice(0, this.used * this.width);
+      this.cap = this.used;
+    }
+    return blockColumn(this.blocks, this.width);
+  }
+}
+
+/** One configuration added to a {@link FrameStore}. */
+export interface StoredFrame {
+  cell: ArrayLike<number>;
+  positions: ArrayLike<number>;
+  forces: ArrayLike<number> | null;
+  virial: ArrayLike<number> | null;
+  energy: number | null;
+  energySigma0: number | null;
+  /** Per-frame tags (small numbers/flags; shared settings go to {@link FrameStore.build}). */
+  tags: Record<string, number | boolean | null>;
+}
+
+/**
+ * Collects the configurations of one file (same atoms in every frame) into compact blocks,
+ * then builds the frames table with {@link lazyFramesTable}.
+ */
+export class FrameStore {
+  private cells = new BlockStore(9);
+  private pos: BlockStore;
+  private frc: BlockStore;
+  private vir = new BlockStore(9);
+  private hasForces: number[] = [];
+  private hasVirial: number[] = [];
+  private energy = new Growable();
+  private sigma0 = new Growable();
+  private volume = new Growable();
+  private tagRows: Record<string, number | boolean | null>[] = [];
+  private readonly zero9 = new Float64Array(9);
+  private readonly zeroAtoms: Float64Array;
+  constructor(readonly symbols: string[]) {
+    this.pos = new BlockStore(3 * symbols.length);
+    this.frc = new BlockStore(3 * symbols.length);
+    this.zeroAtoms = new Float64Array(3 * symbols.length);
+  }
+  /** Number of frames stored. */
+  get length(): number {
+    return this.cells.count;
+  }
+  /** Append one configuration (arrays are copied). */
+  add(f: StoredFrame): void {
+    this.cells.push(f.cell);
+    this.pos.push(f.positions);
+    this.frc.push(f.forces ?? this.zeroAtoms);
+    this.vir.push(f.virial ?? this.zero9);
+    this.hasForces.push(f.forces ? 1 : 0);
+    this.hasVirial.push(f.virial ? 1 : 0);
+    this.energy.push(f.energy ?? NaN);
+    this.sigma0.push(f.energySigma0 ?? NaN);
+    this.volume.push(volumeOf(f.cell));
+    this.tagRows.push(f.tags);
+  }
+  /** Cell (Å, flattened rows) of frame i. */
+  cellAt(i: number): Float64Array {
+    return this.cells.rowAt(i);
+  }
+  /** Set energy σ→0 (eV) of the last frame added. */
+  setLastSigma0(e0: number): void {
+    this.sigma0.data[this.sigma0.length - 1] = e0;
+  }
+  /** The frames table; `shared` tags are added to every row's tags. */
+  build(source: string, meta: { dk: Float64Array | number | null; kmesh: [number, number, number] | null; nkpts: number | null; shared: Record<string, unknown> }, options: FramesTableOptions = {}): ColumnTable {
+    const n = this.length;
+    const hf = Uint8Array.from(this.hasForces);
+    const hv = Uint8Array.from(this.hasVirial);
+    const frc = this.frc.column();
+    const vir = this.vir.column();
+    const rows = this.tagRows;
+    return lazyFramesTable(
+      {
+        n,
+        source,
+        symbols: this.symbols,
+        pbc: [true, true, true],
+        cell: this.cells.column(),
+        positions: this.pos.column(),
+        forces: new LazyColumn(n, (i) => (hf[i] ? frc.at(i) : null)),
+        virial: new LazyColumn(n, (i) => (hv[i] ? vir.at(i) : null)),
+        energy: this.energy.done(),
+        energySigma0: this.sigma0.done(),
+        volume: this.volume.done(),
+        dk: meta.dk,
+        kmesh: meta.kmesh,
+        nkpts: meta.nkpts,
+        tags: new LazyColumn(n, (i) => ({ ...rows[i], ...meta.shared })),
+      },
+      options,
+    );
+  }
+}

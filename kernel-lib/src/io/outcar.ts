@@ -6,8 +6,8 @@
 import { statSync, openSync, readSync, closeSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ColumnTable } from 'arquero';
-import { ReadError, forEachLine, parseNumbers, lineAt } from './errors.js';
-import { framesTable, volumeOf, KBAR_IN_EV_PER_A3, type Frame } from './frames.js';
+import { ReadError, forEachLine, parseNumbers, parseNumbersBytes, lineAt } from './errors.js';
+import { FrameStore, volumeOf, KBAR_IN_EV_PER_A3 } from './frames.js';
 import { elementOfPotcar } from './elements.js';
 import { discoverDk, type DkOptions } from './dk.js';
 import { readIncar } from './poscar.js';
@@ -129,7 +129,7 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
   let step = 0;
   let stepStartOffset = 0;
   let stepsOffset = -1;
-  const frames: Frame[] = [];
+  let store: FrameStore | null = null;
   const skipped: { step: number; reason: string }[] = [];
   const row = new Float64Array(8);
 
@@ -165,6 +165,7 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
     ipt.forEach((c, i) => {
       for (let k = 0; k < c; k++) symbols!.push(st.species[i]);
     });
+    store = new FrameStore(symbols);
     if (!st.kmesh && kptList.length > 0) {
       const inf = inferMesh(kptList);
       if (inf) {
@@ -194,22 +195,14 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           // VASP order XX YY ZZ XY YZ ZX
           virial = Float64Array.of(s[0] * f, s[3] * f, s[5] * f, s[3] * f, s[1] * f, s[4] * f, s[5] * f, s[4] * f, s[2] * f);
         }
-        frames.push({
-          id: `${path}#${frames.length}`,
-          source: path,
-          frame: frames.length,
-          symbols: symbols!,
+        store!.add({
           cell,
-          pbc: [true, true, true],
           positions,
           forces,
+          virial,
           energy,
           energySigma0: null,
-          virial,
-          dk: null,
-          kmesh: st.kmesh,
-          nkpts: st.nkpts,
-          tags: { step, scf_iterations: scfIter, scf_converged: converged, ...(st.pstress ? { pstress_kbar: st.pstress } : {}) },
+          tags: { step, scf_iterations: scfIter, scf_converged: converged },
         });
       } else {
         skipped.push({ step, reason: `SCF not converged (${scfIter} iterations = NELM)` });
@@ -225,17 +218,37 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
 
 
   /**
-   * The ionic loop: jump from marker to marker with Buffer.indexOf on the raw bytes (the SCF
-   * iterations between them are never decoded or split into lines); only the blocks found are
-   * decoded and parsed. Reads through one reused buffer (grown only for a block larger than it).
+   * The ionic loop. One forward search (Buffer.indexOf on the raw bytes) finds each step's
+   * "FREE ENERGIE OF THE ION-ELECTRON SYSTEM"; the step's last "Iteration", "in kB",
+   * POSITION/TOTAL-FORCE and "direct lattice vectors" are then found searching backwards within
+   * the step. The SCF iterations are never decoded or split into lines. One reused buffer holds
+   * at least the current step (grown only for a step larger than it).
    */
-  const MARKS = ['Iteration', 'in kB', 'direct lattice vectors', 'TOTAL-FORCE', 'FREE ENERGIE OF THE ION-ELECTRON SYSTEM', 'free  energy   TOTEN', 'energy  without entropy'].map((m) => Buffer.from(m, 'latin1'));
+  const FREE = Buffer.from('FREE ENERGIE OF THE ION-ELECTRON SYSTEM', 'latin1');
+  const ITER = Buffer.from('Iteration', 'latin1');
+  const INKB = Buffer.from('in kB', 'latin1');
+  const TOTF = Buffer.from('TOTAL-FORCE', 'latin1');
+  const LATV = Buffer.from('direct lattice vectors', 'latin1');
+  const POSI = Buffer.from('POSITION', 'latin1');
+  /** Last start of `needle` in b[lo, hi) (the whole needle inside), or -1: native forward searches bounded to the range. */
+  const lastIn = (b: Buffer, needle: Buffer, lo: number, hi: number): number => {
+    if (hi - lo < needle.length) return -1;
+    const w = b.subarray(lo, hi);
+    let last = -1;
+    for (let j = w.indexOf(needle); j >= 0; j = w.indexOf(needle, j + 1)) last = j;
+    return last < 0 ? -1 : lo + last;
+  };
+  const startsAt = (b: Uint8Array, needle: Uint8Array, j: number): boolean => {
+    for (let k = 0; k < needle.length; k++) if (b[j + k] !== needle[k]) return false;
+    return true;
+  };
   const scanSteps = (): void => {
     const fd = openSync(path, 'r');
-    let buf = Buffer.allocUnsafe(1 << 23);
+    let buf = Buffer.allocUnsafe(1 << 22);
     let filled = 0;
     let filePos = stepsOffset;
-    let base = stepsOffset;
+    let base = stepsOffset; // file offset of buf[0]; the current step starts at buf[0]
+    let searched = 0; // bytes of buf already searched for FREE (the step start is 0)
     const failAt = (off: number, msg: string): never => {
       throw new ReadError(path, { line: lineAt(path, off) }, msg);
     };
@@ -252,172 +265,184 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           while (x < y && v[x] === 32) x++;
           return x;
         };
-        const next = MARKS.map((m) => v.indexOf(m));
-        let i = 0;
-        let stop = -1;
-        scan: for (;;) {
-          let k = -1;
-          let p = n;
-          for (let m = 0; m < next.length; m++) {
-            if (next[m] >= 0 && next[m] < p) {
-              p = next[m];
-              k = m;
-            }
+        const lineStart = (j: number): number => {
+          while (j > 0 && v[j - 1] !== 10) j--;
+          return j;
+        };
+        /** End offsets (exclusive, at the newline or n) of `count` lines following the line that ends at `le`. */
+        const linesAfter = (le: number, count: number): number[] | null => {
+          const ends: number[] = [];
+          let at = le;
+          for (let r = 0; r < count; r++) {
+            if (at + 1 > n || (at + 1 === n && !eof)) return null;
+            let nl = at + 1;
+            while (nl < n && v[nl] !== 10) nl++;
+            if (nl >= n && !eof) return null;
+            ends.push(nl);
+            at = nl;
           }
-          if (k < 0) break;
-          const ls = v.lastIndexOf(10, p) + 1;
-          let le = v.indexOf(10, p);
-          if (le < 0) {
-            if (!eof) {
-              stop = ls;
-              break;
+          return ends;
+        };
+        const lineEndOf = (j: number): number => {
+          while (j < n && v[j] !== 10) j++;
+          return j;
+        };
+        /** Parse a POSITION/TOTAL-FORCE block whose header line starts at ls; null when the buffer ends inside it. */
+        const positionBlock = (ls: number): boolean => {
+          const natoms = symbols!.length;
+          const ends = linesAfter(lineEndOf(ls), natoms + 2);
+          if (!ends) return false;
+          const b0 = lineEndOf(ls) + 1;
+          const isDashes = (x: number, y: number): boolean => v[firstNB(x, y)] === DASHES;
+          if (!isDashes(b0, ends[0])) failAt(base + b0, 'expected a dashed line after POSITION/TOTAL-FORCE');
+          const pos = new Float64Array(3 * natoms);
+          const frc = new Float64Array(3 * natoms);
+          for (let a = 0; a < natoms; a++) {
+            const from = ends[a] + 1;
+            const to = ends[a + 1];
+            const c6 = parseNumbersBytes(v, from, to, row);
+            if (c6 !== 6 || !(Number.isFinite(row[0]) && Number.isFinite(row[1]) && Number.isFinite(row[2]) && Number.isFinite(row[3]) && Number.isFinite(row[4]) && Number.isFinite(row[5]))) {
+              const txt = str(from, to).trim();
+              failAt(base + from, /^-+$/.test(txt)
+                ? `POSITION/TOTAL-FORCE block ends after ${a} rows, but NIONS = ${natoms}`
+                : c6 !== 6
+                  ? `POSITION/TOTAL-FORCE row of atom ${a + 1} has ${c6} fields, expected 6 numbers: ${JSON.stringify(txt)}`
+                  : `not a finite number in the POSITION/TOTAL-FORCE row of atom ${a + 1}: ${JSON.stringify(txt)}`);
             }
-            le = n;
+            pos[3 * a] = row[0];
+            pos[3 * a + 1] = row[1];
+            pos[3 * a + 2] = row[2];
+            frc[3 * a] = row[3];
+            frc[3 * a + 1] = row[4];
+            frc[3 * a + 2] = row[5];
           }
-          const lineEnd = le > ls && v[le - 1] === 13 ? le - 1 : le;
-          let q = le + 1;
-          const fb = firstNB(ls, lineEnd);
-          /** End offsets of the `count` lines after the current one, or null when the buffer ends first. */
-          const nextLines = (count: number): number[] | null => {
-            const ends: number[] = [];
-            let at = le;
-            for (let r = 0; r < count; r++) {
-              const nl = at + 1 < n ? v.indexOf(10, at + 1) : -1;
-              if (nl < 0) {
-                if (eof && at + 1 < n) {
-                  ends.push(n);
-                  at = n;
-                  continue;
-                }
-                return null;
-              }
-              ends.push(nl);
-              at = nl;
+          const last = ends[natoms] + 1;
+          if (!isDashes(last, ends[natoms + 1])) failAt(base + last, `POSITION/TOTAL-FORCE block has more than ${natoms} rows (NIONS = ${natoms})`);
+          positions = pos;
+          forces = frc;
+          return true;
+        };
+        const latticeBlock = (ls: number): boolean => {
+          const ends = linesAfter(lineEndOf(ls), 3);
+          if (!ends) return false;
+          const lat = new Float64Array(9);
+          let from = lineEndOf(ls) + 1;
+          for (let r = 0; r < 3; r++) {
+            const c3 = parseNumbersBytes(v, from, ends[r], row);
+            if (c3 < 3) failAt(base + from, `lattice vector row ${r + 1} has ${c3} numbers, expected 3 (or 6)`);
+            for (let c = 0; c < 3; c++) {
+              if (!Number.isFinite(row[c])) failAt(base + from, `not a finite number in lattice vector row ${r + 1}`);
+              lat[3 * r + c] = row[c];
             }
-            return ends;
-          };
-          switch (k) {
-            case 0: {
-              if (v[fb] !== DASHES) break;
-              const m = /Iteration\s*(\d+)\s*\(\s*(\d+)\)/.exec(str(p, lineEnd));
-              if (m) scfIter = Number(m[2]);
-              break;
-            }
-            case 1: {
-              if (fb !== p) break;
-              const line = str(ls, lineEnd);
-              stressKb = new Float64Array(6);
-              const c6 = parseNumbers(line, p - ls + 5, line.length, stressKb);
-              if (c6 !== 6) failAt(base + ls, `"in kB" line has ${c6} numbers, expected 6: ${JSON.stringify(line.trim())}`);
-              for (let c = 0; c < 6; c++) if (!Number.isFinite(stressKb[c])) failAt(base + ls, `not a finite number in the "in kB" stress line: ${JSON.stringify(line.trim())}`);
-              break;
-            }
-            case 2: {
-              const ends = nextLines(3);
-              if (!ends) {
-                if (!eof) {
-                  stop = ls;
-                  break scan;
-                }
-                failAt(base + ls, 'file ends inside a "direct lattice vectors" block (truncated OUTCAR)');
-              }
-              const lat = new Float64Array(9);
-              let from = le + 1;
-              for (let r = 0; r < 3; r++) {
-                const line = str(from, ends![r]);
-                const c3 = parseNumbers(line, 0, line.length, row);
-                if (c3 < 3) failAt(base + from, `lattice vector row ${r + 1} has ${c3} numbers, expected 3 (or 6)`);
-                for (let c = 0; c < 3; c++) {
-                  if (!Number.isFinite(row[c])) failAt(base + from, `not a finite number in lattice vector row ${r + 1}`);
-                  lat[3 * r + c] = row[c];
-                }
-                from = ends![r] + 1;
-              }
-              lattice = lat;
-              q = from;
-              break;
-            }
-            case 3: {
-              if (v.indexOf('POSITION', fb) !== fb) break;
-              const natoms = symbols!.length;
-              const ends = nextLines(natoms + 2);
-              if (!ends) {
-                if (!eof) {
-                  stop = ls;
-                  break scan;
-                }
-                failAt(base + ls, `file ends inside the POSITION/TOTAL-FORCE block of ionic step ${step + 1} (truncated OUTCAR)`);
-              }
-              const b0 = le + 1;
-              const block = str(b0, ends![natoms + 1]);
-              const e0 = (r: number): number => ends![r] - b0; // end of line r of the block in `block`
-              if (block.charCodeAt(firstNonBlank(block, 0, e0(0))) !== DASHES) failAt(base + b0, 'expected a dashed line after POSITION/TOTAL-FORCE');
-              const pos = new Float64Array(3 * natoms);
-              const frc = new Float64Array(3 * natoms);
-              for (let a = 0; a < natoms; a++) {
-                const from = e0(a) + 1;
-                const to = e0(a + 1);
-                const c6 = parseNumbers(block, from, to, row);
-                if (c6 !== 6) {
-                  const txt = block.slice(from, to).trim();
-                  failAt(base + b0 + from, /^-+$/.test(txt)
-                    ? `POSITION/TOTAL-FORCE block ends after ${a} rows, but NIONS = ${natoms}`
-                    : `POSITION/TOTAL-FORCE row of atom ${a + 1} has ${c6} fields, expected 6 numbers: ${JSON.stringify(txt)}`);
-                }
-                for (let c = 0; c < 6; c++) if (!Number.isFinite(row[c])) failAt(base + b0 + from, `not a finite number in the POSITION/TOTAL-FORCE row of atom ${a + 1}: ${JSON.stringify(block.slice(from, to).trim())}`);
-                pos[3 * a] = row[0];
-                pos[3 * a + 1] = row[1];
-                pos[3 * a + 2] = row[2];
-                frc[3 * a] = row[3];
-                frc[3 * a + 1] = row[4];
-                frc[3 * a + 2] = row[5];
-              }
-              const last = e0(natoms) + 1;
-              if (block.charCodeAt(firstNonBlank(block, last, block.length)) !== DASHES) failAt(base + b0 + last, `POSITION/TOTAL-FORCE block has more than ${natoms} rows (NIONS = ${natoms})`);
-              positions = pos;
-              forces = frc;
-              q = ends![natoms + 1] + 1;
-              break;
-            }
-            case 4:
-              if (fb === p) inFreeBlock = true;
-              break;
-            case 5: {
-              if (!inFreeBlock || fb !== p) break;
-              const line = str(p, lineEnd);
+            from = ends[r] + 1;
+          }
+          lattice = lat;
+          return true;
+        };
+        let start = 0; // start of the current step in v
+        let from = searched;
+        let resume = -1; // where the next search for FREE starts (in v)
+        for (;;) {
+          const p = v.indexOf(FREE, from);
+          if (p < 0) {
+            resume = Math.max(from, n - FREE.length + 1);
+            break;
+          }
+          const ls = lineStart(p);
+          from = p + FREE.length;
+          if (firstNB(ls, p) !== p) continue;
+          // TOTEN and energy(σ→0) in the 6 lines after the header
+          const hdrEnd = lineEndOf(p);
+          const ends = linesAfter(hdrEnd, 6);
+          if (!ends && !eof) {
+            resume = ls;
+            break;
+          }
+          let energyLine: number | null = null;
+          let e0: number | null = null;
+          let e0At = 0;
+          let q = -1;
+          let at = hdrEnd + 1;
+          for (const e of ends ?? []) {
+            const fb = firstNB(at, e);
+            const line = str(fb, e);
+            if (line.startsWith('free  energy   TOTEN')) {
               const m = /=\s*(\S+)/.exec(line);
-              energy = m ? Number(m[1]) : NaN;
-              if (!Number.isFinite(energy)) failAt(base + ls, `cannot read the free energy TOTEN: ${JSON.stringify(line.trim())}`);
-              break;
-            }
-            case 6: {
-              if (!inFreeBlock || fb !== p) break;
-              const line = str(p, lineEnd);
+              energyLine = m ? Number(m[1]) : NaN;
+              if (!Number.isFinite(energyLine)) failAt(base + at, `cannot read the free energy TOTEN: ${JSON.stringify(line.trim())}`);
+            } else if (line.startsWith('energy  without entropy')) {
               const m = /sigma->0\)\s*=\s*(\S+)/.exec(line);
-              const e0 = m ? Number(m[1]) : NaN;
-              const at = base + ls;
-              if (!Number.isFinite(e0)) failAt(at, `cannot read energy(sigma->0): ${JSON.stringify(line.trim())}`);
-              if (energy === null) failAt(at, 'energy(sigma->0) without a preceding free energy TOTEN');
-              inFreeBlock = false;
-              const before = frames.length;
-              finishStep(() => lineAt(path, at), base + q);
-              if (frames.length > before) frames[frames.length - 1].energySigma0 = e0;
+              e0 = m ? Number(m[1]) : NaN;
+              e0At = base + at;
+              if (!Number.isFinite(e0)) failAt(e0At, `cannot read energy(sigma->0): ${JSON.stringify(line.trim())}`);
+              q = e + 1;
               break;
             }
+            at = e + 1;
           }
-          i = q;
-          for (let m = 0; m < next.length; m++) if (next[m] >= 0 && next[m] < i) next[m] = v.indexOf(MARKS[m], i);
+          if (e0 === null) {
+            if (eof) {
+              inFreeBlock = true; // reported as an unfinished step below
+              break;
+            }
+            failAt(base + ls, 'no "energy  without entropy … energy(sigma->0)" line after FREE ENERGIE OF THE ION-ELECTRON SYSTEM');
+          }
+          if (energyLine === null) failAt(e0At, 'energy(sigma->0) without a preceding free energy TOTEN');
+          // the rest of the step, searched backwards from the energy block
+          const it = lastIn(v, ITER, start, ls);
+          scfIter = 0;
+          if (it >= 0) {
+            const m = /Iteration\s*(\d+)\s*\(\s*(\d+)\)/.exec(str(it, Math.min(n, it + 40)));
+            if (m) scfIter = Number(m[2]);
+          }
+          const lo = it >= 0 ? it : start;
+          const kb = lastIn(v, INKB, lo, ls);
+          if (kb >= 0 && firstNB(lineStart(kb), kb) === kb) {
+            const kls = lineStart(kb);
+            const le = lineEndOf(kb);
+            stressKb = new Float64Array(6);
+            const c6 = parseNumbersBytes(v, kb + 5, le, stressKb);
+            if (c6 !== 6) failAt(base + kls, `"in kB" line has ${c6} numbers, expected 6: ${JSON.stringify(str(kls, le).trim())}`);
+            for (let c = 0; c < 6; c++) if (!Number.isFinite(stressKb[c])) failAt(base + kls, `not a finite number in the "in kB" stress line: ${JSON.stringify(str(kls, le).trim())}`);
+          }
+          let tf = lastIn(v, TOTF, lo, ls);
+          let pls = -1;
+          while (tf >= 0) {
+            pls = lineStart(tf);
+            if (startsAt(v, POSI, firstNB(pls, tf))) break;
+            tf = lastIn(v, TOTF, lo, tf);
+            pls = -1;
+          }
+          if (pls >= 0) positionBlock(pls);
+          const lv = lastIn(v, LATV, start, pls >= 0 ? pls : ls);
+          if (lv >= 0) latticeBlock(lineStart(lv));
+          energy = energyLine;
+          const before = store!.length;
+          finishStep(() => lineAt(path, e0At), base + q);
+          if (store!.length > before) store!.setLastSigma0(e0!);
+          start = q;
+          from = q;
         }
-        if (eof) break;
-        if (stop < 0) stop = Math.max(i, v.lastIndexOf(10) + 1);
-        if (stop === 0 && filled === buf.length) {
+        if (eof) {
+          // what the unfinished tail holds: a cut lattice or POSITION block, or a finished one
+          const lv = lastIn(v, LATV, start, n);
+          if (lv >= 0 && !latticeBlock(lineStart(lv))) failAt(base + lineStart(lv), 'file ends inside a "direct lattice vectors" block (truncated OUTCAR)');
+          let tf = lastIn(v, TOTF, start, n);
+          while (tf >= 0 && !startsAt(v, POSI, firstNB(lineStart(tf), tf))) tf = lastIn(v, TOTF, start, tf);
+          if (tf >= 0 && !positionBlock(lineStart(tf))) failAt(base + lineStart(tf), `file ends inside the POSITION/TOTAL-FORCE block of ionic step ${step + 1} (truncated OUTCAR)`);
+          break;
+        }
+        if (resume < start) resume = start;
+        if (start === 0 && filled === buf.length) {
           const bigger = Buffer.allocUnsafe(buf.length * 2);
           buf.copy(bigger, 0, 0, filled);
           buf = bigger;
+          searched = resume;
         } else {
-          buf.copy(buf, 0, stop, filled);
-          filled -= stop;
-          base += stop;
+          buf.copy(buf, 0, start, filled);
+          filled -= start;
+          base += start;
+          searched = resume - start;
         }
       }
     } finally {
@@ -540,7 +565,8 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
     }
     skipped.push({ step: step + 1, reason: 'unfinished at the end of the file' });
   }
-  if (frames.length === 0) {
+  const out = store as FrameStore | null;
+  if (!out || out.length === 0) {
     throw new ReadError(path, {}, `no complete ionic step (positions, forces and free energy) in ${step} step(s)` + (skipped.length ? `: ${skipped[0].reason}` : ''));
   }
   if (st.kspacing === null) {
@@ -555,16 +581,18 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
       }
     }
   }
-  for (const f of frames) {
-    const found = discoverDk({ path, kspacing: st.kspacing, mesh: st.kmesh, cell: f.cell }, options);
-    f.dk = found?.dk ?? null;
-    if (found) f.tags.dk_source = found.source;
-    f.tags.ismear = st.ismear;
-    f.tags.sigma = st.sigma;
-    f.tags.encut = st.encut;
-    f.tags.kspacing = st.kspacing;
+  const n = out.length;
+  const dk = new Float64Array(n);
+  const dkSources = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const found = discoverDk({ path, kspacing: st.kspacing, mesh: st.kmesh, cell: out.cellAt(i) }, options);
+    dk[i] = found?.dk ?? NaN;
+    if (found) dkSources.add(found.source);
   }
-  return framesTable(frames, {
+  const shared: Record<string, unknown> = { ismear: st.ismear, sigma: st.sigma, encut: st.encut, kspacing: st.kspacing };
+  if (st.pstress) shared.pstress_kbar = st.pstress;
+  if (dkSources.size > 0) shared.dk_source = [...dkSources].join(', ');
+  return out.build(path, { dk, kmesh: st.kmesh, nkpts: st.nkpts, shared }, {
     notes: { reader: 'readOutcar', file: path, settings: st, skipped_steps: skipped, ionic_steps: step, bytes: size },
   });
 }

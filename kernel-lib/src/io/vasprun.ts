@@ -6,7 +6,7 @@
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import type { ColumnTable } from 'arquero';
 import { ReadError, looksBinary, parseNumbers } from './errors.js';
-import { framesTable, volumeOf, KBAR_IN_EV_PER_A3, type Frame } from './frames.js';
+import { FrameStore, volumeOf, KBAR_IN_EV_PER_A3 } from './frames.js';
 import { isElement } from './elements.js';
 import { discoverDk, type DkOptions } from './dk.js';
 import { streamXml, attr } from './xmlstream.js';
@@ -68,7 +68,8 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
   let calc: Calc | null = null;
   let closedModeling = false;
   let calcIndex = 0;
-  const frames: Frame[] = [];
+  let store: FrameStore | null = null;
+  const nFrames = (): number => (store ? store.length : 0);
   const skipped: { step: number; reason: string }[] = [];
   const tmp: number[] = new Array(8);
 
@@ -89,7 +90,7 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
       skipped.push({ step, reason: 'no forces in this <calculation>' });
       return;
     }
-    if (c.forces.length !== 3 * nat) fail(`forces has ${c.forces.length / 3} rows for ${nat} atoms`, frames.length, 'forces');
+    if (c.forces.length !== 3 * nat) fail(`forces has ${c.forces.length / 3} rows for ${nat} atoms`, nFrames(), 'forces');
     const cell = Float64Array.from(c.basis);
     const pos = new Float64Array(3 * nat);
     for (let a = 0; a < nat; a++) {
@@ -98,29 +99,22 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
     }
     let virial: Float64Array | null = null;
     if (c.stress) {
-      if (c.stress.length !== 9) fail(`stress has ${c.stress.length} components, expected 9`, frames.length, 'stress');
+      if (c.stress.length !== 9) fail(`stress has ${c.stress.length} components, expected 9`, nFrames(), 'stress');
       const f = volumeOf(cell) * KBAR_IN_EV_PER_A3;
       virial = Float64Array.from(c.stress, (x) => x * f);
     }
     const energy = c.eFr ?? c.scFr;
-    if (energy === null) fail('no e_fr_energy in this <calculation>', frames.length, 'energy');
-    const converged = st.nelm === null ? null : c.scsteps < st.nelm;
-    frames.push({
-      id: `${path}#${frames.length}`,
-      source: path,
-      frame: frames.length,
-      symbols,
+    if (energy === null) fail('no e_fr_energy in this <calculation>', nFrames(), 'energy');
+    const nelm = param['incar:NELM'] ?? param.NELM ?? null;
+    if (!store) store = new FrameStore(symbols);
+    store.add({
       cell,
-      pbc: [true, true, true],
       positions: pos,
-      forces: Float64Array.from(c.forces),
+      forces: c.forces,
+      virial,
       energy,
       energySigma0: c.scE0,
-      virial,
-      dk: null,
-      kmesh: st.kmesh,
-      nkpts: st.nkpts,
-      tags: { step, scf_iterations: c.scsteps, scf_converged: converged },
+      tags: { step, scf_iterations: c.scsteps, scf_converged: nelm === null ? null : c.scsteps < nelm },
     });
   };
 
@@ -140,7 +134,7 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
       if (gt < 0 || close < 0 || close > end) break;
       const n = parseNumbers(t, gt + 1, close, tmp);
       for (let q = 0; q < n; q++) {
-        if (!Number.isFinite(tmp[q])) fail(`not a finite number in <varray name="${label}">: ${JSON.stringify(t.slice(gt + 1, close).trim())}`, frames.length, label);
+        if (!Number.isFinite(tmp[q])) fail(`not a finite number in <varray name="${label}">: ${JSON.stringify(t.slice(gt + 1, close).trim())}`, nFrames(), label);
         arr.push(tmp[q]);
       }
       rowsRead++;
@@ -155,7 +149,7 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
     const gt = t.indexOf('>', k);
     const lt = t.indexOf('<', gt);
     const v = Number(t.slice(gt + 1, lt));
-    if (!Number.isFinite(v)) fail(`not a finite number in <i name="${key}">: ${JSON.stringify(t.slice(gt + 1, lt).trim())}`, frames.length, key);
+    if (!Number.isFinite(v)) fail(`not a finite number in <i name="${key}">: ${JSON.stringify(t.slice(gt + 1, lt).trim())}`, nFrames(), key);
     return v;
   };
   /** Inner range of <varray name="key"> within text[start, end). */
@@ -279,17 +273,17 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
     if (err.truncated && options.truncated === 'drop') {
       result = { bytes: size, depth: 1 };
     } else {
-      throw new ReadError(path, { frame: frames.length }, `${err.message}${err.truncated ? ' (truncated vasprun.xml; pass { truncated: "drop" } to keep the finished steps)' : ''}`);
+      throw new ReadError(path, { frame: nFrames() }, `${err.message}${err.truncated ? ' (truncated vasprun.xml; pass { truncated: "drop" } to keep the finished steps)' : ''}`);
     }
   }
   if (!closedModeling) {
     if (options.truncated !== 'drop') {
-      throw new ReadError(path, { frame: frames.length }, `file ends before </modeling>${calc ? ` inside <calculation> ${calcIndex}` : ''}: truncated vasprun.xml (pass { truncated: "drop" } to keep the ${frames.length} finished step(s))`);
+      throw new ReadError(path, { frame: nFrames() }, `file ends before </modeling>${calc ? ` inside <calculation> ${calcIndex}` : ''}: truncated vasprun.xml (pass { truncated: "drop" } to keep the ${nFrames()} finished step(s))`);
     }
     if (calc) skipped.push({ step: calcIndex, reason: 'unfinished at the end of the file' });
   }
   if (symbols.length === 0) throw new ReadError(path, { array: 'atominfo' }, 'no atoms in <atominfo>');
-  if (frames.length === 0) throw new ReadError(path, {}, `no complete <calculation> with structure, forces and energy (${calcIndex} found)`);
+  if (nFrames() === 0) throw new ReadError(path, {}, `no complete <calculation> with structure, forces and energy (${calcIndex} found)`);
   // settings: the user's INCAR first, then the full parameter list (not for KSPACING: always listed there)
   const pick = (k: string): number | null => (param[`incar:${k}`] ?? param[k] ?? null);
   st.ismear = pick('ISMEAR');
@@ -304,18 +298,20 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
   for (const s of symbols) counts[s] = (counts[s] ?? 0) + 1;
   st.species = Object.keys(counts);
   st.ionsPerType = Object.values(counts);
-  for (const f of frames) {
-    const found = discoverDk({ path, kspacing: st.kspacing, mesh: st.kmesh, cell: f.cell }, options);
-    f.dk = found?.dk ?? null;
-    f.tags.scf_converged = st.nelm === null ? null : (f.tags.scf_iterations as number) < st.nelm;
-    if (found) f.tags.dk_source = found.source;
-    f.tags.ismear = st.ismear;
-    f.tags.sigma = st.sigma;
-    f.tags.encut = st.encut;
-    f.tags.kspacing = st.kspacing;
-    if (st.pstress) f.tags.pstress_kbar = st.pstress;
+  const out = store as FrameStore | null;
+  if (!out) throw new ReadError(path, {}, 'no frames');
+  const n = out.length;
+  const dk = new Float64Array(n);
+  const dkSources = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const found = discoverDk({ path, kspacing: st.kspacing, mesh: st.kmesh, cell: out.cellAt(i) }, options);
+    dk[i] = found?.dk ?? NaN;
+    if (found) dkSources.add(found.source);
   }
-  return framesTable(frames, {
+  const shared: Record<string, unknown> = { ismear: st.ismear, sigma: st.sigma, encut: st.encut, kspacing: st.kspacing };
+  if (st.pstress) shared.pstress_kbar = st.pstress;
+  if (dkSources.size > 0) shared.dk_source = [...dkSources].join(', ');
+  return out.build(path, { dk, kmesh: st.kmesh, nkpts: st.nkpts, shared }, {
     notes: { reader: 'readVasprun', file: path, settings: st, skipped_steps: skipped, ionic_steps: calcIndex, bytes: result.bytes },
   });
 }
