@@ -122,7 +122,7 @@ export function readNpy(path: string): NpyArray {
 }
 
 /** The bytes of a version-1.0 .npy file holding `data` (C order) with `shape`. */
-export function npyBytes(data: Float64Array | Float32Array | Int32Array, shape: readonly number[]): Buffer {
+export function npyBytes(data: Float64Array | Float32Array | Int32Array, shape: readonly number[]): Uint8Array {
   const descr = data instanceof Float64Array ? '<f8' : data instanceof Float32Array ? '<f4' : '<i4';
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) throw new Error(`npy: ${data.length} values do not fill shape (${shape.join(', ')})`);
