@@ -238,6 +238,14 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
     for (let j = w.indexOf(needle); j >= 0; j = w.indexOf(needle, j + 1)) last = j;
     return last < 0 ? -1 : lo + last;
   };
+  /** lastIn over windows growing back from hi (most markers sit just before the energy block). */
+  const lastNear = (b: Buffer, needle: Buffer, lo: number, hi: number): number => {
+    for (let w = 1 << 14; ; w *= 4) {
+      const a = Math.max(lo, hi - w);
+      const r = lastIn(b, needle, a, hi);
+      if (r >= 0 || a === lo) return r;
+    }
+  };
   const startsAt = (b: Uint8Array, needle: Uint8Array, j: number): boolean => {
     for (let k = 0; k < needle.length; k++) if (b[j + k] !== needle[k]) return false;
     return true;
@@ -389,14 +397,14 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           }
           if (energyLine === null) failAt(e0At, 'energy(sigma->0) without a preceding free energy TOTEN');
           // the rest of the step, searched backwards from the energy block
-          const it = lastIn(v, ITER, start, ls);
+          const it = lastNear(v, ITER, start, ls);
           scfIter = 0;
           if (it >= 0) {
             const m = /Iteration\s*(\d+)\s*\(\s*(\d+)\)/.exec(str(it, Math.min(n, it + 40)));
             if (m) scfIter = Number(m[2]);
           }
           const lo = it >= 0 ? it : start;
-          const kb = lastIn(v, INKB, lo, ls);
+          const kb = lastNear(v, INKB, lo, ls);
           if (kb >= 0 && firstNB(lineStart(kb), kb) === kb) {
             const kls = lineStart(kb);
             const le = lineEndOf(kb);
@@ -405,16 +413,16 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
             if (c6 !== 6) failAt(base + kls, `"in kB" line has ${c6} numbers, expected 6: ${JSON.stringify(str(kls, le).trim())}`);
             for (let c = 0; c < 6; c++) if (!Number.isFinite(stressKb[c])) failAt(base + kls, `not a finite number in the "in kB" stress line: ${JSON.stringify(str(kls, le).trim())}`);
           }
-          let tf = lastIn(v, TOTF, lo, ls);
+          let tf = lastNear(v, TOTF, lo, ls);
           let pls = -1;
           while (tf >= 0) {
             pls = lineStart(tf);
             if (startsAt(v, POSI, firstNB(pls, tf))) break;
-            tf = lastIn(v, TOTF, lo, tf);
+            tf = lastNear(v, TOTF, lo, tf);
             pls = -1;
           }
           if (pls >= 0) positionBlock(pls);
-          const lv = lastIn(v, LATV, start, pls >= 0 ? pls : ls);
+          const lv = lastNear(v, LATV, start, pls >= 0 ? pls : ls);
           if (lv >= 0) latticeBlock(lineStart(lv));
           energy = energyLine;
           const before = store!.length;
