@@ -1,18 +1,21 @@
 /**
  * File readers (Node only): DeePMD-kit, dp test, VASP OUTCAR/vasprun.xml, extended XYZ,
- * dpgen autotest, property tables; all configuration readers return the one frames table.
+ * dpgen autotest, property tables; every configuration reader returns the one frames table.
  */
-export * from './errors.js';
-export * from './frames.js';
-export * from './elements.js';
-export * from './npy.js';
+export { ReadError, type ReadErrorWhere } from './errors.js';
+export {
+  framesTable, concatFrames, FRAMES_UNITS, FRAMES_COLUMNS, FRAMES_CONVENTIONS, EV_PER_A3_IN_GPA, KBAR_IN_EV_PER_A3,
+  type Frame, type AtomArray, type FramesTableOptions,
+} from './frames.js';
+export { ELEMENTS, isElement, elementOfPotcar } from './elements.js';
+export { readNpy, readNpyHeader, writeNpy, npyBytes, type NpyArray, type NpyData } from './npy.js';
 export * from './dk.js';
 export * from './deepmd.js';
 export * from './dptest.js';
 export * from './outcar.js';
 export * from './vasprun.js';
+export * from './vasptree.js';
 export * from './extxyz.js';
 export * from './dpgen.js';
 export * from './table.js';
 export * from './poscar.js';
-export * from './vasptree.js';
