@@ -34,7 +34,7 @@ export function attr(attrs: string, key: string): string | null {
  * Stream `path` through `h`. Returns the number of bytes read and whether the document ended
  * cleanly (every opened element closed). Malformed markup throws with the byte offset.
  */
-export function streamXml(path: string, h: XmlHandler, chunkBytes = 1 << 20): { bytes: number; depth: number } {
+export function streamXml(path: string, h: XmlHandler, chunkBytes = 1 << 16): { bytes: number; depth: number } {
   const fd = openSync(path, 'r');
   const buf = Buffer.allocUnsafe(chunkBytes);
   let carry = '';
