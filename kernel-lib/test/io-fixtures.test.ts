@@ -212,7 +212,13 @@ test('dpgen autotest: a configuration tree (VASP tasks) and the documentation ex
     }
     mkdirSync(join(conf, 'relaxation', 'relax_task'), { recursive: true });
     symlinkSync(fx('dpgen_autotest/dpgen_Al_fcc_equi_result.json'), join(conf, 'relaxation', 'relax_task', 'result.json'));
+    // the same property computed by LAMMPS with a DeePMD model in a second configuration folder
+    const mlp = join(dir, 'confs', 'std-fcc-mlp', 'vacancy_00');
+    mkdirSync(join(mlp, 'task.000000'), { recursive: true });
+    symlinkSync(join(ex, 'vacancy_result.json'), join(mlp, 'result.json'));
+    writeFileSync(join(mlp, 'task.000000', 'inter.json'), JSON.stringify({ type: 'deepmd', model: 'frozen_model.pb' }));
     const t = readDpgenAutotest(dir, { dk: 0.18 });
+    assert.deepEqual(rows(t).filter((x) => x.property === 'E_vac').map((x) => [x.conf, x.method]), [['confs/std-fcc', 'DFT'], ['confs/std-fcc-mlp', 'MLP']]);
     const r = rows(t);
     const c11 = r.find((x) => x.property === 'C11')!;
     const elastic = JSON.parse(readFileSync(join(ex, 'elastic_result.json'), 'utf8'));
@@ -224,7 +230,7 @@ test('dpgen autotest: a configuration tree (VASP tasks) and the documentation ex
     assert.equal(c11.dk, 0.18);
     assert.equal(r.filter((x) => x.kind === 'elastic').length, 40);
     assert.equal(r.filter((x) => x.property === 'E_int').length, 2);
-    const ev = r.find((x) => x.property === 'E_vac')!;
+    const ev = r.find((x) => x.property === 'E_vac' && x.method === 'DFT')!;
     assert.equal(ev.structure, '[3, 3, 3]-task.000000');
     const v0 = r.find((x) => x.property === 'V0')!;
     const relax = JSON.parse(readFileSync(fx('dpgen_autotest/dpgen_Al_fcc_equi_result.json'), 'utf8')).data;
