@@ -67,6 +67,12 @@ export function jupyterEnv(dir: string): NodeJS.ProcessEnv {
   env.JUPYTER_PLATFORM_DIRS = '1';
   env.PATH = `${join(VENV, 'bin')}:${process.env.PATH ?? ''}`;
   delete env.JUPYTER_CONFIG_PATH;
+  // no "Jupyter news" pop-up over the outputs
+  mkdirSync(join(dir, 'jupyter-config', 'labconfig'), { recursive: true });
+  writeFileSync(
+    join(dir, 'jupyter-config', 'labconfig', 'page_config.json'),
+    JSON.stringify({ disabledExtensions: { '@jupyterlab/apputils-extension:announcements': true } }),
+  );
   return env;
 }
 

@@ -44,7 +44,7 @@ export class ComparisonView extends ChartView {
         color: {
           field: 'outcome', type: 'nominal', title: 'Δk_T^SEM against Δk_T^MLP',
           scale: { domain: OUTCOMES, range: this.theme.light ? OUTCOME_COLORS_LIGHT : OUTCOME_COLORS_DARK },
-          legend: { orient: 'top', direction: 'horizontal' },
+          legend: { orient: 'top', direction: 'horizontal', titleLimit: 400 },
         },
         order: { field: 'order', type: 'quantitative' },
         tooltip: [{ field: 'group', title: by }, { field: 'outcome' }, { field: 'count', title: 'pairs' }, { field: 'percent', title: '%', format: '.1f' }],

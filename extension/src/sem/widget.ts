@@ -40,7 +40,7 @@ export class SemView extends ChartView {
     const color = {
       field: 'structure', type: 'nominal', title: 'structure',
       scale: { domain: this.model.structures, range: this.theme.palette },
-      legend: { orient: 'top', direction: 'horizontal' },
+      legend: { orient: 'top', direction: 'horizontal', symbolOpacity: 1 },
     };
     const x = { field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 } };
     return {

@@ -41,7 +41,7 @@ export function sweepSpec(l: SweepChartLayout): TopLevelSpec {
     type: 'nominal' as const,
     title: 'method',
     scale: { domain: l.methods, range: l.palette.slice(0, Math.max(1, l.methods.length)) },
-    legend: { orient: 'top' as const, direction: 'horizontal' as const },
+    legend: { orient: 'top' as const, direction: 'horizontal' as const, symbolOpacity: 1 },
   };
   const x = { field: 'dk', type: 'quantitative' as const, title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 } };
   const y = { field: 'value', type: 'quantitative' as const, title: yTitle, scale: { zero: false } };
