@@ -18,7 +18,7 @@ for a in "$@"; do
   esac
 done
 
-PY="$ROOT/.venv/bin/python"
+PY="${DELTAK_PYTHON:-$ROOT/.venv/bin/python}"
 [ -x "$PY" ] || { echo "install-extension.sh: $PY is missing; run scripts/setup.sh first" >&2; exit 1; }
 STAGING="$("$PY" -c 'import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))')"
 [ -f "$STAGING/package.json" ] || { echo "install-extension.sh: JupyterLab staging folder not found at $STAGING" >&2; exit 1; }
