@@ -156,6 +156,13 @@ test('quickstart in JupyterLab: the widget recomputes Δk_T when the slider move
     const expected = at(target).filter((t) => t.property === shownProperty);
     assert.equal(lines.length, 2 + expected.length);
     expected.forEach((t, i) => assert.equal(lines[2 + i].split(',')[12], t.threshold_dk === null ? '' : String(t.threshold_dk), `CSV Δk_T of ${t.method}`));
+    // the chart as SVG (with its axis title) and as PNG (the PNG signature)
+    const [svgDl] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), widget.locator('button', { hasText: 'SVG' }).click()]);
+    const svg = readFileSync((await svgDl.path())!, 'utf8');
+    assert.ok(svg.startsWith('<svg') && svg.includes('Δk (Å⁻¹)'), 'SVG download');
+    const [pngDl] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), widget.locator('button', { hasText: 'PNG' }).click()]);
+    assert.deepEqual([...readFileSync((await pngDl.path())!).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG download');
+    assert.match(pngDl.suggestedFilename(), /^deltak-.*\.png$/);
 
     mkdirSync(RESULTS, { recursive: true });
     await widget.screenshot({ path: join(RESULTS, 'widget.png'), timeout: 30_000 });

@@ -238,3 +238,30 @@ test('comparison view: outcomes, shares, recommendation', () => {
   bad.pairs[2].outcome = 'exact';
   assert.throws(() => comparisonModel(bad), /pairs\[2\]: outcome "exact" contradicts Δk_T\^SEM 0.3 and Δk_T\^MLP 0.24 Å⁻¹ \(expected "mismatch"\)/);
 });
+
+test('the SEM and comparison bundles made by kernel-lib are accepted and drawn by the views', async () => {
+  const { semBundle, comparisonBundle } = await import('../kernel-lib/src/display/analyses.ts');
+  const { recommendDk } = await import('../kernel-lib/src/core/recommend.ts');
+  const { semThresholds } = await import('../kernel-lib/src/core/sem.ts');
+  const dks = [0.09, 0.12, 0.18, 0.24, 0.3];
+  // V-RMSE of pristine Al fcc: 0, 0.001, 0.002, 0.02, 0.05 (mean 0.0146, MAD 0.01632, bound
+  // 0.00816 → Δk_T 0.24); F-RMSE: 0, 0.001, 0.001, 0.002, 0.03 (mean 0.0068, MAD 0.00928, bound
+  // 0.00464 → Δk_T 0.3).
+  const series: Record<string, number[]> = { 'V-RMSE': [0, 0.001, 0.002, 0.02, 0.05], 'F-RMSE': [0, 0.001, 0.001, 0.002, 0.03] };
+  const rows = Object.entries(series).flatMap(([sem, vs]) =>
+    vs.map((value, i) => ({ metal: 'Al', lattice: 'fcc', structure: 'pristine', sem: sem as 'V-RMSE', ref_dk: 0.09, dk: dks[i], value, n_configs: 3 })),
+  );
+  const sem = semModel(semBundle(rows).data['application/vnd.deltak.sem.v1+json']);
+  const th = Object.fromEntries(semTableRows(sem, { group: ALL }).map((t) => [t.sem, t.threshold_dk]));
+  assert.deepEqual(th, { 'F-RMSE': 0.3, 'V-RMSE': 0.24 });
+  assert.equal(semChartData(sem, { group: ALL }).filter((d) => d.layer === 'threshold').length, 2);
+  const rec = recommendDk(semThresholds(rows));
+  assert.equal(rec.dk, 0.18, 'largest sampled Δk below min(0.24, 0.3)');
+  const pairs = [
+    { metal: 'Al', lattice: 'fcc', property: 'B0', structure: 'pristine', sem: 'V-RMSE' as const, mlp_dk: 0.3, sem_dk: 0.24, outcome: 'conservative' as const },
+    { metal: 'Al', lattice: 'fcc', property: 'V0', structure: 'pristine', sem: 'V-RMSE' as const, mlp_dk: 0.24, sem_dk: 0.24, outcome: 'exact' as const },
+  ];
+  const cmp = comparisonModel(comparisonBundle(pairs, rec).data['application/vnd.deltak.comparison.v1+json']);
+  assert.match(recommendationText(cmp), /^Recommended Δk for training data: 0.18 Å⁻¹ \(the largest sampled Δk below the smallest SEM threshold of F-RMSE, V-RMSE, 0.24 Å⁻¹\)\.$/);
+  assert.deepEqual(shares(cmp.pairs).filter((r) => r.by === 'metal').map((r) => r.percent), [50, 50, 0]);
+});

@@ -37,7 +37,7 @@ export function comparisonModel(data: unknown): ComparisonPayload {
   const rec = checkObject(p.recommendation, 'comparison payload field "recommendation"');
   checkNumberOrNull(rec.dk, 'comparison payload recommendation.dk');
   checkNumberOrNull(rec.threshold_dk, 'comparison payload recommendation.threshold_dk');
-  checkNumber(rec.finest_dk, 'comparison payload recommendation.finest_dk');
+  if (rec.finest_dk !== undefined) checkNumber(rec.finest_dk, 'comparison payload recommendation.finest_dk');
   if (rec.rule !== 'below-min' && rec.rule !== 'below-mode') {
     throw new Error(`comparison payload recommendation.rule: expected "below-min" or "below-mode", got ${JSON.stringify(rec.rule)}`);
   }
@@ -85,12 +85,13 @@ export function recommendationText(p: ComparisonPayload): string {
   const rule = r.rule === 'below-min' ? 'the largest sampled Δk below the smallest' : 'the largest sampled Δk below the most frequent';
   const over = r.sems.length ? ` of ${r.sems.join(', ')}` : '';
   if (r.dk === null) {
-    return `No recommendation: no sampled Δk lies below the SEM thresholds${over}; use the finest Δk, ${r.finest_dk} Å⁻¹.`;
+    return `No recommendation: no sampled Δk lies below the SEM thresholds${over}; use the finest Δk${r.finest_dk === undefined ? '' : `, ${r.finest_dk} Å⁻¹`}.`;
   }
   let s = `Recommended Δk for training data: ${r.dk} Å⁻¹ (${rule} SEM threshold${over}, ${r.threshold_dk === null ? 'none reached' : `${r.threshold_dk} Å⁻¹`}).`;
   if (r.kpoints) {
     const ratio = r.kpoints.finest / r.kpoints.recommended;
-    s += ` k-points: ${r.kpoints.recommended} at ${r.dk} Å⁻¹ against ${r.kpoints.finest} at ${r.finest_dk} Å⁻¹, ${Number(ratio.toPrecision(3))}× fewer.`;
+    const finest = r.finest_dk === undefined ? 'the finest Δk' : `${r.finest_dk} Å⁻¹`;
+    s += ` k-points: ${r.kpoints.recommended} at ${r.dk} Å⁻¹ against ${r.kpoints.finest} at ${finest}, ${Number(ratio.toPrecision(3))}× fewer.`;
   }
   return s;
 }

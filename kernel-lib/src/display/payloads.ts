@@ -89,8 +89,8 @@ export interface Recommendation {
   sems: string[];
   /** The SEM threshold the rule started from, Å⁻¹ (null = none reached). */
   threshold_dk: number | null;
-  /** Finest Δk of the sweep, Å⁻¹, against which the cost is counted. */
-  finest_dk: number;
+  /** Finest Δk of the sweep, Å⁻¹, against which the cost is counted (absent without a cost). */
+  finest_dk?: number;
   /** k-points of the training structures at the recommended and at the finest Δk (optional). */
   kpoints?: { recommended: number; finest: number };
 }
