@@ -10,7 +10,7 @@ import { withMeta } from '../core/meta.js';
 import { ReadError, looksBinary } from './errors.js';
 import { readNpy, writeNpy, type NpyArray } from './npy.js';
 import {
-  concatFrames, countSpecies, formulaOf, volumeOf, blockColumn, LazyColumn, FRAMES_UNITS, FRAMES_CONVENTIONS,
+  concatFrames, countSpecies, formulaOf, blockColumn, LazyColumn, FRAMES_UNITS, FRAMES_CONVENTIONS,
   EV_PER_A3_IN_GPA, type AtomArray,
 } from './frames.js';
 import { isElement } from './elements.js';
@@ -76,7 +76,7 @@ interface SetArrays {
   files: Record<string, string>;
 }
 
-function asFloat(path: string, a: NpyArray): AtomArray {
+function asFloat(a: NpyArray): AtomArray {
   if (a.data instanceof Float64Array || a.data instanceof Float32Array) return a.data;
   return Float64Array.from(a.data as ArrayLike<number>);
 }
@@ -141,11 +141,11 @@ function loadSetNpy(dir: string, name: string, natoms: number): SetArrays {
   expect(virial, 'virial', 9);
   const s: SetArrays = {
     name,
-    coord: asFloat(coord.path, coord.a),
-    box: asFloat(box.path, box.a),
-    energy: energy ? asFloat(energy.path, energy.a) : null,
-    force: force ? asFloat(force.path, force.a) : null,
-    virial: virial ? asFloat(virial.path, virial.a) : null,
+    coord: asFloat(coord.a),
+    box: asFloat(box.a),
+    energy: energy ? asFloat(energy.a) : null,
+    force: force ? asFloat(force.a) : null,
+    virial: virial ? asFloat(virial.a) : null,
     nframes: nf,
     files,
   };
