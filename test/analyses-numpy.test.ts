@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { seededRandom } from '../kernel-lib/src/core/random.ts';
 import { fileURLToPath } from 'node:url';
 import { semTable, semThresholds, type SemFrame, type SemRow, type SemThresholdRow } from '../kernel-lib/src/core/sem.ts';
 import { thresholdRows } from '../kernel-lib/src/core/convergence.ts';
@@ -17,16 +18,7 @@ import type { SweepRow } from '../kernel-lib/src/core/sweep.ts';
 const ROOT = process.env.DELTAK_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 const PY = join(ROOT, '.venv', 'bin', 'python');
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const close = (a: number | null, b: number | null, what: string): void => {
   if (a === null || b === null) return assert.equal(a, b, what);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '../kernel-lib/src/core/random.ts';
 import { fileURLToPath } from 'node:url';
 import { fitEos, eosEnergy, type EosForm } from '../kernel-lib/src/core/eos.ts';
 import { moduli } from '../kernel-lib/src/core/elastic.ts';
@@ -16,17 +17,7 @@ const ROOT = process.env.DELTAK_ROOT ?? fileURLToPath(new URL('..', import.meta.
 const PY = join(ROOT, '.venv', 'bin', 'python');
 const EOS_DIR = join(ROOT, 'data', 'al-fcc', 'raw', 'eos');
 
-/** Seeded uniform numbers in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
 

@@ -43,15 +43,16 @@ function checkCell(cell: Cell): void {
   }
 }
 
-/** Volume of a cell in Å³ (absolute value of the triple product a₁·(a₂×a₃)). */
-export function cellVolume(cell: Cell): number {
+/** The triple product a₁·(a₂×a₃) of a cell, Å³ (signed). */
+function tripleProduct(cell: Cell): number {
   checkCell(cell);
   const [a, b, c] = cell;
-  const det =
-    a[0] * (b[1] * c[2] - b[2] * c[1]) -
-    a[1] * (b[0] * c[2] - b[2] * c[0]) +
-    a[2] * (b[0] * c[1] - b[1] * c[0]);
-  return Math.abs(det);
+  return a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) + a[2] * (b[0] * c[1] - b[1] * c[0]);
+}
+
+/** Volume of a cell in Å³ (absolute value of the triple product a₁·(a₂×a₃)). */
+export function cellVolume(cell: Cell): number {
+  return Math.abs(tripleProduct(cell));
 }
 
 /**
@@ -59,12 +60,8 @@ export function cellVolume(cell: Cell): number {
  * A singular cell (zero volume) is an error.
  */
 export function reciprocalCell(cell: Cell): number[][] {
-  checkCell(cell);
+  const det = tripleProduct(cell);
   const [a, b, c] = cell;
-  const det =
-    a[0] * (b[1] * c[2] - b[2] * c[1]) -
-    a[1] * (b[0] * c[2] - b[2] * c[0]) +
-    a[2] * (b[0] * c[1] - b[1] * c[0]);
   const scale = Math.max(...cell.flat().map(Math.abs)) ** 3;
   if (!(Math.abs(det) > 1e-12 * scale)) {
     throw new Error(`cell is singular (volume ${det} Å³): ${JSON.stringify(cell)}`);
