@@ -150,6 +150,15 @@ test('quickstart in JupyterLab: the widget recomputes Δk_T when the slider move
     assert.equal(await widget.locator('output').textContent(), `f = ${target.toFixed(2)}`);
     await assertTable(widget, at(target), `f = ${target}`);
 
+    // the reference-Δk choice recomputes too: 0.12 Å⁻¹ for every curve
+    const refSelect = widget.locator('select').nth(3);
+    assert.equal(await widget.locator(`label[for="${await refSelect.getAttribute('id')}"]`).textContent(), 'Reference Δk');
+    await refSelect.selectOption('dk:0.12');
+    await settled(widget, target);
+    await assertTable(widget, thresholdRows(rows, { factor: target, reference: 0.12 }), `f = ${target}, reference 0.12`);
+    await refSelect.selectOption('auto');
+    await settled(widget, target);
+
     // the CSV download holds the same thresholds (full precision)
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), widget.locator('button', { hasText: 'CSV' }).click()]);
     const text = readFileSync((await download.path())!, 'utf8');
