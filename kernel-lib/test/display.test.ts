@@ -94,3 +94,18 @@ test('tables render as escaped HTML with units in the caption', async () => {
   assert.match(html, /&lt;img src=x/);
   assert.match(html, /threshold_dk: Å⁻¹/);
 });
+
+test('showChart sends a vega-lite v5 chart with its description as text', async () => {
+  const { showChart } = await import('../src/display/index.ts');
+  const { rmseChart } = await import('../src/charts/figures.ts');
+  const sent: MimeBundle[] = [];
+  setDisplayWriter((c) => sent.push(c));
+  try {
+    showChart(rmseChart([{ dk: 0.12, dataset: 'test', quantity: 'force', rmse: 0.05 }]));
+  } finally {
+    setDisplayWriter(undefined);
+  }
+  assert.equal(sent.length, 1);
+  assert.ok(VEGALITE_MIME in sent[0].data);
+  assert.match(String(sent[0].data['text/plain']), /RMSE against the Δk/);
+});

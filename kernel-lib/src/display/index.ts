@@ -2,7 +2,7 @@
 import type { ColumnTable } from 'arquero';
 import { tableMeta } from '../core/meta.js';
 import type { SweepInput } from '../core/sweep.js';
-import { sweepBundle, thresholdsBundle, type SweepBundleOptions } from './bundle.js';
+import { sweepBundle, thresholdsBundle, VEGALITE_MIME, type SweepBundleOptions } from './bundle.js';
 import { sendBundle } from './kernel.js';
 import { tableBundle, type TableBundleOptions } from './table.js';
 import { semBundle, comparisonBundle } from './analyses.js';
@@ -17,6 +17,12 @@ export * from './kernel.js';
 export * from './text.js';
 export * from './table.js';
 export * from './analyses.js';
+
+/** Show a vega-lite v5 chart (e.g. parityChart, rmseChart) with a one-line text description. */
+export function showChart(spec: Record<string, unknown>): void {
+  const text = typeof spec.description === 'string' ? spec.description : 'deltak chart (vega-lite)';
+  sendBundle({ data: { [VEGALITE_MIME]: spec, 'text/plain': text }, metadata: {} });
+}
 
 /** Show SEMs against Δk (Fig. 4) with their thresholds at `factor` (default 0.5). */
 export function showSem(sem: ColumnTable | readonly SemRow[], options: { factor?: number; chartSem?: string } = {}): void {
