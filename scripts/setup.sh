@@ -35,6 +35,18 @@ if ! stamp_ok .venv/.deltak-stamp "$H_PY"; then
   echo "$H_PY" > .venv/.deltak-stamp
 fi
 
+# 3b. The data pipeline's MLP side (its smoke test): torch 2.13.0 CPU and DeePMD-kit 3.2.0 built
+#     from source against it (see data/pipeline/requirements-mlp.txt). GPAW is not needed here.
+H_MLP="$(hash_of data/pipeline/requirements-mlp.txt)"
+if ! stamp_ok .venv/.deltak-mlp-stamp "$H_MLP"; then
+  say "installing the data pipeline's MLP packages (torch 2.13.0, deepmd-kit 3.2.0 from source, a few minutes)"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r data/pipeline/requirements-mlp.txt
+  PATH="$ROOT/.venv/bin:$PATH" DP_ENABLE_TENSORFLOW=0 DP_ENABLE_PYTORCH=1 DP_VARIANT=cpu CMAKE_BUILD_PARALLEL_LEVEL=2 \
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-build-isolation --no-deps --force-reinstall \
+    --no-binary deepmd-kit deepmd-kit==3.2.0
+  echo "$H_MLP" > .venv/.deltak-mlp-stamp
+fi
+
 # 4. Build kernel-lib (tsc is incremental enough; always run, it is quick).
 say "building kernel-lib"
 npm run --silent build -w kernel-lib

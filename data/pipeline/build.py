@@ -1,0 +1,1031 @@
+#!/usr/bin/env python
+"""deltak reference dataset: DFT and MLP over Δk for one metal (FCC, BCC, HCP).
+
+Stages (``--stages``, default all, in this order):
+
+  props     DFT single points for the properties at every Δk: EOS (primitive cell, mesh of
+            the unscaled cell), elastic (strained primitive cell, mesh of the unstrained cell,
+            symmetry-reduced strain set), bulk / vacancy / Oh / Td in the 2x2x2 supercell of
+            the primitive cell (defect ions relaxed at fixed cell, own mesh)
+  train     DFT single points of the scale-and-perturb training structures at every training Δk
+            (identical structures at every Δk)
+  sem       DFT single points of the scale-and-perturb test set (pristine, vacancy, oh, td) at
+            every Δk (identical structures at every Δk)
+  models    DeePMD-kit npy systems, one model per training Δk (PyTorch backend), dp test -d on
+            the training and test sets
+  mlp       MLP properties at every training Δk with the DeePMD-kit ASE calculator, by the same
+            procedures as DFT
+  tables    extxyz sets, CSV tables, manifest.json, SHA256SUMS
+
+Every DFT single point is one extxyz file named by a sha256 of (structure, Δk, mesh, relaxation
+and calculator settings) under <out>/dft/: a stopped run resumes where it stopped.
+
+  .venv/bin/python data/pipeline/build.py --config data/pipeline/configs/al.json \
+      [--lattices fcc] [--stages props train] [--workers 2] [--max-sem N] [--max-train N]
+  .venv/bin/python data/pipeline/build.py --smoke --out /tmp/x     (EMT, tiny training, < 3 min)
+"""
+from __future__ import annotations
+
+import os
+
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
+os.environ.setdefault("GPAW_SETUP_PATH", "/usr/share/gpaw-setups")
+
+import argparse  # noqa: E402
+import copy  # noqa: E402
+import csv  # noqa: E402
+import fcntl  # noqa: E402
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import multiprocessing as mp  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import zlib  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+EV_A3_TO_GPA = 160.21766208
+STAGES = ["props", "train", "sem", "models", "mlp", "tables"]
+GROUPS = ["pristine", "vacancy", "oh", "td"]
+VOIGT = [(0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1)]
+SYMMETRY = {"fcc": "cubic", "bcc": "cubic", "hcp": "hexagonal"}
+
+# Interstitial sites. Cubic lattices: Cartesian, in units of the cubic lattice constant a,
+# relative to the atom at the origin. HCP: fractional coordinates of ASE's hcp cell (atoms at
+# (0,0,0) and (1/3,2/3,1/2)).
+SITES = {
+    "fcc": {"oh": ("cart", [0.5, 0.5, 0.5]), "td": ("cart", [0.25, 0.25, 0.25])},
+    "bcc": {"oh": ("cart", [0.5, 0.5, 0.0]), "td": ("cart", [0.5, 0.25, 0.0])},
+    "hcp": {"oh": ("frac", [2 / 3, 1 / 3, 0.25]), "td": ("frac", [0.0, 0.0, 0.375])},
+}
+# nearest-neighbour count expected at each site (checked when the structure is built)
+SITE_NEIGHBOURS = {"fcc": {"oh": 6, "td": 4}, "bcc": {"oh": 2, "td": 4}, "hcp": {"oh": 6, "td": 4}}
+
+
+# ----------------------------------------------------------------------------- config
+def smoke_config(out: Path) -> dict:
+    cfg = json.loads((HERE / "configs" / "al.json").read_text())
+    cfg.update({
+        "out": str(out),
+        "lattices": {"fcc": {"a": 3.99}},  # near EMT's own Al minimum (V0 = 15.93 Å³/atom)
+        "dks": [0.30, 0.96],
+        "train_dks": [0.30, 0.96],
+        "calculator": {"name": "emt"},
+        "workers": 1,
+    })
+    cfg["eos"]["volume_scales"] = [0.97, 0.99, 1.00, 1.01, 1.03]
+    cfg["elastic"]["normal"] = [0.01]
+    cfg["elastic"]["shear"] = [0.03]
+    cfg["sem"]["n_per_group"] = 2
+    cfg["train"]["min_configs"] = 5
+    cfg["deepmd"].update({"numb_steps": 400, "start_lr": 0.005, "descriptor_neuron": [4, 8], "axis_neuron": 4,
+                          "fitting_neuron": [16, 16], "sel": [90]})
+    cfg["smoke"] = True
+    return cfg
+
+
+def load_config(args) -> dict:
+    if args.smoke:
+        cfg = smoke_config(Path(args.out or "/tmp/deltak-smoke").resolve())
+    else:
+        cfg = json.loads(Path(args.config).read_text())
+        if args.out:
+            cfg["out"] = args.out
+    out = Path(cfg["out"])
+    cfg["out_path"] = str(out if out.is_absolute() else (REPO / "data" / out))
+    if args.lattices:
+        unknown = set(args.lattices) - set(cfg["lattices"])
+        if unknown:
+            raise SystemExit(f"unknown lattice(s) {sorted(unknown)}; the config has {sorted(cfg['lattices'])}")
+        cfg["lattices"] = {k: cfg["lattices"][k] for k in args.lattices}
+    return cfg
+
+
+# ----------------------------------------------------------------------------- k-points
+def kmesh(cell, dk: float) -> tuple[int, int, int]:
+    """METHOD §2: N_i = max(1, ceil(|b_i| / dk)), b_i = 2π (A⁻¹)ᵀ rows."""
+    b = 2.0 * math.pi * np.linalg.inv(np.asarray(cell, float)).T
+    return tuple(max(1, math.ceil(round(float(np.linalg.norm(bi)) / dk, 8))) for bi in b)
+
+
+# ----------------------------------------------------------------------------- structures
+def primitive(cfg, lattice: str, linear_scale: float = 1.0):
+    from ase.build import bulk
+    p = cfg["lattices"][lattice]
+    if lattice == "hcp":
+        at = bulk(cfg["metal"], "hcp", a=p["a"], c=p["c"])
+    else:
+        at = bulk(cfg["metal"], lattice, a=p["a"])
+    if linear_scale != 1.0:
+        at.set_cell(at.cell.array * linear_scale, scale_atoms=True)
+    return at
+
+
+def defect_cell(cfg, lattice: str, structure: str):
+    """2x2x2 supercell of the primitive cell: pristine, vacancy (atom 0 removed), oh, td."""
+    from ase import Atom
+    prim = primitive(cfg, lattice)
+    sc = prim.repeat(tuple(cfg["defects"]["supercell"]))
+    if structure == "pristine":
+        return sc
+    if structure == "vacancy":
+        del sc[0]
+        return sc
+    how, x = SITES[lattice][structure]
+    pos = np.array(x) * cfg["lattices"][lattice]["a"] if how == "cart" else np.array(x) @ prim.cell.array
+    sc.append(Atom(cfg["metal"], pos))
+    sc.wrap()
+    d = sc.get_distances(len(sc) - 1, list(range(len(sc) - 1)), mic=True)
+    dmin = d.min()
+    n = int(np.sum(d < dmin * 1.02))
+    want = SITE_NEIGHBOURS[lattice][structure]
+    if n != want:
+        raise RuntimeError(f"{lattice} {structure} site has {n} nearest neighbours at {dmin:.3f} Å, expected {want}")
+    return sc
+
+
+def _rng(cfg, *parts) -> np.random.Generator:
+    s = "/".join(str(p) for p in (cfg["metal"],) + parts)
+    return np.random.default_rng([int(cfg["perturb"]["seed"]), zlib.crc32(s.encode())])
+
+
+def scale_perturb(cfg, atoms, linear_scale: float, rng: np.random.Generator):
+    """Scale all lattice vectors, then perturb the cell by a random symmetric strain with
+    components up to cell_fraction and move each ion by a random vector of length up to
+    atom_distance (uniform in the ball), as DP-GEN's init_bulk scale-and-perturb does."""
+    at = atoms.copy()
+    at.set_cell(at.cell.array * linear_scale, scale_atoms=True)
+    f = cfg["perturb"]["cell_fraction"]
+    e = rng.uniform(-f, f, 6)
+    m = np.array([[1 + e[0], e[5] / 2, e[4] / 2], [e[5] / 2, 1 + e[1], e[3] / 2], [e[4] / 2, e[3] / 2, 1 + e[2]]])
+    at.set_cell(at.cell.array @ m, scale_atoms=True)
+    d = cfg["perturb"]["atom_distance"]
+    v = rng.normal(size=(len(at), 3))
+    v /= np.linalg.norm(v, axis=1)[:, None]
+    r = d * rng.uniform(0, 1, len(at)) ** (1 / 3)
+    at.positions = at.positions + v * r[:, None]
+    at.wrap()
+    return at
+
+
+def strain_matrix(voigt_index: int, magnitude: float) -> np.ndarray:
+    """Symmetric strain tensor for Voigt component j (1..6) with engineering shear."""
+    e = np.zeros((3, 3))
+    i, k = VOIGT[voigt_index - 1]
+    if i == k:
+        e[i, i] = magnitude
+    else:
+        e[i, k] = e[k, i] = magnitude / 2
+    return e
+
+
+def strained(atoms, eps: np.ndarray):
+    at = atoms.copy()
+    at.set_cell(at.cell.array @ (np.eye(3) + eps), scale_atoms=True)
+    return at
+
+
+# ----------------------------------------------------------------------------- jobs
+def elastic_strains(cfg, lattice):
+    comps = cfg["elastic"]["components"][SYMMETRY[lattice]]
+    out = []
+    for j in comps:
+        mags = cfg["elastic"]["normal"] if j <= 3 else cfg["elastic"]["shear"]
+        for m in mags:
+            for sign in (+1, -1):
+                out.append((j, sign * m))
+    return out
+
+
+def prerelaxed_defects(cfg, lattice):
+    """Relaxed defect cells at the config's prerelax Δk (DFT cache), by kind; {} when none yet."""
+    from ase.io import read
+    pdk = cfg["defects"].get("prerelax_dk")
+    out = {}
+    if pdk is None:
+        return out
+    for j in property_jobs(cfg, lattice, [pdk], start=None):
+        if j["stage"] == "defects" and j["relax"]:
+            p = job_path(cfg, j, cache_key(cfg, j))
+            if p.exists():
+                out[j["tags"]["kind"]] = read(str(p), format="extxyz")
+    return out
+
+
+def property_jobs(cfg, lattice, dks, start="dft"):
+    """Jobs (lattice, stage, label, dk, atoms, mesh, relax, tags) for EOS, elastic and defect
+    single points. Defect relaxations at a Δk other than the config's `prerelax_dk` start from
+    the ions relaxed at prerelax_dk (start="dft"; such jobs are left out until that relaxation
+    exists); start=None relaxes every defect from the ideal site (used for prerelax_dk itself
+    and for the MLP)."""
+    jobs = []
+    pdk = cfg["defects"].get("prerelax_dk")
+    pre = prerelaxed_defects(cfg, lattice) if (start == "dft" and pdk is not None) else {}
+    for dk in dks:
+        ref = primitive(cfg, lattice)
+        ref_mesh = kmesh(ref.cell, dk)
+        for s in cfg["eos"]["volume_scales"]:
+            at = primitive(cfg, lattice, s ** (1 / 3))
+            mesh = ref_mesh if cfg["eos"]["mesh"] == "reference" else kmesh(at.cell, dk)
+            jobs.append(dict(lattice=lattice, stage="eos", label=f"v{s:.3f}", dk=dk, atoms=at, mesh=mesh,
+                             relax=False, tags={"kind": "eos", "volume_scale": s}))
+        relax_el = cfg["elastic"]["relax_ions"][lattice]
+        for j, m in elastic_strains(cfg, lattice):
+            at = strained(ref, strain_matrix(j, m))
+            strain = [0.0] * 6
+            strain[j - 1] = m
+            mesh = ref_mesh if cfg["elastic"]["mesh"] == "reference" else kmesh(at.cell, dk)
+            jobs.append(dict(lattice=lattice, stage="elastic", label=f"e{j}{m:+.3f}", dk=dk, atoms=at, mesh=mesh,
+                             relax=relax_el, tags={"kind": "elastic", "strain": np.array(strain)}))
+        for st in GROUPS:
+            at = defect_cell(cfg, lattice, st)
+            kind = "bulk" if st == "pristine" else st
+            tags = {"kind": kind}
+            if st != "pristine" and start == "dft" and pdk is not None and abs(dk - pdk) > 1e-9:
+                if kind not in pre:
+                    continue
+                if len(pre[kind]) != len(at) or not np.allclose(pre[kind].cell.array, at.cell.array, atol=1e-8):
+                    raise RuntimeError(f"{lattice} {kind}: prerelaxed cell at Δk {pdk} does not match the defect cell")
+                at = at.copy()
+                at.positions = pre[kind].positions
+                tags["relax_start"] = f"ions relaxed at dk {pdk}"
+            jobs.append(dict(lattice=lattice, stage="defects", label=kind, dk=dk, atoms=at, mesh=kmesh(at.cell, dk),
+                             relax=st != "pristine", tags=tags))
+    return jobs
+
+
+def sem_structures(cfg, lattice):
+    """The SEM test set: n_per_group configurations per structure type, index-major."""
+    out = []
+    scales = cfg["sem"]["scales"]
+    for i in range(cfg["sem"]["n_per_group"]):
+        for st in GROUPS:
+            base = defect_cell(cfg, lattice, st)
+            at = scale_perturb(cfg, base, scales[i % len(scales)], _rng(cfg, lattice, "sem", st, i))
+            out.append((f"{cfg['metal']}-{lattice}-sem-{st}-{i:03d}", st, scales[i % len(scales)], at))
+    return out
+
+
+def train_structures(cfg, lattice):
+    """Training structures in the order they are computed (any prefix is a balanced subset):
+    rounds over the supercell scales of pristine, vacancy, oh, td, pristine; then the
+    perturbed primitive cells."""
+    out = []
+    t = cfg["train"]
+    count = {}
+    for s in t["supercell_scales"]:
+        for st in t["supercell_round"]:
+            k = count[(s, st)] = count.get((s, st), -1) + 1
+            base = defect_cell(cfg, lattice, st)
+            at = scale_perturb(cfg, base, s, _rng(cfg, lattice, "train", st, s, k))
+            out.append((f"{cfg['metal']}-{lattice}-train-{st}-s{s:.2f}-{k}", st, s, at))
+    for s in t["primitive_scales"]:
+        at = scale_perturb(cfg, primitive(cfg, lattice), s, _rng(cfg, lattice, "train", "primitive", s))
+        out.append((f"{cfg['metal']}-{lattice}-train-primitive-s{s:.2f}", "primitive", s, at))
+    return out
+
+
+def set_jobs(cfg, lattice, which, dks, limit=None):
+    structs = sem_structures(cfg, lattice) if which == "sem" else train_structures(cfg, lattice)
+    if limit is not None:
+        structs = structs[:limit]
+    jobs = []
+    for cid, st, s, at in structs:
+        for dk in dks:
+            jobs.append(dict(lattice=lattice, stage=which, label=cid.split(f"{lattice}-{which}-")[1], dk=dk, atoms=at,
+                             mesh=kmesh(at.cell, dk), relax=False,
+                             tags={"config": cid, "structure": st, "set": "test" if which == "sem" else "train",
+                                   "linear_scale": s}))
+    return jobs
+
+
+# ----------------------------------------------------------------------------- calculators
+def calc_settings(cfg, stage=None) -> dict:
+    """Calculator settings of a stage: the config's calculator, with the training set's own SCF
+    convergence (`train_convergence`) for the training single points when the config has one."""
+    c = dict(cfg["calculator"])
+    if stage == "train" and c.get("train_convergence"):
+        c["convergence"] = c["train_convergence"]
+    c.pop("train_convergence", None)
+    return c
+
+
+def make_calc(cfg, mesh, txt, stage=None):
+    c = calc_settings(cfg, stage)
+    if c["name"] == "emt":
+        from ase.calculators.emt import EMT
+        return EMT()
+    if c["name"] == "gpaw":
+        from gpaw import GPAW, PW
+        return GPAW(mode=PW(c["mode"]["ecut"]), xc=c["xc"], occupations=dict(c["occupations"]),
+                    convergence=dict(c["convergence"]), kpts={"size": tuple(mesh), "gamma": True}, txt=str(txt))
+    raise ValueError(f"unknown calculator {c['name']!r}")
+
+
+def relax_settings(cfg):
+    return {"optimizer": "BFGS", "fmax": cfg["defects"]["fmax"], "max_steps": cfg["defects"]["max_steps"], "cell": "fixed"}
+
+
+def cache_key(cfg, job) -> str:
+    at = job["atoms"]
+    payload = {
+        "numbers": at.numbers.tolist(),
+        "positions": np.round(at.positions, 8).tolist(),
+        "cell": np.round(at.cell.array, 8).tolist(),
+        "pbc": at.pbc.tolist(),
+        "dk": job["dk"],
+        "mesh": list(job["mesh"]),
+        "relax": relax_settings(cfg) if job["relax"] else None,
+        "settings": calc_settings(cfg, job["stage"]),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def job_path(cfg, job, key) -> Path:
+    return Path(cfg["out_path"]) / "dft" / job["lattice"] / job["stage"] / f"dk{job['dk']:.2f}" / f"{job['label']}_{key[:12]}.extxyz"
+
+
+def relax_fixed_cell(atoms, cfg, logfile):
+    from ase.optimize import BFGS
+    opt = BFGS(atoms, logfile=logfile)
+    converged = opt.run(fmax=cfg["defects"]["fmax"], steps=cfg["defects"]["max_steps"])
+    return opt.get_number_of_steps(), bool(converged)
+
+
+def result_atoms(atoms, calc_name, extra_info):
+    """Copy with a single-point calculator (free energy, forces, stress) and info tags."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+    try:
+        free = atoms.get_potential_energy(force_consistent=True)
+    except Exception:  # calculators without a free energy (EMT has one; DP may not)
+        free = atoms.get_potential_energy()
+    e0 = atoms.get_potential_energy()
+    forces = atoms.get_forces()
+    stress = atoms.get_stress(voigt=False)
+    out = atoms.copy()
+    out.calc = SinglePointCalculator(out, energy=free, free_energy=free, forces=forces, stress=stress)
+    vol = atoms.get_volume()
+    out.info.update(extra_info)
+    out.info.update({"natoms": len(atoms), "volume": vol, "energy_sigma0": e0,
+                     "virial": (-stress * vol).ravel()})
+    return out
+
+
+def run_job(cfg, job) -> dict:
+    from ase.io import write
+    key = cache_key(cfg, job)
+    path = job_path(cfg, job, key)
+    if path.exists():
+        return {"path": str(path), "cached": True}
+    logs = Path(cfg["out_path"]) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    txt = logs / f"{job['lattice']}_{job['stage']}_{path.stem}.txt"
+    atoms = job["atoms"].copy()
+    calc = make_calc(cfg, job["mesh"], txt, job["stage"])
+    atoms.calc = calc
+    c0, w0 = time.process_time(), time.time()
+    info = {}
+    if job["relax"]:
+        info["energy_unrelaxed"] = atoms.get_potential_energy()
+        steps, conv = relax_fixed_cell(atoms, cfg, str(txt.with_suffix(".bfgs.log")))
+        info.update(relax_steps=steps, relax_converged=conv)
+    out = result_atoms(atoms, cfg["calculator"]["name"], {})
+    cpu, wall = time.process_time() - c0, time.time() - w0
+    nibz = len(calc.get_ibz_k_points()) if cfg["calculator"]["name"] == "gpaw" else 0
+    if cfg["calculator"]["name"] == "gpaw":
+        import gpaw
+        code = f"gpaw {gpaw.__version__}"
+    else:
+        import ase
+        code = f"ase-emt {ase.__version__}"
+    out.info.update(job["tags"])
+    out.info.update(info)
+    out.info.update({
+        "metal": cfg["metal"], "lattice": job["lattice"], "method": "DFT", "dk": job["dk"],
+        "mesh": np.array(job["mesh"], dtype=int), "n_kpoints": int(np.prod(job["mesh"])),
+        "n_irreducible": nibz, "relaxed": bool(job["relax"]), "stage": job["stage"],
+        "cpu_seconds": round(cpu, 2), "wall_seconds": round(wall, 2), "code": code, "cache_key": key,
+    })
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    write(str(tmp), out, format="extxyz")
+    os.replace(tmp, path)
+    return {"path": str(path), "cached": False, "cpu": cpu, "wall": wall}
+
+
+def _worker(args):
+    cfg, job = args
+    try:
+        return run_job(cfg, job)
+    except Exception as exc:
+        import traceback
+        return {"error": f"{job['lattice']} {job['stage']} {job['label']} dk={job['dk']}: {exc!r}\n{traceback.format_exc()}"}
+
+
+def run_jobs(cfg, jobs, workers, what):
+    todo = [j for j in jobs if not job_path(cfg, j, cache_key(cfg, j)).exists()]
+    print(f"[{what}] {len(jobs)} single points, {len(jobs) - len(todo)} cached, {len(todo)} to compute", flush=True)
+    errors = []
+    if not todo:
+        return errors
+    items = [(cfg, j) for j in todo]
+    t0 = time.time()
+    if workers <= 1:
+        results = map(_worker, items)
+    else:
+        pool = mp.get_context("fork").Pool(workers, maxtasksperchild=1)
+        results = pool.imap(_worker, items, chunksize=1)
+    for n, r in enumerate(results, 1):
+        if "error" in r:
+            errors.append(r["error"])
+            print(f"[{what}] ERROR {r['error']}", file=sys.stderr, flush=True)
+        else:
+            print(f"[{what}] {n}/{len(todo)} {Path(r['path']).relative_to(cfg['out_path'])} "
+                  f"cpu {r.get('cpu', 0):.1f} s  (elapsed {time.time() - t0:.0f} s)", flush=True)
+    if workers > 1:
+        pool.close()
+        pool.join()
+    return errors
+
+
+# ----------------------------------------------------------------------------- reading the cache
+def read_all(cfg, lattice, stage):
+    from ase.io import read
+    root = Path(cfg["out_path"]) / "dft" / lattice / stage
+    frames = []
+    for f in sorted(root.glob("dk*/*.extxyz")):
+        at = read(str(f), format="extxyz")
+        at.info["file"] = str(f.relative_to(cfg["out_path"]))
+        frames.append(at)
+    return frames
+
+
+def current_keys(cfg, jobs):
+    return {cache_key(cfg, j) for j in jobs}
+
+
+def complete_configs(cfg, lattice, which, dks):
+    """Frames of the configurations present at every Δk in dks (structures as configured now),
+    in configuration order, as {dk: [frames]}, and the list of config ids."""
+    jobs = set_jobs(cfg, lattice, which, dks)
+    keys = current_keys(cfg, jobs)
+    frames = [f for f in read_all(cfg, lattice, which) if f.info["cache_key"] in keys]
+    have = {}
+    for f in frames:
+        have.setdefault(f.info["config"], {})[round(float(f.info["dk"]), 4)] = f
+    order = [cid for cid, *_ in (sem_structures(cfg, lattice) if which == "sem" else train_structures(cfg, lattice))]
+    done = [c for c in order if c in have and all(round(dk, 4) in have[c] for dk in dks)]
+    partial = [c for c in order if c in have and c not in done]
+    by_dk = {dk: [have[c][round(dk, 4)] for c in done] for dk in dks}
+    return by_dk, done, partial
+
+
+# ----------------------------------------------------------------------------- properties
+def fit_bm(volumes, energies):
+    """3rd-order Birch–Murnaghan: E is a cubic in x = V^(-2/3); exact linear least squares."""
+    v = np.asarray(volumes, float)
+    e = np.asarray(energies, float)
+    x = v ** (-2.0 / 3.0)
+    p = np.polyfit(x, e, 3)
+    dp = np.polyder(p)
+    roots = [r.real for r in np.roots(dp) if abs(r.imag) < 1e-12 and r.real > 0]
+    roots = [r for r in roots if np.polyval(np.polyder(dp), r) > 0]
+    if not roots:
+        raise ValueError("no minimum of the E(V) fit")
+    x0 = min(roots, key=lambda r: abs(r - x.mean()))
+    v0 = x0 ** -1.5
+    if not v.min() <= v0 <= v.max():
+        raise ValueError(f"minimum V0 = {v0:.4f} Å³/atom outside the sampled volumes [{v.min():.4f}, {v.max():.4f}]")
+    e0 = float(np.polyval(p, x0))
+    # B = V d²E/dV²; with x = V^(-2/3): dE/dV = E'(x) dx/dV, d²E/dV² = E''(x)(dx/dV)² + E'(x) d²x/dV²
+    dxdv = -2.0 / 3.0 * v0 ** (-5.0 / 3.0)
+    d2xdv2 = 10.0 / 9.0 * v0 ** (-8.0 / 3.0)
+    d2 = np.polyval(np.polyder(dp), x0) * dxdv ** 2 + np.polyval(dp, x0) * d2xdv2
+    b0 = v0 * d2
+    # B' = -(1 + V d³E/dV³ / d²E/dV²) at V0, from the cubic in V by numerical differentiation
+    h = v0 * 1e-4
+    def E(vv): return np.polyval(p, vv ** (-2.0 / 3.0))
+    d2n = (E(v0 + h) - 2 * E(v0) + E(v0 - h)) / h ** 2
+    d3 = (E(v0 + 2 * h) - 2 * E(v0 + h) + 2 * E(v0 - h) - E(v0 - 2 * h)) / (2 * h ** 3)
+    b0p = -1.0 - v0 * d3 / d2n
+    return {"V0": v0, "E0": e0, "B0": b0 * EV_A3_TO_GPA, "B0p": b0p}
+
+
+def voigt_stress_gpa(at):
+    s = at.get_stress(voigt=False)
+    return np.array([s[i, k] for i, k in VOIGT]) * EV_A3_TO_GPA
+
+
+def elastic_constants(frames, lattice):
+    """C_ij (GPa) from the symmetry-reduced ± strain set: for each Voigt component j and
+    magnitude m, the central difference (σ(+m) − σ(−m)) / 2m gives column j of C; the
+    constants are averaged over the magnitudes. Cubic: ε1 → C11, C12; ε4 → C44.
+    Hexagonal: ε1 → C11, C12, C13; ε3 → C13, C33; ε4 → C44; ε6 → C66."""
+    cols = {}
+    by = {}
+    for f in frames:
+        st = np.asarray(f.info["strain"], float)
+        j = int(np.argmax(np.abs(st)))
+        by.setdefault((j + 1, round(abs(st[j]), 6)), {})[int(np.sign(st[j]))] = voigt_stress_gpa(f)
+    for (j, m), d in by.items():
+        if set(d) != {1, -1}:
+            raise ValueError(f"strain component {j} magnitude {m}: need both signs")
+        cols.setdefault(j, []).append((d[1] - d[-1]) / (2 * m))
+    col = {j: np.mean(v, axis=0) for j, v in cols.items()}
+    sym = SYMMETRY[lattice]
+    C = np.zeros((6, 6))
+    if sym == "cubic":
+        need = {1, 4}
+        if not need <= set(col):
+            raise ValueError(f"cubic elastic needs strains 1 and 4, have {sorted(col)}")
+        c11 = col[1][0]
+        c12 = (col[1][1] + col[1][2]) / 2
+        c44 = col[4][3]
+        for i in range(3):
+            C[i, i] = c11
+            C[i + 3, i + 3] = c44
+            for k in range(3):
+                if k != i:
+                    C[i, k] = c12
+        named = {"C11": c11, "C12": c12, "C44": c44}
+    else:
+        need = {1, 3, 4, 6}
+        if not need <= set(col):
+            raise ValueError(f"hexagonal elastic needs strains 1, 3, 4, 6, have {sorted(col)}")
+        c11 = col[1][0]
+        c12 = col[1][1]
+        c13 = (col[1][2] + col[3][0] + col[3][1]) / 3
+        c33 = col[3][2]
+        c44 = col[4][3]
+        c66 = col[6][5]
+        C[0, 0] = C[1, 1] = c11
+        C[0, 1] = C[1, 0] = c12
+        C[0, 2] = C[2, 0] = C[1, 2] = C[2, 1] = c13
+        C[2, 2] = c33
+        C[3, 3] = C[4, 4] = c44
+        C[5, 5] = c66
+        named = {"C11": c11, "C12": c12, "C13": c13, "C33": c33, "C44": c44, "C66": c66}
+    S = np.linalg.inv(C)
+    kv = (C[0, 0] + C[1, 1] + C[2, 2] + 2 * (C[0, 1] + C[1, 2] + C[0, 2])) / 9
+    gv = (C[0, 0] + C[1, 1] + C[2, 2] - (C[0, 1] + C[1, 2] + C[0, 2]) + 3 * (C[3, 3] + C[4, 4] + C[5, 5])) / 15
+    kr = 1 / (S[0, 0] + S[1, 1] + S[2, 2] + 2 * (S[0, 1] + S[1, 2] + S[0, 2]))
+    gr = 15 / (4 * (S[0, 0] + S[1, 1] + S[2, 2]) - 4 * (S[0, 1] + S[1, 2] + S[0, 2]) + 3 * (S[3, 3] + S[4, 4] + S[5, 5]))
+    B, G = (kv + kr) / 2, (gv + gr) / 2
+    named.update({"B": B, "G": G, "E": 9 * B * G / (3 * B + G), "nu": (3 * B - 2 * G) / (2 * (3 * B + G))})
+    return named
+
+
+UNITS = {"V0": "Å³/atom", "E0": "eV/atom", "B0": "GPa", "B0p": "1", "B": "GPa", "G": "GPa", "E": "GPa",
+         "nu": "1", "E_vac": "eV", "E_Oh": "eV", "E_Td": "eV",
+         "C11": "GPa", "C12": "GPa", "C13": "GPa", "C33": "GPa", "C44": "GPa", "C66": "GPa"}
+
+
+def properties_from(frames_by_kind, lattice, expected):
+    """Property rows {name: value} from one (lattice, method, Δk) group, only from complete
+    inputs; `expected` = {stage: number of points}. Returns (values, notes)."""
+    vals, notes = {}, []
+    eos = frames_by_kind.get("eos", [])
+    if len(eos) == expected["eos"]:
+        try:
+            vals.update(fit_bm([f.get_volume() / len(f) for f in eos], [f.get_potential_energy() / len(f) for f in eos]))
+        except ValueError as exc:
+            notes.append(f"eos fit failed: {exc}")
+    elif eos:
+        notes.append(f"eos {len(eos)}/{expected['eos']}")
+    el = frames_by_kind.get("elastic", [])
+    if len(el) == expected["elastic"]:
+        try:
+            vals.update(elastic_constants(el, lattice))
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            notes.append(f"elastic failed: {exc}")
+    elif el:
+        notes.append(f"elastic {len(el)}/{expected['elastic']}")
+    d = {f.info["kind"]: f for f in frames_by_kind.get("defects", [])}
+    if "bulk" in d:
+        eb, nb = d["bulk"].get_potential_energy(), len(d["bulk"])
+        for kind, name in (("vacancy", "E_vac"), ("oh", "E_Oh"), ("td", "E_Td")):
+            if kind in d:
+                f = d[kind]
+                vals[name] = f.get_potential_energy() - len(f) / nb * eb
+    return vals, notes
+
+
+# ----------------------------------------------------------------------------- DeePMD
+def write_npy_systems(frames, root: Path, type_map):
+    """DeePMD npy systems under root, one per atom count: root/n<N>/{type.raw, type_map.raw,
+    set.000/{box,coord,energy,force,virial}.npy}. Energy = free energy (eV), virial W = -σV (eV)."""
+    if root.exists():
+        shutil.rmtree(root)
+    groups = {}
+    for f in frames:
+        groups.setdefault(len(f), []).append(f)
+    out = []
+    for n, fs in sorted(groups.items()):
+        d = root / f"n{n:03d}"
+        (d / "set.000").mkdir(parents=True)
+        types = [type_map.index(s) for s in fs[0].get_chemical_symbols()]
+        for f in fs:
+            if [type_map.index(s) for s in f.get_chemical_symbols()] != types:
+                raise ValueError(f"{f.info.get('config')}: species order differs within system n{n}")
+        (d / "type.raw").write_text("".join(f"{t}\n" for t in types))
+        (d / "type_map.raw").write_text("".join(f"{t}\n" for t in type_map))
+        np.save(d / "set.000" / "box.npy", np.array([f.cell.array.ravel() for f in fs]))
+        np.save(d / "set.000" / "coord.npy", np.array([f.positions.ravel() for f in fs]))
+        np.save(d / "set.000" / "energy.npy", np.array([f.get_potential_energy() for f in fs]))
+        np.save(d / "set.000" / "force.npy", np.array([f.get_forces().ravel() for f in fs]))
+        np.save(d / "set.000" / "virial.npy", np.array([(-f.get_stress(voigt=False) * f.get_volume()).ravel() for f in fs]))
+        (d / "configs.txt").write_text("".join(f"{f.info.get('config', '')}\n" for f in fs))
+        out.append(d)
+    return out
+
+
+def deepmd_input(cfg, systems, rel_to: Path):
+    p = cfg["deepmd"]
+    steps = int(p["numb_steps"])
+    decay = max(1, steps // 40)
+    return {
+        "model": {
+            "type_map": [cfg["metal"]],
+            "descriptor": {"type": "se_e2_a", "rcut": p["rcut"], "rcut_smth": p["rcut_smth"], "sel": p["sel"],
+                           "neuron": p["descriptor_neuron"], "axis_neuron": p["axis_neuron"], "resnet_dt": False,
+                           "seed": p["seed"]},
+            "fitting_net": {"neuron": p["fitting_neuron"], "resnet_dt": True, "seed": p["seed"] + 1},
+        },
+        "learning_rate": {"type": "exp", "start_lr": p["start_lr"], "stop_lr": p["stop_lr"], "decay_steps": decay},
+        "loss": {"type": "ener", **p["pref"]},
+        "training": {
+            "training_data": {"systems": [os.path.relpath(s, rel_to) for s in systems], "batch_size": "auto"},
+            "numb_steps": steps, "seed": p["seed"] + 2, "disp_file": "lcurve.out", "disp_freq": max(1, steps // 40),
+            "save_freq": steps,
+        },
+    }
+
+
+def child_cpu():
+    t = os.times()
+    return t.children_user + t.children_system
+
+
+def models_stage(cfg, lattice, args):
+    """npy systems per training Δk, one DeePMD-kit model each (same input and seeds), dp test -d
+    on the training and the test (SEM) set. All DeePMD-kit commands run in one process."""
+    out = Path(cfg["out_path"])
+    mdks = cfg["model_dks"]
+    train_by_dk, train_ids, train_partial = complete_configs(cfg, lattice, "train", mdks)
+    test_by_dk, test_ids, _ = complete_configs(cfg, lattice, "sem", mdks)
+    n = len(train_ids)
+    if n < cfg["train"]["min_configs"]:
+        print(f"[models {lattice}] only {n} training configurations complete at every training Δk "
+              f"(need {cfg['train']['min_configs']}): no models trained", flush=True)
+        return {}
+    steps, trained, tests = [], [], []
+    for dk in mdks:
+        tag = f"dk{dk:.2f}"
+        sys_train = write_npy_systems(train_by_dk[dk], out / "deepmd" / lattice / tag / "train", [cfg["metal"]])
+        sys_test = write_npy_systems(test_by_dk[dk], out / "deepmd" / lattice / tag / "test", [cfg["metal"]]) if test_ids else []
+        mdir = out / "models" / lattice / tag
+        ident = hashlib.sha256(json.dumps({"train": train_ids, "cfg": cfg["deepmd"], "dk": dk}).encode()).hexdigest()[:16]
+        model = mdir / "model.pth"
+        stamp = mdir / "trained_on.json"
+        if model.exists() and stamp.exists() and json.loads(stamp.read_text()).get("id") == ident:
+            print(f"[models {lattice}] {tag}: model up to date ({n} training configurations)", flush=True)
+        else:
+            if mdir.exists():
+                shutil.rmtree(mdir)
+            mdir.mkdir(parents=True)
+            (mdir / "input.json").write_text(json.dumps(deepmd_input(cfg, sys_train, mdir), indent=2))
+            steps.append({"cwd": str(mdir), "argv": ["--pt", "train", "input.json", "--skip-neighbor-stat"], "log": str(mdir / "train.log")})
+            steps.append({"cwd": str(mdir), "argv": ["--pt", "freeze", "-o", "model.pth"], "log": str(mdir / "freeze.log")})
+            trained.append((mdir, stamp, ident))
+        tdir = out / "dptest" / lattice / tag
+        if tdir.exists():
+            shutil.rmtree(tdir)
+        tdir.mkdir(parents=True)
+        # one dp test per system (atom count): DeePMD-kit 3.2 appends later systems to the same
+        # detail files without their own header, so a multi-system file cannot be split by frame
+        for name, systems in (("train", sys_train), ("test", sys_test)):
+            for sysdir in systems:
+                pre = tdir / f"{name}_{sysdir.name}"
+                steps.append({"cwd": str(tdir), "argv": ["--pt", "test", "-m", str(model), "-s", str(sysdir), "-d", str(pre)],
+                              "log": str(pre) + ".log"})
+        tests.append(tdir)
+    batch = out / "models" / lattice / "dp_batch.json"
+    batch.parent.mkdir(parents=True, exist_ok=True)
+    batch.write_text(json.dumps(steps, indent=1))
+    c0, w0 = child_cpu(), time.time()
+    r = subprocess.run([sys.executable, str(HERE / "dp_batch.py"), str(batch)], capture_output=True, text=True,
+                       env={**os.environ, "DP_INTER_OP_PARALLELISM_THREADS": "1", "DP_INTRA_OP_PARALLELISM_THREADS": "1"})
+    print(r.stdout, end="", flush=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"[models {lattice}] DeePMD-kit failed:\n{r.stderr[-3000:]}")
+    cpu, wall = child_cpu() - c0, time.time() - w0
+    batch.unlink()
+    walls = {}
+    for line in r.stdout.splitlines():
+        if line.startswith("dp ") and " in " in line and line.endswith(" s"):
+            cwd = line.rsplit(" in ", 1)[1].rsplit(":", 1)[0]
+            walls[cwd] = walls.get(cwd, 0.0) + float(line.rsplit(":", 1)[1].strip().split()[0])
+    for mdir, stamp, ident in trained:
+        for f in mdir.glob("model.ckpt*"):
+            f.unlink()
+        (mdir / "checkpoint").unlink(missing_ok=True)
+        stamp.write_text(json.dumps({"id": ident, "train_configs": train_ids, "test_configs": test_ids,
+                                     "wall_seconds_train_and_freeze": round(walls.get(str(mdir), 0.0), 1)}, indent=1))
+    (out / "models" / lattice / "cost.json").write_text(json.dumps(
+        {"last_batch": {"models_trained": len(trained), "dp_tests": len(tests), "cpu_seconds": round(cpu, 1),
+                        "wall_seconds": round(wall, 1)}}, indent=1))
+    print(f"[models {lattice}] {len(trained)} models trained on {n} configurations, dp test on {len(tests)} Δk: "
+          f"{wall:.0f} s wall, {cpu:.0f} s CPU", flush=True)
+    return {"train_configs": n, "test_configs": len(test_ids)}
+
+
+# ----------------------------------------------------------------------------- MLP properties
+def mlp_stage(cfg, lattice):
+    from ase.io import write
+    from deepmd.calculator import DP
+    out = Path(cfg["out_path"])
+    done = {}
+    for dk in cfg["train_dks"]:
+        tag = f"dk{dk:.2f}"
+        model = out / "models" / lattice / tag / "model.pth"
+        stamp = out / "models" / lattice / tag / "trained_on.json"
+        if not model.exists():
+            continue
+        ident = json.loads(stamp.read_text())["id"]
+        target = out / "mlp" / lattice / f"{tag}.extxyz"
+        if target.exists():
+            from ase.io import read
+            first = read(str(target), index=0)
+            if first.info.get("model_id") == ident:
+                done[dk] = str(target)
+                continue
+        calc = DP(model=str(model))
+        frames = []
+        t0 = time.process_time()
+        for job in property_jobs(cfg, lattice, [dk], start=None):
+            at = job["atoms"].copy()
+            at.calc = calc
+            info = {}
+            if job["relax"]:
+                info["energy_unrelaxed"] = at.get_potential_energy()
+                steps, conv = relax_fixed_cell(at, cfg, None)
+                info.update(relax_steps=steps, relax_converged=conv)
+            r = result_atoms(at, "dp", {})
+            r.info.update(job["tags"])
+            r.info.update(info)
+            r.info.update({"metal": cfg["metal"], "lattice": lattice, "method": "MLP", "dk": dk, "stage": job["stage"],
+                           "relaxed": bool(job["relax"]), "model_id": ident, "label": job["label"]})
+            frames.append(r)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        write(str(tmp), frames, format="extxyz")
+        os.replace(tmp, target)
+        print(f"[mlp {lattice}] {tag}: {len(frames)} calculations in {time.process_time() - t0:.0f} s CPU", flush=True)
+        done[dk] = str(target)
+    return done
+
+
+# ----------------------------------------------------------------------------- tables
+def sha256(p: Path) -> str:
+    h = hashlib.sha256()
+    with open(p, "rb") as fh:
+        for b in iter(lambda: fh.read(1 << 20), b""):
+            h.update(b)
+    return h.hexdigest()
+
+
+def fmt(x):
+    return f"{x:.10g}" if isinstance(x, float) else x
+
+
+def tables_stage(cfg):
+    from ase.io import read, write
+    out = Path(cfg["out_path"])
+    prop_rows, calc_rows, sp_rows, status = [], [], [], {}
+    manifest = {"metal": cfg["metal"], "units": UNITS, "lattices": {}}
+    for lattice in cfg["lattices"]:
+        st = status[lattice] = {}
+        pj = property_jobs(cfg, lattice, cfg["dks"])
+        keys = current_keys(cfg, pj)
+        per_dk_expected = {"eos": len(cfg["eos"]["volume_scales"]), "elastic": len(elastic_strains(cfg, lattice))}
+        dft = {}
+        for stage in ("eos", "elastic", "defects"):
+            for f in read_all(cfg, lattice, stage):
+                if f.info["cache_key"] not in keys:
+                    continue
+                dft.setdefault(round(float(f.info["dk"]), 4), {}).setdefault(stage, []).append(f)
+        mlp = {}
+        for dk in cfg["train_dks"]:
+            p = out / "mlp" / lattice / f"dk{dk:.2f}.extxyz"
+            if p.exists():
+                for f in read(str(p), index=":"):
+                    mlp.setdefault(round(dk, 4), {}).setdefault(f.info["stage"], []).append(f)
+        lat_files = {"dft_cache": [], "mlp_extxyz": [], "sem_extxyz": [], "train_extxyz": [], "deepmd_train": [],
+                     "deepmd_test": [], "dptest_train": [], "dptest_test": [], "models": []}
+        for method, src in (("DFT", dft), ("MLP", mlp)):
+            for dk in sorted(src):
+                vals, notes = properties_from(src[dk], lattice, per_dk_expected)
+                for name, v in vals.items():
+                    prop_rows.append([cfg["metal"], lattice, name, UNITS[name], method, dk, v])
+                if notes:
+                    st.setdefault("notes", []).append(f"{method} dk={dk}: " + ", ".join(notes))
+                for stage, fs in src[dk].items():
+                    for f in fs:
+                        calc_rows.append({
+                            "metal": cfg["metal"], "lattice": lattice, "method": method, "dk": dk, "kind": f.info["kind"],
+                            "natoms": len(f), "volume": f.get_volume(), "energy": f.get_potential_energy(),
+                            "strain": " ".join(f"{x:.6g}" for x in f.info["strain"]) if f.info["kind"] == "elastic" else "",
+                            "stress": " ".join(f"{x:.8g}" for x in voigt_stress_gpa(f)) if f.info["kind"] == "elastic" else "",
+                            "relax_steps": f.info.get("relax_steps", ""), "relax_converged": f.info.get("relax_converged", ""),
+                            "id": f.info.get("file", f"mlp/{lattice}/dk{dk:.2f}.extxyz#{f.info.get('label', '')}"),
+                        })
+        for stage in ("eos", "elastic", "defects", "train", "sem"):
+            for f in read_all(cfg, lattice, stage):
+                i = f.info
+                sp_rows.append({
+                    "metal": cfg["metal"], "lattice": lattice, "stage": stage, "kind": i.get("kind", ""),
+                    "structure": i.get("structure", ""), "config": i.get("config", ""), "dk": float(i["dk"]),
+                    "mesh": "x".join(str(int(x)) for x in np.ravel(i["mesh"])), "n_kpoints": int(i["n_kpoints"]),
+                    "n_irreducible": int(i["n_irreducible"]), "natoms": len(f), "volume": f.get_volume(),
+                    "energy": f.get_potential_energy(), "relax_steps": i.get("relax_steps", ""),
+                    "cpu_seconds": float(i["cpu_seconds"]), "wall_seconds": float(i["wall_seconds"]), "file": i["file"],
+                })
+                lat_files["dft_cache"].append(i["file"])
+        # sets as one extxyz per Δk (configurations complete at every Δk of the set only)
+        for which, dks in (("sem", cfg["dks"]), ("train", cfg["train_dks"])):
+            by_dk, ids, partial = complete_configs(cfg, lattice, which, dks)
+            st[which] = {"complete_configs": len(ids), "partial_configs": len(partial)}
+            for dk in dks:
+                if not ids:
+                    continue
+                p = out / "sets" / lattice / which / f"dk{dk:.2f}.extxyz"
+                p.parent.mkdir(parents=True, exist_ok=True)
+                fr = []
+                for f in by_dk[dk]:
+                    g = f.copy()
+                    g.calc = f.calc
+                    g.info = {k: v for k, v in f.info.items() if k not in ("file",)}
+                    fr.append(g)
+                write(str(p), fr, format="extxyz")
+                lat_files[f"{which}_extxyz"].append(str(p.relative_to(out)))
+        for dk in cfg["train_dks"]:
+            tag = f"dk{dk:.2f}"
+            for sub, k in (("train", "deepmd_train"), ("test", "deepmd_test")):
+                d = out / "deepmd" / lattice / tag / sub
+                if d.exists():
+                    lat_files[k].append(str(d.relative_to(out)))
+            for name in ("train", "test"):
+                for e in sorted((out / "dptest" / lattice / tag).glob(f"{name}_n*.e.out")):
+                    lat_files[f"dptest_{name}"].append(str(e.relative_to(out))[: -len(".e.out")])
+            m = out / "models" / lattice / tag / "model.pth"
+            if m.exists():
+                lat_files["models"].append(str(m.relative_to(out)))
+            p = out / "mlp" / lattice / f"{tag}.extxyz"
+            if p.exists():
+                lat_files["mlp_extxyz"].append(str(p.relative_to(out)))
+        lat_files["dft_cache"].sort()
+        st["dft_dks_complete"] = sorted(dk for dk in dft if not properties_from(dft[dk], lattice, per_dk_expected)[1]
+                                        and len(dft[dk].get("eos", [])) == per_dk_expected["eos"]
+                                        and len(dft[dk].get("elastic", [])) == per_dk_expected["elastic"]
+                                        and len(dft[dk].get("defects", [])) == 4)
+        st["mlp_dks"] = sorted(mlp)
+        manifest["lattices"][lattice] = {"files": lat_files, "status": st}
+    # write CSVs
+    with open(out / "properties.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["metal", "lattice", "property", "unit", "method", "dk", "value"])
+        for r in prop_rows:
+            w.writerow([fmt(x) for x in r])
+    cols = ["metal", "lattice", "method", "dk", "kind", "natoms", "volume", "energy", "strain", "stress",
+            "relax_steps", "relax_converged", "id"]
+    with open(out / "calculations.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, cols)
+        w.writeheader()
+        for r in calc_rows:
+            w.writerow({k: fmt(v) for k, v in r.items()})
+    spc = ["metal", "lattice", "stage", "kind", "structure", "config", "dk", "mesh", "n_kpoints", "n_irreducible",
+           "natoms", "volume", "energy", "relax_steps", "cpu_seconds", "wall_seconds", "file"]
+    with open(out / "singlepoints.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, spc)
+        w.writeheader()
+        for r in sp_rows:
+            w.writerow({k: fmt(v) for k, v in r.items()})
+    # cost per stage
+    cost = {}
+    for r in sp_rows:
+        k = (r["lattice"], r["stage"], r["dk"])
+        c = cost.setdefault(k, [0, 0.0])
+        c[0] += 1
+        c[1] += r["cpu_seconds"]
+    with open(out / "cost.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["metal", "lattice", "stage", "dk", "n_singlepoints", "cpu_seconds"])
+        for (lat, stg, dk), (n, s) in sorted(cost.items()):
+            w.writerow([cfg["metal"], lat, stg, dk, n, round(s, 1)])
+    # the keys `deltak report` reads: name, properties, sem_frames, cells (training structures)
+    manifest["name"] = f"{cfg['metal']} " + ", ".join(cfg["lattices"]) + " (GPAW DFT and DeePMD-kit MLP over Δk)"
+    manifest["properties"] = ["properties.csv"]
+    manifest["sem_frames"] = sorted(f for lat in manifest["lattices"].values() for f in lat["files"]["sem_extxyz"])
+    manifest["cells"] = []
+    for lattice in cfg["lattices"]:
+        for st in ("pristine", "vacancy", "oh", "td"):
+            c = defect_cell(cfg, lattice, st)
+            manifest["cells"].append({"name": f"{cfg['metal']} {lattice} 2x2x2 {st}", "cell": np.round(c.cell.array, 6).tolist(),
+                                      "natoms": len(c)})
+        c = primitive(cfg, lattice)
+        manifest["cells"].append({"name": f"{cfg['metal']} {lattice} primitive", "cell": np.round(c.cell.array, 6).tolist(),
+                                  "natoms": len(c)})
+    manifest["tables"] = {"properties": "properties.csv", "calculations": "calculations.csv",
+                          "singlepoints": "singlepoints.csv", "cost": "cost.csv"}
+    manifest["dks"] = cfg["dks"]
+    manifest["train_dks"] = cfg["train_dks"]
+    manifest["config"] = cfg.get("config_file", "")
+    manifest = {k: manifest[k] for k in ["name", "properties", "sem_frames", "cells", "metal", "units", "dks", "train_dks",
+                                         "config", "tables", "lattices"]}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+    sums = []
+    for p in sorted(out.rglob("*")):
+        if p.is_file() and p.name != "SHA256SUMS" and "logs" not in p.relative_to(out).parts and p.suffix != ".tmp":
+            sums.append(f"{sha256(p)}  {p.relative_to(out)}\n")
+    (out / "SHA256SUMS").write_text("".join(sums))
+    print(f"[tables] {len(prop_rows)} property rows, {len(calc_rows)} calculations, {len(sp_rows)} single points", flush=True)
+    return manifest
+
+
+# ----------------------------------------------------------------------------- main
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--config", default=str(HERE / "configs" / "al.json"))
+    ap.add_argument("--out", help="output folder (default: data/<config out>)")
+    ap.add_argument("--smoke", action="store_true", help="EMT, tiny sizes, tiny training: the whole pipeline in minutes")
+    ap.add_argument("--lattices", nargs="*")
+    ap.add_argument("--stages", nargs="*", default=STAGES, choices=STAGES)
+    ap.add_argument("--workers", type=int)
+    ap.add_argument("--dks", nargs="*", type=float, help="restrict the DFT stages to these Δk")
+    ap.add_argument("--max-sem", type=int, help="compute only the first N SEM configurations (all groups counted)")
+    ap.add_argument("--max-train", type=int, help="compute only the first N training configurations")
+    ap.add_argument("--model-dks", nargs="*", type=float,
+                    help="train models (and MLP properties) only at these training Δk (default: all of train_dks)")
+    args = ap.parse_args(argv)
+    cfg = load_config(args)
+    cfg["config_file"] = "smoke" if args.smoke else os.path.relpath(args.config, REPO)
+    out = Path(cfg["out_path"])
+    out.mkdir(parents=True, exist_ok=True)
+    workers = args.workers or cfg.get("workers", 1)
+    if args.model_dks:
+        bad = [d for d in args.model_dks if not any(abs(d - x) < 1e-9 for x in cfg["train_dks"])]
+        if bad:
+            raise SystemExit(f"--model-dks {bad} not in the config's train_dks {cfg['train_dks']}")
+        cfg["model_dks"] = [x for x in cfg["train_dks"] if any(abs(d - x) < 1e-9 for d in args.model_dks)]
+    else:
+        cfg["model_dks"] = list(cfg["train_dks"])
+    t0 = time.time()
+    errors = []
+    for lattice in cfg["lattices"]:
+        dks = [d for d in cfg["dks"] if args.dks is None or any(abs(d - x) < 1e-9 for x in args.dks)]
+        tdks = [d for d in cfg["train_dks"] if args.dks is None or any(abs(d - x) < 1e-9 for x in args.dks)]
+        if "props" in args.stages:
+            # EOS, the defect relaxations at prerelax_dk, the other defects, elastic; then the defect
+            # relaxations that start from the prerelaxed ions (a second pass once those exist)
+            pdk = cfg["defects"].get("prerelax_dk")
+            order = {"eos": 0, "defects": 1, "elastic": 3}
+            for stages in ({"eos", "defects"}, {"eos", "defects"}, {"eos", "defects", "elastic"}):
+                pj = [j for j in property_jobs(cfg, lattice, dks) if j["stage"] in stages]
+                if pdk is not None and not any(abs(d - pdk) < 1e-9 for d in dks):
+                    pj += [j for j in property_jobs(cfg, lattice, [pdk], start=None) if j["stage"] == "defects"]
+                pj = sorted(pj, key=lambda j: (order[j["stage"]] + (0 if pdk is None or abs(j["dk"] - pdk) < 1e-9 or j["stage"] != "defects" else 1),
+                                               j["dk"]))
+                errors += run_jobs(cfg, pj, workers, f"props {lattice}")
+        if "train" in args.stages:
+            # configuration-major, cheapest (largest) Δk first: a stopped run leaves whole configurations
+            errors += run_jobs(cfg, set_jobs(cfg, lattice, "train", sorted(tdks, reverse=True), args.max_train), workers,
+                               f"train {lattice}")
+        if "sem" in args.stages:
+            errors += run_jobs(cfg, set_jobs(cfg, lattice, "sem", sorted(dks, reverse=True), args.max_sem), workers,
+                               f"sem {lattice}")
+    for lattice in cfg["lattices"]:
+        if "models" in args.stages:
+            models_stage(cfg, lattice, args)
+        if "mlp" in args.stages:
+            mlp_stage(cfg, lattice)
+    if "tables" in args.stages:
+        with open(out / ".tables.lock", "w") as lk:
+            fcntl.flock(lk, fcntl.LOCK_EX)
+            tables_stage(cfg)
+        (out / ".tables.lock").unlink(missing_ok=True)
+    print(f"[done] {time.time() - t0:.0f} s wall, {len(errors)} failed single points", flush=True)
+    if errors:
+        print("failed single points:\n" + "\n".join(e.splitlines()[0] for e in errors), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
