@@ -157,6 +157,11 @@ test('bad input: NaN', { skip: NO_FIXTURES }, () => {
     const xyz = join(dir, 'nan.xyz');
     writeFileSync(xyz, '1\nLattice="3 0 0 0 3 0 0 0 3" Properties=species:S:1:pos:R:3:forces:R:3 energy=nan pbc="T T T"\nAl 0 0 0 0 0 0\n');
     assertThrowsWith(() => readExtxyz(xyz), /nan\.xyz:2 \(energy, frame 0\)/, /not a finite number/);
+    const both = join(dir, 'both.xyz');
+    writeFileSync(both, '1\nLattice="3 0 0 0 3 0 0 0 3" Properties=species:S:1:pos:R:3 energy=-1 stress="0.01 0 0 0 0.01 0 0 0 0.01" virial="0.27 0 0 0 0.27 0 0 0 0.27" pbc="T T T"\nAl 0 0 0\n');
+    assertThrowsWith(() => readExtxyz(both), /both\.xyz:2 \(virial, frame 0\)/, /disagree/);
+    writeFileSync(both, '1\nLattice="3 0 0 0 3 0 0 0 3" Properties=species:S:1:pos:R:3 energy=-1 stress="0.01 0 0 0 0.01 0 0 0 0.01" virial="-0.27 0 0 0 -0.27 0 0 0 -0.27" pbc="T T T"\nAl 0 0 0\n');
+    assert.equal((readExtxyz(both).get('virial', 0) as Float64Array)[0], -0.27);
     const csv = join(dir, 't.csv');
     writeFileSync(csv, 'metal,lattice,property,unit,method,dk,value\nAl,fcc,B,GPa,DFT,0.12,NaN\n');
     assertThrowsWith(() => readTable(csv), /t\.csv:2/, /value/);

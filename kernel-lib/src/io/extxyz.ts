@@ -230,6 +230,15 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
         throw new ReadError(path, { line: headLine + 1, frame: fi, array: sKey }, `stress component of ${big.toPrecision(4)} eV/Å³ (${(big * EV_PER_A3_IN_GPA).toPrecision(4)} GPa) is implausible in eV/Å³ (ASE's unit): give stressUnit ("GPa", "kbar", "bar") and stressSign ("pressure" when positive means compression)`);
       }
       virial = Float64Array.from(sv, (s) => -s * sUnit * sSign * vol);
+      if (vKey && vKey in info) {
+        // both given: they must describe the same tensor (W = −σV)
+        const w = vec(vKey);
+        const scale = Math.max(1e-3, ...w.map(Math.abs));
+        const k = w.findIndex((x, j) => Math.abs(x - virial![j]) > 1e-6 * scale);
+        if (k >= 0) {
+          throw new ReadError(path, { line: headLine + 1, frame: fi, array: vKey }, `${vKey}[${k}] = ${w[k]} eV but −${sKey}·V = ${virial[k]} eV: the stress and the virial disagree (check stressUnit/stressSign)`);
+        }
+      }
     } else if (vKey && vKey in info) {
       virial = Float64Array.from(vec(vKey));
     }
