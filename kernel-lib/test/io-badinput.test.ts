@@ -106,6 +106,10 @@ test('bad input: truncated files (npy, OUTCAR, vasprun.xml, extxyz, raw, dp test
     const oc = join(dir, 'OUTCAR');
     writeFileSync(oc, lines.slice(0, at + 3).join('\n') + '\n');
     assertThrowsWith(() => readOutcar(oc), new RegExp(`OUTCAR:${at + 1}`), /ends inside the POSITION\/TOTAL-FORCE block/);
+    // a file that ends right after the last energy(σ→0) line is complete
+    const last = lines.findLastIndex((l) => l.includes('energy(sigma->0)'));
+    writeFileSync(oc, lines.slice(0, last + 1).join('\n'));
+    assert.equal(readOutcar(oc).numRows(), 1);
     // ... and between the forces and the energy of the last step
     writeFileSync(oc, lines.slice(0, at + 8).join('\n') + '\n');
     assertThrowsWith(() => readOutcar(oc), /OUTCAR:\d+/, /before its free energy/, /truncated/);

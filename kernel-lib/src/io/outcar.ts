@@ -278,11 +278,11 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           return j;
         };
         /** End offsets (exclusive, at the newline or n) of `count` lines following the line that ends at `le`. */
-        const linesAfter = (le: number, count: number): number[] | null => {
+        const linesAfter = (le: number, count: number, partialAtEof = false): number[] | null => {
           const ends: number[] = [];
           let at = le;
           for (let r = 0; r < count; r++) {
-            if (at + 1 > n || (at + 1 === n && !eof)) return null;
+            if (at + 1 > n || (at + 1 === n && !eof)) return eof && partialAtEof ? ends : null;
             let nl = at + 1;
             while (nl < n && v[nl] !== 10) nl++;
             if (nl >= n && !eof) return null;
@@ -361,7 +361,7 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           if (firstNB(ls, p) !== p) continue;
           // TOTEN and energy(σ→0) in the 6 lines after the header
           const hdrEnd = lineEndOf(p);
-          const ends = linesAfter(hdrEnd, 6);
+          const ends = linesAfter(hdrEnd, 6, true);
           if (!ends && !eof) {
             resume = ls;
             break;
