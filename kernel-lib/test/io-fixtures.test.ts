@@ -343,10 +343,13 @@ test('a folder tree of VASP runs: Δk from folder names, from KSPACING, from an 
     assert.deepEqual(requireDk(t), [0.12, 0.24, 5]);
     assert.equal(rows(readVaspRuns(dir, { prefer: 'outcar', lastStepOnly: true })).length, 3);
     assertThrowsWith(() => readVaspRuns(dir, { requireDk: true }), /000000_OUTCAR|single\/OUTCAR/, /Δk cannot be established/);
-    writeFileSync(join(dir, 'dk0.12', 'single', 'INCAR'), 'ENCUT = 600\nKSPACING = 0.12 ! spacing\n');
-    assert.equal(rows(readVaspRuns(join(dir, 'dk0.12')))[0].dk, 0.12);
-    writeFileSync(join(dir, 'dk0.24', 'single', 'INCAR'), 'KSPACING = 0.3; ISMEAR = 1\n');
-    assertThrowsWith(() => readVaspRuns(dir, { dkPattern: 'dk{dk}/' }), /dk0\.24\/single\/OUTCAR/, /KSPACING \(0\.3/, /pattern \(0\.24/, /disagree/);
+    // VASP 5 does not echo KSPACING; an INCAR beside the OUTCAR gives it (1×1×1 on this 4.6 Å cell needs Δk ≥ 1.366)
+    writeFileSync(join(dir, 'dk0.12', 'single', 'INCAR'), 'ENCUT = 600\nKSPACING = 1.5 ! spacing\n');
+    assert.equal(rows(readVaspRuns(join(dir, 'dk0.12')))[0].dk, 1.5);
+    assertThrowsWith(() => readVaspRuns(dir, { dkPattern: 'dk{dk}/' }), /dk0\.12\/single\/OUTCAR/, /KSPACING \(1\.5/, /pattern \(0\.12/, /disagree/);
+    // a KSPACING that cannot have made the mesh: the k-points came from a KPOINTS file
+    writeFileSync(join(dir, 'dk0.12', 'single', 'INCAR'), 'KSPACING = 0.12; ISMEAR = 1\n');
+    assertThrowsWith(() => readVaspRuns(join(dir, 'dk0.12')), /single\/OUTCAR/, /KSPACING = 0\.12/, /mesh 1×1×1/, /KPOINTS file/);
   } finally {
     cleanup();
   }

@@ -95,6 +95,14 @@ export function discoverDk(ev: DkEvidence, opt: DkOptions = {}): DkFound | null 
       throw new Error(`${ev.path}: Δk from ${found[0].source} (${found[0].dk} Å⁻¹) and from ${f.source} (${f.dk} Å⁻¹) disagree`);
     }
   }
+  const ks = found.find((f) => f.source === 'KSPACING');
+  if (ks && interval && !(ks.dk >= interval.min * (1 - 1e-6) && ks.dk < interval.max * (1 + 1e-6))) {
+    // VASP ignores KSPACING when a KPOINTS file is given: then KSPACING does not describe the sampling
+    throw new Error(
+      `${ev.path}: KSPACING = ${ks.dk} Å⁻¹ does not give the k-point mesh ${ev.mesh!.join('×')} used ` +
+        `(that mesh means ${interval.min.toFixed(4)} ≤ Δk < ${interval.max.toFixed(4)} Å⁻¹): the k-points came from a KPOINTS file, which VASP prefers to KSPACING`,
+    );
+  }
   if (found.length > 0) return { ...found[0], ...(interval ? { interval } : {}) };
   if (interval && opt.dkCandidates && opt.dkCandidates.length > 0) {
     const inside = opt.dkCandidates.filter((d) => d >= interval!.min * (1 - 1e-9) && d < interval!.max);
