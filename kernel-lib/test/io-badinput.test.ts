@@ -10,10 +10,10 @@ import { writeFileSync, mkdirSync, readFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
-  readDeepmd, readNpy, writeNpy, npyBytes, readOutcar, readVasprun, readExtxyz, readDpTest, readTable,
+  readDeepmd, writeDeepmd, readNpy, writeNpy, npyBytes, readOutcar, readVasprun, readExtxyz, readDpTest, readTable,
   readDpgenAutotest, readPoscar, ReadError,
 } from '../src/io/index.js';
-import { NO_FIXTURES, fx, tempDir, assertThrowsWith } from './io-helpers.js';
+import { NO_FIXTURES, fx, tempDir, assertThrowsWith, assertClose } from './io-helpers.js';
 
 /** A small DeePMD system of `nf` frames × `nat` atoms with deterministic numbers. */
 function makeSystem(dir: string, nf = 3, nat = 2, f32 = false): void {
@@ -291,6 +291,14 @@ test('float32 systems read as Float32Array and round-trip through writeDeepmd as
     assert.equal(r.formula, 'Al2Cu1');
     assert.equal(r.volume, 64);
     assert.ok(Math.abs(r.stress[0] - (-0.3 / 64) * 160.21766208) < 1e-6);
+    // a non-periodic system (DeePMD-kit's empty nopbc file) keeps that through writeDeepmd
+    writeFileSync(join(sys, 'nopbc'), '');
+    const np = readDeepmd(sys);
+    assert.deepEqual(np.get('pbc', 0), [false, false, false]);
+    const out = join(dir, 'out');
+    writeDeepmd(np, out);
+    assert.deepEqual(readDeepmd(out).get('pbc', 3), [false, false, false]);
+    assertClose(readDeepmd(out).get('positions', 3) as Float64Array, np.get('positions', 3) as Float32Array, 0, 'coord through float64');
   } finally {
     cleanup();
   }

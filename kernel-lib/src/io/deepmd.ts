@@ -263,7 +263,9 @@ function readSystem(dir: string, opt: ReadDeepmdOptions, root: string): ColumnTa
   });
   const perAtom = energy ? energy.map((e) => e / natoms) : null;
   const tags = sets.map((x) => Object.freeze({ system: rel, set: x.name, type_map: map }));
-  const pbc: [boolean, boolean, boolean] = [true, true, true];
+  // DeePMD-kit marks a non-periodic system with an empty file named nopbc
+  const periodic = !existsSync(join(dir, 'nopbc'));
+  const pbc: [boolean, boolean, boolean] = [periodic, periodic, periodic];
   const same = <T>(v: T): LazyColumn<T> => new LazyColumn(n, () => v);
   const virial = vir ? blockColumn(vir, 9) : null;
   const cols: Record<string, unknown> = {
@@ -304,6 +306,12 @@ function readSystem(dir: string, opt: ReadDeepmdOptions, root: string): ColumnTa
       system: dir,
       format: sets[0].name === 'raw' ? 'raw' : 'npy',
       sets: sets.map((x) => ({ name: x.name, nframes: x.nframes, dtype: x.coord instanceof Float32Array ? 'float32' : 'float64' })),
+      // arrays DeePMD-kit may carry that the frames table does not (spin, force_mag, fparam, …)
+      not_read: [...new Set(sets.flatMap((x) => {
+        const d = x.name === 'raw' ? dir : join(dir, x.name);
+        const known = new Set(['coord', 'box', 'energy', 'force', 'virial', 'type', 'type_map', 'nopbc']);
+        return readdirSync(d).filter((f) => /\.(npy|raw)$/.test(f) && !known.has(f.replace(/\.(npy|raw)$/, '')));
+      }))],
       type_map: map,
       type_map_from: existsSync(join(dir, 'type_map.raw')) ? 'type_map.raw' : 'typeMap option',
       dk_source: dkFound?.source ?? null,
@@ -351,6 +359,7 @@ export function writeDeepmd(frames: ColumnTable, dir: string, options: WriteDeep
   const energies = col<number | null>('energy');
   const forces = col<AtomArray | null>('forces');
   const virials = col<Float64Array | null>('virial');
+  const pbcs = col<boolean[]>('pbc');
   const groups = new Map<string, number[]>();
   for (let i = 0; i < n; i++) {
     const key = symbols[i].join(' ');
@@ -378,6 +387,7 @@ export function writeDeepmd(frames: ColumnTable, dir: string, options: WriteDeep
     const nat = syms.length;
     writeFileSync(join(sdir, 'type.raw'), syms.map((s) => map.indexOf(s)).join('\n') + '\n');
     writeFileSync(join(sdir, 'type_map.raw'), map.join('\n') + '\n');
+    if (rows.every((r) => pbcs[r] && pbcs[r].every((p) => !p))) writeFileSync(join(sdir, 'nopbc'), '');
     const allF = rows.every((r) => forces[r] !== null && forces[r] !== undefined);
     const allV = rows.every((r) => virials[r] !== null && virials[r] !== undefined);
     for (const r of rows) {
