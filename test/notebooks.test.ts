@@ -1,0 +1,154 @@
+/**
+ * Every notebook in notebooks/ executed by the real tslab kernel through nbclient (.venv):
+ * no error output, deltak's MIME types present, and the key numbers the notebooks show equal
+ * to those kernel-lib computes here, directly, from the same files. 01-quickstart has its own
+ * test (quickstart.test.ts); this one runs the others.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { escape, type ColumnTable } from 'arquero';
+import { readExtxyz } from '../kernel-lib/src/io/extxyz.ts';
+import { concatFrames } from '../kernel-lib/src/io/frames.ts';
+import { calculationsFromFrames, semFramesFromFrames } from '../kernel-lib/src/core/fromframes.ts';
+import { computeProperties } from '../kernel-lib/src/core/properties.ts';
+import { thresholdRows, madSummary } from '../kernel-lib/src/core/convergence.ts';
+import { semTable, semThresholds, type SemFrame } from '../kernel-lib/src/core/sem.ts';
+import { semBootstrap } from '../kernel-lib/src/core/bootstrap.ts';
+import { recommendDk } from '../kernel-lib/src/core/recommend.ts';
+import { SWEEP_MIME, type SweepPayload } from '../kernel-lib/src/display/bundle.ts';
+import { SEM_MIME, type SemPayload } from '../kernel-lib/src/display/payloads.ts';
+
+const ROOT = process.env.DELTAK_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
+const PY = join(ROOT, '.venv', 'bin', 'python');
+const RAW = join(ROOT, 'data', 'al-fcc', 'raw');
+const AL = join(ROOT, 'data', 'al');
+
+interface Output { output_type: string; name?: string; text?: string | string[]; data?: Record<string, unknown>; ename?: string; evalue?: string }
+interface Cell { cell_type: string; source: string | string[]; outputs?: Output[] }
+
+/** Execute a notebook into a temp file; returns its code-cell outputs. */
+function execute(name: string): Output[] {
+  const dir = mkdtempSync(join(tmpdir(), 'deltak-nb-'));
+  try {
+    const out = join(dir, 'out.ipynb');
+    const env: NodeJS.ProcessEnv = { ...process.env, JUPYTER_PATH: join(ROOT, '.venv', 'share', 'jupyter') };
+    delete env.DELTAK_AL_DATA; // the notebooks read the repository's data, as the checks below do
+    execFileSync(PY, [join(ROOT, 'test', 'run_notebook.py'), join(ROOT, 'notebooks', name), out, '--timeout', '300'], {
+      stdio: ['ignore', 'inherit', 'inherit'], env,
+    });
+    const cells = (JSON.parse(readFileSync(out, 'utf8')) as { cells: Cell[] }).cells;
+    return cells.filter((c) => c.cell_type === 'code').flatMap((c) => c.outputs ?? []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function assertClean(name: string, outputs: Output[]): void {
+  const errors = outputs.filter((o) => o.output_type === 'error' || o.name === 'stderr');
+  assert.deepEqual(errors.map((e) => `${e.ename ?? ''} ${e.evalue ?? ''} ${[e.text ?? ''].flat().join('')}`), [], `${name}: no error output`);
+  assert.ok(outputs.some((o) => Object.keys(o.data ?? {}).some((k) => k.startsWith('application/vnd.deltak.'))), `${name}: a deltak MIME output`);
+  for (const o of outputs.filter((o) => Object.keys(o.data ?? {}).some((k) => k.startsWith('application/vnd.deltak.')))) {
+    assert.ok('application/vnd.vegalite.v5+json' in o.data! && 'text/plain' in o.data!, `${name}: vega-lite fallback and text beside the deltak MIME type`);
+  }
+}
+
+const payloads = <T>(outputs: Output[], mime: string): T[] => outputs.filter((o) => o.data && mime in o.data).map((o) => o.data![mime] as T);
+const stdout = (outputs: Output[]): string => outputs.filter((o) => o.name === 'stdout').map((o) => [o.text ?? ''].flat().join('')).join('');
+const html = (outputs: Output[]): string => outputs.map((o) => String(o.data?.['text/html'] ?? '')).join('\n');
+
+const readFolder = (dir: string): ColumnTable =>
+  concatFrames(readdirSync(dir).filter((f) => f.endsWith('.extxyz')).sort().map((f) => readExtxyz(join(dir, f))));
+
+/** The bundled Al FCC sweep as the notebooks compute it: EOS on the unscaled cell's mesh per Δk. */
+function alFccSweep(): ColumnTable {
+  const eos = readFolder(join(RAW, 'eos'));
+  const refMesh = new Map<number, string>();
+  for (const r of eos.objects() as { dk: number; kmesh: string; tags: Record<string, unknown> }[]) if (r.tags.volume_scale === 1) refMesh.set(r.dk, r.kmesh);
+  const oneMesh = eos.filter(escape((r: { dk: number; kmesh: string }) => r.kmesh === refMesh.get(r.dk)));
+  return computeProperties(calculationsFromFrames(concatFrames([oneMesh, readFolder(join(RAW, 'eos_fixedmesh')), readFolder(join(RAW, 'bulk')), readFolder(join(RAW, 'vacancy'))])));
+}
+
+/** The SEM set the notebooks choose: the reference dataset's when its manifest lists one, else the bundled points. */
+function semSet(): SemFrame[] {
+  const manifestPath = join(AL, 'manifest.json');
+  const manifest = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { sem_frames?: string[] }) : null;
+  if (manifest?.sem_frames?.length) return semFramesFromFrames(concatFrames(manifest.sem_frames.map((f) => readExtxyz(join(AL, f)))));
+  const sp = concatFrames([readFolder(join(RAW, 'eos')), readFolder(join(RAW, 'bulk')), readFolder(join(RAW, 'vacancy'))]);
+  return (sp.objects() as Record<string, any>[]).map((r) => ({
+    id: r.tags.kind === 'eos' ? `eos-v${r.tags.volume_scale}` : `${r.tags.kind}-2x2x2`,
+    dk: r.dk, species: r.symbols, positions: r.positions, energy: r.energy, forces: r.forces, virial: r.virial,
+    metal: r.tags.metal, lattice: r.tags.lattice, structure: r.tags.kind === 'vacancy' ? 'vacancy' : 'pristine',
+  }));
+}
+
+/** The bundled points only (the workshop uses them whatever data/al holds). */
+function bundledSemSet(): SemFrame[] {
+  const sp = concatFrames([readFolder(join(RAW, 'eos')), readFolder(join(RAW, 'bulk')), readFolder(join(RAW, 'vacancy'))]);
+  return (sp.objects() as Record<string, any>[]).map((r) => ({
+    id: r.tags.kind === 'eos' ? `eos-v${r.tags.volume_scale}` : `${r.tags.kind}-2x2x2`,
+    dk: r.dk, species: r.symbols, positions: r.positions, energy: r.energy, forces: r.forces, virial: r.virial,
+    metal: r.tags.metal, lattice: r.tags.lattice, structure: r.tags.kind === 'vacancy' ? 'vacancy' : 'pristine',
+  }));
+}
+
+const a = 4.04;
+const prim = [[0, a / 2, a / 2], [a / 2, 0, a / 2], [a / 2, a / 2, 0]];
+const sup = prim.map((v) => v.map((x) => 2 * x));
+
+test('every notebook in notebooks/ is covered by a test', () => {
+  const books = readdirSync(join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
+  assert.deepEqual(books, ['01-quickstart.ipynb', '02-paper-figures.ipynb', '03-choose-dk-for-a-new-material.ipynb', '04-workshop-solutions.ipynb', '04-workshop.ipynb']);
+});
+
+test('02-paper-figures: thresholds, Table 1 and SEM thresholds as kernel-lib computes them', { timeout: 600_000 }, () => {
+  const outputs = execute('02-paper-figures.ipynb');
+  assertClean('02-paper-figures', outputs);
+  const sweep = alFccSweep();
+  const shown = payloads<SweepPayload>(outputs, SWEEP_MIME)[0];
+  assert.ok(shown, 'the Al FCC sweep is displayed');
+  assert.deepEqual(shown.thresholds, thresholdRows(sweep, { factor: 0.5 }));
+  const page = html(outputs);
+  for (const r of madSummary(sweep).objects() as Record<string, unknown>[]) assert.ok(page.includes(String(r.DFT)), `Table 1 cell ${r.DFT} shown`);
+  const sem = payloads<SemPayload>(outputs, SEM_MIME);
+  assert.equal(sem.length, 2, 'Fig. 4 (E-RMSE) and Fig. S3 (V-RMSE)');
+  const expected = semThresholds(semTable(semSet()), { factor: 0.5 }).objects() as Record<string, unknown>[];
+  assert.deepEqual(sem[0].thresholds.map((t) => [t.structure, t.sem, t.threshold_dk]), expected.map((t) => [t.structure, t.sem, t.threshold_dk]));
+});
+
+test('03-choose-dk: SEM thresholds, bootstrap and recommendation as kernel-lib computes them', { timeout: 600_000 }, () => {
+  const outputs = execute('03-choose-dk-for-a-new-material.ipynb');
+  assertClean('03-choose-dk-for-a-new-material', outputs);
+  const frames = semSet();
+  const th = semThresholds(semTable(frames), { factor: 0.5 });
+  const shown = payloads<SemPayload>(outputs, SEM_MIME)[0];
+  assert.deepEqual(shown.thresholds.map((t) => [t.structure, t.sem, t.threshold_dk]), (th.objects() as Record<string, unknown>[]).map((t) => [t.structure, t.sem, t.threshold_dk]));
+  const rec = recommendDk(th, { structures: [{ name: 'Al fcc primitive', cell: prim, natoms: 1 }, { name: 'Al fcc 2x2x2', cell: sup, natoms: 8 }] });
+  const text = stdout(outputs);
+  assert.ok(text.includes(rec.reason), `the recommendation "${rec.reason}" is printed`);
+  assert.ok(text.includes(`${rec.cost!.fullSaving.toFixed(1)}× fewer`), 'its k-point saving is printed');
+  const boot = semBootstrap(frames, { resamples: 1000, seed: 1, factor: 0.5 });
+  const page = html(outputs);
+  for (const r of boot.thresholds.objects() as Record<string, unknown>[]) {
+    if (typeof r.p_same === 'number') assert.ok(page.includes(`<td>${Number(r.p_same.toPrecision(6))}</td>`), `bootstrap p_same ${r.p_same} shown`);
+  }
+});
+
+test('04-workshop and its solutions: the exercises run; the solutions show kernel-lib’s numbers', { timeout: 600_000 }, () => {
+  const sweep = alFccSweep();
+  const expected = thresholdRows(sweep, { factor: 0.5 });
+  for (const name of ['04-workshop.ipynb', '04-workshop-solutions.ipynb']) {
+    const outputs = execute(name);
+    assertClean(name, outputs);
+    const shown = payloads<SweepPayload>(outputs, SWEEP_MIME)[0];
+    assert.deepEqual(shown.thresholds, expected, `${name}: the sweep's thresholds`);
+    if (name.includes('solutions')) {
+      const rec = recommendDk(semThresholds(semTable(bundledSemSet())), { structures: [{ name: 'Al fcc 2x2x2', cell: sup, natoms: 8 }] });
+      assert.ok(stdout(outputs).includes(rec.reason), `${name}: the recommendation is printed`);
+    }
+  }
+});
