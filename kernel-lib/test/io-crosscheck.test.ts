@@ -30,8 +30,14 @@ interface RefEntry {
 }
 
 const PY = join(REPO_ROOT, '.venv', 'bin', 'python');
-const GPAW_DIR = join(REPO_ROOT, 'data', 'al-fcc', 'raw', 'bulk');
-const gpawFiles = existsSync(GPAW_DIR) ? readdirSync(GPAW_DIR).filter((f) => f.endsWith('.extxyz')).map((f) => join(GPAW_DIR, f)) : [];
+/** The project's own GPAW single points (written by ASE in data/pipeline), every one of them. */
+function extxyzUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? extxyzUnder(join(dir, e.name)) : e.name.endsWith('.extxyz') ? [join(dir, e.name)] : [],
+  );
+}
+const gpawFiles = [...extxyzUnder(join(REPO_ROOT, 'data', 'al-fcc', 'raw')), ...extxyzUnder(join(REPO_ROOT, 'data', 'al', 'dft'))];
 
 function ours(e: RefEntry): ColumnTable {
   switch (e.fmt) {

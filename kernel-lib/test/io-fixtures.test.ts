@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, symlinkSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, symlinkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
@@ -292,6 +292,15 @@ test('Δk discovery: KSPACING, file key, folder pattern, mesh + candidates; disa
     const g = r.cell;
     const grid = kpointGrid([[g[0], g[1], g[2]], [g[3], g[4], g[5]], [g[6], g[7], g[8]]], r.dk);
     assert.equal(grid.mesh.join('x'), r.kmesh, `${f}: mesh written by the pipeline is the core grid at its Δk`);
+  }
+  // the pipeline's folders: dk0.12/… must agree with the dk key written in each file
+  const tree = join(REPO_ROOT, 'data', 'al', 'dft');
+  if (existsSync(tree)) {
+    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.extxyz') ? [join(d, e.name)] : []));
+    for (const f of walk(tree)) {
+      const r = rows(readExtxyz(f, { dkPattern: '/dk{dk}/', requireDk: true }))[0];
+      assert.equal(r.dk, dkFromPattern(f, '/dk{dk}/'), f);
+    }
   }
   assert.equal(dkFromPattern('/runs/kspacing-0.24/OUTCAR', 'kspacing-{dk}/'), 0.24);
   assert.equal(dkFromPattern('/runs/a/OUTCAR', 'kspacing-{dk}/'), null);
