@@ -685,6 +685,8 @@ def models_stage(cfg, lattice, args):
         print(f"[models {lattice}] only {n} training configurations complete at every training Δk "
               f"(need {cfg['train']['min_configs']}): no models trained", flush=True)
         return {}
+    (out / "models" / lattice).mkdir(parents=True, exist_ok=True)
+    (out / "models" / lattice / "model_dks.json").write_text(json.dumps(mdks) + "\n")
     steps, trained, tests = [], [], []
     for dk in mdks:
         tag = f"dk{dk:.2f}"
@@ -746,13 +748,19 @@ def models_stage(cfg, lattice, args):
     return {"train_configs": n, "test_configs": len(test_ids)}
 
 
+def model_dks_of(cfg, lattice):
+    """The Δk the models of a lattice were last trained at (models/<lattice>/model_dks.json)."""
+    f = Path(cfg["out_path"]) / "models" / lattice / "model_dks.json"
+    return json.loads(f.read_text()) if f.exists() else list(cfg["train_dks"])
+
+
 # ----------------------------------------------------------------------------- MLP properties
 def mlp_stage(cfg, lattice):
     from ase.io import write
     from deepmd.calculator import DP
     out = Path(cfg["out_path"])
     done = {}
-    for dk in cfg["train_dks"]:
+    for dk in model_dks_of(cfg, lattice):
         tag = f"dk{dk:.2f}"
         model = out / "models" / lattice / tag / "model.pth"
         stamp = out / "models" / lattice / tag / "trained_on.json"
@@ -821,8 +829,9 @@ def tables_stage(cfg):
                 if f.info["cache_key"] not in keys:
                     continue
                 dft.setdefault(round(float(f.info["dk"]), 4), {}).setdefault(stage, []).append(f)
+        train_set_dks = model_dks_of(cfg, lattice)
         mlp = {}
-        for dk in cfg["train_dks"]:
+        for dk in train_set_dks:
             p = out / "mlp" / lattice / f"dk{dk:.2f}.extxyz"
             if p.exists():
                 for f in read(str(p), index=":"):
@@ -858,8 +867,12 @@ def tables_stage(cfg):
                     "cpu_seconds": float(i["cpu_seconds"]), "wall_seconds": float(i["wall_seconds"]), "file": i["file"],
                 })
                 lat_files["dft_cache"].append(i["file"])
-        # sets as one extxyz per Δk (configurations complete at every Δk of the set only)
-        for which, dks in (("sem", cfg["dks"]), ("train", cfg["train_dks"])):
+        # sets as one extxyz per Δk (configurations complete at every Δk of the set only); the
+        # training set over the Δk the models were last trained at (models/<lattice>/model_dks.json)
+        st["train_set_dks"] = train_set_dks
+        if (out / "sets" / lattice).exists():
+            shutil.rmtree(out / "sets" / lattice)
+        for which, dks in (("sem", cfg["dks"]), ("train", train_set_dks)):
             by_dk, ids, partial = complete_configs(cfg, lattice, which, dks)
             st[which] = {"complete_configs": len(ids), "partial_configs": len(partial)}
             for dk in dks:
@@ -875,7 +888,7 @@ def tables_stage(cfg):
                     fr.append(g)
                 write(str(p), fr, format="extxyz")
                 lat_files[f"{which}_extxyz"].append(str(p.relative_to(out)))
-        for dk in cfg["train_dks"]:
+        for dk in train_set_dks:
             tag = f"dk{dk:.2f}"
             for sub, k in (("train", "deepmd_train"), ("test", "deepmd_test")):
                 d = out / "deepmd" / lattice / tag / sub
@@ -969,6 +982,8 @@ def main(argv=None):
     ap.add_argument("--stages", nargs="*", default=STAGES, choices=STAGES)
     ap.add_argument("--workers", type=int)
     ap.add_argument("--dks", nargs="*", type=float, help="restrict the DFT stages to these Δk")
+    ap.add_argument("--order", choices=["asc", "desc"], default="asc",
+                    help="props: within a stage, finest Δk first (asc, default) or coarsest first (desc)")
     ap.add_argument("--max-sem", type=int, help="compute only the first N SEM configurations (all groups counted)")
     ap.add_argument("--max-train", type=int, help="compute only the first N training configurations")
     ap.add_argument("--model-dks", nargs="*", type=float,
@@ -1001,7 +1016,7 @@ def main(argv=None):
                 if pdk is not None and not any(abs(d - pdk) < 1e-9 for d in dks):
                     pj += [j for j in property_jobs(cfg, lattice, [pdk], start=None) if j["stage"] == "defects"]
                 pj = sorted(pj, key=lambda j: (order[j["stage"]] + (0 if pdk is None or abs(j["dk"] - pdk) < 1e-9 or j["stage"] != "defects" else 1),
-                                               j["dk"]))
+                                               j["dk"] if args.order == "asc" else -j["dk"]))
                 errors += run_jobs(cfg, pj, workers, f"props {lattice}")
         if "train" in args.stages:
             # configuration-major, cheapest (largest) Δk first: a stopped run leaves whole configurations
