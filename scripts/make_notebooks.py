@@ -66,7 +66,7 @@ AL_DATA = """// The reference dataset (fcc, bcc, hcp with MLPs) is written by da
 // data/al; DELTAK_AL_DATA points elsewhere (e.g. a smoke-test output) for a dry run.
 const AL = process.env.DELTAK_AL_DATA ?? "../data/al";
 interface LatticeEntry { files: Record<string, string[]>; status: Record<string, any> }
-interface Manifest { name?: string; properties?: string[]; sem_frames?: string[]; lattices?: Record<string, LatticeEntry>; dks?: number[] }
+interface Manifest { name?: string; properties?: string[]; sem_frames?: string[]; lattices?: Record<string, LatticeEntry>; dks?: number[]; train_dks?: number[] }
 const manifest: Manifest | null = fs.existsSync(path.join(AL, "manifest.json"))
   ? JSON.parse(fs.readFileSync(path.join(AL, "manifest.json"), "utf8")) : null;
 // Number of .extxyz files in each Δk folder (dk0.09, dk0.12, …) of data/al/dft/<lattice>/<stage>.
@@ -94,7 +94,26 @@ const status = aq.from(lattices.map((lattice: string) => {
     "MLP Δk": (st.mlp_dks ?? []).join(" ") || "—",
   };
 }));
+/**
+ * The reference dataset's property rows whose curve is complete: every Δk the manifest lists
+ * for its method (dks for DFT, train_dks for MLP). Returns them and the names of the others.
+ */
+function completeCurves(rows: dk.SweepRow[]): { rows: dk.SweepRow[]; partial: string[] } {
+  const want = (method: string): number[] => (method === "MLP" ? manifest?.train_dks : manifest?.dks) ?? [];
+  const key = (r: dk.SweepRow) => `${r.lattice} ${r.property} ${r.method}`;
+  const seen = new Map<string, Set<number>>();
+  for (const r of rows) seen.set(key(r), (seen.get(key(r)) ?? new Set<number>()).add(r.dk));
+  const ok = (r: dk.SweepRow) => want(r.method).length > 1 && want(r.method).every((d: number) => seen.get(key(r))!.has(d));
+  const partial = [...seen.keys()].filter((k: string) => !ok(rows.find((r: dk.SweepRow) => key(r) === k)!))
+    .map((k: string) => `${k} (Δk ${[...seen.get(k)!].sort((x: number, y: number) => x - y).join(", ")})`);
+  return { rows: rows.filter(ok), partial };
+}
+const propFiles = (manifest?.properties ?? []).map((f: string) => path.join(AL, f)).filter((f: string) => fs.existsSync(f));
+const alRows: dk.SweepRow[] = propFiles.flatMap((f: string) => dk.sweepRows(aq.fromCSV(fs.readFileSync(f, "utf8"))));
+const alComplete = completeCurves(alRows);
 console.log(manifest ? `${AL}/manifest.json: ${manifest.name}` : `${AL}: no manifest.json yet (the pipeline writes it at its last stage)`);
+console.log(`property curves complete over every Δk: ${[...new Set(alComplete.rows.map((r: dk.SweepRow) => `${r.lattice} ${r.property} ${r.method}`))].join(", ") || "none yet"}`);
+console.log(`incomplete so far: ${alComplete.partial.join("; ") || "none"}`);
 if (lattices.length) dk.showTable(status, { caption: "what the reference dataset holds now (Δk:files; — = nothing yet)" });
 else console.log("no reference dataset on this machine: only the bundled data/al-fcc is used below");"""
 
@@ -195,7 +214,8 @@ dk.showTable(dk.madSummary(sweep, { dkBelow: 0.66 }), { caption: "value at Δk =
 **8.** What a Δk costs. `kpointTable` gives the Γ-centred mesh and k-points per reciprocal atom
 (KPPRA) of the primitive cell and of the 8-atom supercell; beside it, the irreducible k-points
 GPAW used and the CPU seconds of the supercell single point, read from the files. The saving of a
-Δk is the ratio of k-points against the finest one.
+Δk is the ratio of k-points against the finest one; the DFT cost follows the irreducible count
+(symmetry-reduced), which saves less than the full grid suggests.
 """),
         code(PAPER_CELLS + """
 const dks: number[] = sweep.dedupe("dk").orderby("dk").array("dk") as number[];
@@ -203,10 +223,11 @@ const kt = dk.kpointTable([{ name: "primitive", cell: prim, natoms: 1 }, { name:
 const bulkRows = bulk.objects() as any[];
 const fromFile = aq.from(bulkRows.map((r: any) => ({ dk: r.dk, irreducible: r.nkpts, cpu_seconds: r.tags.cpu_seconds })));
 const finest = kt.filter(aq.escape((r: any) => r.cell === "2x2x2" && r.dk === dks[0])).get("n_kpoints", 0) as number;
+const finestIrr = fromFile.filter(aq.escape((r: any) => r.dk === dks[0])).get("irreducible", 0) as number;
 const cost = kt.filter((r: any) => r.cell === "2x2x2").join_left(fromFile, "dk")
-  .derive({ saving: aq.escape((r: any) => finest / r.n_kpoints) });
+  .derive({ saving: aq.escape((r: any) => finest / r.n_kpoints), irreducible_saving: aq.escape((r: any) => finestIrr / r.irreducible) });
 dk.showTable(kt.filter((r: any) => r.cell === "primitive"), { caption: "primitive cell (a = 4.04 Å): dk Å⁻¹, full Γ-centred grid" });
-dk.showTable(cost, { caption: "2×2×2 supercell: full grid, GPAW's irreducible k-points, CPU s of the bulk single point, saving = full k-points at the finest Δk / at this Δk" });""",
+dk.showTable(cost, { caption: "2×2×2 supercell: full grid, GPAW's irreducible k-points, CPU s of the bulk single point; saving = k-points at the finest Δk / at this Δk (full grid, and irreducible)" });""",
              ["table-s1-primitive", "kpoint-cost-supercell"]),
         md("""
 **What to try next.**
@@ -280,6 +301,24 @@ differ too. The pattern — a band of stability near the reference, then erratic
 compare, not the decimals.
 """),
         md("""
+### The same figure from the reference dataset, where its curves are complete
+
+`data/al` computes its EOS with every volume on the mesh of the unscaled cell, like the one-mesh
+EOS above (with a looser SCF density criterion), so where both exist they should agree closely;
+the curves it has at every Δk are shown with their thresholds, the others are listed above as
+incomplete.
+"""),
+        code("""if (alComplete.rows.length) {
+  dk.showSweep(alComplete.rows, { factor: 0.5 });
+  const both = aq.from(alComplete.rows.filter((r: dk.SweepRow) => r.lattice === "fcc" && r.method === "DFT"))
+    .select("property", "dk", "value").rename({ value: "data_al" })
+    .join(sweep.select("property", "dk", "value").rename({ value: "data_al_fcc" }), [["property", "dk"], ["property", "dk"]])
+    .derive({ difference: aq.escape((r: any) => r.data_al - r.data_al_fcc) }).orderby("property", "dk");
+  dk.showTable(both, { caption: "fcc DFT properties: reference dataset against the bundled one-mesh values (unit per property as above; dk Å⁻¹)", limit: 80 });
+} else {
+  console.log("no property curve of the reference dataset is complete over its Δk yet");
+}""", ["fig3-data-al", "data-al-vs-al-fcc"]),
+        md("""
 ## Table 1: vacancy energy at Δk_min ± MAD, beside the paper's FCC-Al numbers
 """),
         code("""const evac = sweep.filter((r: any) => r.property === "E_vac").orderby("dk");
@@ -335,10 +374,9 @@ ordering as the paper, from a set of eight configurations rather than 3600, so s
 ## Fig. 5: do the SEMs predict the MLP thresholds?
 
 This needs property thresholds of MLPs trained at each Δk. The cell uses the reference dataset's
-`properties.csv` when it has MLP rows; otherwise it says what is missing.
+`properties.csv` when it has complete MLP curves; otherwise it says what is missing.
 """),
-        code("""const propFiles = (manifest?.properties ?? []).map((f: string) => path.join(AL, f)).filter((f: string) => fs.existsSync(f));
-const alSweep = propFiles.length ? dk.sweepRows(propFiles.flatMap((f: string) => dk.sweepRows(aq.fromCSV(fs.readFileSync(f, "utf8"))))) : [];
+        code("""const alSweep = alComplete.rows;
 const hasMlp = alSweep.some((r: dk.SweepRow) => r.method === "MLP");
 if (hasMlp && manifest?.sem_frames?.length) {
   const alTh = dk.thresholds(alSweep, { factor: 0.5 });
@@ -347,7 +385,7 @@ if (hasMlp && manifest?.sem_frames?.length) {
   dk.showComparison(cmp, dk.recommendDk(semTh));
   dk.showTable(dk.comparisonSummary(cmp));
 } else {
-  console.log(`Fig. 5 waits for data: ${hasMlp ? "" : "no MLP property rows in the reference dataset yet; "}${manifest?.sem_frames?.length ? "" : "no SEM test set in its manifest yet"}.`);
+  console.log(`Fig. 5 waits for data: ${hasMlp ? "" : "no complete MLP property curve in the reference dataset yet; "}${manifest?.sem_frames?.length ? "" : "no SEM test set in its manifest yet"}.`);
   console.log("The paper: F-RMSE and V-RMSE have the lowest % mismatch; Δk = 0.18 Å⁻¹ lies below Δk_T^MLP for 100 % of its MLP properties.");
 }""", ["fig3-mlp", "fig5", "fig5-summary"]),
         md("""

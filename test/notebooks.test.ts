@@ -11,12 +11,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { escape, type ColumnTable } from 'arquero';
+import { escape, fromCSV, type ColumnTable } from 'arquero';
 import { readExtxyz } from '../kernel-lib/src/io/extxyz.ts';
 import { concatFrames } from '../kernel-lib/src/io/frames.ts';
 import { calculationsFromFrames, semFramesFromFrames } from '../kernel-lib/src/core/fromframes.ts';
 import { computeProperties } from '../kernel-lib/src/core/properties.ts';
 import { thresholdRows, madSummary } from '../kernel-lib/src/core/convergence.ts';
+import { sweepRows, type SweepRow } from '../kernel-lib/src/core/sweep.ts';
 import { semTable, semThresholds, type SemFrame } from '../kernel-lib/src/core/sem.ts';
 import { semBootstrap } from '../kernel-lib/src/core/bootstrap.ts';
 import { recommendDk } from '../kernel-lib/src/core/recommend.ts';
@@ -86,6 +87,19 @@ function semSet(): SemFrame[] {
   }));
 }
 
+/** The reference dataset's property curves that are complete over every Δk its manifest lists (as 02 selects them). */
+function referenceCompleteCurves(): SweepRow[] {
+  const manifestPath = join(AL, 'manifest.json');
+  if (!existsSync(manifestPath)) return [];
+  const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as { properties?: string[]; dks?: number[]; train_dks?: number[] };
+  const rows = (m.properties ?? []).filter((f) => existsSync(join(AL, f))).flatMap((f) => sweepRows(fromCSV(readFileSync(join(AL, f), 'utf8'))));
+  const want = (method: string): number[] => (method === 'MLP' ? m.train_dks : m.dks) ?? [];
+  const key = (r: SweepRow): string => `${r.lattice} ${r.property} ${r.method}`;
+  const seen = new Map<string, Set<number>>();
+  for (const r of rows) seen.set(key(r), (seen.get(key(r)) ?? new Set<number>()).add(r.dk));
+  return rows.filter((r) => want(r.method).length > 1 && want(r.method).every((d) => seen.get(key(r))!.has(d)));
+}
+
 /** The bundled points only (the workshop uses them whatever data/al holds). */
 function bundledSemSet(): SemFrame[] {
   const sp = concatFrames([readFolder(join(RAW, 'eos')), readFolder(join(RAW, 'bulk')), readFolder(join(RAW, 'vacancy'))]);
@@ -114,6 +128,14 @@ test('02-paper-figures: thresholds, Table 1 and SEM thresholds as kernel-lib com
   assert.deepEqual(shown.thresholds, thresholdRows(sweep, { factor: 0.5 }));
   const page = html(outputs);
   for (const r of madSummary(sweep).objects() as Record<string, unknown>[]) assert.ok(page.includes(String(r.DFT)), `Table 1 cell ${r.DFT} shown`);
+  const reference = referenceCompleteCurves();
+  if (reference.length) {
+    const sweeps = payloads<SweepPayload>(outputs, SWEEP_MIME);
+    assert.ok(sweeps.length >= 2, 'the reference dataset’s complete curves are displayed');
+    assert.deepEqual(sweeps[1].thresholds, thresholdRows(reference, { factor: 0.5 }), 'thresholds of the reference dataset’s complete curves');
+  } else {
+    assert.match(stdout(outputs), /no property curve of the reference dataset is complete/);
+  }
   const sem = payloads<SemPayload>(outputs, SEM_MIME);
   assert.equal(sem.length, 2, 'Fig. 4 (E-RMSE) and Fig. S3 (V-RMSE)');
   const expected = semThresholds(semTable(semSet()), { factor: 0.5 }).objects() as Record<string, unknown>[];
