@@ -227,7 +227,9 @@ export function moduli(C: readonly (readonly number[])[]): Moduli {
     throw new Error('moduli: C must be a 6 × 6 matrix of finite numbers (GPa)');
   }
   const c = (i: number, j: number): number => C[i - 1][j - 1];
-  const kVoigt = (c(1, 1) + c(2, 2) + c(3, 3) + 2 * (c(1, 2) + c(1, 3) + c(2, 3))) / 9;
+  // For a C that is not exactly symmetric these follow pymatgen: K_V sums the whole upper-left
+  // 3 × 3 block, G_V takes its upper triangle.
+  const kVoigt = (c(1, 1) + c(2, 2) + c(3, 3) + c(1, 2) + c(1, 3) + c(2, 3) + c(2, 1) + c(3, 1) + c(3, 2)) / 9;
   const gVoigt = (c(1, 1) + c(2, 2) + c(3, 3) - (c(1, 2) + c(1, 3) + c(2, 3)) + 3 * (c(4, 4) + c(5, 5) + c(6, 6))) / 15;
   const stable = isPositiveDefinite(symmetrize(C));
   let S: Matrix | null = null;

@@ -5,7 +5,7 @@
  */
 import { from, type ColumnTable } from 'arquero';
 import { cohesiveEnergy, fitEos, type EosForm } from './eos.js';
-import { elasticSweep, moduli, type Voigt } from './elastic.js';
+import { elasticSweep, independentConstants, latticeSymmetry, moduli, symmetrize, type Voigt } from './elastic.js';
 import { interstitialFormationEnergy, vacancyFormationEnergy } from './defects.js';
 import { withMeta } from './meta.js';
 import { SWEEP_UNITS, type SweepRow } from './sweep.js';
@@ -45,7 +45,7 @@ export const PROPERTY_UNITS: Record<string, string> = {
   V0: 'Å³/atom', E0: 'eV/atom', B0: 'GPa', B0p: '1', E_coh: 'eV/atom',
   C11: 'GPa', C12: 'GPa', C13: 'GPa', C33: 'GPa', C44: 'GPa', C66: 'GPa',
   B: 'GPa', G: 'GPa', E: 'GPa', nu: '1',
-  E_vac: 'eV', E_Oh: 'eV', E_Td: 'eV',
+  E_vac: 'eV', E_Oh: 'eV', E_Td: 'eV', E_int: 'eV',
 };
 
 const KINDS: readonly CalculationKind[] = ['eos', 'elastic', 'vacancy', 'oh', 'td', 'bulk', 'atom'];
@@ -153,4 +153,88 @@ export function computeProperties(calculations: readonly Calculation[] | ColumnT
     units: { ...SWEEP_UNITS },
     notes: { eosForm: options.eosForm ?? 'birch-murnaghan', unstable },
   });
+}
+
+/**
+ * Defect formation energies for a whole sweep: the vacancy, Oₕ and T_d calculations with their
+ * bulk cells (kinds vacancy, oh, td, bulk) → E_vac, E_Oh, E_Td (eV) per (metal, lattice,
+ * method, Δk). Other kinds are ignored here; see {@link computeProperties} for all properties.
+ */
+export function defectSweep(calculations: readonly Calculation[] | ColumnTable): ColumnTable {
+  const raw = isTable(calculations) ? (calculations.objects() as Record<string, unknown>[]) : (calculations as unknown as Record<string, unknown>[]);
+  const defects = raw.filter((c) => ['vacancy', 'oh', 'td', 'bulk'].includes(String(c.kind)));
+  if (!defects.some((c) => c.kind !== 'bulk')) throw new Error('defectSweep: no vacancy, oh or td calculations');
+  return computeProperties(defects as unknown as Calculation[]);
+}
+
+/** One row of a dpgen autotest results table (what readDpgenAutotest returns). */
+export interface AutotestResultRow {
+  kind: string;
+  property: string;
+  value: number;
+  volume: number | null;
+  structure: string | null;
+  method: string | null;
+  metal: string | null;
+  lattice: string | null;
+  dk: number | null;
+  source: string;
+}
+
+/**
+ * The property sweep from dpgen autotest results: E(V) points → V₀, E₀, B₀, B₀′ (EOS fit);
+ * the 6 × 6 elastic tensor → the lattice's independent Cᵢⱼ and Hill B, G, E, ν; vacancy
+ * tasks → E_vac; interstitial tasks → E_int (one row per task, `structure` = task). Rows
+ * without metal, lattice, method or Δk are errors naming their file (give them when reading).
+ */
+export function propertiesFromAutotest(results: ColumnTable | readonly AutotestResultRow[], options: ComputePropertiesOptions = {}): ColumnTable {
+  const rows = (isTable(results) ? results.objects() : results) as AutotestResultRow[];
+  const out: SweepRow[] = [];
+  const groups = new Map<string, AutotestResultRow[]>();
+  for (const r of rows) {
+    if (r.kind === 'relaxation') continue;
+    for (const k of ['metal', 'lattice', 'method', 'dk'] as const) {
+      if (r[k] === null || r[k] === undefined) throw new Error(`${r.source}: the ${k} is not known (pass it to readDpgenAutotest)`);
+    }
+    const key = JSON.stringify([r.metal, r.lattice, r.method, r.dk, r.kind, r.source]);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(r);
+  }
+  for (const g of groups.values()) {
+    const { metal, lattice, method, dk, kind, source } = g[0] as Required<AutotestResultRow> & { metal: string; lattice: string; method: string; dk: number };
+    const push = (property: string, unit: string, value: number, structure?: string): void => {
+      out.push({ metal, lattice, property, unit, method, dk, value, ...(structure ? { structure } : {}), source });
+    };
+    try {
+      if (kind === 'eos') {
+        const pts = g.filter((r) => r.property === 'E(V)');
+        const fit = fitEos(pts.map((r) => r.volume as number), pts.map((r) => r.value), { form: options.eosForm });
+        push('V0', PROPERTY_UNITS.V0, fit.v0);
+        push('E0', PROPERTY_UNITS.E0, fit.e0);
+        push('B0', PROPERTY_UNITS.B0, fit.b0);
+        push('B0p', PROPERTY_UNITS.B0p, fit.b0p);
+      } else if (kind === 'elastic') {
+        const C = Array.from({ length: 6 }, (_, i) => Array.from({ length: 6 }, (_, j) => {
+          const r = g.find((x) => x.property === `C${i + 1}${j + 1}`);
+          if (!r) throw new Error(`elastic tensor has no C${i + 1}${j + 1}`);
+          return r.value;
+        }));
+        const sym = symmetrize(C);
+        for (const [name, v] of Object.entries(independentConstants(sym, latticeSymmetry(lattice)))) push(name, 'GPa', v);
+        const m = moduli(sym);
+        if (m.kHill === null || m.gHill === null) throw new Error('the elastic tensor is singular');
+        push('B', 'GPa', m.kHill);
+        push('G', 'GPa', m.gHill);
+        push('E', 'GPa', m.youngs!);
+        push('nu', '1', m.poisson!);
+      } else if (kind === 'vacancy') {
+        for (const r of g) push('E_vac', 'eV', r.value, r.structure ?? undefined);
+      } else if (kind === 'interstitial') {
+        for (const r of g) push('E_int', 'eV', r.value, r.structure ?? undefined);
+      }
+    } catch (e) {
+      throw new Error(`${source}: ${(e as Error).message}`);
+    }
+  }
+  return withMeta(from(out), { kind: 'sweep', units: { ...SWEEP_UNITS }, notes: { from: 'dpgen autotest' } });
 }
