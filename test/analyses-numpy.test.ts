@@ -7,6 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { fromCSV } from 'arquero';
+import { readExtxyz } from '../kernel-lib/src/io/extxyz.ts';
 import { seededRandom } from '../kernel-lib/src/core/random.ts';
 import { fileURLToPath } from 'node:url';
 import { semTable, semThresholds, type SemFrame, type SemRow, type SemThresholdRow } from '../kernel-lib/src/core/sem.ts';
@@ -54,10 +57,21 @@ for (const seed of [1, 2, 3]) {
       }
     }
     const factor = 0.25 + 0.5 * rand();
+    const { semThRows, cmp } = compareWithNumpy(frames, sweep, factor, dks);
+    // the data must exercise the criterion: some thresholds reached, some not, several outcomes
+    assert.ok(semThRows.some((r) => r.threshold_dk !== null), 'some SEM thresholds reached');
+    assert.ok(new Set(cmp.map((c) => c.outcome)).size >= 2, `outcomes ${[...new Set(cmp.map((c) => c.outcome))]}`);
+  });
+}
+
+/** Run deltak and the numpy script on the same input and assert equality (1e-12 relative). */
+function compareWithNumpy(frames: SemFrame[], sweep: SweepRow[], factor: number, dks: number[]): { semThRows: SemThresholdRow[]; cmp: ComparisonRow[] } {
+  {
     const sem = semTable(frames);
     const semTh = semThresholds(sem, { factor });
     const th = thresholdRows(sweep, { factor });
-    const cmp = compareThresholds(th, semTh).objects() as ComparisonRow[];
+    // the comparison needs MLP property thresholds (the bundled data are DFT only)
+    const cmp = sweep.some((r) => r.method === 'MLP') ? (compareThresholds(th, semTh).objects() as ComparisonRow[]) : [];
     const rec = recommendDk(semTh);
     const ref = JSON.parse(execFileSync(PY, [join(ROOT, 'test', 'numpy_analyses.py')], {
       input: JSON.stringify({ frames, sweep, factor, dks, sems_for_recommendation: ['F-RMSE', 'V-RMSE'] }), maxBuffer: 1 << 28,
@@ -88,10 +102,26 @@ for (const seed of [1, 2, 3]) {
       const mine = cmp.find((x) => x.lattice === r.lattice && x.property === r.property && x.sem === r.sem)!;
       assert.equal(mine.outcome, r.outcome, `${r.lattice} ${r.property} ${r.sem}`);
     }
-    // the data must exercise the criterion: some thresholds reached, some not, several outcomes
-    assert.ok(semThRows.some((r) => r.threshold_dk !== null) && th.some((r) => r.threshold_dk !== null), 'some thresholds reached');
-    assert.ok(new Set(cmp.map((c) => c.outcome)).size >= 2, `outcomes ${[...new Set(cmp.map((c) => c.outcome))]}`);
     assert.equal(rec.dk, ref.recommendation.dk);
     assert.equal(Number.isFinite(rec.bound) ? rec.bound : null, ref.recommendation.bound);
-  });
+    return { semThRows, cmp };
+  }
 }
+
+const RAW = join(ROOT, 'data', 'al-fcc', 'raw');
+test('bundled Al FCC GPAW single points: deltak equals the numpy reference', { skip: existsSync(RAW) ? false : 'data/al-fcc/raw not found', timeout: 120_000 }, () => {
+  // the EOS cells (each volume a configuration) and the 8-atom bulk as "pristine", the vacancy cell as "vacancy"
+  const frames: SemFrame[] = [];
+  for (const [folder, structure] of [['eos', 'pristine'], ['bulk', 'pristine'], ['vacancy', 'vacancy']] as const) {
+    for (const f of readdirSync(join(RAW, folder)).filter((x) => x.endsWith('.extxyz'))) {
+      const r = readExtxyz(join(RAW, folder, f)).objects()[0] as { dk: number; symbols: string[]; positions: Float64Array; energy: number; forces: Float64Array; virial: Float64Array; tags: Record<string, unknown> };
+      const id = folder === 'eos' ? `eos-${r.tags.volume_scale}` : folder;
+      frames.push({ id, dk: r.dk, species: r.symbols, positions: Array.from(r.positions), energy: r.energy, forces: Array.from(r.forces), virial: Array.from(r.virial), metal: 'Al', lattice: 'fcc', structure });
+    }
+  }
+  const sweep = (fromCSV(readFileSync(join(ROOT, 'data', 'al-fcc', 'properties_fixedmesh.csv'), 'utf8')).objects() as SweepRow[]);
+  const dks = [...new Set(frames.map((f) => f.dk))].sort((a, b) => a - b);
+  assert.equal(dks.length, 8);
+  const { semThRows } = compareWithNumpy(frames, sweep, 0.5, dks);
+  assert.ok(semThRows.some((r) => r.threshold_dk !== null), 'some SEM thresholds reached');
+});
