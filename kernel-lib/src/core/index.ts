@@ -18,3 +18,4 @@ export * from './bootstrap.js';
 export * from './tables.js';
 export * from './fromframes.js';
 export * from './parity.js';
+export * from './irreducible.js';

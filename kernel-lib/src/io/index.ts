@@ -19,3 +19,4 @@ export * from './extxyz.js';
 export * from './dpgen.js';
 export * from './table.js';
 export * from './poscar.js';
+export * from './symmetry.js';
