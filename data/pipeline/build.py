@@ -261,13 +261,31 @@ def property_jobs(cfg, lattice, dks, start="dft"):
     return jobs
 
 
+def set_base_cell(cfg, lattice, st, _cache={}):
+    """Starting cell of a training/test structure: the ideal pristine supercell, or the defect
+    cell with its ions as relaxed by DFT at prerelax_dk (unrelaxed interstitials at the ideal
+    site lie many eV above the relaxed ones and are no sensible sample of the defect)."""
+    if st == "pristine":
+        return defect_cell(cfg, lattice, st)
+    key = (cfg["out_path"], lattice)
+    if key not in _cache or st not in _cache[key]:
+        _cache[key] = prerelaxed_defects(cfg, lattice)
+    pre = _cache[key]
+    if st not in pre:
+        raise RuntimeError(f"{lattice} {st}: the training and test sets start from the defect relaxed at Δk "
+                           f"{cfg['defects'].get('prerelax_dk')}, which is not computed yet: run --stages props first")
+    at = defect_cell(cfg, lattice, st)
+    at.positions = pre[st].positions
+    return at
+
+
 def sem_structures(cfg, lattice):
     """The SEM test set: n_per_group configurations per structure type, index-major."""
     out = []
     scales = cfg["sem"]["scales"]
     for i in range(cfg["sem"]["n_per_group"]):
         for st in GROUPS:
-            base = defect_cell(cfg, lattice, st)
+            base = set_base_cell(cfg, lattice, st)
             at = scale_perturb(cfg, base, scales[i % len(scales)], _rng(cfg, lattice, "sem", st, i))
             out.append((f"{cfg['metal']}-{lattice}-sem-{st}-{i:03d}", st, scales[i % len(scales)], at))
     return out
@@ -283,7 +301,7 @@ def train_structures(cfg, lattice):
     for s in t["supercell_scales"]:
         for st in t["supercell_round"]:
             k = count[(s, st)] = count.get((s, st), -1) + 1
-            base = defect_cell(cfg, lattice, st)
+            base = set_base_cell(cfg, lattice, st)
             at = scale_perturb(cfg, base, s, _rng(cfg, lattice, "train", st, s, k))
             out.append((f"{cfg['metal']}-{lattice}-train-{st}-s{s:.2f}-{k}", st, s, at))
     for s in t["primitive_scales"]:
