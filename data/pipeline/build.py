@@ -711,7 +711,8 @@ def models_stage(cfg, lattice, args):
         sys_train = write_npy_systems(train_by_dk[dk], out / "deepmd" / lattice / tag / "train", [cfg["metal"]])
         sys_test = write_npy_systems(test_by_dk[dk], out / "deepmd" / lattice / tag / "test", [cfg["metal"]]) if test_ids else []
         mdir = out / "models" / lattice / tag
-        ident = hashlib.sha256(json.dumps({"train": train_ids, "cfg": cfg["deepmd"], "dk": dk}).encode()).hexdigest()[:16]
+        ident = hashlib.sha256(json.dumps({"train": [f.info["cache_key"] for f in train_by_dk[dk]], "cfg": cfg["deepmd"],
+                                           "dk": dk}).encode()).hexdigest()[:16]
         model = mdir / "model.pth"
         stamp = mdir / "trained_on.json"
         if model.exists() and stamp.exists() and json.loads(stamp.read_text()).get("id") == ident:
