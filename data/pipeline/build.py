@@ -984,7 +984,8 @@ def tables_stage(cfg):
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     sums = []
     for p in sorted(out.rglob("*")):
-        if p.is_file() and p.name != "SHA256SUMS" and "logs" not in p.relative_to(out).parts and p.suffix != ".tmp":
+        if (p.is_file() and p.name != "SHA256SUMS" and not p.name.startswith(".") and "logs" not in p.relative_to(out).parts
+                and p.suffix != ".tmp"):
             sums.append(f"{sha256(p)}  {p.relative_to(out)}\n")
     (out / "SHA256SUMS").write_text("".join(sums))
     print(f"[tables] {len(prop_rows)} property rows, {len(calc_rows)} calculations, {len(sp_rows)} single points", flush=True)
