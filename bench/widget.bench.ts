@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import os from 'node:os';
 import { sweepBundle, SWEEP_MIME } from '../kernel-lib/src/display/bundle.ts';
 import type { SweepRow } from '../kernel-lib/src/core/sweep.ts';
+import { seededRandom } from '../kernel-lib/src/core/random.ts';
 import { launchChromium, ROOT, CHROMIUM } from '../test/browser/lab.ts';
 import { execFileSync } from 'node:child_process';
 
@@ -20,17 +21,7 @@ const PROPERTIES = ['V0', 'E_coh', 'B0', 'C11', 'C12', 'C13', 'C33', 'C44', 'C66
 const DKS = [0.09, 0.12, 0.18, 0.24, 0.3, 0.36, 0.66, 0.96];
 const METHODS = ['DFT', 'MLP'];
 
-/** A deterministic pseudo-random generator (mulberry32) in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** The synthetic paper-scale sweep: noise growing with Δk, larger for DFT than for MLP. */
 export function paperScaleSweep(): SweepRow[] {

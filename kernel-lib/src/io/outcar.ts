@@ -589,6 +589,15 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
       }
     }
   }
+  return buildVaspFrames(out, path, st, options, { reader: 'readOutcar', skipped_steps: skipped, ionic_steps: step, bytes: size });
+}
+
+/**
+ * The frames table of a VASP run (OUTCAR or vasprun.xml): Δk of every step from KSPACING or
+ * mesh + cell, the run's settings (ISMEAR, SIGMA, ENCUT, KSPACING, PSTRESS in kBar) as shared
+ * tags, and `notes` with the reader's bookkeeping in the metadata.
+ */
+export function buildVaspFrames(out: FrameStore, path: string, st: VaspSettings, options: DkOptions, notes: Record<string, unknown>): ColumnTable {
   const n = out.length;
   const dk = new Float64Array(n);
   const dkSources = new Set<string>();
@@ -600,7 +609,5 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
   const shared: Record<string, unknown> = { ismear: st.ismear, sigma: st.sigma, encut: st.encut, kspacing: st.kspacing };
   if (st.pstress) shared.pstress_kbar = st.pstress;
   if (dkSources.size > 0) shared.dk_source = [...dkSources].join(', ');
-  return out.build(path, { dk, kmesh: st.kmesh, nkpts: st.nkpts, shared }, {
-    notes: { reader: 'readOutcar', file: path, settings: st, skipped_steps: skipped, ionic_steps: step, bytes: size },
-  });
+  return out.build(path, { dk, kmesh: st.kmesh, nkpts: st.nkpts, shared }, { notes: { ...notes, file: path, settings: st } });
 }

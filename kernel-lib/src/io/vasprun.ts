@@ -8,9 +8,9 @@ import type { ColumnTable } from 'arquero';
 import { ReadError, looksBinary, parseNumbers } from './errors.js';
 import { FrameStore, volumeOf, KBAR_IN_EV_PER_A3 } from './frames.js';
 import { isElement } from './elements.js';
-import { discoverDk, type DkOptions } from './dk.js';
+import type { DkOptions } from './dk.js';
 import { streamXml, attr } from './xmlstream.js';
-import type { VaspSettings } from './outcar.js';
+import { buildVaspFrames, type VaspSettings } from './outcar.js';
 
 /** Options of {@link readVasprun}. */
 export interface ReadVasprunOptions extends DkOptions {
@@ -300,18 +300,5 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
   st.ionsPerType = Object.values(counts);
   const out = store as FrameStore | null;
   if (!out) throw new ReadError(path, {}, 'no frames');
-  const n = out.length;
-  const dk = new Float64Array(n);
-  const dkSources = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    const found = discoverDk({ path, kspacing: st.kspacing, mesh: st.kmesh, cell: out.cellAt(i) }, options);
-    dk[i] = found?.dk ?? NaN;
-    if (found) dkSources.add(found.source);
-  }
-  const shared: Record<string, unknown> = { ismear: st.ismear, sigma: st.sigma, encut: st.encut, kspacing: st.kspacing };
-  if (st.pstress) shared.pstress_kbar = st.pstress;
-  if (dkSources.size > 0) shared.dk_source = [...dkSources].join(', ');
-  return out.build(path, { dk, kmesh: st.kmesh, nkpts: st.nkpts, shared }, {
-    notes: { reader: 'readVasprun', file: path, settings: st, skipped_steps: skipped, ionic_steps: calcIndex, bytes: result.bytes },
-  });
+  return buildVaspFrames(out, path, st, options, { reader: 'readVasprun', skipped_steps: skipped, ionic_steps: calcIndex, bytes: result.bytes });
 }
