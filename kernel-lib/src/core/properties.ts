@@ -169,14 +169,20 @@ export function defectSweep(calculations: readonly Calculation[] | ColumnTable):
 
 /** One row of a dpgen autotest results table (what readDpgenAutotest returns). */
 export interface AutotestResultRow {
+  /** relaxation, eos, elastic, vacancy or interstitial. */
   kind: string;
+  /** Property name: V0, E0, E(V), C11…C66, BV, GV, EV, uV, E_vac, E_int. */
   property: string;
   value: number;
+  /** Volume per atom (Å³/atom) of an E(V) point, else null. */
   volume: number | null;
+  /** Task or structure the value belongs to (vacancy/interstitial task), else null. */
   structure: string | null;
+  /** "DFT" for VASP tasks, "MLP" for DeePMD, else the interaction type, or null when unknown. */
   method: string | null;
   metal: string | null;
   lattice: string | null;
+  /** Δk, Å⁻¹, or null when not established. */
   dk: number | null;
   source: string;
 }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { from, type ColumnTable } from 'arquero';
 import { withMeta } from '../core/meta.js';
+import type { AutotestResultRow } from '../core/properties.js';
 import { ReadError, looksBinary } from './errors.js';
 import { framesTable, type Frame } from './frames.js';
 import { isElement } from './elements.js';
@@ -15,25 +16,12 @@ import { discoverDk, type DkOptions } from './dk.js';
 /** The kinds of autotest property results. */
 export type AutotestKind = 'relaxation' | 'eos' | 'elastic' | 'vacancy' | 'interstitial';
 
-/** One row of an autotest results table. */
-export interface AutotestRow {
+/** One row of an autotest results table (the fields analyses read are documented there). */
+export interface AutotestRow extends AutotestResultRow {
   /** Configuration folder (e.g. "confs/std-fcc"), relative to the folder read. */
   conf: string;
   kind: AutotestKind;
-  /** Property name: V0, E0, E(V), C11…C66, BV, GV, EV, uV, E_vac, E_int. */
-  property: string;
   unit: string;
-  value: number;
-  /** Volume per atom (Å³/atom) of an E(V) point, else null. */
-  volume: number | null;
-  /** Task or structure the value belongs to (vacancy/interstitial task), else null. */
-  structure: string | null;
-  /** "DFT" for VASP tasks, "MLP" for DeePMD, else the interaction type, or null when unknown. */
-  method: string | null;
-  metal: string | null;
-  lattice: string | null;
-  dk: number | null;
-  source: string;
 }
 
 /** Options of {@link readDpgenAutotest}. */
