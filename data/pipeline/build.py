@@ -85,6 +85,7 @@ def smoke_config(out: Path) -> dict:
     cfg["elastic"]["shear"] = [0.03]
     cfg["sem"]["n_per_group"] = 2
     cfg["train"]["min_configs"] = 5
+    cfg["train"].pop("n_configs", None)  # all 38 structures: EMT is free
     cfg["deepmd"].update({"numb_steps": 400, "start_lr": 0.005, "descriptor_neuron": [4, 8], "axis_neuron": 4,
                           "fitting_neuron": [16, 16], "sel": [90]})
     cfg["smoke"] = True
@@ -293,21 +294,24 @@ def sem_structures(cfg, lattice):
 
 def train_structures(cfg, lattice):
     """Training structures in the order they are computed (any prefix is a balanced subset):
-    rounds over the supercell scales of pristine, vacancy, oh, td, pristine; then the
-    perturbed primitive cells."""
-    out = []
+    rounds over the supercell scales of pristine, vacancy, oh, td, pristine, with the perturbed
+    primitive cells after the first `primitive_after_rounds` rounds (default: after all)."""
     t = cfg["train"]
-    count = {}
+    supercells, count = [], {}
     for s in t["supercell_scales"]:
         for st in t["supercell_round"]:
             k = count[(s, st)] = count.get((s, st), -1) + 1
             base = set_base_cell(cfg, lattice, st)
             at = scale_perturb(cfg, base, s, _rng(cfg, lattice, "train", st, s, k))
-            out.append((f"{cfg['metal']}-{lattice}-train-{st}-s{s:.2f}-{k}", st, s, at))
+            supercells.append((f"{cfg['metal']}-{lattice}-train-{st}-s{s:.2f}-{k}", st, s, at))
+    primitives = []
     for s in t["primitive_scales"]:
         at = scale_perturb(cfg, primitive(cfg, lattice), s, _rng(cfg, lattice, "train", "primitive", s))
-        out.append((f"{cfg['metal']}-{lattice}-train-primitive-s{s:.2f}", "primitive", s, at))
-    return out
+        primitives.append((f"{cfg['metal']}-{lattice}-train-primitive-s{s:.2f}", "primitive", s, at))
+    # the cheap primitive cells (the volume range 0.88-1.12) come right after the first round of
+    # supercells, so a short prefix already spans the volumes the EOS needs
+    first = len(t["supercell_round"]) * t.get("primitive_after_rounds", len(t["supercell_scales"]))
+    return supercells[:first] + primitives + supercells[first:]
 
 
 def set_jobs(cfg, lattice, which, dks, limit=None):
@@ -1005,7 +1009,8 @@ def main(argv=None):
     ap.add_argument("--order", choices=["asc", "desc"], default="asc",
                     help="props: within a stage, finest Δk first (asc, default) or coarsest first (desc)")
     ap.add_argument("--max-sem", type=int, help="compute only the first N SEM configurations (all groups counted)")
-    ap.add_argument("--max-train", type=int, help="compute only the first N training configurations")
+    ap.add_argument("--max-train", type=int,
+                    help="compute only the first N training configurations (default: the config's train.n_configs, else all)")
     ap.add_argument("--model-dks", nargs="*", type=float,
                     help="train models (and MLP properties) only at these training Δk (default: all of train_dks)")
     args = ap.parse_args(argv)
@@ -1040,7 +1045,8 @@ def main(argv=None):
                 errors += run_jobs(cfg, pj, workers, f"props {lattice}")
         if "train" in args.stages:
             # configuration-major, cheapest (largest) Δk first: a stopped run leaves whole configurations
-            errors += run_jobs(cfg, set_jobs(cfg, lattice, "train", sorted(tdks, reverse=True), args.max_train), workers,
+            errors += run_jobs(cfg, set_jobs(cfg, lattice, "train", sorted(tdks, reverse=True),
+                                                    args.max_train or cfg["train"].get("n_configs")), workers,
                                f"train {lattice}")
         if "sem" in args.stages:
             errors += run_jobs(cfg, set_jobs(cfg, lattice, "sem", sorted(dks, reverse=True), args.max_sem), workers,
