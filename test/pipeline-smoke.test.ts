@@ -19,10 +19,11 @@ import { concatFrames } from '../kernel-lib/src/io/frames.ts';
 import { calculationsFromFrames, semFramesFromFrames, type FrameRow } from '../kernel-lib/src/core/fromframes.ts';
 import { computeProperties } from '../kernel-lib/src/core/properties.ts';
 import { semTable } from '../kernel-lib/src/core/sem.ts';
+import { runReport } from '../kernel-lib/src/cli/report.ts';
 
 const ROOT = process.env.DELTAK_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 
-test('data pipeline smoke: EMT + tiny DeePMD-kit run writes properties, sets, npy, dp test files, manifest', { timeout: 600_000 }, () => {
+test('data pipeline smoke: EMT + tiny DeePMD-kit run writes properties, sets, npy, dp test files, manifest', { timeout: 600_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'deltak-pipeline-'));
   try {
     const t0 = Date.now();
@@ -119,6 +120,20 @@ test('data pipeline smoke: EMT + tiny DeePMD-kit run writes properties, sets, np
       for (const f of files) assert.ok(existsSync(join(out, f)) || existsSync(join(out, f + '.e.out')), `manifest lists ${f}, which does not exist`);
     }
     assert.ok(readFileSync(join(out, 'SHA256SUMS'), 'utf8').includes('properties.csv'));
+
+    // `deltak report` takes the manifest as written: every section, Fig. 2 from its dp_test key
+    assert.equal(manifest.dp_test.length, manifest.lattices.fcc.files.dptest_train.length + manifest.lattices.fcc.files.dptest_test.length);
+    const reportDir = join(out, 'report');
+    await runReport([join(out, 'manifest.json'), '--out', reportDir, '--resamples', '50']);
+    for (const f of ['thresholds.csv', 'sem.csv', 'comparison.csv', 'fig5_comparison.svg', 'fig2_rmse.csv', 'fig2bc_rmse.svg', 'fig2a_parity_energy.svg', 'report.html']) {
+      assert.ok(existsSync(join(reportDir, f)), `deltak report wrote no ${f}`);
+    }
+    const rmse = fromCSV(readFileSync(join(reportDir, 'fig2_rmse.csv'), 'utf8')).objects() as { dk: number; dataset: string; quantity: string; n: number }[];
+    // one pooled row per Δk × dataset × quantity, over all the system sizes tested
+    assert.equal(rmse.length, 2 * 2 * 3);
+    const nTest = rmse.find((r) => r.dk === 0.3 && r.dataset === 'test' && r.quantity === 'energy_per_atom')!.n;
+    assert.equal(nTest, 8);
+    assert.doesNotMatch(readFileSync(join(reportDir, 'report.html'), 'utf8'), /Not in this report/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

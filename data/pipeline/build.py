@@ -40,6 +40,7 @@ import hashlib  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import multiprocessing as mp  # noqa: E402
+import re  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -978,12 +979,21 @@ def tables_stage(cfg):
         c = primitive(cfg, lattice)
         manifest["cells"].append({"name": f"{cfg['metal']} {lattice} primitive", "cell": np.round(c.cell.array, 6).tolist(),
                                   "natoms": len(c)})
+    # dp test -d prefixes with the Δk of the model's training data and the dataset tested
+    manifest["dp_test"] = []
+    for lat in manifest["lattices"].values():
+        for dataset in ("train", "test"):
+            for prefix in lat["files"].get(f"dptest_{dataset}", []):
+                dk = re.search(r"/dk([0-9.]+)/", prefix)
+                if dk is None:
+                    raise RuntimeError(f"dp test prefix {prefix}: no dk<Δk> folder in its path")
+                manifest["dp_test"].append({"prefix": prefix, "dk": float(dk.group(1)), "dataset": dataset})
     manifest["tables"] = {"properties": "properties.csv", "calculations": "calculations.csv",
                           "singlepoints": "singlepoints.csv", "cost": "cost.csv"}
     manifest["dks"] = cfg["dks"]
     manifest["train_dks"] = cfg["train_dks"]
     manifest["config"] = cfg.get("config_file", "")
-    manifest = {k: manifest[k] for k in ["name", "properties", "sem_frames", "cells", "metal", "units", "dks", "train_dks",
+    manifest = {k: manifest[k] for k in ["name", "properties", "sem_frames", "cells", "dp_test", "metal", "units", "dks", "train_dks",
                                          "config", "tables", "lattices"]}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     sums = []

@@ -79,3 +79,17 @@ test('parity RMSE per Δk and dataset (hand values); unlabelled pairs are counte
   assert.ok(Math.abs(f.rmse! - 0.1) < 1e-12 && f.n === 1 && f.unlabelled === 1);
   assert.equal(t.find((r) => r.quantity === 'virial_per_atom')!.rmse, null);
 });
+
+test('parity pools the inputs of one Δk and dataset (one dp test prefix per system size)', async () => {
+  const { parity } = await import('../src/core/parity.ts');
+  const t = parity([
+    { dk: 0.18, dataset: 'test', table: [{ quantity: 'energy_per_atom', data: 0, pred: 0.3 }] },
+    { dk: 0.18, dataset: 'test', table: [{ quantity: 'energy_per_atom', data: 0, pred: 0.4 }] },
+    { dk: 0.18, dataset: 'train', table: [{ quantity: 'energy_per_atom', data: 0, pred: 0.1 }] },
+  ]).objects() as { dk: number; dataset: string; quantity: string; rmse: number | null; n: number }[];
+  const e = t.filter((r) => r.quantity === 'energy_per_atom');
+  assert.equal(e.length, 2);
+  const test18 = e.find((r) => r.dataset === 'test')!;
+  assert.equal(test18.n, 2);
+  assert.ok(Math.abs(test18.rmse! - Math.sqrt((0.09 + 0.16) / 2)) < 1e-12);
+});

@@ -14,7 +14,9 @@ import { recommendDk, type CostStructure } from '../core/recommend.js';
 import { kpointTable, type NamedCell } from '../core/tables.js';
 import { semFramesFromFrames } from '../core/fromframes.js';
 import { sweepChart, type VegaLiteSpec } from '../charts/sweep.js';
-import { semChart, comparisonChart } from '../charts/figures.js';
+import { semChart, comparisonChart, parityChart, rmseChart, type ParityPoint, type RmseChartRow } from '../charts/figures.js';
+import { parity } from '../core/parity.js';
+import { readDpTest, type ParityRow } from '../io/dptest.js';
 import type { ThresholdRow } from '../core/convergence.js';
 import { readExtxyz } from '../io/extxyz.js';
 import { concatFrames } from '../io/frames.js';
@@ -26,10 +28,11 @@ Reads the dataset the manifest describes (a folder stands for its manifest.json)
     "properties": ["properties.csv", …],          tidy sweeps: metal,lattice,property,unit,method,dk,value
     "sem_frames": ["sem/", "more.extxyz", …],     extxyz single points tagged metal, lattice, structure, config
     "cells": [{"name": "Al fcc 2x2x2", "cell": [[…],[…],[…]], "natoms": 8}],   training structures (Å)
+    "dp_test": [{"prefix": "dptest/dk0.18/test", "dk": 0.18, "dataset": "test"}, …],   dp test -d output
     "factor": 0.5 }
 Paths are relative to the manifest. Writes into --out: CSV tables (thresholds, Table 1, SEMs
 with bootstrap intervals, comparison, Table S1), SVG charts (Fig. 3 per property, Fig. 4 per
-SEM, Fig. 5) and report.html (self-contained: inline SVG, no scripts, opens offline).`;
+SEM, Fig. 5, Fig. 2a parity and Fig. 2b/c RMSE) and report.html (self-contained: inline SVG, no scripts, opens offline).`;
 
 /** A dataset manifest (paths relative to the manifest file). */
 export interface Manifest {
@@ -37,6 +40,8 @@ export interface Manifest {
   properties?: string[];
   sem_frames?: string[];
   cells?: NamedCell[];
+  /** `dp test -d` output: file prefix, Δk of the model's training data (Å⁻¹), dataset (train or test). */
+  dp_test?: { prefix: string; dk: number; dataset: string }[];
   factor?: number;
 }
 
@@ -66,7 +71,13 @@ function htmlTable(t: ColumnTable, caption: string): string {
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   const vl = await import('vega-lite');
   const vega = await import('vega');
-  const compiled = vl.compile(spec as unknown as Parameters<typeof vl.compile>[0]).spec;
+  // vega-lite's dataflow optimizer reports when it stops after its fixed number of passes; that
+  // note is about compile effort, not the chart, so it is dropped and every other warning kept
+  const base = vega.logger(vega.Warn);
+  const logger = Object.assign(Object.create(base) as typeof base, {
+    warn: (...args: readonly unknown[]) => (String(args[0]).startsWith('Maximum optimization runs') ? logger : base.warn(...args)),
+  });
+  const compiled = vl.compile(spec as unknown as Parameters<typeof vl.compile>[0], { logger }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
@@ -185,6 +196,35 @@ export async function runReport(args: string[]): Promise<string> {
     save('fig5_comparison.svg', svg);
     sections.push({ title: 'Do the SEMs predict the MLP thresholds? (Fig. 5)', html: htmlTable(summary, 'share of pairs (%)') + `<figure>${svg}</figure>` + htmlTable(cmp, 'every pair') });
   } else missing.push('the comparison (Fig. 5) needs MLP property thresholds and SEM thresholds');
+
+  // MLP fidelity: Fig. 2a (parity) and Fig. 2b/c (RMSE against Δk)
+  if (manifest.dp_test?.length) {
+    const inputs = manifest.dp_test.map((d, i) => {
+      if (typeof d.prefix !== 'string' || !Number.isFinite(d.dk) || typeof d.dataset !== 'string') {
+        throw new Error(`manifest: dp_test[${i}] needs {"prefix": string, "dk": number, "dataset": string}`);
+      }
+      return { dk: d.dk, dataset: d.dataset, table: readDpTest(resolve(base, d.prefix)) };
+    });
+    const rmse = parity(inputs);
+    saveTable('fig2_rmse.csv', rmse);
+    const points: ParityPoint[] = [];
+    const names: Record<string, string> = { energy_per_atom: 'energy', force: 'force', virial_per_atom: 'virial' };
+    for (const input of inputs) {
+      for (const r of input.table.objects() as ParityRow[]) {
+        if (r.data !== null && names[r.quantity]) points.push({ dk: input.dk, quantity: names[r.quantity], dft: r.data, mlp: r.pred });
+      }
+    }
+    let figs = '';
+    for (const q of ['energy', 'force', 'virial'].filter((q) => points.some((p) => p.quantity === q))) {
+      const svg = await renderSvg(parityChart(points, q));
+      save(`fig2a_parity_${q}.svg`, svg);
+      figs += `<figure>${svg}<figcaption>Fig. 2a: MLP against DFT, ${q}, every model and dataset</figcaption></figure>`;
+    }
+    const svg = await renderSvg(rmseChart((rmse.objects() as (RmseChartRow & { rmse: number | null })[]).filter((r): r is RmseChartRow => r.rmse !== null)));
+    save('fig2bc_rmse.svg', svg);
+    figs += `<figure>${svg}<figcaption>Fig. 2b/c: RMSE against the Δk of the training data</figcaption></figure>`;
+    sections.push({ title: 'MLP fidelity per Δk (Fig. 2)', html: htmlTable(rmse, 'RMSE per Δk and dataset (energy and virial per atom: eV/atom; force components: eV/Å)') + figs });
+  } else missing.push('no "dp_test" in the manifest: no Fig. 2');
 
   if (manifest.cells?.length) {
     const dks = [0.09, 0.12, 0.18, 0.24, 0.3, 0.36, 0.66, 0.96];

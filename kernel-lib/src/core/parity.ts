@@ -37,28 +37,32 @@ export interface RmseRow {
 const QUANTITIES: Record<string, string> = { energy_per_atom: 'eV/atom', force: 'eV/Å', virial_per_atom: 'eV/atom' };
 
 /**
- * RMSE per Δk, dataset and quantity. Pairs whose DFT label is missing (null) are counted in
+ * RMSE per Δk, dataset and quantity, pooled over all inputs with the same Δk and dataset (e.g.
+ * one `dp test` prefix per system size). Pairs whose DFT label is missing (null) are counted in
  * `unlabelled`, not in the RMSE; a quantity with no labelled pair has rmse null.
  */
 export function parity(inputs: readonly ParityInput[]): ColumnTable {
-  const rows: RmseRow[] = [];
+  // inputs with the same Δk and dataset (one per tested system) are pooled into one RMSE
+  const acc = new Map<string, { dk: number; dataset: string; quantity: string; unit: string; s: number; n: number; unlabelled: number }>();
   for (const inp of inputs) {
     const pairs = (Array.isArray(inp.table) ? inp.table : (inp.table as ColumnTable).objects()) as ParityPair[];
     for (const [quantity, unit] of Object.entries(QUANTITIES)) {
-      const sel = pairs.filter((p) => p.quantity === quantity);
-      let s = 0, n = 0, unlabelled = 0;
-      for (const p of sel) {
+      const key = `${inp.dk}|${inp.dataset}|${quantity}`;
+      const a = acc.get(key) ?? { dk: inp.dk, dataset: inp.dataset, quantity, unit, s: 0, n: 0, unlabelled: 0 };
+      acc.set(key, a);
+      for (const p of pairs) {
+        if (p.quantity !== quantity) continue;
         if (p.data === null || p.data === undefined) {
-          unlabelled++;
+          a.unlabelled++;
           continue;
         }
         const d = p.pred - p.data;
         if (!Number.isFinite(d)) throw new Error(`parity: a non-finite ${quantity} pair at Δk ${inp.dk} (${inp.dataset})`);
-        s += d * d;
-        n++;
+        a.s += d * d;
+        a.n++;
       }
-      rows.push({ dk: inp.dk, dataset: inp.dataset, quantity, unit, rmse: n ? Math.sqrt(s / n) : null, n, unlabelled });
     }
   }
+  const rows: RmseRow[] = [...acc.values()].map((a) => ({ dk: a.dk, dataset: a.dataset, quantity: a.quantity, unit: a.unit, rmse: a.n ? Math.sqrt(a.s / a.n) : null, n: a.n, unlabelled: a.unlabelled }));
   return withMeta(from(rows), { kind: 'parity-rmse', units: { dk: 'Å⁻¹', rmse: 'from column unit' } });
 }
