@@ -7,6 +7,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { Chart } from './vega.js';
 import { readTheme, watchTheme, type Theme } from './theme.js';
 import { button, download, el, keepKeys } from './dom.js';
+import { Redraw } from './redraw.js';
 
 /** Width assumed before the view is attached, px. */
 const DEFAULT_WIDTH = 760;
@@ -21,9 +22,7 @@ export abstract class ChartView {
   protected theme: Theme;
   protected width = DEFAULT_WIDTH;
   private chart: Chart | null = null;
-  private running: Promise<void> | null = null;
-  private dirty = false;
-  private disposed = false;
+  private readonly redraw: Redraw;
   private readonly stopTheme: () => void;
   private readonly resize: ResizeObserver;
 
@@ -43,6 +42,9 @@ export abstract class ChartView {
     this.status.setAttribute('role', 'status');
     this.status.setAttribute('aria-live', 'polite');
     root.append(this.controls, this.chartBox, this.below, this.status);
+    this.redraw = new Redraw(root, () => this.drawChart(), (e) => {
+      this.status.textContent = `deltak: could not draw the chart: ${e.message}`;
+    });
     this.stopTheme = watchTheme(() => {
       this.theme = readTheme(this.root);
       void this.request(true);
@@ -79,41 +81,26 @@ export abstract class ChartView {
 
   /** Redraw everything; resolves when the drawing is finished. */
   request(_layout = true): Promise<void> {
-    this.dirty = true;
-    if (!this.running) {
-      this.root.dataset.deltakBusy = 'true';
-      this.running = this.loop().finally(() => {
-        this.running = null;
-        this.root.dataset.deltakBusy = 'false';
-      });
-    }
-    return this.running;
+    return this.redraw.request(true);
   }
 
   /** Resolves when every requested redraw is finished. */
   whenIdle(): Promise<void> {
-    return this.running ?? Promise.resolve();
+    return this.redraw.whenIdle();
   }
 
-  private async loop(): Promise<void> {
-    while (this.dirty && !this.disposed) {
-      this.dirty = false;
-      try {
-        this.renderBelow();
-        const box = el('div', 'deltak-chart-inner');
-        const chart = await Chart.draw(box, this.spec(), 'deltak_data', this.data());
-        if (this.disposed) {
-          chart.dispose();
-          return;
-        }
-        this.chart?.dispose();
-        this.chart = chart;
-        this.chartBox.replaceChildren(box);
-        this.chartBox.style.minHeight = `${box.offsetHeight}px`;
-      } catch (e) {
-        this.status.textContent = `deltak: could not draw the chart: ${(e as Error).message}`;
-      }
+  private async drawChart(): Promise<void> {
+    this.renderBelow();
+    const box = el('div', 'deltak-chart-inner');
+    const chart = await Chart.draw(box, this.spec(), 'deltak_data', this.data());
+    if (this.redraw.isStopped) {
+      chart.dispose();
+      return;
     }
+    this.chart?.dispose();
+    this.chart = chart;
+    this.chartBox.replaceChildren(box);
+    this.chartBox.style.minHeight = `${box.offsetHeight}px`;
   }
 
   /** The rows of the chart's dataset `deltak_data`. */
@@ -128,7 +115,7 @@ export abstract class ChartView {
 
   /** Stop watching theme and size, release the chart. */
   dispose(): void {
-    this.disposed = true;
+    this.redraw.stop();
     this.stopTheme();
     this.resize.disconnect();
     this.chart?.dispose();

@@ -7,6 +7,7 @@ import type { ThresholdRow } from 'deltak/core';
 import { Chart } from '../common/vega.js';
 import { readTheme, vegaConfig, watchTheme, type Theme } from '../common/theme.js';
 import { button, download, el, keepKeys, labelledCheckbox, labelledSelect, safeName, table, uid } from '../common/dom.js';
+import { Redraw } from '../common/redraw.js';
 import { panelWidth, sweepSpec, SWEEP_DATA } from './chart.js';
 import {
   ALL, FACTOR_MAX, FACTOR_MIN, FACTOR_STEP, ThresholdCache, chartData, facets, formatNumber,
@@ -44,10 +45,7 @@ export class SweepView {
   private chartKey = '';
   private width = DEFAULT_WIDTH;
   private theme: Theme;
-  private dirty = false;
-  private needLayout = false;
-  private running: Promise<void> | null = null;
-  private disposed = false;
+  private readonly redraw: Redraw;
   private readonly stopTheme: () => void;
   private readonly resize: ResizeObserver;
   /** Timing of the last redraw (see {@link RedrawTiming}). */
@@ -121,6 +119,9 @@ export class SweepView {
     else root.append(controls, ...chartSection, this.tableBox, this.status);
 
     this.chartBox.style.minHeight = `${this.expectedHeight()}px`;
+    this.redraw = new Redraw(root, (layout) => this.draw(layout), (e) => {
+      this.status.textContent = `deltak: could not draw the chart: ${e.message}`;
+    });
     this.stopTheme = watchTheme(() => {
       this.theme = readTheme(this.root);
       this.request(true);
@@ -156,34 +157,12 @@ export class SweepView {
 
   /** Resolves when every requested redraw is finished. */
   whenIdle(): Promise<void> {
-    return this.running ?? Promise.resolve();
+    return this.redraw.whenIdle();
   }
 
   /** Draw (first time or again). */
   request(layout: boolean): Promise<void> {
-    this.dirty = true;
-    this.needLayout ||= layout;
-    if (!this.running) {
-      this.root.dataset.deltakBusy = 'true';
-      this.running = this.loop().finally(() => {
-        this.running = null;
-        this.root.dataset.deltakBusy = 'false';
-      });
-    }
-    return this.running;
-  }
-
-  private async loop(): Promise<void> {
-    while (this.dirty && !this.disposed) {
-      this.dirty = false;
-      const layout = this.needLayout;
-      this.needLayout = false;
-      try {
-        await this.draw(layout);
-      } catch (e) {
-        this.status.textContent = `deltak: could not draw the chart: ${(e as Error).message}`;
-      }
-    }
+    return this.redraw.request(layout);
   }
 
   private thresholds(): ThresholdRow[] {
@@ -249,7 +228,7 @@ export class SweepView {
     // Draw off-screen, then swap: the output keeps its height while the new chart is built.
     const box = el('div', 'deltak-chart-inner');
     const chart = await Chart.draw(box, spec, SWEEP_DATA, values);
-    if (this.disposed) {
+    if (this.redraw.isStopped) {
       chart.dispose();
       return;
     }
@@ -275,7 +254,7 @@ export class SweepView {
 
   /** Stop watching theme and size, release the chart. */
   dispose(): void {
-    this.disposed = true;
+    this.redraw.stop();
     this.stopTheme();
     this.resize.disconnect();
     this.chart?.dispose();
