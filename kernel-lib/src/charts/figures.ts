@@ -4,15 +4,10 @@
  * parity (Fig. 2a) and RMSE against Δk (Fig. 2b/c).
  */
 import { VEGALITE_V5_SCHEMA, type VegaLiteSpec } from './sweep.js';
+import type { SemPoint } from '../core/sem.js';
 
 /** A SEM value with optional interval (Fig. 4 input). Δk in Å⁻¹. */
-export interface SemChartRow {
-  metal: string;
-  lattice: string;
-  structure: string;
-  sem: string;
-  dk: number;
-  value: number;
+export interface SemChartRow extends SemPoint {
   lo?: number;
   hi?: number;
 }

@@ -59,6 +59,23 @@ export interface SemRow {
   [tag: string]: string | number;
 }
 
+/**
+ * One SEM value of one group (metal × lattice × structure type) at one Δk, with the group named
+ * by its usual tags: the row that charts and widgets draw. `value` is in the SEM's unit
+ * (AEAD, E-RMSE, V-RMSE: eV/atom; F-RMSE: eV/Å).
+ */
+export interface SemPoint {
+  metal: string;
+  lattice: string;
+  /** Structure type: "pristine", "vacancy", "oh", "td", ... */
+  structure: string;
+  /** "AEAD", "E-RMSE", "F-RMSE" or "V-RMSE" (any label is drawn). */
+  sem: string;
+  /** k-point spacing Δk, Å⁻¹. */
+  dk: number;
+  value: number;
+}
+
 /** Per-configuration differences against the reference, the raw material of every SEM. */
 export interface ConfigDelta {
   id: string;

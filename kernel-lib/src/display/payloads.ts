@@ -4,6 +4,7 @@
  * through the `deltak/payloads` subpath.
  */
 export { SWEEP_MIME, VEGALITE_MIME, type SweepPayload } from './bundle.js';
+import type { SemPoint } from '../core/sem.js';
 
 /** MIME type of the statistical error metrics (SEMs) of a DFT test set against Δk (Fig. 4). */
 export const SEM_MIME = 'application/vnd.deltak.sem.v1+json';
@@ -19,17 +20,7 @@ export const SEM_UNITS: Readonly<Record<string, string>> = {
 };
 
 /** One SEM value of one group (metal × lattice × structure type) at one Δk (METHOD §9). */
-export interface SemRow {
-  metal: string;
-  lattice: string;
-  /** Structure type: "pristine", "vacancy", "Td", "Oh", ... */
-  structure: string;
-  /** "AEAD", "E-RMSE", "F-RMSE" or "V-RMSE" (any label is drawn). */
-  sem: string;
-  /** k-point spacing Δk, Å⁻¹. */
-  dk: number;
-  /** The SEM against the reference Δk, in the unit of `units[sem]`. */
-  value: number;
+export interface SemRow extends SemPoint {
   /** Number of configurations the SEM averages over. */
   n_configs: number;
 }
