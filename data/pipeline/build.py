@@ -315,10 +315,14 @@ def train_structures(cfg, lattice):
     return supercells[:first] + primitives + supercells[first:]
 
 
-def set_jobs(cfg, lattice, which, dks, limit=None):
+def set_jobs(cfg, lattice, which, dks, limit=None, part=None):
+    """Single points of the training or test set: the first `limit` configurations at every Δk
+    in dks; `part` = (i, n) keeps every n-th of them from the i-th (one share of n processes)."""
     structs = sem_structures(cfg, lattice) if which == "sem" else train_structures(cfg, lattice)
     if limit is not None:
         structs = structs[:limit]
+    if part is not None:
+        structs = structs[part[0]::part[1]]
     jobs = []
     for cid, st, s, at in structs:
         for dk in dks:
@@ -1021,6 +1025,8 @@ def main(argv=None):
     ap.add_argument("--max-sem", type=int, help="compute only the first N SEM configurations (all groups counted)")
     ap.add_argument("--max-train", type=int,
                     help="compute only the first N training configurations (default: the config's train.n_configs, else all)")
+    ap.add_argument("--part", help="I/N: the train and sem stages compute only every N-th configuration from the I-th "
+                                   "(0-based), so N processes can share a stage without computing a point twice")
     ap.add_argument("--model-dks", nargs="*", type=float,
                     help="train models (and MLP properties) only at these training Δk (default: all of train_dks)")
     args = ap.parse_args(argv)
@@ -1036,6 +1042,14 @@ def main(argv=None):
         cfg["model_dks"] = [x for x in cfg["train_dks"] if any(abs(d - x) < 1e-9 for d in args.model_dks)]
     else:
         cfg["model_dks"] = list(cfg["train_dks"])
+    part = None
+    if args.part:
+        try:
+            i, n = (int(x) for x in args.part.split("/"))
+            assert 0 <= i < n
+        except (ValueError, AssertionError):
+            raise SystemExit(f"--part {args.part}: expected I/N with 0 <= I < N, e.g. 0/2")
+        part = (i, n)
     t0 = time.time()
     errors = []
     for lattice in cfg["lattices"]:
@@ -1056,10 +1070,10 @@ def main(argv=None):
         if "train" in args.stages:
             # configuration-major, cheapest (largest) Δk first: a stopped run leaves whole configurations
             errors += run_jobs(cfg, set_jobs(cfg, lattice, "train", sorted(tdks, reverse=True),
-                                                    args.max_train or cfg["train"].get("n_configs")), workers,
+                                                    args.max_train or cfg["train"].get("n_configs"), part), workers,
                                f"train {lattice}")
         if "sem" in args.stages:
-            errors += run_jobs(cfg, set_jobs(cfg, lattice, "sem", sorted(dks, reverse=True), args.max_sem), workers,
+            errors += run_jobs(cfg, set_jobs(cfg, lattice, "sem", sorted(dks, reverse=True), args.max_sem, part), workers,
                                f"sem {lattice}")
     for lattice in cfg["lattices"]:
         if "models" in args.stages:
