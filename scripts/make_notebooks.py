@@ -66,7 +66,7 @@ AL_DATA = """// The reference dataset (fcc, bcc, hcp with MLPs) is written by da
 // data/al; DELTAK_AL_DATA points elsewhere (e.g. a smoke-test output) for a dry run.
 const AL = process.env.DELTAK_AL_DATA ?? "../data/al";
 interface LatticeEntry { files: Record<string, string[]>; status: Record<string, any> }
-interface Manifest { name?: string; properties?: string[]; sem_frames?: string[]; lattices?: Record<string, LatticeEntry>; dks?: number[]; train_dks?: number[] }
+interface Manifest { name?: string; properties?: string[]; sem_frames?: string[]; dp_test?: { prefix: string; dk: number; dataset: string }[]; lattices?: Record<string, LatticeEntry>; dks?: number[]; train_dks?: number[] }
 const manifest: Manifest | null = fs.existsSync(path.join(AL, "manifest.json"))
   ? JSON.parse(fs.readFileSync(path.join(AL, "manifest.json"), "utf8")) : null;
 // Number of .extxyz files in each Δk folder (dk0.09, dk0.12, …) of data/al/dft/<lattice>/<stage>.
@@ -401,15 +401,9 @@ if (hasMlp && manifest?.sem_frames?.length) {
 From the `dp test -d` output of the model trained at each Δk (METHOD §8), when the reference
 dataset has it.
 """),
-        code("""const prefixes: { dk: number; dataset: string; prefix: string }[] = [];
-for (const entry of Object.values(manifest?.lattices ?? {})) {
-  for (const dataset of ["train", "test"]) {
-    for (const p of entry.files[`dptest_${dataset}`] ?? []) {
-      const m = /dk([0-9.]+)/.exec(p);
-      if (m) prefixes.push({ dk: Number(m[1]), dataset, prefix: path.join(AL, p) });
-    }
-  }
-}
+        code("""// the manifest's dp_test entries: the prefix of each `dp test -d` output (one per system
+// size), the Δk of the model's training data and the dataset tested (train or test)
+const prefixes = (manifest?.dp_test ?? []).map((d) => ({ ...d, prefix: path.join(AL, d.prefix) }));
 if (prefixes.length) {
   const inputs = prefixes.map((p) => ({ dk: p.dk, dataset: p.dataset, table: dk.readDpTest(p.prefix) }));
   const rmse = dk.parity(inputs);

@@ -9,7 +9,9 @@
  *    DELTAK_UPDATE_SCREENSHOT=1);
  * 2. a hand-made untrusted notebook with a property named `<img src=x onerror=alert(1)>` and
  *    SEM and comparison outputs: the names show as text, nothing executes, all three render;
- * 3. with the extension disabled (isolated config folder), the same quickstart shows
+ * 3. the paper-figures notebook as saved: its SEM and comparison widgets hold the reference
+ *    dataset's real test set and MLP thresholds, as kernel-lib computes them;
+ * 4. with the extension disabled (isolated config folder), the same quickstart shows
  *    JupyterLab's vega-lite fallback instead.
  */
 import { test, before, after } from 'node:test';
@@ -25,6 +27,11 @@ import { concatFrames } from '../kernel-lib/src/io/frames.ts';
 import { calculationsFromFrames } from '../kernel-lib/src/core/fromframes.ts';
 import { computeProperties } from '../kernel-lib/src/core/properties.ts';
 import { COMPARISON_MIME, SEM_MIME, type ComparisonPayload, type SemPayload } from '../kernel-lib/src/display/payloads.ts';
+import { thresholds } from '../kernel-lib/src/core/convergence.ts';
+import { semTable, semThresholds } from '../kernel-lib/src/core/sem.ts';
+import { compareThresholds } from '../kernel-lib/src/core/comparison.ts';
+import { recommendDk } from '../kernel-lib/src/core/recommend.ts';
+import { referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
 import {
   ROOT, RESULTS, cleanup, jupyter, jupyterEnv, launchChromium, openNotebook, runAll, startLab, workspace, writeNotebook,
   type Lab,
@@ -322,6 +329,45 @@ test('untrusted notebook: names are text, nothing executes; SEM and comparison v
     assert.equal(await page.locator('.deltak-widget [tabindex="-1"]').count(), 0, 'no control removed from the tab order');
     await page.waitForTimeout(500);
     assert.deepEqual(dialogs, [], 'still no alert');
+    assert.deepEqual(errors, [], 'no page error');
+  } finally {
+    await page.context().close();
+    await lab.stop();
+    if (!KEEP) cleanup(ws.dir);
+  }
+});
+
+test('paper figures notebook as saved: the SEM and comparison widgets show the reference dataset', { timeout: 300_000 }, async (t) => {
+  const manifest = referenceManifest();
+  const curves = referenceCompleteCurves();
+  if (!manifest?.sem_frames?.length || !curves.some((r) => r.method === 'MLP')) {
+    t.skip('data/al has no complete SEM test set and MLP curves yet: the notebook shows no comparison');
+    return;
+  }
+  const semTh = semThresholds(semTable(semSet()), { factor: 0.5 });
+  const pairs = compareThresholds(thresholds(curves, { factor: 0.5 }), semTh).objects() as { outcome: string }[];
+  const rec = recommendDk(semTh);
+  const ws = workspace('browser-paper');
+  const lab = await startLab(ws.notebooks, jupyterEnv(ws.dir));
+  const { page, dialogs, errors } = await newPage();
+  try {
+    await openNotebook(page, lab, '02-paper-figures.ipynb');
+    const sem = page.locator('.deltak-widget.deltak-sem').first();
+    await sem.scrollIntoViewIfNeeded();
+    await sem.locator('.deltak-chart svg.marks').waitFor({ timeout: 60_000 });
+    // one row per group and SEM of the real test set, with its structure types
+    assert.equal(await sem.locator('.deltak-table tbody tr').count(), semTh.numRows());
+    const semCells = await sem.locator('.deltak-table td').allTextContents();
+    for (const st of new Set((semTh.objects() as { structure: string }[]).map((r) => r.structure))) assert.ok(semCells.includes(st), `SEM table lists ${st}`);
+    const cmp = page.locator('.deltak-widget.deltak-comparison').first();
+    await cmp.scrollIntoViewIfNeeded();
+    await cmp.locator('.deltak-chart svg.marks').waitFor({ timeout: 60_000 });
+    assert.equal(await cmp.locator('.deltak-table tbody tr').count(), pairs.length, 'one table row per MLP property × SEM pair');
+    const outcomes = (await cmp.locator('.deltak-table td').allTextContents()).filter((x) => ['exact', 'conservative', 'mismatch'].includes(x));
+    assert.deepEqual(outcomes.sort(), pairs.map((p) => p.outcome).sort(), 'the outcomes kernel-lib gives');
+    assert.match((await cmp.locator('.deltak-recommendation').textContent()) ?? '', new RegExp(`^Recommended Δk for training data: ${rec.dk} Å⁻¹`));
+    await cmp.screenshot({ path: join(RESULTS, 'paper-comparison.png'), timeout: 30_000 });
+    assert.deepEqual(dialogs, []);
     assert.deepEqual(errors, [], 'no page error');
   } finally {
     await page.context().close();

@@ -7,27 +7,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { escape, fromCSV, type ColumnTable } from 'arquero';
-import { readExtxyz } from '../kernel-lib/src/io/extxyz.ts';
+import { escape, type ColumnTable } from 'arquero';
 import { concatFrames } from '../kernel-lib/src/io/frames.ts';
-import { calculationsFromFrames, semFramesFromFrames } from '../kernel-lib/src/core/fromframes.ts';
+import { calculationsFromFrames } from '../kernel-lib/src/core/fromframes.ts';
 import { computeProperties } from '../kernel-lib/src/core/properties.ts';
 import { thresholdRows, madSummary } from '../kernel-lib/src/core/convergence.ts';
-import { sweepRows, type SweepRow } from '../kernel-lib/src/core/sweep.ts';
-import { semTable, semThresholds, type SemFrame } from '../kernel-lib/src/core/sem.ts';
+import { semTable, semThresholds } from '../kernel-lib/src/core/sem.ts';
 import { semBootstrap } from '../kernel-lib/src/core/bootstrap.ts';
 import { recommendDk } from '../kernel-lib/src/core/recommend.ts';
 import { SWEEP_MIME, type SweepPayload } from '../kernel-lib/src/display/bundle.ts';
-import { SEM_MIME, type SemPayload } from '../kernel-lib/src/display/payloads.ts';
+import { COMPARISON_MIME, SEM_MIME, type ComparisonPayload, type SemPayload } from '../kernel-lib/src/display/payloads.ts';
+import { thresholds } from '../kernel-lib/src/core/convergence.ts';
+import { compareThresholds } from '../kernel-lib/src/core/comparison.ts';
+import { parity } from '../kernel-lib/src/core/parity.ts';
+import { readDpTest } from '../kernel-lib/src/io/dptest.ts';
+import { AL, RAW, ROOT, bundledSemSet, readFolder, referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
 
-const ROOT = process.env.DELTAK_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 const PY = join(ROOT, '.venv', 'bin', 'python');
-const RAW = join(ROOT, 'data', 'al-fcc', 'raw');
-const AL = join(ROOT, 'data', 'al');
 
 interface Output { output_type: string; name?: string; text?: string | string[]; data?: Record<string, unknown>; ename?: string; evalue?: string }
 interface Cell { cell_type: string; source: string | string[]; outputs?: Output[] }
@@ -62,8 +61,6 @@ const payloads = <T>(outputs: Output[], mime: string): T[] => outputs.filter((o)
 const stdout = (outputs: Output[]): string => outputs.filter((o) => o.name === 'stdout').map((o) => [o.text ?? ''].flat().join('')).join('');
 const html = (outputs: Output[]): string => outputs.map((o) => String(o.data?.['text/html'] ?? '')).join('\n');
 
-const readFolder = (dir: string): ColumnTable =>
-  concatFrames(readdirSync(dir).filter((f) => f.endsWith('.extxyz')).sort().map((f) => readExtxyz(join(dir, f))));
 
 /** The bundled Al FCC sweep as the notebooks compute it: EOS on the unscaled cell's mesh per Δk. */
 function alFccSweep(): ColumnTable {
@@ -72,42 +69,6 @@ function alFccSweep(): ColumnTable {
   for (const r of eos.objects() as { dk: number; kmesh: string; tags: Record<string, unknown> }[]) if (r.tags.volume_scale === 1) refMesh.set(r.dk, r.kmesh);
   const oneMesh = eos.filter(escape((r: { dk: number; kmesh: string }) => r.kmesh === refMesh.get(r.dk)));
   return computeProperties(calculationsFromFrames(concatFrames([oneMesh, readFolder(join(RAW, 'eos_fixedmesh')), readFolder(join(RAW, 'bulk')), readFolder(join(RAW, 'vacancy'))])));
-}
-
-/** The SEM set the notebooks choose: the reference dataset's when its manifest lists one, else the bundled points. */
-function semSet(): SemFrame[] {
-  const manifestPath = join(AL, 'manifest.json');
-  const manifest = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { sem_frames?: string[] }) : null;
-  if (manifest?.sem_frames?.length) return semFramesFromFrames(concatFrames(manifest.sem_frames.map((f) => readExtxyz(join(AL, f)))));
-  const sp = concatFrames([readFolder(join(RAW, 'eos')), readFolder(join(RAW, 'bulk')), readFolder(join(RAW, 'vacancy'))]);
-  return (sp.objects() as Record<string, any>[]).map((r) => ({
-    id: r.tags.kind === 'eos' ? `eos-v${r.tags.volume_scale}` : `${r.tags.kind}-2x2x2`,
-    dk: r.dk, species: r.symbols, positions: r.positions, energy: r.energy, forces: r.forces, virial: r.virial,
-    metal: r.tags.metal, lattice: r.tags.lattice, structure: r.tags.kind === 'vacancy' ? 'vacancy' : 'pristine',
-  }));
-}
-
-/** The reference dataset's property curves that are complete over every Δk its manifest lists (as 02 selects them). */
-function referenceCompleteCurves(): SweepRow[] {
-  const manifestPath = join(AL, 'manifest.json');
-  if (!existsSync(manifestPath)) return [];
-  const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as { properties?: string[]; dks?: number[]; train_dks?: number[] };
-  const rows = (m.properties ?? []).filter((f) => existsSync(join(AL, f))).flatMap((f) => sweepRows(fromCSV(readFileSync(join(AL, f), 'utf8'))));
-  const want = (method: string): number[] => (method === 'MLP' ? m.train_dks : m.dks) ?? [];
-  const key = (r: SweepRow): string => `${r.lattice} ${r.property} ${r.method}`;
-  const seen = new Map<string, Set<number>>();
-  for (const r of rows) seen.set(key(r), (seen.get(key(r)) ?? new Set<number>()).add(r.dk));
-  return rows.filter((r) => want(r.method).length > 1 && want(r.method).every((d) => seen.get(key(r))!.has(d)));
-}
-
-/** The bundled points only (the workshop uses them whatever data/al holds). */
-function bundledSemSet(): SemFrame[] {
-  const sp = concatFrames([readFolder(join(RAW, 'eos')), readFolder(join(RAW, 'bulk')), readFolder(join(RAW, 'vacancy'))]);
-  return (sp.objects() as Record<string, any>[]).map((r) => ({
-    id: r.tags.kind === 'eos' ? `eos-v${r.tags.volume_scale}` : `${r.tags.kind}-2x2x2`,
-    dk: r.dk, species: r.symbols, positions: r.positions, energy: r.energy, forces: r.forces, virial: r.virial,
-    metal: r.tags.metal, lattice: r.tags.lattice, structure: r.tags.kind === 'vacancy' ? 'vacancy' : 'pristine',
-  }));
 }
 
 const a = 4.04;
@@ -142,6 +103,26 @@ test('02-paper-figures: thresholds, Table 1 and SEM thresholds as kernel-lib com
   assert.ok(charts.length >= 3, `Fig. S3: AEAD, F-RMSE and V-RMSE charts (got ${charts.length})`);
   const expected = semThresholds(semTable(semSet()), { factor: 0.5 }).objects() as Record<string, unknown>[];
   assert.deepEqual(sem[0].thresholds.map((t) => [t.structure, t.sem, t.threshold_dk]), expected.map((t) => [t.structure, t.sem, t.threshold_dk]));
+
+  // Fig. 5 on the reference dataset: every pair as kernel-lib compares them
+  const m = referenceManifest() ?? {};
+  const cmp = payloads<ComparisonPayload>(outputs, COMPARISON_MIME);
+  if (reference.some((r) => r.method === 'MLP') && m.sem_frames?.length) {
+    assert.equal(cmp.length, 1, 'Fig. 5 is displayed as the comparison widget');
+    const semTh = semThresholds(semTable(semSet()), { factor: 0.5 });
+    const pairs = compareThresholds(thresholds(reference, { factor: 0.5 }), semTh).objects() as Record<string, unknown>[];
+    assert.ok(pairs.length > 0, 'the reference dataset gives comparison pairs');
+    assert.deepEqual(cmp[0].pairs.map((p) => [p.lattice, p.property, p.structure, p.sem, p.outcome]), pairs.map((p) => [p.lattice, p.property, p.structure, p.sem, p.outcome]));
+  } else {
+    assert.equal(cmp.length, 0);
+    assert.match(stdout(outputs), /Fig\. 5 waits for data/);
+  }
+  // Fig. 2: the RMSE table of the dp test output, as kernel-lib pools it
+  if (m.dp_test?.length) {
+    const rmse = parity(m.dp_test.map((d) => ({ dk: d.dk, dataset: d.dataset, table: readDpTest(join(AL, d.prefix)) }))).objects() as { rmse: number | null }[];
+    const page2 = html(outputs);
+    for (const r of rmse) if (r.rmse !== null) assert.ok(page2.includes(String(Number(r.rmse.toPrecision(6)))) || page2.includes(String(r.rmse)), `Fig. 2 RMSE ${r.rmse} shown`);
+  }
 });
 
 test('03-choose-dk: SEM thresholds, bootstrap and recommendation as kernel-lib computes them', { timeout: 600_000 }, () => {
