@@ -1,7 +1,8 @@
 """Time one reference reader (ASE or dpdata) on one file, in its own process.
 
 Usage: io_run.py TOOL KIND PATH  (TOOL: ase | dpdata; KIND: outcar | vasprun | deepmd)
-Prints JSON: seconds (the read call only), frames, peak_rss_mb, base_rss_mb.
+Prints JSON: seconds (wall time of the read call only), cpu_seconds (user + system CPU time of
+the call), frames, peak_rss_mb, base_rss_mb.
 """
 import json
 import resource
@@ -16,6 +17,11 @@ def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def cpu_s():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
+
 def main():
     tool, kind, path = sys.argv[1:4]
     if tool == "ase":
@@ -23,6 +29,7 @@ def main():
 
         fmt = {"outcar": "vasp-out", "vasprun": "vasp-xml"}[kind]
         base = rss_mb()
+        c = cpu_s()
         t = time.perf_counter()
         frames = read(path, index=":", format=fmt)
         n = len(frames)
@@ -31,11 +38,13 @@ def main():
 
         fmt = {"outcar": "vasp/outcar", "vasprun": "vasp/xml", "deepmd": "deepmd/npy"}[kind]
         base = rss_mb()
+        c = cpu_s()
         t = time.perf_counter()
         s = dpdata.LabeledSystem(path, fmt=fmt)
         n = len(s)
     dt = time.perf_counter() - t
-    print(json.dumps({"seconds": dt, "frames": n, "peak_rss_mb": rss_mb(), "base_rss_mb": base}))
+    dc = cpu_s() - c
+    print(json.dumps({"seconds": dt, "cpu_seconds": dc, "frames": n, "peak_rss_mb": rss_mb(), "base_rss_mb": base}))
 
 
 if __name__ == "__main__":

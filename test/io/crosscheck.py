@@ -4,8 +4,14 @@ Usage: crosscheck.py FIXTURES_DIR [EXTRA_EXTXYZ ...]
 Each entry: {"file", "tool", "fmt", "frames": [{"energy", "forces", "virial", "cell",
 "positions", "symbols"}]} with energies in eV, forces eV/A, virials eV (W = -sigma V),
 or {"error": "..."} when the tool refuses the file.
+
+Usage: crosscheck.py --dp-test PREFIX [PREFIX ...]
+The files of `dp test -d PREFIX` read with numpy.loadtxt: one entry per prefix,
+{"prefix", "tool": "numpy", "fmt": "dp_test", "files": [{"suffix", "blocks": [{"header",
+"values"}]}]}, one block per "# system: data_... pred_..." header, values row by row.
 """
 import json
+import os
 import sys
 import warnings
 
@@ -83,7 +89,38 @@ def run(entries, path, tool, fmt, fn, *args, **kw):
         entries.append({"file": path, "tool": tool, "fmt": fmt, "error": f"{type(e).__name__}: {e}"})
 
 
+DP_TEST_SUFFIXES = (".e.out", ".e_peratom.out", ".f.out", ".v.out", ".v_peratom.out")
+
+
+def dp_test(prefix):
+    files = []
+    for suffix in DP_TEST_SUFFIXES:
+        path = prefix + suffix
+        if not os.path.exists(path):
+            continue
+        values = np.loadtxt(path, comments="#", ndmin=2)
+        # where each system's rows start: the data lines before each header
+        lines = [l.strip() for l in open(path, encoding="utf-8").read().splitlines()]
+        blocks, rows = [], 0
+        for l in lines:
+            if l.startswith("#"):
+                blocks.append({"header": l, "start": rows})
+            elif l:
+                if not blocks:
+                    blocks.append({"header": None, "start": 0})
+                rows += 1
+        assert rows == values.shape[0], f"{path}: {rows} data lines but numpy.loadtxt read {values.shape[0]} rows"
+        for k, b in enumerate(blocks):
+            end = blocks[k + 1]["start"] if k + 1 < len(blocks) else rows
+            b["values"] = values[b.pop("start"):end].tolist()
+        files.append({"suffix": suffix, "blocks": blocks})
+    return {"prefix": prefix, "tool": "numpy", "fmt": "dp_test", "files": files}
+
+
 def main():
+    if sys.argv[1] == "--dp-test":
+        json.dump([dp_test(p) for p in sys.argv[2:]], sys.stdout)
+        return
     root = sys.argv[1]
     entries = []
     v = root + "/vasp/"

@@ -247,21 +247,23 @@ function readSystem(dir: string, opt: ReadDeepmdOptions, root: string): ColumnTa
   const box = sets.map((x) => (x.box instanceof Float64Array ? x.box : Float64Array.from(x.box)));
   const vir = sets.every((x) => x.virial) ? sets.map((x) => (x.virial instanceof Float64Array ? x.virial : Float64Array.from(x.virial!))) : null;
   const volume = new Float64Array(n);
-  const energy = sets.every((x) => x.energy) ? new Float64Array(n) : null;
+  // one float64 set: its energy.npy is the column as read (no copy)
+  const energy = !sets.every((x) => x.energy) ? null : sets.length === 1 && sets[0].energy instanceof Float64Array ? sets[0].energy : new Float64Array(n);
+  const copyEnergy = energy !== null && energy !== sets[0].energy;
   const setOf = new Uint16Array(n);
   let r = 0;
   sets.forEach((x, k) => {
+    const c = box[k];
     for (let i = 0; i < x.nframes; i++, r++) {
-      const c = box[k];
       const o = 9 * i;
       volume[r] = Math.abs(
         c[o] * (c[o + 4] * c[o + 8] - c[o + 5] * c[o + 7]) - c[o + 1] * (c[o + 3] * c[o + 8] - c[o + 5] * c[o + 6]) + c[o + 2] * (c[o + 3] * c[o + 7] - c[o + 4] * c[o + 6]),
       );
-      if (energy) energy[r] = x.energy![i];
+      if (copyEnergy) energy![r] = x.energy![i];
       setOf[r] = k;
     }
   });
-  const perAtom = energy ? energy.map((e) => e / natoms) : null;
+  const perAtom = energy ? new LazyColumn(n, (i) => energy[i] / natoms) : null;
   const tags = sets.map((x) => Object.freeze({ system: rel, set: x.name, type_map: map }));
   // DeePMD-kit marks a non-periodic system with an empty file named nopbc
   const periodic = !existsSync(join(dir, 'nopbc'));
@@ -324,6 +326,9 @@ function readSystem(dir: string, opt: ReadDeepmdOptions, root: string): ColumnTa
  * Units: coord/box Å, energy eV, force eV/Å, virial eV (DeePMD-kit's, W = −σV).
  * Errors name the file and array: frame counts that disagree, a coord width that disagrees
  * with type.raw, NaN/Inf, Fortran-order or wrong-shape arrays, unknown elements in the type map.
+ * Each .npy array is read into one buffer and the per-frame columns are views of it (memory ≈ the
+ * files). For multi-GB sets on Linux, start Node with GLIBC_TUNABLES=glibc.malloc.hugetlb=1:
+ * filling fresh memory is then several times faster (the project's tslab kernel does).
  */
 export function readDeepmd(dir: string, options: ReadDeepmdOptions = {}): ColumnTable {
   if (!existsSync(dir)) throw new ReadError(dir, {}, 'no such folder');

@@ -17,6 +17,9 @@ export interface NpyArray {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
+/** Most bytes one read(2) moves on Linux (0x7ffff000). */
+const MAX_READ = 0x7ffff000;
+
 /** Bytes per element of the dtypes we read; 8-byte integers are converted to float64. */
 const ITEM: Record<string, number> = { f8: 8, f4: 4, i8: 8, u8: 8, i4: 4, u4: 4, i2: 2, u2: 2, i1: 1, u1: 1, b1: 1 };
 
@@ -69,7 +72,8 @@ export function readNpyHeader(path: string): { shape: number[]; dtype: string; f
 
 /**
  * Read an .npy file (versions 1–3) into a typed array in C order. Float32 stays Float32Array,
- * float64 is Float64Array, 8-byte integers become Float64Array; big-endian data is byte-swapped.
+ * float64 is Float64Array (both views of the one buffer the data is read into: no copy), 8-byte
+ * integers become Float64Array; big-endian data is byte-swapped in place.
  * Errors: Fortran order, unknown dtype, data length ≠ product of the shape.
  */
 export function readNpy(path: string): NpyArray {
@@ -89,13 +93,15 @@ export function readNpy(path: string): NpyArray {
   if (have !== need) {
     throw new ReadError(path, { array: 'data' }, `${have} data bytes for shape (${h.shape.join(', ')}) of ${h.dtype}, expected ${need}${have < need ? ' (truncated file)' : ' (trailing bytes)'}`);
   }
+  // One buffer for the whole array, filled by one read (Linux moves at most 2 GiB − 4 KiB per
+  // read, so larger arrays take a few); the typed array is a view of it, never a copy.
   const buf = new ArrayBuffer(need);
   const u8 = new Uint8Array(buf);
   const fd = openSync(path, 'r');
   try {
     let off = 0;
     while (off < need) {
-      const got = readSync(fd, u8, off, Math.min(need - off, 1 << 30), h.offset + off);
+      const got = readSync(fd, u8, off, Math.min(need - off, MAX_READ), h.offset + off);
       if (got === 0) throw new ReadError(path, { array: 'data' }, 'file shrank while reading');
       off += got;
     }

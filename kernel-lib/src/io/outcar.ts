@@ -117,12 +117,17 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
   const kptList: number[][] = [];
   let kptRemaining = 0;
 
-  // ionic-step state
-  let lattice: Float64Array | null = null;
+  // ionic-step state: one cell, position, force and stress array each, reused for every step
+  // (FrameStore.add copies them), so the ionic loop allocates almost nothing per step
+  const lattice = new Float64Array(9);
+  let hasLattice = false;
   let latRow = -1;
-  let stressKb: Float64Array | null = null;
-  let positions: Float64Array | null = null;
-  let forces: Float64Array | null = null;
+  const stressKb = new Float64Array(6);
+  let hasStress = false;
+  let positions = new Float64Array(0);
+  let forces = new Float64Array(0);
+  let hasPositions = false;
+  const virial = new Float64Array(9);
   let scfIter = 0;
   let energy: number | null = null;
   let inFreeBlock = false;
@@ -166,6 +171,8 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
       for (let k = 0; k < c; k++) symbols!.push(st.species[i]);
     });
     store = new FrameStore(symbols);
+    positions = new Float64Array(3 * total);
+    forces = new Float64Array(3 * total);
     if (!st.kmesh && kptList.length > 0) {
       const inf = inferMesh(kptList);
       if (inf) {
@@ -175,31 +182,35 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
     }
   };
 
-  const finishStep = (locate: () => number, endOffset: number): void => {
+  /** Close ionic step `step + 1`; `at` is a byte offset of the step (for error messages), `endOffset` where the next starts. */
+  const finishStep = (at: number, endOffset: number): void => {
     step++;
-    if (!positions || !forces) {
+    if (!hasPositions) {
       skipped.push({ step, reason: st.nwrite === 0 ? 'NWRITE = 0: no positions and forces printed for this step' : 'no POSITION/TOTAL-FORCE block in this step' });
-    } else if (!lattice) {
-      fail(locate(), `ionic step ${step} has no "direct lattice vectors" before its positions`);
+    } else if (!hasLattice) {
+      fail(lineAt(path, at), `ionic step ${step} has no "direct lattice vectors" before its positions`);
     } else {
       const converged = st.nelm === null ? null : scfIter < st.nelm;
       if (converged === false && options.unconverged === 'error') {
-        fail(locate(), `ionic step ${step}: SCF used ${scfIter} iterations = NELM (${st.nelm}), not converged`);
+        fail(lineAt(path, at), `ionic step ${step}: SCF used ${scfIter} iterations = NELM (${st.nelm}), not converged`);
       }
       if (!(converged === false && options.unconverged === 'drop')) {
-        const cell = lattice;
-        let virial: Float64Array | null = null;
-        if (stressKb) {
+        if (hasStress) {
           const s = stressKb;
-          const f = volumeOf(cell) * KBAR_IN_EV_PER_A3;
+          const f = volumeOf(lattice) * KBAR_IN_EV_PER_A3;
           // VASP order XX YY ZZ XY YZ ZX
-          virial = Float64Array.of(s[0] * f, s[3] * f, s[5] * f, s[3] * f, s[1] * f, s[4] * f, s[5] * f, s[4] * f, s[2] * f);
+          virial[0] = s[0] * f;
+          virial[1] = virial[3] = s[3] * f;
+          virial[2] = virial[6] = s[5] * f;
+          virial[4] = s[1] * f;
+          virial[5] = virial[7] = s[4] * f;
+          virial[8] = s[2] * f;
         }
         store!.add({
-          cell,
+          cell: lattice,
           positions,
           forces,
-          virial,
+          virial: hasStress ? virial : null,
           energy,
           energySigma0: null,
           tags: { step, scf_iterations: scfIter, scf_converged: converged },
@@ -208,35 +219,36 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
         skipped.push({ step, reason: `SCF not converged (${scfIter} iterations = NELM)` });
       }
     }
-    positions = null;
-    forces = null;
-    stressKb = null;
+    hasPositions = false;
+    hasStress = false;
     energy = null;
     scfIter = 0;
     stepStartOffset = endOffset;
   };
 
-
   /**
    * The ionic loop. One forward search (Buffer.indexOf on the raw bytes) finds each step's
    * "FREE ENERGIE OF THE ION-ELECTRON SYSTEM"; the step's last "Iteration", "in kB",
    * POSITION/TOTAL-FORCE and "direct lattice vectors" are then found searching backwards within
-   * the step. The SCF iterations are never decoded or split into lines. One reused buffer holds
-   * at least the current step (grown only for a step larger than it).
+   * the step. Numbers are parsed from the bytes: the SCF iterations are never decoded,
+   * and no line becomes a string. One reused buffer (1 MiB) holds at least the current step
+   * (grown only for a step larger than it).
    */
-  const FREE = Buffer.from('FREE ENERGIE OF THE ION-ELECTRON SYSTEM', 'latin1');
-  const ITER = Buffer.from('Iteration', 'latin1');
-  const INKB = Buffer.from('in kB', 'latin1');
-  const TOTF = Buffer.from('TOTAL-FORCE', 'latin1');
-  const LATV = Buffer.from('direct lattice vectors', 'latin1');
-  const POSI = Buffer.from('POSITION', 'latin1');
-  /** Last start of `needle` in b[lo, hi) (the whole needle inside), or -1: native forward searches bounded to the range. */
+  const [FREE, ITER, INKB, TOTF, LATV, POSI, TOTEN, WOENT, SIGMA0] = [
+    'FREE ENERGIE OF THE ION-ELECTRON SYSTEM', 'Iteration', 'in kB', 'TOTAL-FORCE', 'direct lattice vectors', 'POSITION',
+    'free  energy   TOTEN', 'energy  without entropy', 'sigma->0)',
+  ].map((m) => Buffer.from(m, 'latin1'));
+  /**
+   * Last start of `needle` in b[lo, hi) (the whole needle inside), or -1: native forward searches
+   * from lo (Node's backward search is several times slower). A search that finds nothing runs
+   * on to the end of b, so b should end not far after hi (the ionic loop passes a view that ends
+   * at the current step's energy block).
+   */
   const lastIn = (b: Buffer, needle: Buffer, lo: number, hi: number): number => {
-    if (hi - lo < needle.length) return -1;
-    const w = b.subarray(lo, hi);
+    const end = hi - needle.length;
     let last = -1;
-    for (let j = w.indexOf(needle); j >= 0; j = w.indexOf(needle, j + 1)) last = j;
-    return last < 0 ? -1 : lo + last;
+    for (let j = b.indexOf(needle, lo); j >= 0 && j <= end; j = b.indexOf(needle, j + 1)) last = j;
+    return last;
   };
   /** lastIn over windows growing back from hi (most markers sit just before the energy block). */
   const lastNear = (b: Buffer, needle: Buffer, lo: number, hi: number): number => {
@@ -250,9 +262,37 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
     for (let k = 0; k < needle.length; k++) if (b[j + k] !== needle[k]) return false;
     return true;
   };
+  /** The first whitespace-separated word of b[x, y) as a number (NaN when there is none or it is not a number). */
+  const firstNumber = (b: Uint8Array, x: number, y: number): number => {
+    while (x < y && (b[x] === 32 || b[x] === 9)) x++;
+    let e = x;
+    while (e < y && b[e] !== 32 && b[e] !== 9 && b[e] !== 13) e++;
+    return e > x && parseNumbersBytes(b, x, e, row) === 1 ? row[0] : NaN;
+  };
+  /** The value after the first "=" in b[x, y), or NaN. */
+  const valueAfterEq = (b: Uint8Array, x: number, y: number): number => {
+    while (x < y && b[x] !== 61 /* = */) x++;
+    return x < y ? firstNumber(b, x + 1, y) : NaN;
+  };
+  /** SCF iterations of an "Iteration  N(  M)" header at j: M, or 0 when it does not read. */
+  const scfCount = (b: Uint8Array, j: number, y: number): number => {
+    let x = j + ITER.length;
+    while (x < y && b[x] === 32) x++;
+    const s = x;
+    while (x < y && b[x] >= 48 && b[x] <= 57) x++;
+    if (x === s) return 0;
+    while (x < y && b[x] === 32) x++;
+    if (b[x] !== 40 /* ( */) return 0;
+    x++;
+    while (x < y && b[x] === 32) x++;
+    let m = 0;
+    const d = x;
+    while (x < y && b[x] >= 48 && b[x] <= 57) m = m * 10 + (b[x++] - 48);
+    return x > d && b[x] === 41 /* ) */ ? m : 0;
+  };
   const scanSteps = (): void => {
     const fd = openSync(path, 'r');
-    let buf = Buffer.allocUnsafe(1 << 22);
+    let buf = Buffer.allocUnsafe(1 << 20);
     let filled = 0;
     let filePos = stepsOffset;
     let base = stepsOffset; // file offset of buf[0]; the current step starts at buf[0]
@@ -277,37 +317,29 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           while (j > 0 && v[j - 1] !== 10) j--;
           return j;
         };
-        /** End offsets (exclusive, at the newline or n) of `count` lines following the line that ends at `le`. */
-        const linesAfter = (le: number, count: number, partialAtEof = false): number[] | null => {
-          const ends: number[] = [];
-          let at = le;
-          for (let r = 0; r < count; r++) {
-            if (at + 1 > n || (at + 1 === n && !eof)) return eof && partialAtEof ? ends : null;
-            let nl = at + 1;
-            while (nl < n && v[nl] !== 10) nl++;
-            if (nl >= n && !eof) return null;
-            ends.push(nl);
-            at = nl;
-          }
-          return ends;
-        };
         const lineEndOf = (j: number): number => {
           while (j < n && v[j] !== 10) j++;
           return j;
         };
-        /** Parse a POSITION/TOTAL-FORCE block whose header line starts at ls; null when the buffer ends inside it. */
+        /** End (the newline, or the end of the file) of the line after the line ending at `le`, or -1 when the buffer ends first. */
+        const nextLineEnd = (le: number): number => {
+          if (le + 1 >= n) return -1;
+          const nl = lineEndOf(le + 1);
+          return nl >= n && !eof ? -1 : nl;
+        };
+        const isDashes = (x: number, y: number): boolean => v[firstNB(x, y)] === DASHES;
+        /** Parse a POSITION/TOTAL-FORCE block whose header line starts at ls; false when the buffer ends inside it. */
         const positionBlock = (ls: number): boolean => {
           const natoms = symbols!.length;
-          const ends = linesAfter(lineEndOf(ls), natoms + 2);
-          if (!ends) return false;
-          const b0 = lineEndOf(ls) + 1;
-          const isDashes = (x: number, y: number): boolean => v[firstNB(x, y)] === DASHES;
-          if (!isDashes(b0, ends[0])) failAt(base + b0, 'expected a dashed line after POSITION/TOTAL-FORCE');
-          const pos = new Float64Array(3 * natoms);
-          const frc = new Float64Array(3 * natoms);
+          const hdrEnd = lineEndOf(ls);
+          const dashEnd = nextLineEnd(hdrEnd);
+          if (dashEnd < 0) return false;
+          if (!isDashes(hdrEnd + 1, dashEnd)) failAt(base + hdrEnd + 1, 'expected a dashed line after POSITION/TOTAL-FORCE');
+          let le = dashEnd;
           for (let a = 0; a < natoms; a++) {
-            const from = ends[a] + 1;
-            const to = ends[a + 1];
+            const to = nextLineEnd(le);
+            if (to < 0) return false;
+            const from = le + 1;
             const c6 = parseNumbersBytes(v, from, to, row);
             if (c6 !== 6 || !(Number.isFinite(row[0]) && Number.isFinite(row[1]) && Number.isFinite(row[2]) && Number.isFinite(row[3]) && Number.isFinite(row[4]) && Number.isFinite(row[5]))) {
               const txt = str(from, to).trim();
@@ -317,34 +349,40 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
                   ? `POSITION/TOTAL-FORCE row of atom ${a + 1} has ${c6} fields, expected 6 numbers: ${JSON.stringify(txt)}`
                   : `not a finite number in the POSITION/TOTAL-FORCE row of atom ${a + 1}: ${JSON.stringify(txt)}`);
             }
-            pos[3 * a] = row[0];
-            pos[3 * a + 1] = row[1];
-            pos[3 * a + 2] = row[2];
-            frc[3 * a] = row[3];
-            frc[3 * a + 1] = row[4];
-            frc[3 * a + 2] = row[5];
+            positions[3 * a] = row[0];
+            positions[3 * a + 1] = row[1];
+            positions[3 * a + 2] = row[2];
+            forces[3 * a] = row[3];
+            forces[3 * a + 1] = row[4];
+            forces[3 * a + 2] = row[5];
+            le = to;
           }
-          const last = ends[natoms] + 1;
-          if (!isDashes(last, ends[natoms + 1])) failAt(base + last, `POSITION/TOTAL-FORCE block has more than ${natoms} rows (NIONS = ${natoms})`);
-          positions = pos;
-          forces = frc;
+          const lastEnd = nextLineEnd(le);
+          if (lastEnd < 0) return false;
+          if (!isDashes(le + 1, lastEnd)) failAt(base + le + 1, `POSITION/TOTAL-FORCE block has more than ${natoms} rows (NIONS = ${natoms})`);
+          hasPositions = true;
           return true;
         };
         const latticeBlock = (ls: number): boolean => {
-          const ends = linesAfter(lineEndOf(ls), 3);
-          if (!ends) return false;
-          const lat = new Float64Array(9);
-          let from = lineEndOf(ls) + 1;
+          let le = lineEndOf(ls);
           for (let r = 0; r < 3; r++) {
-            const c3 = parseNumbersBytes(v, from, ends[r], row);
+            const to = nextLineEnd(le);
+            if (to < 0) return false;
+            le = to;
+          }
+          le = lineEndOf(ls);
+          for (let r = 0; r < 3; r++) {
+            const from = le + 1;
+            const to = lineEndOf(from);
+            const c3 = parseNumbersBytes(v, from, to, row);
             if (c3 < 3) failAt(base + from, `lattice vector row ${r + 1} has ${c3} numbers, expected 3 (or 6)`);
             for (let c = 0; c < 3; c++) {
               if (!Number.isFinite(row[c])) failAt(base + from, `not a finite number in lattice vector row ${r + 1}`);
-              lat[3 * r + c] = row[c];
+              lattice[3 * r + c] = row[c];
             }
-            from = ends[r] + 1;
+            le = to;
           }
-          lattice = lat;
+          hasLattice = true;
           return true;
         };
         let start = 0; // start of the current step in v
@@ -361,32 +399,36 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           if (firstNB(ls, p) !== p) continue;
           // TOTEN and energy(σ→0) in the 6 lines after the header
           const hdrEnd = lineEndOf(p);
-          const ends = linesAfter(hdrEnd, 6, true);
-          if (!ends && !eof) {
-            resume = ls;
-            break;
-          }
           let energyLine: number | null = null;
           let e0: number | null = null;
           let e0At = 0;
           let q = -1;
-          let at = hdrEnd + 1;
-          for (const e of ends ?? []) {
+          let cut = false; // the buffer ends within these 6 lines
+          let le = hdrEnd;
+          for (let r = 0; r < 6; r++) {
+            const e = nextLineEnd(le);
+            if (e < 0) {
+              cut = !eof;
+              break;
+            }
+            const at = le + 1;
             const fb = firstNB(at, e);
-            const line = str(fb, e);
-            if (line.startsWith('free  energy   TOTEN')) {
-              const m = /=\s*(\S+)/.exec(line);
-              energyLine = m ? Number(m[1]) : NaN;
-              if (!Number.isFinite(energyLine)) failAt(base + at, `cannot read the free energy TOTEN: ${JSON.stringify(line.trim())}`);
-            } else if (line.startsWith('energy  without entropy')) {
-              const m = /sigma->0\)\s*=\s*(\S+)/.exec(line);
-              e0 = m ? Number(m[1]) : NaN;
+            if (startsAt(v, TOTEN, fb)) {
+              energyLine = valueAfterEq(v, fb, e);
+              if (!Number.isFinite(energyLine)) failAt(base + at, `cannot read the free energy TOTEN: ${JSON.stringify(str(at, e).trim())}`);
+            } else if (startsAt(v, WOENT, fb)) {
+              const sg = v.indexOf(SIGMA0, fb);
+              e0 = sg < 0 || sg + SIGMA0.length > e ? NaN : valueAfterEq(v, sg + SIGMA0.length, e);
               e0At = base + at;
-              if (!Number.isFinite(e0)) failAt(e0At, `cannot read energy(sigma->0): ${JSON.stringify(line.trim())}`);
+              if (!Number.isFinite(e0)) failAt(e0At, `cannot read energy(sigma->0): ${JSON.stringify(str(at, e).trim())}`);
               q = e + 1;
               break;
             }
-            at = e + 1;
+            le = e;
+          }
+          if (cut && e0 === null) {
+            resume = ls;
+            break;
           }
           if (e0 === null) {
             if (eof) {
@@ -396,37 +438,35 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
             failAt(base + ls, 'no "energy  without entropy … energy(sigma->0)" line after FREE ENERGIE OF THE ION-ELECTRON SYSTEM');
           }
           if (energyLine === null) failAt(e0At, 'energy(sigma->0) without a preceding free energy TOTEN');
-          // the rest of the step, searched backwards from the energy block
-          const it = lastNear(v, ITER, start, ls);
-          scfIter = 0;
-          if (it >= 0) {
-            const m = /Iteration\s*(\d+)\s*\(\s*(\d+)\)/.exec(str(it, Math.min(n, it + 40)));
-            if (m) scfIter = Number(m[2]);
-          }
+          // the rest of the step, searched backwards from the energy block within a view that
+          // ends there (same offsets as v)
+          const sv = v.subarray(0, ls);
+          const it = lastNear(sv, ITER, start, ls);
+          scfIter = it >= 0 ? scfCount(v, it, Math.min(n, it + 40)) : 0;
           const lo = it >= 0 ? it : start;
-          const kb = lastNear(v, INKB, lo, ls);
+          const kb = lastNear(sv, INKB, lo, ls);
           if (kb >= 0 && firstNB(lineStart(kb), kb) === kb) {
             const kls = lineStart(kb);
-            const le = lineEndOf(kb);
-            stressKb = new Float64Array(6);
-            const c6 = parseNumbersBytes(v, kb + 5, le, stressKb);
-            if (c6 !== 6) failAt(base + kls, `"in kB" line has ${c6} numbers, expected 6: ${JSON.stringify(str(kls, le).trim())}`);
-            for (let c = 0; c < 6; c++) if (!Number.isFinite(stressKb[c])) failAt(base + kls, `not a finite number in the "in kB" stress line: ${JSON.stringify(str(kls, le).trim())}`);
+            const kle = lineEndOf(kb);
+            const c6 = parseNumbersBytes(v, kb + 5, kle, stressKb);
+            if (c6 !== 6) failAt(base + kls, `"in kB" line has ${c6} numbers, expected 6: ${JSON.stringify(str(kls, kle).trim())}`);
+            for (let c = 0; c < 6; c++) if (!Number.isFinite(stressKb[c])) failAt(base + kls, `not a finite number in the "in kB" stress line: ${JSON.stringify(str(kls, kle).trim())}`);
+            hasStress = true;
           }
-          let tf = lastNear(v, TOTF, lo, ls);
+          let tf = lastNear(sv, TOTF, lo, ls);
           let pls = -1;
           while (tf >= 0) {
             pls = lineStart(tf);
             if (startsAt(v, POSI, firstNB(pls, tf))) break;
-            tf = lastNear(v, TOTF, lo, tf);
+            tf = lastNear(sv, TOTF, lo, tf);
             pls = -1;
           }
           if (pls >= 0) positionBlock(pls);
-          const lv = lastNear(v, LATV, start, pls >= 0 ? pls : ls);
+          const lv = lastNear(sv, LATV, start, pls >= 0 ? pls : ls);
           if (lv >= 0) latticeBlock(lineStart(lv));
           energy = energyLine;
           const before = store!.length;
-          finishStep(() => lineAt(path, e0At), base + q);
+          finishStep(e0At, base + q);
           if (store!.length > before) store!.setLastSigma0(e0!);
           start = q;
           from = q;
@@ -465,7 +505,7 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
       if (n < 3) fail(lineNo, `lattice vector row ${latRow + 1} has ${n} numbers, expected 3 (or 6)`);
       for (let k = 0; k < 3; k++) {
         if (!Number.isFinite(row[k])) fail(lineNo, `not a finite number in lattice vector row ${latRow + 1}`);
-        lattice![3 * latRow + k] = row[k];
+        lattice[3 * latRow + k] = row[k];
       }
       latRow++;
       if (latRow === 3) latRow = -1;
@@ -484,7 +524,7 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
     const c = t.charCodeAt(p);
     // markers of the ionic loop (also valid in the header for the first cell)
     if (c === 100 /* d */ && t.startsWith('direct lattice vectors', p)) {
-      lattice = new Float64Array(9);
+      hasLattice = true;
       latRow = 0;
       return;
     }
@@ -561,13 +601,13 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
       }
     }
     return;
-  }, 1 << 20);
+  }, 1 << 16);
   if (header) {
     throw new ReadError(path, { line: 1 }, 'no ionic step found (no "Iteration" line): not a VASP OUTCAR, or the run stopped before its first SCF step');
   }
   stepStartOffset = stepsOffset;
   scanSteps();
-  if (positions !== null || inFreeBlock) {
+  if (hasPositions || inFreeBlock) {
     if (options.truncated !== 'drop') {
       throw new ReadError(path, { line: lineAt(path, stepStartOffset) }, `file ends in ionic step ${step + 1} (started here) before its free energy: truncated OUTCAR (pass { truncated: "drop" } to keep the finished steps)`);
     }
@@ -601,10 +641,19 @@ export function buildVaspFrames(out: FrameStore, path: string, st: VaspSettings,
   const n = out.length;
   const dk = new Float64Array(n);
   const dkSources = new Set<string>();
+  let prev: Float64Array | null = null;
+  let found: ReturnType<typeof discoverDk> = null;
   for (let i = 0; i < n; i++) {
-    const found = discoverDk({ path, kspacing: st.kspacing, mesh: st.kmesh, cell: out.cellAt(i) }, options);
+    const cell = out.cellAt(i);
+    // a step with the cell of the step before (MD, fixed-cell relaxation) has its Δk
+    let changed = prev === null;
+    for (let k = 0; k < 9 && !changed; k++) changed = cell[k] !== prev![k];
+    if (changed) {
+      found = discoverDk({ path, kspacing: st.kspacing, mesh: st.kmesh, cell }, options);
+      if (found) dkSources.add(found.source);
+    }
     dk[i] = found?.dk ?? NaN;
-    if (found) dkSources.add(found.source);
+    prev = cell;
   }
   const shared: Record<string, unknown> = { ismear: st.ismear, sigma: st.sigma, encut: st.encut, kspacing: st.kspacing };
   if (st.pstress) shared.pstress_kbar = st.pstress;

@@ -5,7 +5,7 @@
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import type { ColumnTable } from 'arquero';
-import { ReadError, looksBinary, parseNumbers } from './errors.js';
+import { ReadError, looksBinary, parseNumbersBytes } from './errors.js';
 import { FrameStore, volumeOf, KBAR_IN_EV_PER_A3 } from './frames.js';
 import { isElement } from './elements.js';
 import type { DkOptions } from './dk.js';
@@ -21,14 +21,36 @@ export interface ReadVasprunOptions extends DkOptions {
 /** Subtrees never needed here: skipped without tokenizing. */
 const SKIP = new Set(['eigenvalues', 'dos', 'projected', 'eigenvalues_kpoints_opt', 'projected_kpoints_opt', 'dielectricfunction', 'partial', 'dynmat', 'born_charges', 'electronic_structure']);
 
+/** Numbers appended to a reused Float64Array (grows by doubling). */
+class Numbers {
+  data = new Float64Array(64);
+  length = 0;
+  /** Room for `k` more numbers. */
+  reserve(k: number): void {
+    if (this.length + k <= this.data.length) return;
+    let m = this.data.length * 2;
+    while (m < this.length + k) m *= 2;
+    const d = new Float64Array(m);
+    d.set(this.data.subarray(0, this.length));
+    this.data = d;
+  }
+}
+
+/** Slots of {@link Calc.energies}. */
+const E_FR = 0;
+const SC_FR = 1;
+const SC_E0 = 2;
+
+/** What one <calculation> holds so far; one object, reset for every calculation. */
 interface Calc {
-  basis: number[];
-  positions: number[];
-  forces: number[] | null;
-  stress: number[] | null;
-  eFr: number | null;
-  scFr: number | null;
-  scE0: number | null;
+  basis: Numbers;
+  positions: Numbers;
+  forces: Numbers;
+  hasForces: boolean;
+  stress: Numbers;
+  hasStress: boolean;
+  /** e_fr_energy of the calculation, of its last SCF step, and e_0_energy of its last SCF step (eV; NaN: none). */
+  energies: Float64Array;
   scsteps: number;
   hasStructure: boolean;
 }
@@ -65,132 +87,178 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
   let atomRowCol = -1;
   let kgenParam: string | null = null;
   let nkptList = 0;
-  let calc: Calc | null = null;
+  const calc: Calc = {
+    basis: new Numbers(), positions: new Numbers(), forces: new Numbers(), hasForces: false, stress: new Numbers(), hasStress: false,
+    energies: new Float64Array(3), scsteps: 0, hasStructure: false,
+  };
+  let inCalc = false;
   let closedModeling = false;
   let calcIndex = 0;
   let store: FrameStore | null = null;
   const nFrames = (): number => (store ? store.length : 0);
   const skipped: { step: number; reason: string }[] = [];
-  const tmp: number[] = new Array(8);
+  // per-step arrays handed to FrameStore.add (which copies them): allocated once
+  const cell = new Float64Array(9);
+  let pos = new Float64Array(0);
+  let frc = new Float64Array(0);
+  const virial = new Float64Array(9);
+  const one = new Float64Array(1);
+  // the name="…" attribute of each (interned) attribute text, looked up once
+  const nameAttr = new Map<string, string | null>();
+  const nameOf = (attrs: string): string | null => {
+    let v = nameAttr.get(attrs);
+    if (v === undefined) {
+      v = attr(attrs, 'name');
+      nameAttr.set(attrs, v);
+    }
+    return v;
+  };
 
   const fail = (msg: string, frame?: number, array?: string): never => {
     throw new ReadError(path, { frame, array }, msg);
   };
 
   const finishCalc = (): void => {
-    const c = calc!;
+    const c = calc;
     const step = calcIndex;
-    calc = null;
+    inCalc = false;
     const nat = symbols.length;
     if (!c.hasStructure || c.basis.length !== 9 || c.positions.length !== 3 * nat) {
       skipped.push({ step, reason: 'no complete <structure> in this <calculation>' });
       return;
     }
-    if (!c.forces) {
+    if (!c.hasForces) {
       skipped.push({ step, reason: 'no forces in this <calculation>' });
       return;
     }
     if (c.forces.length !== 3 * nat) fail(`forces has ${c.forces.length / 3} rows for ${nat} atoms`, nFrames(), 'forces');
-    const cell = Float64Array.from(c.basis);
-    const pos = new Float64Array(3 * nat);
+    for (let k = 0; k < 9; k++) cell[k] = c.basis.data[k];
+    if (pos.length !== 3 * nat) {
+      pos = new Float64Array(3 * nat);
+      frc = new Float64Array(3 * nat);
+    }
+    const fr = c.positions.data;
+    const fo = c.forces.data;
+    for (let k = 0; k < 3 * nat; k++) frc[k] = fo[k];
     for (let a = 0; a < nat; a++) {
-      const f0 = c.positions[3 * a], f1 = c.positions[3 * a + 1], f2 = c.positions[3 * a + 2];
+      const f0 = fr[3 * a], f1 = fr[3 * a + 1], f2 = fr[3 * a + 2];
       for (let k = 0; k < 3; k++) pos[3 * a + k] = f0 * cell[k] + f1 * cell[3 + k] + f2 * cell[6 + k];
     }
-    let virial: Float64Array | null = null;
-    if (c.stress) {
+    if (c.hasStress) {
       if (c.stress.length !== 9) fail(`stress has ${c.stress.length} components, expected 9`, nFrames(), 'stress');
       const f = volumeOf(cell) * KBAR_IN_EV_PER_A3;
-      virial = Float64Array.from(c.stress, (x) => x * f);
+      for (let k = 0; k < 9; k++) virial[k] = c.stress.data[k] * f;
     }
-    const energy = c.eFr ?? c.scFr;
+    const e = c.energies;
+    const energy = !Number.isNaN(e[E_FR]) ? e[E_FR] : !Number.isNaN(e[SC_FR]) ? e[SC_FR] : null;
     if (energy === null) fail('no e_fr_energy in this <calculation>', nFrames(), 'energy');
     const nelm = param['incar:NELM'] ?? param.NELM ?? null;
     if (!store) store = new FrameStore(symbols);
     store.add({
       cell,
       positions: pos,
-      forces: c.forces,
-      virial,
+      forces: frc,
+      virial: c.hasStress ? virial : null,
       energy,
-      energySigma0: c.scE0,
+      energySigma0: Number.isNaN(e[SC_E0]) ? null : e[SC_E0],
       tags: { step, scf_iterations: c.scsteps, scf_converged: nelm === null ? null : c.scsteps < nelm },
     });
   };
 
   let result: { bytes: number; depth: number };
-  /** Numbers of every <v> in text[start, end) appended to arr. */
-  const vRows = (t: string, start: number, end: number, arr: number[], label: string): number => {
-    let k = t.indexOf('<v', start);
+  const [CLOSE_V, CLOSE_VARRAY, NAME_E_FR, NAME_E_0, VARRAY_BASIS, VARRAY_POSITIONS] = [
+    '</v>', '</varray>', 'name="e_fr_energy"', 'name="e_0_energy"', '<varray name="basis"', '<varray name="positions"',
+  ].map((m) => Buffer.from(m, 'latin1'));
+  /**
+   * Numbers of every <v> in bytes b[start, end) appended to `arr`; returns the rows. The markup
+   * between rows is a few bytes: it is stepped over in JavaScript, not with a native search per row.
+   */
+  const vRows = (b: Buffer, start: number, end: number, arr: Numbers, label: string): number => {
     let rowsRead = 0;
-    while (k >= 0 && k < end) {
-      const c = t.charCodeAt(k + 2);
-      if (c !== 62 /* > */ && c !== 32 && c !== 9) {
-        k = t.indexOf('<v', k + 2);
+    let k = start;
+    for (;;) {
+      while (k < end && b[k] !== 60 /* < */) k++;
+      if (k + 2 >= end) break;
+      const c = b[k + 2];
+      if (b[k + 1] !== 118 /* v */ || (c !== 62 /* > */ && c !== 32 && c !== 9)) {
+        k += 2;
         continue;
       }
-      const gt = t.indexOf('>', k);
-      const close = t.indexOf('</v>', gt);
-      if (gt < 0 || close < 0 || close > end) break;
-      const n = parseNumbers(t, gt + 1, close, tmp);
-      for (let q = 0; q < n; q++) {
-        if (!Number.isFinite(tmp[q])) fail(`not a finite number in <varray name="${label}">: ${JSON.stringify(t.slice(gt + 1, close).trim())}`, nFrames(), label);
-        arr.push(tmp[q]);
+      let gt = k + 2;
+      while (gt < end && b[gt] !== 62) gt++;
+      let close = gt + 1;
+      while (close < end && b[close] !== 60) close++;
+      if (!(close + 3 < end && b[close + 1] === 47 /* / */ && b[close + 2] === 118 && b[close + 3] === 62)) {
+        close = b.indexOf(CLOSE_V, gt); // not "</v>" right after the numbers: search for it
       }
+      if (gt >= end || close < 0 || close > end) break;
+      arr.reserve(((close - gt) >> 1) + 1);
+      const at = arr.length;
+      const n = parseNumbersBytes(b, gt + 1, close, arr.data, at);
+      for (let q = at; q < at + n; q++) {
+        if (!Number.isFinite(arr.data[q])) fail(`not a finite number in <varray name="${label}">: ${JSON.stringify(b.toString('latin1', gt + 1, close).trim())}`, nFrames(), label);
+      }
+      arr.length += n;
       rowsRead++;
-      k = t.indexOf('<v', close + 4);
+      k = close + 4;
     }
     return rowsRead;
   };
-  /** The value of <i name="key"> (last one) in text[start, end), or null. */
-  const iValue = (t: string, start: number, end: number, key: string): number | null => {
-    const k = t.lastIndexOf(`name="${key}"`, end);
-    if (k < start) return null;
-    const gt = t.indexOf('>', k);
-    const lt = t.indexOf('<', gt);
-    const v = Number(t.slice(gt + 1, lt));
-    if (!Number.isFinite(v)) fail(`not a finite number in <i name="${key}">: ${JSON.stringify(t.slice(gt + 1, lt).trim())}`, nFrames(), key);
-    return v;
+  /**
+   * The value of <i name="key"> (last one) in bytes b[start, end) into calc.energies[slot] when
+   * there is one; `nd` is the bytes of name="key". One backward search from the end (the
+   * elements are small), then the value's few bytes in JavaScript.
+   */
+  const iValue = (b: Buffer, start: number, end: number, nd: Buffer, key: string, slot: number): void => {
+    if (end - start < nd.length) return;
+    const k = b.lastIndexOf(nd, end - nd.length);
+    if (k < start) return;
+    let gt = k + nd.length;
+    while (gt < end && b[gt] !== 62) gt++;
+    let lt = gt + 1;
+    while (lt < end && b[lt] !== 60) lt++;
+    if (parseNumbersBytes(b, gt + 1, lt, one) !== 1 || !Number.isFinite(one[0])) {
+      fail(`not a finite number in <i name="${key}">: ${JSON.stringify(b.toString('latin1', gt + 1, lt).trim())}`, nFrames(), key);
+    }
+    calc.energies[slot] = one[0];
   };
-  /** Inner range of <varray name="key"> within text[start, end). */
-  const varrayRange = (t: string, start: number, end: number, key: string): [number, number] | null => {
-    const k = t.indexOf(`<varray name="${key}"`, start);
-    if (k < 0 || k >= end) return null;
-    const close = t.indexOf('</varray>', k);
-    return close < 0 || close > end ? null : [k, close];
+  /** The rows of <varray name="…"> (its opening bytes `open`) within bytes b[start, end) appended to arr. */
+  const varrayRows = (b: Buffer, start: number, end: number, open: Buffer, arr: Numbers, label: string): void => {
+    const k = b.indexOf(open, start);
+    if (k < 0 || k >= end) return;
+    const close = b.indexOf(CLOSE_VARRAY, k);
+    if (close >= 0 && close <= end) vRows(b, k, close, arr, label);
   };
   try {
     result = streamXml(path, {
       rawTags: new Set(['scstep', 'structure', 'varray', 'energy']),
-      raw(name, attrs, t, start, end) {
+      raw(name, attrs, b, start, end) {
         const parent = stack.length ? stack[stack.length - 1] : '';
         if (name === 'scstep') {
-          if (!calc) return;
+          if (!inCalc) return;
           calc.scsteps++;
-          const fr = iValue(t, start, end, 'e_fr_energy');
-          const e0 = iValue(t, start, end, 'e_0_energy');
-          if (fr !== null) calc.scFr = fr;
-          if (e0 !== null) calc.scE0 = e0;
+          iValue(b, start, end, NAME_E_FR, 'e_fr_energy', SC_FR);
+          iValue(b, start, end, NAME_E_0, 'e_0_energy', SC_E0);
         } else if (name === 'structure') {
-          if (!calc) return;
+          if (!inCalc) return;
           calc.hasStructure = true;
-          calc.basis = [];
-          calc.positions = [];
-          const b = varrayRange(t, start, end, 'basis');
-          const p = varrayRange(t, start, end, 'positions');
-          if (b) vRows(t, b[0], b[1], calc.basis, 'basis');
-          if (p) vRows(t, p[0], p[1], calc.positions, 'positions');
+          calc.basis.length = 0;
+          calc.positions.length = 0;
+          varrayRows(b, start, end, VARRAY_BASIS, calc.basis, 'basis');
+          varrayRows(b, start, end, VARRAY_POSITIONS, calc.positions, 'positions');
         } else if (name === 'energy') {
-          if (calc && parent === 'calculation') calc.eFr = iValue(t, start, end, 'e_fr_energy');
+          if (inCalc && parent === 'calculation') iValue(b, start, end, NAME_E_FR, 'e_fr_energy', E_FR);
         } else if (name === 'varray') {
-          const nm = attr(attrs, 'name');
-          if (calc && parent === 'calculation' && (nm === 'forces' || nm === 'stress')) {
-            const arr: number[] = [];
-            vRows(t, start, end, arr, nm);
-            if (nm === 'forces') calc.forces = arr;
-            else calc.stress = arr;
+          const nm = nameOf(attrs);
+          if (inCalc && parent === 'calculation' && (nm === 'forces' || nm === 'stress')) {
+            const arr = nm === 'forces' ? calc.forces : calc.stress;
+            arr.length = 0;
+            vRows(b, start, end, arr, nm);
+            if (nm === 'forces') calc.hasForces = true;
+            else calc.hasStress = true;
           } else if (parent === 'kpoints' && nm === 'kpointlist') {
-            nkptList += vRows(t, start, end, [], 'kpointlist');
+            const kpts = new Numbers();
+            nkptList += vRows(b, start, end, kpts, 'kpointlist');
           }
         }
       },
@@ -200,13 +268,22 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
           names.push(null);
           return name;
         }
-        const nm = attr(attrs, 'name');
+        const nm = nameOf(attrs);
         stack.push(name);
         names.push(nm);
         const parent = stack.length >= 2 ? stack[stack.length - 2] : '';
         if (name === 'calculation') {
           calcIndex++;
-          calc = { basis: [], positions: [], forces: null, stress: null, eFr: null, scFr: null, scE0: null, scsteps: 0, hasStructure: false };
+          inCalc = true;
+          calc.basis.length = 0;
+          calc.positions.length = 0;
+          calc.forces.length = 0;
+          calc.stress.length = 0;
+          calc.hasForces = false;
+          calc.hasStress = false;
+          calc.energies.fill(NaN);
+          calc.scsteps = 0;
+          calc.hasStructure = false;
         } else if (name === 'generation' && parent === 'kpoints') {
           kgenParam = attr(attrs, 'param');
         } else if (name === 'rc') {
@@ -215,8 +292,8 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
         collecting = name === 'v' || name === 'i' || name === 'c' || name === 'atoms';
         textBuf = '';
       },
-      text(t, s, e) {
-        if (collecting) textBuf += t.slice(s, e);
+      text(b, s, e) {
+        if (collecting) textBuf += b.toString('latin1', s, e);
       },
       close(name) {
         const nm = names.pop() ?? null;
@@ -278,9 +355,9 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
   }
   if (!closedModeling) {
     if (options.truncated !== 'drop') {
-      throw new ReadError(path, { frame: nFrames() }, `file ends before </modeling>${calc ? ` inside <calculation> ${calcIndex}` : ''}: truncated vasprun.xml (pass { truncated: "drop" } to keep the ${nFrames()} finished step(s))`);
+      throw new ReadError(path, { frame: nFrames() }, `file ends before </modeling>${inCalc ? ` inside <calculation> ${calcIndex}` : ''}: truncated vasprun.xml (pass { truncated: "drop" } to keep the ${nFrames()} finished step(s))`);
     }
-    if (calc) skipped.push({ step: calcIndex, reason: 'unfinished at the end of the file' });
+    if (inCalc) skipped.push({ step: calcIndex, reason: 'unfinished at the end of the file' });
   }
   if (symbols.length === 0) throw new ReadError(path, { array: 'atominfo' }, 'no atoms in <atominfo>');
   if (nFrames() === 0) throw new ReadError(path, {}, `no complete <calculation> with structure, forces and energy (${calcIndex} found)`);

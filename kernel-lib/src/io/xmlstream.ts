@@ -1,6 +1,8 @@
 /**
- * A small streaming (SAX-style) XML tokenizer over a file read in chunks: open/close/text events,
- * bounded memory whatever the file size, and whole subtrees skipped without tokenizing them.
+ * A small streaming (SAX-style) XML tokenizer over a file read into one reused byte buffer:
+ * open/close/text events, bounded memory whatever the file size, and whole subtrees skipped
+ * without tokenizing them. The markup is never decoded as a whole: text and raw elements are
+ * handed over as byte ranges, tag names and attribute texts become (interned) latin1 strings.
  */
 import { openSync, readSync, closeSync } from 'node:fs';
 
@@ -10,12 +12,15 @@ export interface XmlHandler {
   open(name: string, attrs: string): string | void;
   /** An element closes (also called right after `open` for `<x/>`). */
   close(name: string): void;
-  /** Text inside the current element: text[start, end). */
-  text(text: string, start: number, end: number): void;
+  /** Text inside the current element: bytes b[start, end) (a long text may come in several pieces). */
+  text(b: Buffer, start: number, end: number): void;
   /** Elements delivered whole to {@link XmlHandler.raw} (no events inside), e.g. small leaf blocks. */
   rawTags?: ReadonlySet<string>;
-  /** A whole `rawTags` element: its attributes and its inner markup text[start, end). */
-  raw?(name: string, attrs: string, text: string, start: number, end: number): void;
+  /**
+   * A whole `rawTags` element: its attributes and its inner markup, bytes b[start, end). The bytes
+   * are valid during the call only (the buffer is reused).
+   */
+  raw?(name: string, attrs: string, b: Buffer, start: number, end: number): void;
 }
 
 /** Value of attribute `key` in raw attribute text, or null. */
@@ -31,81 +36,159 @@ export function attr(attrs: string, key: string): string | null {
 }
 
 /**
+ * Latin1 strings of short byte ranges, interned: a document repeats the same few tag names and
+ * attribute texts millions of times, and each becomes one string, not one per occurrence.
+ */
+class Interned {
+  private readonly table = new Map<number, { bytes: Uint8Array; str: string }[]>();
+  private count = 0;
+  get(b: Buffer, s: number, e: number): string {
+    const len = e - s;
+    if (len === 0) return '';
+    if (len > 96) return b.toString('latin1', s, e);
+    let h = len;
+    for (let k = s; k < e; k++) h = (Math.imul(h, 31) + b[k]) | 0;
+    const list = this.table.get(h);
+    if (list) {
+      for (let q = 0; q < list.length; q++) {
+        const x = list[q].bytes;
+        if (x.length !== len) continue;
+        let k = 0;
+        while (k < len && x[k] === b[s + k]) k++;
+        if (k === len) return list[q].str;
+      }
+    }
+    const str = b.toString('latin1', s, e);
+    if (this.count < 4096) {
+      const entry = { bytes: Uint8Array.from(b.subarray(s, e)), str };
+      if (list) list.push(entry);
+      else this.table.set(h, [entry]);
+      this.count++;
+    }
+    return str;
+  }
+}
+
+const LT = 60; // <
+const GT = 62; // >
+const SLASH = 47; // /
+const BANG = 33; // !
+const QUESTION = 63; // ?
+const COMMENT_OPEN = Buffer.from('<!--', 'latin1');
+const CDATA_OPEN = Buffer.from('<![CDATA[', 'latin1');
+const COMMENT_CLOSE = Buffer.from('-->', 'latin1');
+const CDATA_CLOSE = Buffer.from(']]>', 'latin1');
+
+const startsWithAt = (b: Buffer, needle: Buffer, j: number, n: number): boolean => {
+  if (j + needle.length > n) return false;
+  for (let k = 0; k < needle.length; k++) if (b[j + k] !== needle[k]) return false;
+  return true;
+};
+
+/** First `c` in b[from, n): the next few bytes in JavaScript (markup is dense), then a native search. */
+const findByte = (b: Buffer, c: number, from: number, n: number): number => {
+  const stop = Math.min(n, from + 48);
+  for (let k = from; k < stop; k++) if (b[k] === c) return k;
+  return stop < n ? b.indexOf(c, stop) : -1;
+};
+
+/**
  * Stream `path` through `h`. Returns the number of bytes read and whether the document ended
  * cleanly (every opened element closed). Malformed markup throws with the byte offset.
+ * `chunkBytes` is the initial buffer size; it doubles only for a raw element larger than it.
  */
-export function streamXml(path: string, h: XmlHandler, chunkBytes = 1 << 16): { bytes: number; depth: number } {
+export function streamXml(path: string, h: XmlHandler, chunkBytes = 1 << 20): { bytes: number; depth: number } {
   const fd = openSync(path, 'r');
-  const buf = Buffer.allocUnsafe(chunkBytes);
-  let carry = '';
-  let base = 0; // file offset of text[0]
+  let buf = Buffer.allocUnsafe(chunkBytes);
+  let filled = 0; // bytes of buf holding data
+  let base = 0; // file offset of buf[0]
   let filePos = 0;
   let depth = 0;
-  let skip: string | null = null;
+  let skip: Buffer | null = null; // the close tag of a skipped subtree
+  let skipName = '';
+  const names = new Interned();
+  const closeTags = new Map<string, Buffer>();
+  const closeTag = (name: string): Buffer => {
+    let t = closeTags.get(name);
+    if (!t) {
+      t = Buffer.from(`</${name}>`, 'latin1');
+      closeTags.set(name, t);
+    }
+    return t;
+  };
+  const rawTags = h.rawTags;
   try {
     for (;;) {
-      const got = readSync(fd, buf, 0, chunkBytes, filePos);
+      const got = readSync(fd, buf, filled, buf.length - filled, filePos);
       filePos += got;
+      filled += got;
       const eof = got === 0;
-      const text = carry + buf.toString('latin1', 0, got);
+      const n = filled;
+      // search views that end at the data (indexOf must not see stale bytes past it)
+      const v = n < buf.length ? buf.subarray(0, n) : buf;
       let i = 0;
-      const n = text.length;
       for (;;) {
         if (skip !== null) {
-          const j = text.indexOf(skip, i);
+          const j = v.indexOf(skip, i);
           if (j < 0) {
-            i = Math.max(i, n - skip.length);
+            i = Math.max(i, n - skip.length + 1);
             break;
           }
           i = j + skip.length;
           depth--;
-          h.close(skip.slice(2, -1));
+          h.close(skipName);
           skip = null;
           continue;
         }
-        const lt = text.indexOf('<', i);
+        const lt = findByte(v, LT, i, n);
         if (lt < 0) {
-          if (i < n) h.text(text, i, n);
+          if (i < n) h.text(v, i, n);
           i = n;
           break;
         }
-        if (lt > i) h.text(text, i, lt);
+        if (lt > i) h.text(v, i, lt);
         i = lt;
-        const c1 = text.charCodeAt(lt + 1);
-        if (c1 === 33 /* ! */ || c1 === 63 /* ? */) {
-          const endMark = text.startsWith('<!--', lt) ? '-->' : text.startsWith('<![CDATA[', lt) ? ']]>' : '>';
-          const j = text.indexOf(endMark, lt + 2);
+        if (lt + 1 >= n) break;
+        const c1 = v[lt + 1];
+        if (c1 === BANG || c1 === QUESTION) {
+          if (lt + 9 > n && !eof) break; // not enough bytes to tell a comment or CDATA
+          const endMark = startsWithAt(v, COMMENT_OPEN, lt, n) ? COMMENT_CLOSE : startsWithAt(v, CDATA_OPEN, lt, n) ? CDATA_CLOSE : null;
+          const j = endMark ? v.indexOf(endMark, lt + 2) : v.indexOf(GT, lt + 2);
           if (j < 0) break;
-          if (endMark === ']]>') h.text(text, lt + 9, j);
-          i = j + endMark.length;
+          if (endMark === CDATA_CLOSE) h.text(v, lt + 9, j);
+          i = j + (endMark ? endMark.length : 1);
           continue;
         }
-        const gt = text.indexOf('>', lt + 1);
+        const gt = findByte(v, GT, lt + 1, n);
         if (gt < 0) break;
-        if (c1 === 47 /* / */) {
-          const name = text.slice(lt + 2, gt).trim();
+        if (c1 === SLASH) {
+          let s = lt + 2;
+          let e = gt;
+          while (s < e && v[s] <= 32) s++;
+          while (e > s && v[e - 1] <= 32) e--;
+          const name = names.get(v, s, e);
           depth--;
           if (depth < 0) throw new Error(`unexpected </${name}> at byte ${base + lt}`);
           h.close(name);
         } else {
           let e = lt + 1;
           while (e < gt) {
-            const c = text.charCodeAt(e);
-            if (c === 32 || c === 9 || c === 10 || c === 13 || c === 47) break;
+            const c = v[e];
+            if (c === 32 || c === 9 || c === 10 || c === 13 || c === SLASH) break;
             e++;
           }
-          const name = text.slice(lt + 1, e);
-          if (name.length === 0) throw new Error(`malformed tag at byte ${base + lt}`);
-          const selfClose = text.charCodeAt(gt - 1) === 47;
-          const attrs = text.slice(e, selfClose ? gt - 1 : gt);
-          if (!selfClose && h.rawTags && h.rawTags.has(name)) {
-            const endTag = `</${name}>`;
-            const j = text.indexOf(endTag, gt + 1);
+          if (e === lt + 1) throw new Error(`malformed tag at byte ${base + lt}`);
+          const name = names.get(v, lt + 1, e);
+          const selfClose = v[gt - 1] === SLASH;
+          const attrs = names.get(v, e, selfClose ? Math.max(e, gt - 1) : gt);
+          if (!selfClose && rawTags && rawTags.has(name)) {
+            const endTag = closeTag(name);
+            const j = v.indexOf(endTag, gt + 1);
             if (j < 0) {
               if (eof) throw Object.assign(new Error(`file ends inside <${name}> at byte ${base + lt}`), { truncated: true });
               break; // read more, then parse this element again
             }
-            h.raw!(name, attrs, text, gt + 1, j);
+            h.raw!(name, attrs, v, gt + 1, j);
             i = j + endTag.length;
             continue;
           }
@@ -114,17 +197,30 @@ export function streamXml(path: string, h: XmlHandler, chunkBytes = 1 << 16): { 
           if (selfClose) {
             depth--;
             h.close(name);
-          } else if (s) skip = `</${name}>`;
+          } else if (s) {
+            skip = closeTag(name);
+            skipName = name;
+          }
         }
         i = gt + 1;
       }
-      carry = text.slice(i);
-      base += i;
       if (eof) {
-        if (carry.trim().length > 0 && skip === null) {
-          throw Object.assign(new Error(`file ends inside markup at byte ${base}: ${JSON.stringify(carry.slice(0, 40))}`), { truncated: true });
+        let k = i;
+        while (k < n && v[k] <= 32) k++;
+        if (k < n && skip === null) {
+          throw Object.assign(new Error(`file ends inside markup at byte ${base + i}: ${JSON.stringify(v.toString('latin1', i, Math.min(n, i + 40)))}`), { truncated: true });
         }
-        return { bytes: filePos, depth: skip !== null ? depth : depth };
+        return { bytes: filePos, depth };
+      }
+      // keep the unfinished part: move it to the front, or grow the buffer when it fills it
+      if (i === 0 && filled === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, filled);
+        buf = bigger;
+      } else {
+        buf.copy(buf, 0, i, filled);
+        filled -= i;
+        base += i;
       }
     }
   } finally {
