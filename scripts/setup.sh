@@ -58,24 +58,8 @@ if ! grep -q "$ROOT/node_modules/.bin/tslab" "$KDIR/kernel.json" 2>/dev/null; th
   say "registering the tslab kernel in .venv"
   node_modules/.bin/tslab install --python="$ROOT/.venv/bin/python" --binary="$ROOT/node_modules/.bin/tslab" --sys-prefix >/dev/null
 fi
-# 5b. The kernels start with GLIBC_TUNABLES=glibc.malloc.hugetlb=1: glibc (>= 2.35; ignored by
-#     others) then asks for transparent huge pages for large allocations, which makes filling a
-#     fresh multi-GB typed array (readDeepmd's .npy data) several times faster. Only at start-up.
-for k in tslab jslab; do
-  f=".venv/share/jupyter/kernels/$k/kernel.json"
-  [ -f "$f" ] || continue
-  node -e '
-    const fs = require("fs");
-    const [f, want] = process.argv.slice(1);
-    const spec = JSON.parse(fs.readFileSync(f, "utf8"));
-    const env = spec.env ?? {};
-    const have = (env.GLIBC_TUNABLES ?? "").split(":").filter(Boolean);
-    if (have.includes(want)) process.exit(0);
-    spec.env = { ...env, GLIBC_TUNABLES: [...have.filter((t) => !t.startsWith("glibc.malloc.hugetlb=")), want].join(":") };
-    fs.writeFileSync(f, JSON.stringify(spec, null, 1) + "\n");
-    console.log(`[deltak setup] ${f}: GLIBC_TUNABLES=${spec.env.GLIBC_TUNABLES}`);
-  ' "$f" glibc.malloc.hugetlb=1
-done
+# 5b. The kernels start with huge pages for large arrays (see scripts/kernel-env.sh).
+bash scripts/kernel-env.sh "$ROOT/.venv"
 
 # 6. The JupyterLab extension (added when extension/ has a Python package).
 if [ -f extension/pyproject.toml ]; then
