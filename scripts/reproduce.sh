@@ -194,7 +194,8 @@ kept = [r for r in rows if (r["metal"], r["lattice"], r["property"], r["method"]
 dest = out / "report-al-input"
 dest.mkdir(parents=True, exist_ok=True)
 new = {"name": f"{m.get('name', 'data/al')}: property curves complete over every Δk",
-       "cells": m.get("cells", []), "sem_frames": [str(Path("..") / ".." / "data" / "al" / f) for f in m.get("sem_frames", [])]}
+       "cells": m.get("cells", []), "sem_frames": [str(Path("..") / ".." / "data" / "al" / f) for f in m.get("sem_frames", [])],
+       "dp_test": [{**d, "prefix": str(Path("..") / ".." / "data" / "al" / d["prefix"])} for d in m.get("dp_test", [])]}
 if kept:
     with open(dest / "properties.csv", "w", newline="") as fh:
         w = csv.DictWriter(fh, list(kept[0].keys()))

@@ -9,7 +9,7 @@ import { thresholds, madSummary } from '../core/convergence.js';
 import { sweepRows, type SweepRow } from '../core/sweep.js';
 import { semTable, semThresholds, type SemRow, type SemThresholdRow } from '../core/sem.js';
 import { semBootstrap, recommendationSensitivity } from '../core/bootstrap.js';
-import { compareThresholds, comparisonSummary, type ComparisonSummaryRow } from '../core/comparison.js';
+import { compareThresholds, comparisonSummary, splitBySemGroup, structureOfProperty, type ComparisonSummaryRow } from '../core/comparison.js';
 import { recommendDk, type CostStructure } from '../core/recommend.js';
 import { kpointTable, type NamedCell } from '../core/tables.js';
 import { semFramesFromFrames } from '../core/fromframes.js';
@@ -187,8 +187,12 @@ export async function runReport(args: string[]): Promise<string> {
     sections.push({ title: 'SEMs of the DFT test set (Fig. 4) and the recommendation', html: `<p><strong>${esc(rec.reason)}</strong>${esc(cost)}</p><p>By criterion factor: ${esc(sensText)}.</p>` + htmlTable(st, `Δk_T^SEM (Å⁻¹) at factor ${factor}`) + htmlTable(boot.thresholds, 'bootstrap intervals of Δk_T^SEM (— = never reached)') + figs });
   } else missing.push('no "sem_frames" in the manifest: no SEMs, Fig. 4 or recommendation');
 
-  if (propThresholds && semTh && propThresholds.some((t) => t.method === 'MLP')) {
-    const cmp = compareThresholds(propThresholds, semTh);
+  const split = propThresholds && semTh ? splitBySemGroup(propThresholds, semTh) : null;
+  if (split?.unpaired.length) {
+    missing.push(`MLP thresholds without a SEM group in the test set, not compared: ${split.unpaired.map((p) => `${p.metal} ${p.lattice} ${p.property} (${structureOfProperty(p.property)})`).join(', ')}`);
+  }
+  if (split?.paired.length && semTh) {
+    const cmp = compareThresholds(split.paired, semTh);
     const summary = comparisonSummary(cmp);
     saveTable('comparison.csv', cmp);
     saveTable('comparison_summary.csv', summary);

@@ -68,6 +68,20 @@ export function compareThresholds(propertyThresholds: Rows<ThresholdRow>, semThr
   return withMeta(from(out), { kind: 'comparison', units: { mlp_dk: 'Å⁻¹', sem_dk: 'Å⁻¹' }, notes: { method } });
 }
 
+/**
+ * Split the property thresholds of a method (default MLP) by whether the SEM thresholds have
+ * their group (metal, lattice, structure of the property): `paired` can go to
+ * {@link compareThresholds}; `unpaired` are the ones a partial test set cannot judge, to be
+ * named to the user rather than left out silently.
+ */
+export function splitBySemGroup(propertyThresholds: Rows<ThresholdRow>, semThresholds: Rows<SemThresholdRow>, options: { method?: string } = {}): { paired: ThresholdRow[]; unpaired: ThresholdRow[] } {
+  const method = options.method ?? 'MLP';
+  const groups = new Set(rowsOf(semThresholds).map((s) => `${s.metal}|${s.lattice}|${s.structure}`));
+  const props = rowsOf(propertyThresholds).filter((r) => r.method === method);
+  const has = (p: ThresholdRow): boolean => groups.has(`${p.metal}|${p.lattice}|${structureOfProperty(p.property)}`);
+  return { paired: props.filter(has), unpaired: props.filter((p) => !has(p)) };
+}
+
 /** One line of the Fig. 5 summary: percentages of each outcome. */
 export interface ComparisonSummaryRow {
   by: 'metal' | 'sem';
