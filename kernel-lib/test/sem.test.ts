@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { semTable, semThresholds, type SemFrame, type SemRow, type SemThresholdRow } from '../src/core/sem.ts';
-import { compareThresholds, comparisonSummary, outcome, structureOfProperty } from '../src/core/comparison.ts';
+import { compareThresholds, comparisonSummary, outcome, splitBySemGroup, structureOfProperty } from '../src/core/comparison.ts';
 import { recommendDk } from '../src/core/recommend.ts';
 import type { ThresholdRow } from '../src/core/convergence.ts';
 
@@ -101,4 +101,10 @@ test('comparison outcomes: exact, conservative, mismatch; none counts as +∞; F
   const al = s.find((r) => r.by === 'metal' && r.key === 'Al')!;
   assert.ok(Math.abs((al.exact as number) - 100 / 3) < 1e-12 && al.n === 3);
   assert.throws(() => compareThresholds([prop('E_Oh', 0.3)], semTh), /no SEM thresholds for Al fcc oh/);
+  // a partial test set: the properties without their group are returned by name, not dropped
+  const dft = { ...prop('B0', 0.3), method: 'DFT' };
+  const split = splitBySemGroup([prop('B0', 0.24), prop('E_Oh', 0.3), prop('E_vac', 0.24), prop('E_Td', 0.18), dft], semTh);
+  assert.deepEqual(split.paired.map((p) => p.property), ['B0', 'E_vac']);
+  assert.deepEqual(split.unpaired.map((p) => p.property), ['E_Oh', 'E_Td']);
+  assert.equal(compareThresholds(split.paired, semTh).numRows(), 2);
 });
