@@ -29,7 +29,7 @@ import { computeProperties } from '../kernel-lib/src/core/properties.ts';
 import { COMPARISON_MIME, SEM_MIME, type ComparisonPayload, type SemPayload } from '../kernel-lib/src/display/payloads.ts';
 import { thresholds } from '../kernel-lib/src/core/convergence.ts';
 import { semTable, semThresholds } from '../kernel-lib/src/core/sem.ts';
-import { compareThresholds } from '../kernel-lib/src/core/comparison.ts';
+import { compareThresholds, splitBySemGroup } from '../kernel-lib/src/core/comparison.ts';
 import { recommendDk } from '../kernel-lib/src/core/recommend.ts';
 import { referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
 import {
@@ -345,7 +345,7 @@ test('paper figures notebook as saved: the SEM and comparison widgets show the r
     return;
   }
   const semTh = semThresholds(semTable(semSet()), { factor: 0.5 });
-  const pairs = compareThresholds(thresholds(curves, { factor: 0.5 }), semTh).objects() as { outcome: string }[];
+  const pairs = compareThresholds(splitBySemGroup(thresholds(curves, { factor: 0.5 }), semTh).paired, semTh).objects() as { outcome: string }[];
   const rec = recommendDk(semTh);
   const ws = workspace('browser-paper');
   const lab = await startLab(ws.notebooks, jupyterEnv(ws.dir));

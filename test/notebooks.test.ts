@@ -21,7 +21,7 @@ import { recommendDk } from '../kernel-lib/src/core/recommend.ts';
 import { SWEEP_MIME, type SweepPayload } from '../kernel-lib/src/display/bundle.ts';
 import { COMPARISON_MIME, SEM_MIME, type ComparisonPayload, type SemPayload } from '../kernel-lib/src/display/payloads.ts';
 import { thresholds } from '../kernel-lib/src/core/convergence.ts';
-import { compareThresholds } from '../kernel-lib/src/core/comparison.ts';
+import { compareThresholds, splitBySemGroup } from '../kernel-lib/src/core/comparison.ts';
 import { parity } from '../kernel-lib/src/core/parity.ts';
 import { readDpTest } from '../kernel-lib/src/io/dptest.ts';
 import { AL, RAW, ROOT, bundledSemSet, readFolder, referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
@@ -110,7 +110,7 @@ test('02-paper-figures: thresholds, Table 1 and SEM thresholds as kernel-lib com
   if (reference.some((r) => r.method === 'MLP') && m.sem_frames?.length) {
     assert.equal(cmp.length, 1, 'Fig. 5 is displayed as the comparison widget');
     const semTh = semThresholds(semTable(semSet()), { factor: 0.5 });
-    const pairs = compareThresholds(thresholds(reference, { factor: 0.5 }), semTh).objects() as Record<string, unknown>[];
+    const pairs = compareThresholds(splitBySemGroup(thresholds(reference, { factor: 0.5 }), semTh).paired, semTh).objects() as Record<string, unknown>[];
     assert.ok(pairs.length > 0, 'the reference dataset gives comparison pairs');
     assert.deepEqual(cmp[0].pairs.map((p) => [p.lattice, p.property, p.structure, p.sem, p.outcome]), pairs.map((p) => [p.lattice, p.property, p.structure, p.sem, p.outcome]));
   } else {
