@@ -71,4 +71,13 @@ test('01-quickstart runs in the tslab kernel and shows kernel-lib’s thresholds
   const html = outputs.map((o) => String(o.data?.['text/html'] ?? '')).join('\n');
   const summary = madSummary(sweep).objects() as Record<string, unknown>[];
   for (const r of summary) assert.ok(html.includes(String(r.DFT)), `Table 1 cell ${r.DFT} shown`);
+  // step 9: the reference dataset's Al FCC single points, every DFT property at every Δk
+  const refDir = join(ROOT, 'data', 'al', 'dft', 'fcc');
+  const refSweep = computeProperties(calculationsFromFrames(concatFrames(['eos', 'elastic', 'defects'].flatMap((stage) =>
+    readdirSync(join(refDir, stage)).sort().map((d) => readFolder(join(refDir, stage, d)))))));
+  assert.equal(refSweep.numRows(), 14 * 8, 'data/al: 14 properties at 8 Δk');
+  const refShown = payloads.filter((p) => p.kind !== 'thresholds').at(-1)!;
+  const refValues = (refSweep.objects() as { property: string; dk: number; value: number }[]).map((r) => `${r.property}@${r.dk}=${r.value}`).sort();
+  assert.deepEqual(refShown.sweep.map((r) => `${r.property}@${r.dk}=${r.value}`).sort(), refValues, 'the data/al sweep holds what kernel-lib computes');
+  assert.deepEqual(refShown.thresholds, thresholdRows(refSweep, { factor: 0.5 }));
 });
