@@ -16,22 +16,17 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { escape, type ColumnTable } from 'arquero';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { thresholdRows, type ThresholdRow } from '../kernel-lib/src/core/convergence.ts';
 import { sweepBundle } from '../kernel-lib/src/display/bundle.ts';
-import { readExtxyz } from '../kernel-lib/src/io/extxyz.ts';
-import { concatFrames } from '../kernel-lib/src/io/frames.ts';
-import { calculationsFromFrames } from '../kernel-lib/src/core/fromframes.ts';
-import { computeProperties } from '../kernel-lib/src/core/properties.ts';
 import { COMPARISON_MIME, SEM_MIME, type ComparisonPayload, type SemPayload } from '../kernel-lib/src/display/payloads.ts';
 import { thresholds } from '../kernel-lib/src/core/convergence.ts';
 import { semTable, semThresholds } from '../kernel-lib/src/core/sem.ts';
 import { compareThresholds, splitBySemGroup } from '../kernel-lib/src/core/comparison.ts';
 import { recommendDk } from '../kernel-lib/src/core/recommend.ts';
-import { referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
+import { bundledSweep, referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
 import {
   ROOT, RESULTS, cleanup, jupyter, jupyterEnv, launchChromium, openNotebook, runAll, startLab, workspace, writeNotebook,
   type Lab,
@@ -114,16 +109,6 @@ async function assertTable(widget: Locator, th: ThresholdRow[], what: string): P
   await select.selectOption(properties[0]);
 }
 
-/** The quickstart's property sweep: computed from data/al-fcc/raw, EOS on one k-mesh per Δk. */
-function quickstartSweep(): ColumnTable {
-  const raw = join(ROOT, 'data', 'al-fcc', 'raw');
-  const folder = (d: string): ColumnTable => concatFrames(readdirSync(join(raw, d)).filter((f) => f.endsWith('.extxyz')).sort().map((f) => readExtxyz(join(raw, d, f))));
-  const eos = folder('eos');
-  const refMesh = new Map<number, string>();
-  for (const r of eos.objects() as { dk: number; kmesh: string; tags: Record<string, unknown> }[]) if (r.tags.volume_scale === 1) refMesh.set(r.dk, r.kmesh);
-  const oneMesh = eos.filter(escape((r: { dk: number; kmesh: string }) => r.kmesh === refMesh.get(r.dk)));
-  return computeProperties(calculationsFromFrames(concatFrames([oneMesh, folder('eos_fixedmesh'), folder('bulk'), folder('vacancy')])));
-}
 
 /** Sets of Δk_T by curve, to tell whether a factor changes any threshold. */
 const thresholdKey = (th: ThresholdRow[]): string => JSON.stringify(th.map((t) => t.threshold_dk));
@@ -153,7 +138,7 @@ test('quickstart in JupyterLab: the widget recomputes Δk_T when the slider move
     const axisTitles = await widget.locator('.deltak-chart svg .role-axis-title text').allTextContents();
     assert.ok(axisTitles.includes('Δk (Å⁻¹)'), `x axis title with unit (got ${axisTitles.join(', ')})`);
 
-    const rows = quickstartSweep();
+    const rows = bundledSweep();
     const at = (f: number): ThresholdRow[] => thresholdRows(rows, { factor: f });
     await assertTable(widget, at(0.5), 'f = 0.5');
 

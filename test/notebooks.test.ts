@@ -10,10 +10,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { escape, type ColumnTable } from 'arquero';
-import { concatFrames } from '../kernel-lib/src/io/frames.ts';
-import { calculationsFromFrames } from '../kernel-lib/src/core/fromframes.ts';
-import { computeProperties } from '../kernel-lib/src/core/properties.ts';
 import { thresholdRows, madSummary } from '../kernel-lib/src/core/convergence.ts';
 import { semTable, semThresholds } from '../kernel-lib/src/core/sem.ts';
 import { semBootstrap } from '../kernel-lib/src/core/bootstrap.ts';
@@ -24,7 +20,7 @@ import { thresholds } from '../kernel-lib/src/core/convergence.ts';
 import { compareThresholds, splitBySemGroup } from '../kernel-lib/src/core/comparison.ts';
 import { parity } from '../kernel-lib/src/core/parity.ts';
 import { readDpTest } from '../kernel-lib/src/io/dptest.ts';
-import { AL, RAW, ROOT, bundledSemSet, readFolder, referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
+import { AL, ROOT, bundledSemSet, bundledSweep, referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
 
 const PY = join(ROOT, '.venv', 'bin', 'python');
 
@@ -62,14 +58,6 @@ const stdout = (outputs: Output[]): string => outputs.filter((o) => o.name === '
 const html = (outputs: Output[]): string => outputs.map((o) => String(o.data?.['text/html'] ?? '')).join('\n');
 
 
-/** The bundled Al FCC sweep as the notebooks compute it: EOS on the unscaled cell's mesh per Δk. */
-function alFccSweep(): ColumnTable {
-  const eos = readFolder(join(RAW, 'eos'));
-  const refMesh = new Map<number, string>();
-  for (const r of eos.objects() as { dk: number; kmesh: string; tags: Record<string, unknown> }[]) if (r.tags.volume_scale === 1) refMesh.set(r.dk, r.kmesh);
-  const oneMesh = eos.filter(escape((r: { dk: number; kmesh: string }) => r.kmesh === refMesh.get(r.dk)));
-  return computeProperties(calculationsFromFrames(concatFrames([oneMesh, readFolder(join(RAW, 'eos_fixedmesh')), readFolder(join(RAW, 'bulk')), readFolder(join(RAW, 'vacancy'))])));
-}
 
 const a = 4.04;
 const prim = [[0, a / 2, a / 2], [a / 2, 0, a / 2], [a / 2, a / 2, 0]];
@@ -83,7 +71,7 @@ test('every notebook in notebooks/ is covered by a test', () => {
 test('02-paper-figures: thresholds, Table 1 and SEM thresholds as kernel-lib computes them', { timeout: 600_000 }, () => {
   const outputs = execute('02-paper-figures.ipynb');
   assertClean('02-paper-figures', outputs);
-  const sweep = alFccSweep();
+  const sweep = bundledSweep();
   const shown = payloads<SweepPayload>(outputs, SWEEP_MIME)[0];
   assert.ok(shown, 'the Al FCC sweep is displayed');
   assert.deepEqual(shown.thresholds, thresholdRows(sweep, { factor: 0.5 }));
@@ -144,7 +132,7 @@ test('03-choose-dk: SEM thresholds, bootstrap and recommendation as kernel-lib c
 });
 
 test('04-workshop and its solutions: the exercises run; the solutions show kernel-lib’s numbers', { timeout: 600_000 }, () => {
-  const sweep = alFccSweep();
+  const sweep = bundledSweep();
   const expected = thresholdRows(sweep, { factor: 0.5 });
   for (const name of ['04-workshop.ipynb', '04-workshop-solutions.ipynb']) {
     const outputs = execute(name);

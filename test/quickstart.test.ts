@@ -9,30 +9,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { escape, type ColumnTable } from 'arquero';
 import { thresholdRows, madSummary } from '../kernel-lib/src/core/convergence.ts';
-import { readExtxyz } from '../kernel-lib/src/io/extxyz.ts';
 import { concatFrames } from '../kernel-lib/src/io/frames.ts';
 import { calculationsFromFrames } from '../kernel-lib/src/core/fromframes.ts';
 import { computeProperties } from '../kernel-lib/src/core/properties.ts';
 import { SWEEP_MIME, type SweepPayload } from '../kernel-lib/src/display/bundle.ts';
+import { ROOT, bundledSweep, readFolder } from './reference-data.ts';
 
-const ROOT = process.env.DELTAK_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 const PY = join(ROOT, '.venv', 'bin', 'python');
-const RAW = join(ROOT, 'data', 'al-fcc', 'raw');
-
-const readFolder = (dir: string): ColumnTable =>
-  concatFrames(readdirSync(dir).filter((f) => f.endsWith('.extxyz')).sort().map((f) => readExtxyz(join(dir, f))));
-
-/** The quickstart's pipeline: EOS points on the unscaled cell's mesh per Δk (plus the recomputed ones), bulk, vacancy. */
-function sweepFromRaw(): ColumnTable {
-  const eos = readFolder(join(RAW, 'eos'));
-  const refMesh = new Map<number, string>();
-  for (const r of eos.objects() as { dk: number; kmesh: string; tags: Record<string, unknown> }[]) if (r.tags.volume_scale === 1) refMesh.set(r.dk, r.kmesh);
-  const oneMesh = eos.filter(escape((r: { dk: number; kmesh: string }) => r.kmesh === refMesh.get(r.dk)));
-  return computeProperties(calculationsFromFrames(concatFrames([oneMesh, readFolder(join(RAW, 'eos_fixedmesh')), readFolder(join(RAW, 'bulk')), readFolder(join(RAW, 'vacancy'))])));
-}
 
 interface Output { output_type: string; name?: string; text?: string | string[]; data?: Record<string, unknown>; ename?: string; evalue?: string }
 interface Cell { cell_type: string; source: string | string[]; outputs?: Output[] }
@@ -56,7 +40,7 @@ test('01-quickstart runs in the tslab kernel and shows kernel-lib’s thresholds
   for (const o of outputs.filter((o) => o.data && SWEEP_MIME in o.data)) {
     assert.ok('application/vnd.vegalite.v5+json' in o.data! && 'text/plain' in o.data!, 'fallback and text present');
   }
-  const sweep = sweepFromRaw();
+  const sweep = bundledSweep();
   // one EOS per Δk from 7 volumes on one mesh, and E_vac, at every Δk of the raw data
   assert.equal(sweep.numRows(), 8 * 5);
   const expected = thresholdRows(sweep, { factor: 0.5 });

@@ -6,10 +6,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fromCSV, type ColumnTable } from 'arquero';
+import { escape, fromCSV, type ColumnTable } from 'arquero';
 import { readExtxyz } from '../kernel-lib/src/io/extxyz.ts';
 import { concatFrames } from '../kernel-lib/src/io/frames.ts';
-import { semFramesFromFrames } from '../kernel-lib/src/core/fromframes.ts';
+import { calculationsFromFrames, semFramesFromFrames } from '../kernel-lib/src/core/fromframes.ts';
+import { computeProperties } from '../kernel-lib/src/core/properties.ts';
 import { sweepRows, type SweepRow } from '../kernel-lib/src/core/sweep.ts';
 import type { SemFrame } from '../kernel-lib/src/core/sem.ts';
 
@@ -37,6 +38,18 @@ export function referenceManifest(): ReferenceManifest | null {
 /** Every extxyz file of a folder, in name order, as one frames table. */
 export const readFolder = (dir: string): ColumnTable =>
   concatFrames(readdirSync(dir).filter((f) => f.endsWith('.extxyz')).sort().map((f) => readExtxyz(join(dir, f))));
+
+/**
+ * The bundled Al FCC sweep as the notebooks compute it: the EOS points on the mesh of the
+ * unscaled cell at each Δk (plus the recomputed ones), the bulk and the vacancy cell.
+ */
+export function bundledSweep(): ColumnTable {
+  const eos = readFolder(join(RAW, 'eos'));
+  const refMesh = new Map<number, string>();
+  for (const r of eos.objects() as { dk: number; kmesh: string; tags: Record<string, unknown> }[]) if (r.tags.volume_scale === 1) refMesh.set(r.dk, r.kmesh);
+  const oneMesh = eos.filter(escape((r: { dk: number; kmesh: string }) => r.kmesh === refMesh.get(r.dk)));
+  return computeProperties(calculationsFromFrames(concatFrames([oneMesh, readFolder(join(RAW, 'eos_fixedmesh')), readFolder(join(RAW, 'bulk')), readFolder(join(RAW, 'vacancy'))])));
+}
 
 /** The bundled points as a SEM set (the workshop uses them whatever data/al holds). */
 export function bundledSemSet(): SemFrame[] {
