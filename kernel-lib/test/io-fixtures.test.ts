@@ -363,3 +363,37 @@ test('a folder tree of VASP runs: Δk from folder names, from KSPACING, from an 
     cleanup();
   }
 });
+
+test('VASP runs: KSPACING is checked on the first cell only (VASP keeps that mesh through the run); many frames span many blocks', async () => {
+  const { FrameStore } = await import('../src/io/frames.js');
+  const { buildVaspFrames } = await import('../src/io/outcar.js');
+  const a0 = 4.05;
+  const natoms = 4;
+  const store = new FrameStore(Array(natoms).fill('Al'));
+  // KSPACING 0.3 on a 4.05 Å cube: |b| = 2π/4.05 = 1.5514 Å⁻¹ → N = ⌈5.17⌉ = 6
+  const mesh: [number, number, number] = [6, 6, 6];
+  assert.equal(kpointGrid([[a0, 0, 0], [0, a0, 0], [0, 0, a0]], 0.3).mesh.join('x'), '6x6x6');
+  const n = 20000; // 20000 × 12 positions = 240 000 values: four 64 Ki-value blocks and a part block
+  for (let i = 0; i < n; i++) {
+    // a cell-relaxation run that shrinks the cell by 20 %: on the last cells KSPACING would give 7 × 7 × 7
+    const a = a0 * (1 - (0.2 * i) / (n - 1));
+    const positions = Float64Array.from({ length: 3 * natoms }, (_, k) => i + k / 100);
+    store.add({ cell: [a, 0, 0, 0, a, 0, 0, 0, a], positions, forces: positions, virial: null, energy: -i, energySigma0: null, step: i + 1, scfIterations: 3, scfConverged: true });
+  }
+  const st = { version: null, kspacing: 0.3, ismear: 1, sigma: 0.1, encut: 400, pstress: null, nelm: 60, nwrite: null, ibrion: 2, isif: 3, kmesh: mesh, kmeshSource: 'printed', nkpts: 28, species: ['Al'], ionsPerType: [natoms] };
+  const t = buildVaspFrames(store, '/runs/relax/OUTCAR', st, {}, {});
+  assert.equal(t.numRows(), n);
+  const dk = t.array('dk') as ArrayLike<number>;
+  for (let i = 0; i < n; i += 997) assert.equal(dk[i], 0.3);
+  assert.equal(dk[n - 1], 0.3);
+  const pos = t.array('positions') as ArrayLike<Float64Array>;
+  const tags = t.array('tags') as ArrayLike<Record<string, unknown>>;
+  for (const i of [0, 5460, 5461, 10922, 16383, 19999]) {
+    assert.equal(pos[i].length, 3 * natoms);
+    assert.equal(pos[i][0], i, `row ${i} is its own frame`);
+    assert.equal(pos[i][11], i + 0.11);
+    assert.deepEqual([tags[i].step, tags[i].scf_iterations, tags[i].scf_converged, tags[i].kspacing], [i + 1, 3, true, 0.3]);
+  }
+  // a KSPACING that does not give the mesh on the first cell is still refused
+  assertThrowsWith(() => buildVaspFrames(store, '/runs/relax/OUTCAR', { ...st, kspacing: 0.2 }, {}, {}), /KSPACING = 0\.2/, /KPOINTS file/);
+});

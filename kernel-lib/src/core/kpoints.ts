@@ -31,16 +31,13 @@ export interface DkInterval {
 const CEIL_SLACK = 1e-9;
 
 function checkCell(cell: Cell): void {
-  if (!Array.isArray(cell) || cell.length !== 3 || cell.some((r) => !Array.isArray(r) || r.length !== 3)) {
-    throw new Error(`cell must be 3 lattice vectors of 3 components (Å), got ${JSON.stringify(cell)}`);
+  let ok = Array.isArray(cell) && cell.length === 3;
+  for (let i = 0; ok && i < 3; i++) {
+    const r = cell[i];
+    ok = Array.isArray(r) && r.length === 3;
+    for (let j = 0; ok && j < 3; j++) ok = typeof r[j] === 'number' && Number.isFinite(r[j]);
   }
-  for (const r of cell) {
-    for (const x of r) {
-      if (typeof x !== 'number' || !Number.isFinite(x)) {
-        throw new Error(`cell components must be finite numbers (Å), got ${JSON.stringify(cell)}`);
-      }
-    }
-  }
+  if (!ok) throw new Error(`cell must be 3 lattice vectors of 3 finite components (Å), got ${JSON.stringify(cell)}`);
 }
 
 /** The triple product a₁·(a₂×a₃) of a cell, Å³ (signed). */
@@ -55,28 +52,50 @@ export function cellVolume(cell: Cell): number {
   return Math.abs(tripleProduct(cell));
 }
 
-/**
- * Reciprocal lattice vectors bᵢ (rows, Å⁻¹) with the 2π included: bᵢ · aⱼ = 2π δᵢⱼ.
- * A singular cell (zero volume) is an error.
- */
-export function reciprocalCell(cell: Cell): number[][] {
-  const det = tripleProduct(cell);
-  const [a, b, c] = cell;
-  const scale = Math.max(...cell.flat().map(Math.abs)) ** 3;
-  if (!(Math.abs(det) > 1e-12 * scale)) {
-    throw new Error(`cell is singular (volume ${det} Å³): ${JSON.stringify(cell)}`);
-  }
-  const cross = (u: readonly number[], v: readonly number[]): number[] => [
-    u[1] * v[2] - u[2] * v[1],
-    u[2] * v[0] - u[0] * v[2],
-    u[0] * v[1] - u[1] * v[0],
-  ];
-  const f = (2 * Math.PI) / det;
-  return [cross(b, c), cross(c, a), cross(a, b)].map((r) => r.map((x) => x * f));
+/** Largest |component| of a cell, Å (the scale of the singularity test). */
+function largest(cell: Cell): number {
+  let m = 0;
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) m = Math.max(m, Math.abs(cell[i][j]));
+  return m;
 }
 
+/** The reciprocal factor 2π/det of a cell; a singular cell (zero volume) is an error. */
+function reciprocalFactor(cell: Cell): number {
+  const det = tripleProduct(cell);
+  if (!(Math.abs(det) > 1e-12 * largest(cell) ** 3)) {
+    throw new Error(`cell is singular (volume ${det} Å³): ${JSON.stringify(cell)}`);
+  }
+  return (2 * Math.PI) / det;
+}
+
+/**
+ * Reciprocal lattice vectors bᵢ (rows, Å⁻¹) with the 2π included: bᵢ · aⱼ = 2π δᵢⱼ,
+ * b₁ = 2π (a₂ × a₃)/V and cyclic. A singular cell (zero volume) is an error.
+ */
+export function reciprocalCell(cell: Cell): number[][] {
+  const f = reciprocalFactor(cell);
+  const b: number[][] = [];
+  for (let i = 0; i < 3; i++) {
+    const u = cell[(i + 1) % 3];
+    const v = cell[(i + 2) % 3];
+    b.push([(u[1] * v[2] - u[2] * v[1]) * f, (u[2] * v[0] - u[0] * v[2]) * f, (u[0] * v[1] - u[1] * v[0]) * f]);
+  }
+  return b;
+}
+
+/** |bᵢ| (Å⁻¹) of the reciprocal vectors, computed without building them. */
 function norms(cell: Cell): number[] {
-  return reciprocalCell(cell).map((r) => Math.hypot(r[0], r[1], r[2]));
+  const f = Math.abs(reciprocalFactor(cell));
+  const out: number[] = [0, 0, 0];
+  for (let i = 0; i < 3; i++) {
+    const u = cell[(i + 1) % 3];
+    const v = cell[(i + 2) % 3];
+    const x = u[1] * v[2] - u[2] * v[1];
+    const y = u[2] * v[0] - u[0] * v[2];
+    const z = u[0] * v[1] - u[1] * v[0];
+    out[i] = Math.sqrt(x * x + y * y + z * z) * f;
+  }
+  return out;
 }
 
 function checkDk(dk: number): void {
@@ -103,13 +122,15 @@ export function kppra(cell: Cell, dk: number, nAtoms: number): number {
   return kpointGrid(cell, dk).nKpoints * nAtoms;
 }
 
+const isCount = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 1;
+
 /**
  * The half-open range [min, max) of Δk (Å⁻¹) for which {@link kpointGrid} gives `mesh` on `cell`.
  * From Nᵢ − 1 < |bᵢ|/Δk ≤ Nᵢ: |bᵢ|/Nᵢ ≤ Δk < |bᵢ|/(Nᵢ − 1). A mesh that no single Δk
  * produces (e.g. 10 × 10 × 3 on a cubic cell) is an error.
  */
 export function dkInterval(cell: Cell, mesh: readonly number[]): DkInterval {
-  if (!Array.isArray(mesh) || mesh.length !== 3 || mesh.some((n) => !Number.isInteger(n) || n < 1)) {
+  if (!Array.isArray(mesh) || mesh.length !== 3 || !(isCount(mesh[0]) && isCount(mesh[1]) && isCount(mesh[2]))) {
     throw new Error(`mesh must be 3 positive integers, got ${JSON.stringify(mesh)}`);
   }
   const b = norms(cell);

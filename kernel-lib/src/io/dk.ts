@@ -90,7 +90,8 @@ export function discoverDk(ev: DkEvidence, opt: DkOptions = {}): DkFound | null 
       interval = undefined;
     }
   }
-  for (const f of found.slice(1)) {
+  for (let i = 1; i < found.length; i++) {
+    const f = found[i];
     if (!same(f.dk, found[0].dk)) {
       throw new Error(`${ev.path}: Δk from ${found[0].source} (${found[0].dk} Å⁻¹) and from ${f.source} (${f.dk} Å⁻¹) disagree`);
     }
@@ -103,7 +104,7 @@ export function discoverDk(ev: DkEvidence, opt: DkOptions = {}): DkFound | null 
         `(that mesh means ${interval.min.toFixed(4)} ≤ Δk < ${interval.max.toFixed(4)} Å⁻¹): the k-points came from a KPOINTS file, which VASP prefers to KSPACING`,
     );
   }
-  if (found.length > 0) return { ...found[0], ...(interval ? { interval } : {}) };
+  if (found.length > 0) return interval ? { dk: found[0].dk, source: found[0].source, interval } : found[0];
   if (interval && opt.dkCandidates && opt.dkCandidates.length > 0) {
     const inside = opt.dkCandidates.filter((d) => d >= interval!.min * (1 - 1e-9) && d < interval!.max);
     if (inside.length === 1) return { dk: inside[0], source: 'mesh', interval };

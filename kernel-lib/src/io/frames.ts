@@ -203,11 +203,22 @@ export function blockColumn<T extends AtomArray>(blocks: readonly T[], width: nu
     return new LazyColumn(n, (i) => b.subarray(i * width, i * width + width) as T);
   }
   return new LazyColumn(n, (i) => {
-    let k = starts.length - 1;
-    while (starts[k] > i) k--;
+    const k = blockOf(starts, i);
     const j = i - starts[k];
     return blocks[k].subarray(j * width, j * width + width) as T;
   });
+}
+
+/** Index of the last block whose first row is at or before row i (binary search over `starts`). */
+function blockOf(starts: readonly number[], i: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= i) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** Columns of a frames table given as compact arrays and per-row accessors (see {@link lazyFramesTable}). */
@@ -301,7 +312,11 @@ class Growable {
   }
 }
 
-/** Fixed-width rows appended into blocks that grow up to ~1 Mi values, trimmed when done. */
+/**
+ * Fixed-width rows appended into blocks that double up to 64 Ki values (512 kB), then stay at
+ * that size. The last block is trimmed by a view, not a copy: what is unused of it (< 512 kB) is
+ * never written, and a file of many frames never holds two copies of its arrays.
+ */
 class BlockStore {
   private blocks: Float64Array[] = [];
   private starts: number[] = [];
@@ -311,7 +326,7 @@ class BlockStore {
   constructor(readonly width: number) {}
   push(row: ArrayLike<number>): void {
     if (this.used === this.cap) {
-      const maxRows = Math.max(1, Math.floor((1 << 20) / this.width));
+      const maxRows = Math.max(1, Math.floor((1 << 16) / this.width));
       this.cap = Math.min(maxRows, Math.max(4, this.cap * 2));
       this.blocks.push(new Float64Array(this.cap * this.width));
       this.starts.push(this.count);
@@ -323,18 +338,17 @@ class BlockStore {
   }
   /** Row i (a view). */
   rowAt(i: number): Float64Array {
-    let k = this.starts.length - 1;
-    while (this.starts[k] > i) k--;
+    const k = blockOf(this.starts, i);
     const j = i - this.starts[k];
     return this.blocks[k].subarray(j * this.width, j * this.width + this.width);
   }
   column(): LazyColumn<Float64Array> {
-    if (this.blocks.length > 0 && this.used < this.cap) {
-      const last = this.blocks.length - 1;
-      this.blocks[last] = this.blocks[last].slice(0, this.used * this.width);
-      this.cap = this.used;
+    const blocks = this.blocks.slice();
+    if (blocks.length > 0 && this.used < this.cap) {
+      const last = blocks.length - 1;
+      blocks[last] = blocks[last].subarray(0, this.used * this.width);
     }
-    return blockColumn(this.blocks, this.width);
+    return blockColumn(blocks, this.width);
   }
 }
 
@@ -346,8 +360,12 @@ export interface StoredFrame {
   virial: ArrayLike<number> | null;
   energy: number | null;
   energySigma0: number | null;
-  /** Per-frame tags (small numbers/flags; shared settings go to {@link FrameStore.build}). */
-  tags: Record<string, number | boolean | null>;
+  /** Ionic step (1-based), tag `step`; shared settings go to {@link FrameStore.build}. */
+  step: number;
+  /** SCF iterations of the step, tag `scf_iterations`. */
+  scfIterations: number;
+  /** SCF converged (iterations < NELM), null when NELM is unknown; tag `scf_converged`. */
+  scfConverged: boolean | null;
 }
 
 /**
@@ -364,7 +382,9 @@ export class FrameStore {
   private energy = new Growable();
   private sigma0 = new Growable();
   private volume = new Growable();
-  private tagRows: Record<string, number | boolean | null>[] = [];
+  private step = new Growable();
+  private scfIterations = new Growable();
+  private scfConverged = new Growable(); // 1, 0, or NaN when NELM is unknown
   private readonly zero9 = new Float64Array(9);
   private readonly zeroAtoms: Float64Array;
   constructor(readonly symbols: string[]) {
@@ -387,7 +407,9 @@ export class FrameStore {
     this.energy.push(f.energy ?? NaN);
     this.sigma0.push(f.energySigma0 ?? NaN);
     this.volume.push(volumeOf(f.cell));
-    this.tagRows.push(f.tags);
+    this.step.push(f.step);
+    this.scfIterations.push(f.scfIterations);
+    this.scfConverged.push(f.scfConverged === null ? NaN : f.scfConverged ? 1 : 0);
   }
   /** Cell (Å, flattened rows) of frame i. */
   cellAt(i: number): Float64Array {
@@ -404,7 +426,9 @@ export class FrameStore {
     const hv = Uint8Array.from(this.hasVirial);
     const frc = this.frc.column();
     const vir = this.vir.column();
-    const rows = this.tagRows;
+    const step = this.step.done();
+    const iters = this.scfIterations.done();
+    const conv = this.scfConverged.done();
     return lazyFramesTable(
       {
         n,
@@ -421,7 +445,12 @@ export class FrameStore {
         dk: meta.dk,
         kmesh: meta.kmesh,
         nkpts: meta.nkpts,
-        tags: new LazyColumn(n, (i) => ({ ...rows[i], ...meta.shared })),
+        tags: new LazyColumn(n, (i) => ({
+          step: step[i],
+          scf_iterations: iters[i],
+          scf_converged: Number.isNaN(conv[i]) ? null : conv[i] === 1,
+          ...meta.shared,
+        })),
       },
       options,
     );

@@ -213,7 +213,9 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           virial: hasStress ? virial : null,
           energy,
           energySigma0: null,
-          tags: { step, scf_iterations: scfIter, scf_converged: converged },
+          step,
+          scfIterations: scfIter,
+          scfConverged: converged,
         });
       } else {
         skipped.push({ step, reason: `SCF not converged (${scfIter} iterations = NELM)` });
@@ -641,19 +643,27 @@ export function buildVaspFrames(out: FrameStore, path: string, st: VaspSettings,
   const n = out.length;
   const dk = new Float64Array(n);
   const dkSources = new Set<string>();
-  let prev: Float64Array | null = null;
-  let found: ReturnType<typeof discoverDk> = null;
-  for (let i = 0; i < n; i++) {
-    const cell = out.cellAt(i);
-    // a step with the cell of the step before (MD, fixed-cell relaxation) has its Δk
-    let changed = prev === null;
-    for (let k = 0; k < 9 && !changed; k++) changed = cell[k] !== prev![k];
-    if (changed) {
-      found = discoverDk({ path, kspacing: st.kspacing, mesh: st.kmesh, cell }, options);
-      if (found) dkSources.add(found.source);
+  // VASP makes the k-point mesh once, from the first cell, and keeps it through a relaxation or
+  // MD run: KSPACING (or a Δk given another way) is checked against that cell and holds for
+  // every step. Only a Δk read off the mesh itself depends on the cell, step by step.
+  let found = n > 0 ? discoverDk({ path, kspacing: st.kspacing, mesh: st.kmesh, cell: out.cellAt(0) }, options) : null;
+  if (found) dkSources.add(found.source);
+  if (found === null || found.source === 'mesh') {
+    let prev: Float64Array | null = null;
+    for (let i = 0; i < n; i++) {
+      const cell = out.cellAt(i);
+      // a step with the cell of the step before (MD, fixed-cell relaxation) has its Δk
+      let changed = prev === null;
+      for (let k = 0; k < 9 && !changed; k++) changed = cell[k] !== prev![k];
+      if (changed && i > 0) {
+        found = discoverDk({ path, kspacing: st.kspacing, mesh: st.kmesh, cell }, options);
+        if (found) dkSources.add(found.source);
+      }
+      dk[i] = found?.dk ?? NaN;
+      prev = cell;
     }
-    dk[i] = found?.dk ?? NaN;
-    prev = cell;
+  } else {
+    dk.fill(found.dk);
   }
   const shared: Record<string, unknown> = { ismear: st.ismear, sigma: st.sigma, encut: st.encut, kspacing: st.kspacing };
   if (st.pstress) shared.pstress_kbar = st.pstress;

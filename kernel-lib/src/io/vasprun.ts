@@ -161,7 +161,9 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
       virial: c.hasStress ? virial : null,
       energy,
       energySigma0: Number.isNaN(e[SC_E0]) ? null : e[SC_E0],
-      tags: { step, scf_iterations: c.scsteps, scf_converged: nelm === null ? null : c.scsteps < nelm },
+      step,
+      scfIterations: c.scsteps,
+      scfConverged: nelm === null ? null : c.scsteps < nelm,
     });
   };
 
