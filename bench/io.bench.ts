@@ -101,7 +101,7 @@ np.save(d + "/set.000/virial.npy", rng.random((nf, 9)))
   execFileSync(PY, ['-c', code, dir, String(FRAMES)], { stdio: 'inherit' });
 }
 
-interface Run { seconds: number; cpu_seconds: number; frames: number; peak_rss_mb: number; base_rss_mb: number; kept_mb?: number }
+interface Run { seconds: number; cpu_seconds: number; frames: number; peak_rss_mb: number; base_rss_mb: number; kept_mb?: number; held_mb?: number }
 
 const REPEAT = Number(process.env.DELTAK_BENCH_REPEAT ?? 3);
 
@@ -120,8 +120,8 @@ function run(tool: string, kind: string, path: string): Run | { error: string } 
 
 function runOnce(tool: string, kind: string, path: string): Run | { error: string } {
   try {
-    const out = tool === 'deltak'
-      ? execFileSync('node', ['--import', 'tsx', join(ROOT, 'bench', 'io-run.ts'), kind, path], { encoding: 'utf8', cwd: ROOT, maxBuffer: 1 << 24, env: DELTAK_ENV })
+    const out = tool === 'deltak' || tool === 'node-bare'
+      ? execFileSync('node', [join(ROOT, 'bench', 'io-run.mjs'), tool === 'node-bare' ? 'bare' : kind, path], { encoding: 'utf8', cwd: ROOT, maxBuffer: 1 << 24, env: DELTAK_ENV })
       : execFileSync(PY, [join(ROOT, 'bench', 'io_run.py'), tool, kind, path], { encoding: 'utf8', maxBuffer: 1 << 24 });
     return JSON.parse(out.trim().split('\n').pop()!) as Run;
   } catch (e) {
@@ -139,10 +139,10 @@ try {
     ['vasprun', join(tmp, 'vasprun.xml'), () => makeVasprun(join(tmp, 'vasprun.xml')), ['deltak', 'ase', 'dpdata']],
     ['outcar', join(tmp, 'OUTCAR'), () => makeOutcar(join(tmp, 'OUTCAR')), ['deltak', 'ase', 'dpdata']],
     ['outcar-md', join(tmp, 'OUTCAR-md'), () => makeOutcarMd(join(tmp, 'OUTCAR-md')), ['deltak', 'ase', 'dpdata']],
-    ['deepmd', join(tmp, 'deepmd'), () => makeDeepmd(join(tmp, 'deepmd')), ['deltak', 'dpdata']],
+    ['deepmd', join(tmp, 'deepmd'), () => makeDeepmd(join(tmp, 'deepmd')), ['deltak', 'dpdata', 'node-bare', 'numpy']],
   ];
-  console.log('| file | size | reader | frames | read time (s) | CPU time (s) | peak RSS − start (MB) | arrays kept (MB) |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| file | size | reader | frames | read time (s) | CPU time (s) | peak RSS − start (MB) | arrays kept (MB) | held: ArrayBuffers + JS heap growth (MB) |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const [kind, path, make, tools] of cases) {
     if (!ONLY.includes(kind)) continue;
     make();
@@ -154,10 +154,11 @@ try {
       const r = run(tool, kind === 'outcar-md' ? 'outcar' : kind, path);
       const label = kind === 'deepmd' ? `DeePMD npy ${FRAMES} × 32` : kind === 'outcar' ? 'OUTCAR (Li40 relaxation)' : kind === 'outcar-md' ? 'OUTCAR (Ti32 MD)' : 'vasprun.xml';
       let line: string;
-      if ('error' in r) line = `| ${label} | ${(size / 2 ** 20).toFixed(0)} MB | ${tool} | — | failed: ${r.error.slice(0, 80)} | | | |`;
+      const name = ({ 'node-bare': 'bare read, Node (floor)', numpy: 'numpy.load only (floor)' } as Record<string, string>)[tool] ?? tool;
+      if ('error' in r) line = `| ${label} | ${(size / 2 ** 20).toFixed(0)} MB | ${name} | — | failed: ${r.error.slice(0, 80)} | | | | |`;
       else {
         if (r.kept_mb !== undefined) keptMb = r.kept_mb;
-        line = `| ${label} | ${(size / 2 ** 20).toFixed(0)} MB | ${tool} | ${r.frames} | ${r.seconds.toFixed(2)} | ${r.cpu_seconds.toFixed(2)} | ${(r.peak_rss_mb - r.base_rss_mb).toFixed(0)} | ${tool === 'deltak' ? keptMb.toFixed(0) : ''} |`;
+        line = `| ${label} | ${(size / 2 ** 20).toFixed(0)} MB | ${name} | ${r.frames} | ${r.seconds.toFixed(2)} | ${r.cpu_seconds.toFixed(2)} | ${(r.peak_rss_mb - r.base_rss_mb).toFixed(0)} | ${tool === 'deltak' ? keptMb.toFixed(1) : ''} | ${r.held_mb !== undefined ? r.held_mb.toFixed(1) : ''} |`;
       }
       console.log(line);
       results.push(line);

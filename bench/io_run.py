@@ -1,6 +1,8 @@
 """Time one reference reader (ASE or dpdata) on one file, in its own process.
 
-Usage: io_run.py TOOL KIND PATH  (TOOL: ase | dpdata; KIND: outcar | vasprun | deepmd)
+Usage: io_run.py TOOL KIND PATH  (TOOL: ase | dpdata | numpy; KIND: outcar | vasprun | deepmd)
+TOOL numpy (KIND deepmd only): numpy.load of every .npy file of PATH/set.000, nothing else: what
+dpdata's DeePMD reader does before it concatenates the sets and builds its system.
 Prints JSON: seconds (wall time of the read call only), cpu_seconds (user + system CPU time of
 the call), frames, peak_rss_mb, base_rss_mb.
 """
@@ -33,6 +35,16 @@ def main():
         t = time.perf_counter()
         frames = read(path, index=":", format=fmt)
         n = len(frames)
+    elif tool == "numpy":
+        import os
+        import numpy as np
+
+        d = os.path.join(path, "set.000")
+        base = rss_mb()
+        c = cpu_s()
+        t = time.perf_counter()
+        arrays = {f: np.load(os.path.join(d, f)) for f in sorted(os.listdir(d)) if f.endswith(".npy")}
+        n = len(arrays["coord.npy"])
     else:
         import dpdata
 
