@@ -14,6 +14,7 @@ import {
   readDpgenAutotest, readPoscar, ReadError,
 } from '../src/io/index.js';
 import { NO_FIXTURES, fx, tempDir, assertThrowsWith, assertClose } from './io-helpers.js';
+import { tableMeta } from '../src/core/index.js';
 
 /** A small DeePMD system of `nf` frames × `nat` atoms with deterministic numbers. */
 function makeSystem(dir: string, nf = 3, nat = 2, f32 = false): void {
@@ -113,6 +114,16 @@ test('bad input: truncated files (npy, OUTCAR, vasprun.xml, extxyz, raw, dp test
     // ... and between the forces and the energy of the last step
     writeFileSync(oc, lines.slice(0, at + 8).join('\n') + '\n');
     assertThrowsWith(() => readOutcar(oc), /OUTCAR:\d+/, /before its free energy/, /truncated/);
+    // ... and in the SCF iterations of the last step (a job killed mid-step): not nine whole steps
+    const li = readFileSync(fx('vasp/dpgen_Li40_relax_kspacing/OUTCAR'), 'latin1').split('\n');
+    const scf10 = li.findIndex((l) => /Iteration\s+10\(\s*1\)/.test(l));
+    const cut10 = li.findIndex((l) => /Iteration\s+10\(\s*2\)/.test(l));
+    assert.ok(scf10 > 0 && cut10 > scf10);
+    writeFileSync(oc, li.slice(0, cut10 + 5).join('\n') + '\n');
+    assertThrowsWith(() => readOutcar(oc), /OUTCAR:\d+/, /ionic step 10/, /before its free energy/, /truncated/);
+    const kept = readOutcar(oc, { truncated: 'drop' });
+    assert.equal(kept.numRows(), 9);
+    assert.deepEqual((tableMeta(kept).notes as { skipped_steps: unknown[] }).skipped_steps, [{ step: 10, reason: 'unfinished at the end of the file' }]);
     // vasprun.xml cut in its third <calculation>: refused, or the two finished steps kept
     const xml = readFileSync(fx('vasp/dpdata_Ti32_aimd_nwrite0/vasprun.xml'), 'latin1');
     let cut = 0;

@@ -52,7 +52,10 @@ export interface ReadOutcarOptions extends DkOptions {
   ionsPerType?: readonly number[];
   /** Ionic steps whose SCF hit NELM: keep them flagged `scf_converged: false` (default), drop, or error. */
   unconverged?: 'keep' | 'drop' | 'error';
-  /** A file that ends inside an ionic step: error (default) or drop the unfinished step. */
+  /**
+   * A file that ends inside an ionic step (anywhere after its first SCF iteration, as when a job
+   * is killed or still running): error (default) or drop the unfinished step, listed in the notes.
+   */
   truncated?: 'error' | 'drop';
 }
 
@@ -131,6 +134,7 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
   let scfIter = 0;
   let energy: number | null = null;
   let inFreeBlock = false;
+  let unfinishedScf = false;
   let step = 0;
   let stepStartOffset = 0;
   let stepsOffset = -1;
@@ -480,6 +484,9 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           let tf = lastIn(v, TOTF, start, n);
           while (tf >= 0 && !startsAt(v, POSI, firstNB(lineStart(tf), tf))) tf = lastIn(v, TOTF, start, tf);
           if (tf >= 0 && !positionBlock(lineStart(tf))) failAt(base + lineStart(tf), `file ends inside the POSITION/TOTAL-FORCE block of ionic step ${step + 1} (truncated OUTCAR)`);
+          // SCF iterations after the last free energy: a step that never finished (a finished
+          // run ends with its last free energy and the timing summary)
+          if (lastIn(v, ITER, start, n) >= 0) unfinishedScf = true;
           break;
         }
         if (resume < start) resume = start;
@@ -609,7 +616,7 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
   }
   stepStartOffset = stepsOffset;
   scanSteps();
-  if (hasPositions || inFreeBlock) {
+  if (hasPositions || inFreeBlock || unfinishedScf) {
     if (options.truncated !== 'drop') {
       throw new ReadError(path, { line: lineAt(path, stepStartOffset) }, `file ends in ionic step ${step + 1} (started here) before its free energy: truncated OUTCAR (pass { truncated: "drop" } to keep the finished steps)`);
     }
@@ -645,10 +652,14 @@ export function buildVaspFrames(out: FrameStore, path: string, st: VaspSettings,
   const dkSources = new Set<string>();
   // VASP makes the k-point mesh once, from the first cell, and keeps it through a relaxation or
   // MD run: KSPACING (or a Δk given another way) is checked against that cell and holds for
-  // every step. Only a Δk read off the mesh itself depends on the cell, step by step.
+  // every step. Only a Δk read off the mesh itself (mesh + cell narrowed by dkCandidates)
+  // depends on the cell, step by step.
   let found = n > 0 ? discoverDk({ path, kspacing: st.kspacing, mesh: st.kmesh, cell: out.cellAt(0) }, options) : null;
   if (found) dkSources.add(found.source);
-  if (found === null || found.source === 'mesh') {
+  const perCell = st.kmesh !== null && (options.dkCandidates?.length ?? 0) > 0;
+  if (found === null && !perCell) {
+    dk.fill(NaN);
+  } else if (found === null || found.source === 'mesh') {
     let prev: Float64Array | null = null;
     for (let i = 0; i < n; i++) {
       const cell = out.cellAt(i);
