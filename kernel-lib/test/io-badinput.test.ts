@@ -107,10 +107,15 @@ test('bad input: truncated files (npy, OUTCAR, vasprun.xml, extxyz, raw, dp test
     const oc = join(dir, 'OUTCAR');
     writeFileSync(oc, lines.slice(0, at + 3).join('\n') + '\n');
     assertThrowsWith(() => readOutcar(oc), new RegExp(`OUTCAR:${at + 1}`), /ends inside the POSITION\/TOTAL-FORCE block/);
-    // a file that ends right after the last energy(σ→0) line is complete
+    // a file that ends right after the last energy(σ→0) line has its steps whole, but the run did
+    // not finish (no timing summary): refused, or its steps kept as asked
     const last = lines.findLastIndex((l) => l.includes('energy(sigma->0)'));
     writeFileSync(oc, lines.slice(0, last + 1).join('\n'));
-    assert.equal(readOutcar(oc).numRows(), 1);
+    assertThrowsWith(() => readOutcar(oc), /OUTCAR:\d+/, /after ionic step 1 without VASP's closing "General timing and accounting" summary/, /did not finish/);
+    const whole = readOutcar(oc, { truncated: 'drop' });
+    assert.equal(whole.numRows(), 1);
+    assert.equal((tableMeta(whole).notes as { run_finished: boolean }).run_finished, false);
+    assert.equal((tableMeta(readOutcar(fx('vasp/dpgen_Al2_sigma1_gamma/000000_OUTCAR'))).notes as { run_finished: boolean }).run_finished, true);
     // ... and between the forces and the energy of the last step
     writeFileSync(oc, lines.slice(0, at + 8).join('\n') + '\n');
     assertThrowsWith(() => readOutcar(oc), /OUTCAR:\d+/, /before its free energy/, /truncated/);

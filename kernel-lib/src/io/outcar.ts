@@ -53,8 +53,10 @@ export interface ReadOutcarOptions extends DkOptions {
   /** Ionic steps whose SCF hit NELM: keep them flagged `scf_converged: false` (default), drop, or error. */
   unconverged?: 'keep' | 'drop' | 'error';
   /**
-   * A file that ends inside an ionic step (anywhere after its first SCF iteration, as when a job
-   * is killed or still running): error (default) or drop the unfinished step, listed in the notes.
+   * A file that ends inside an ionic step (anywhere after its first SCF iteration), or after a
+   * step but without VASP's closing timing summary (a job cut, killed or still running): error
+   * (default), or keep the finished steps ('drop'); the notes list a dropped step and say
+   * `run_finished: false`.
    */
   truncated?: 'error' | 'drop';
 }
@@ -135,6 +137,7 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
   let energy: number | null = null;
   let inFreeBlock = false;
   let unfinishedScf = false;
+  let runFinished = false; // VASP's closing timing summary follows the last step
   let step = 0;
   let stepStartOffset = 0;
   let stepsOffset = -1;
@@ -240,9 +243,9 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
    * and no line becomes a string. One reused buffer (1 MiB) holds at least the current step
    * (grown only for a step larger than it).
    */
-  const [FREE, ITER, INKB, TOTF, LATV, POSI, TOTEN, WOENT, SIGMA0] = [
+  const [FREE, ITER, INKB, TOTF, LATV, POSI, TOTEN, WOENT, SIGMA0, TIMING] = [
     'FREE ENERGIE OF THE ION-ELECTRON SYSTEM', 'Iteration', 'in kB', 'TOTAL-FORCE', 'direct lattice vectors', 'POSITION',
-    'free  energy   TOTEN', 'energy  without entropy', 'sigma->0)',
+    'free  energy   TOTEN', 'energy  without entropy', 'sigma->0)', 'General timing and accounting',
   ].map((m) => Buffer.from(m, 'latin1'));
   /**
    * Last start of `needle` in b[lo, hi) (the whole needle inside), or -1: native forward searches
@@ -487,6 +490,7 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           // SCF iterations after the last free energy: a step that never finished (a finished
           // run ends with its last free energy and the timing summary)
           if (lastIn(v, ITER, start, n) >= 0) unfinishedScf = true;
+          runFinished = lastIn(v, TIMING, start, n) >= 0;
           break;
         }
         if (resume < start) resume = start;
@@ -626,6 +630,15 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
   if (!out || out.length === 0) {
     throw new ReadError(path, {}, `no complete ionic step (positions, forces and free energy) in ${step} step(s)` + (skipped.length ? `: ${skipped[0].reason}` : ''));
   }
+  if (!runFinished && options.truncated !== 'drop') {
+    // every finished run ends with the timing summary; without it more steps may have followed
+    throw new ReadError(
+      path,
+      { line: lineAt(path, stepStartOffset) },
+      `file ends after ionic step ${step} without VASP's closing "General timing and accounting" summary: the run did not finish ` +
+        `(file cut, job killed or still running), so later steps may be missing (pass { truncated: "drop" } to keep the ${out.length} finished step(s))`,
+    );
+  }
   if (st.kspacing === null) {
     // VASP 5 does not echo the INCAR: an INCAR beside the OUTCAR tells KSPACING
     const incar = join(dirname(path), 'INCAR');
@@ -638,7 +651,7 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
       }
     }
   }
-  return buildVaspFrames(out, path, st, options, { reader: 'readOutcar', skipped_steps: skipped, ionic_steps: step, bytes: size });
+  return buildVaspFrames(out, path, st, options, { reader: 'readOutcar', skipped_steps: skipped, ionic_steps: step, run_finished: runFinished, bytes: size });
 }
 
 /**
