@@ -6,14 +6,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdirSync, readFileSync, copyFileSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readFileSync, copyFileSync, cpSync, rmSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
   readDeepmd, writeDeepmd, readNpy, writeNpy, npyBytes, readOutcar, readVasprun, readExtxyz, readDpTest, readTable,
   readDpgenAutotest, readPoscar, ReadError,
 } from '../src/io/index.js';
-import { NO_FIXTURES, fx, tempDir, assertThrowsWith, assertClose } from './io-helpers.js';
+import { NO_FIXTURES, REPO_ROOT, fx, tempDir, assertThrowsWith, assertClose } from './io-helpers.js';
 import { tableMeta } from '../src/core/index.js';
 
 /** A small DeePMD system of `nf` frames × `nat` atoms with deterministic numbers. */
@@ -315,6 +315,104 @@ test('float32 systems read as Float32Array and round-trip through writeDeepmd as
     writeDeepmd(np, out);
     assert.deepEqual(readDeepmd(out).get('pbc', 3), [false, false, false]);
     assertClose(readDeepmd(out).get('positions', 3) as Float64Array, np.get('positions', 3) as Float32Array, 0, 'coord through float64');
+  } finally {
+    cleanup();
+  }
+});
+
+test('bad input: DeePMD systems that would lose or change data silently (partly labelled sets, blank raw line, mixed types, links), and writes that would', { skip: NO_FIXTURES }, () => {
+  const { dir, cleanup } = tempDir('deepmd-silent');
+  try {
+    // a set without force.npy while the other set has it: refused, naming the set
+    const water = join(dir, 'water');
+    cpSync(fx('deepmd_npy/deepmdkit_water_data_1_two_sets'), water, { recursive: true });
+    rmSync(join(water, 'set.001', 'force.npy'));
+    assertThrowsWith(() => readDeepmd(water), /set\.001\/force\.npy/, /set\.000 of the same system has/);
+    // a blank line in energy.raw is not energy 0
+    const mg = join(dir, 'mg');
+    cpSync(fx('deepmd_raw/dpgen_Mg4_fcc_raw_and_npy'), mg, { recursive: true });
+    for (const f of readdirSync(mg)) if (/^set\./.test(f)) rmSync(join(mg, f), { recursive: true });
+    const e = readFileSync(join(mg, 'energy.raw'), 'utf8').split('\n');
+    e[1] = '';
+    writeFileSync(join(mg, 'energy.raw'), e.join('\n'));
+    assertThrowsWith(() => readDeepmd(mg, { typeMap: ['Mg'] }), /energy\.raw:2/, /blank line/);
+    // a mixed-type system: type.raw holds placeholders, refused
+    const mixed = join(dir, 'mixed');
+    cpSync(fx('deepmd_npy/dpdata_Fe16_spin_npy'), mixed, { recursive: true });
+    writeNpy(join(mixed, 'set.000', 'real_atom_types.npy'), new Int32Array(2 * 16), [2, 16]);
+    assertThrowsWith(() => readDeepmd(mixed), /real_atom_types\.npy/, /mixed-type system/);
+    // a system linked into a tree is read; a link loop is an error
+    const tree = join(dir, 'tree');
+    mkdirSync(join(tree, 'real'), { recursive: true });
+    cpSync(fx('deepmd_npy/dpdata_Fe16_spin_npy'), join(tree, 'real', 'fe'), { recursive: true });
+    symlinkSync(fx('deepmd_npy/deepmdkit_water_data_1_two_sets'), join(tree, 'water_link'));
+    assert.equal(readDeepmd(tree).numRows(), 2 + 160);
+    symlinkSync(tree, join(tree, 'real', 'loop'));
+    assertThrowsWith(() => readDeepmd(tree), /symbolic link loop/);
+    // writeDeepmd: into a folder that holds a system, only with overwrite (then nothing of the old one remains)
+    const fe = readDeepmd(fx('deepmd_npy/dpdata_Fe16_spin_npy'));
+    const out = join(dir, 'out');
+    writeDeepmd(readDeepmd(fx('deepmd_npy/deepmdkit_water_data_1_two_sets')), out, { setSize: 50 });
+    assertThrowsWith(() => writeDeepmd(fe, out), /already holds a DeePMD-kit system/, /overwrite/);
+    writeDeepmd(fe, out, { overwrite: true });
+    assert.equal(readDeepmd(out).numRows(), 2);
+    assert.equal(readDeepmd(out).get('formula', 0), 'Fe16');
+    // a cell periodic along two axes, and forces on some frames only: refused, not changed
+    const slab = fe.derive({ pbc: () => [true, true, false] });
+    assertThrowsWith(() => writeDeepmd(slab, join(dir, 'slab')), /periodic along some axes only/);
+    const half = fe.derive({ forces: (d: { frame: number; forces: unknown }) => (d.frame === 0 ? null : d.forces) });
+    assertThrowsWith(() => writeDeepmd(half, join(dir, 'half')), /rows 0 have no forces/, /labels all its frames or none/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('bad input: labels that would be guessed or dropped (extxyz keys, partial dp test output, table cells)', { skip: NO_FIXTURES }, () => {
+  const { dir, cleanup } = tempDir('guessed');
+  try {
+    // extxyz with two energy keys (REF_energy and MACE_energy): an error naming both and the option
+    const xyz = join(dir, 'two.xyz');
+    writeFileSync(xyz, [
+      '1',
+      'Lattice="3 0 0 0 3 0 0 0 3" Properties=species:S:1:pos:R:3:REF_forces:R:3:MACE_forces:R:3 REF_energy=-3.1 MACE_energy=-3.0 pbc="T T T"',
+      'Al 0 0 0 0.1 0 0 0.2 0 0',
+      '',
+    ].join('\n'));
+    assertThrowsWith(() => readExtxyz(xyz), /two\.xyz:2 \(frame 0\)/, /REF_forces, MACE_forces/, /forcesKey/);
+    assertThrowsWith(() => readExtxyz(xyz, { forcesKey: 'REF_forces' }), /REF_energy, MACE_energy/, /energyKey/);
+    const one = readExtxyz(xyz, { forcesKey: 'REF_forces', energyKey: 'REF_energy' });
+    assert.equal(one.get('energy', 0), -3.1);
+    assert.deepEqual(Array.from(one.get('forces', 0) as Float64Array), [0.1, 0, 0]);
+    // dp test output of two systems whose .v.out lacks the second: refused, naming it
+    const src = join(REPO_ROOT, 'data', 'al', 'dptest', 'fcc', 'dk0.12');
+    const pre = join(dir, 'two');
+    for (const suf of ['.e.out', '.e_peratom.out', '.f.out', '.v.out', '.v_peratom.out']) {
+      const a = readFileSync(join(src, `test_n007${suf}`), 'utf8');
+      const b = readFileSync(join(src, `test_n008${suf}`), 'utf8');
+      writeFileSync(pre + suf, a + b);
+    }
+    assert.equal(new Set(readDpTest(pre).filter((d: { quantity: string }) => d.quantity === 'energy').array('system') as string[]).size, 2);
+    writeFileSync(pre + '.v.out', readFileSync(join(src, 'test_n007.v.out'), 'utf8'));
+    assertThrowsWith(() => readDpTest(pre), /two\.v\.out/, /1 system block\(s\), but .* has 2/, /missing .*n008/);
+    // a .f.out cut to half of its atoms still divides into whole frames: the energies tell
+    const fx6 = fx('dp_test/deepmdkit_agent_commit/test_dp_test_ener_detail');
+    const cut = join(dir, 'cut');
+    for (const suf of ['.e.out', '.e_peratom.out', '.v.out', '.v_peratom.out']) copyFileSync(fx6 + suf, cut + suf);
+    writeFileSync(cut + '.f.out', readFileSync(fx6 + '.f.out', 'utf8').split('\n').slice(0, 4).join('\n') + '\n');
+    assertThrowsWith(() => readDpTest(cut), /cut\.f\.out/, /3 atoms per frame/, /mean 6/);
+    // table cells: a quoted blank and "0b1010" are not numbers; a constant never overwrites a column
+    const csv = join(dir, 'cells.csv');
+    writeFileSync(csv, 'metal,lattice,property,unit,method,dk,value\nAl,fcc,B0,GPa,DFT,0.12," "\nAl,fcc,B0,GPa,DFT,0.18,0b1010\n');
+    assertThrowsWith(() => readTable(csv), /cells\.csv:2/, /value/);
+    const t = readTable(csv, { layout: 'table' });
+    assert.deepEqual(t.array('value'), [' ', '0b1010']);
+    const units = join(dir, 'units.csv');
+    writeFileSync(units, 'property,unit,dk,value\nE_vac,meV,0.12,671\n');
+    assertThrowsWith(() => readTable(units, { constants: { unit: 'GPa' } }), /units\.csv:1/, /constants\.unit would overwrite the column "unit"/);
+    // a duplicate sweep row is named by its own line
+    const dup = join(dir, 'dup.csv');
+    writeFileSync(dup, 'metal,lattice,property,unit,method,dk,value\nAl,fcc,B0,GPa,DFT,0.12,77\nAl,fcc,B0,GPa,DFT,0.18,78\nAl,fcc,B0,GPa,DFT,0.12,79\n');
+    assertThrowsWith(() => readTable(dup), /dup\.csv:4/, /duplicates/);
   } finally {
     cleanup();
   }

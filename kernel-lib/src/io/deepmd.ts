@@ -3,7 +3,7 @@
  * (float32 or float64, .npy versions 1–3) or the raw text variant (`coord.raw` …, one frame per
  * line); a folder tree of many systems. And the writer back to DeePMD-kit's npy layout.
  */
-import { existsSync, readdirSync, readFileSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, mkdirSync, writeFileSync, realpathSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { table as aqTable, type ColumnTable } from 'arquero';
 import { withMeta } from '../core/meta.js';
@@ -164,7 +164,9 @@ function readRawArray(path: string, per: number, natoms: number): { data: Float6
   if (lines.length === 0) throw new ReadError(path, { line: 1 }, 'empty file: no frames');
   const data = new Float64Array(lines.length * per);
   lines.forEach((line, i) => {
-    const w = line.trim().split(/\s+/);
+    const t = line.trim();
+    if (t === '') throw new ReadError(path, { line: i + 1, frame: i }, `blank line, expected ${per} number${per === 1 ? '' : 's'}`);
+    const w = t.split(/\s+/);
     if (w.length !== per) {
       const hint = per === 3 * natoms ? ` (type.raw has ${natoms} atoms)` : '';
       throw new ReadError(path, { line: i + 1, frame: i }, `${w.length} numbers, expected ${per}${hint}${i === lines.length - 1 ? ' (truncated file?)' : ''}`);
@@ -203,18 +205,32 @@ function loadRaw(dir: string, natoms: number): SetArrays {
   return { name: 'raw', coord: coord.data, box: box.data, energy: energy?.data ?? null, force: force?.data ?? null, virial: virial?.data ?? null, nframes: nf, files };
 }
 
-/** Folders under `root` (itself included) that hold a DeePMD system (a type.raw), sorted. */
+/** Deepest folder level {@link findDeepmdSystems} searches below its root. */
+const MAX_DEPTH = 32;
+
+/**
+ * Folders under `root` (itself included) that hold a DeePMD system (a type.raw), sorted.
+ * Symbolic links to folders are followed (a link back to a folder being searched is an error),
+ * hidden folders (".name") are not searched; a tree deeper than 32 levels is an error.
+ */
 export function findDeepmdSystems(root: string): string[] {
   const out: string[] = [];
+  const open = new Set<string>(); // real paths of the folders on the current path
   const walk = (d: string, depth: number): void => {
     if (existsSync(join(d, 'type.raw'))) {
       out.push(d);
       return;
     }
-    if (depth > 12) return;
+    const real = realpathSync(d);
+    if (open.has(real)) throw new ReadError(d, {}, 'symbolic link loop: this folder is one of its own parents');
+    if (depth > MAX_DEPTH) throw new ReadError(d, {}, `more than ${MAX_DEPTH} folder levels below ${root}: not searched further (give a deeper folder)`);
+    open.add(real);
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (e.isDirectory() && !e.name.startsWith('.')) walk(join(d, e.name), depth + 1);
+      if (e.name.startsWith('.')) continue;
+      const p = join(d, e.name);
+      if (e.isDirectory() || (e.isSymbolicLink() && existsSync(p) && statSync(p).isDirectory())) walk(p, depth + 1);
     }
+    open.delete(real);
   };
   walk(root, 0);
   return out;
@@ -238,6 +254,24 @@ function readSystem(dir: string, opt: ReadDeepmdOptions, root: string): ColumnTa
   } else {
     if (setNames.length === 0) throw new ReadError(dir, {}, 'no set.* folders (format "npy")');
     sets = setNames.map((n) => loadSetNpy(dir, n, natoms));
+  }
+  for (const key of ['energy', 'force', 'virial'] as const) {
+    const have = sets.filter((x) => x[key] !== null);
+    const lack = sets.filter((x) => x[key] === null);
+    if (have.length > 0 && lack.length > 0) {
+      throw new ReadError(join(dir, lack[0].name), { array: `${lack[0].name}/${key}.npy` },
+        `missing ${key}.npy, which ${have.map((x) => x.name).join(', ')} of the same system ${have.length === 1 ? 'has' : 'have'}: ` +
+          'the sets of one system must carry the same labels (a partly labelled system is not read as unlabelled)');
+    }
+  }
+  // mixed-type systems (dpdata "deepmd/npy/mixed") give each frame its own atom types
+  for (const x of sets) {
+    const real = join(dir, x.name, 'real_atom_types.npy');
+    if (x.name !== 'raw' && existsSync(real)) {
+      throw new ReadError(real, { array: `${x.name}/real_atom_types.npy` },
+        'a mixed-type system (per-frame atom types, dpdata format "deepmd/npy/mixed") is not read: type.raw holds only placeholders there; ' +
+          'convert it with dpdata (dpdata.MultiSystems.from_dir(dir, "type.raw", fmt="deepmd/npy/mixed").to("deepmd/npy", out))');
+    }
   }
   const dkFound = discoverDk({ path: dir }, opt);
   const rel = relative(root, dir) || '.';
@@ -344,13 +378,21 @@ export interface WriteDeepmdOptions {
   setSize?: number;
   /** Element order of type_map.raw (default: order of first appearance). */
   typeMap?: readonly string[];
+  /**
+   * Replace a DeePMD-kit system already in a target folder (its set.* folders, type.raw,
+   * type_map.raw and nopbc are removed first). Default false: such a folder is an error, since
+   * sets left from before would be read back with the new ones.
+   */
+  overwrite?: boolean;
 }
 
 /**
  * Write a frames table as DeePMD-kit npy system(s) (float64, .npy version 1.0): one system in
  * `dir` when every frame has the same atoms, else one sub-folder per distinct atom sequence
- * (named by formula). Writes force.npy / virial.npy only when every frame of a system has them.
- * Returns the folders written.
+ * (named by formula). force.npy / virial.npy are written when the frames have them: a system
+ * whose frames have them only in part is an error, as is a cell periodic along some axes only
+ * (DeePMD-kit knows fully periodic, and non-periodic through a "nopbc" file). A folder that
+ * already holds a system is an error unless `overwrite`. Returns the folders written.
  */
 export function writeDeepmd(frames: ColumnTable, dir: string, options: WriteDeepmdOptions = {}): string[] {
   const n = frames.numRows();
@@ -372,6 +414,9 @@ export function writeDeepmd(frames: ColumnTable, dir: string, options: WriteDeep
     if (g) g.push(i);
     else groups.set(key, [i]);
   }
+  if (groups.size > 1 && existsSync(join(dir, 'type.raw'))) {
+    throw new Error(`writeDeepmd: ${dir} holds a DeePMD-kit system itself; the ${groups.size} systems of this table go to sub-folders, which a reader of ${dir} would not see; write to another folder`);
+  }
   const written: string[] = [];
   const names = new Set<string>();
   for (const [key, rows] of groups) {
@@ -388,17 +433,40 @@ export function writeDeepmd(frames: ColumnTable, dir: string, options: WriteDeep
       names.add(name);
       sdir = join(dir, name);
     }
-    mkdirSync(sdir, { recursive: true });
     const nat = syms.length;
-    writeFileSync(join(sdir, 'type.raw'), syms.map((s) => map.indexOf(s)).join('\n') + '\n');
-    writeFileSync(join(sdir, 'type_map.raw'), map.join('\n') + '\n');
-    if (rows.every((r) => pbcs[r] && pbcs[r].every((p) => !p))) writeFileSync(join(sdir, 'nopbc'), '');
-    const allF = rows.every((r) => forces[r] !== null && forces[r] !== undefined);
-    const allV = rows.every((r) => virials[r] !== null && virials[r] !== undefined);
+    const has = (a: ArrayLike<unknown>, r: number): boolean => a[r] !== null && a[r] !== undefined;
+    const allF = rows.every((r) => has(forces, r));
+    const allV = rows.every((r) => has(virials, r));
+    const partly = (what: string, a: ArrayLike<unknown>): void => {
+      const with_ = rows.filter((r) => has(a, r));
+      const without = rows.filter((r) => !has(a, r));
+      if (with_.length > 0 && without.length > 0) {
+        throw new Error(`writeDeepmd: rows ${without.slice(0, 5).join(', ')}${without.length > 5 ? ', …' : ''} have no ${what}, rows ${with_.slice(0, 5).join(', ')}${with_.length > 5 ? ', …' : ''} of the same atoms do: ` +
+          `one DeePMD-kit system labels all its frames or none; filter the table first`);
+      }
+    };
+    partly('forces', forces);
+    partly('virial', virials);
+    let periodic: boolean | null = null;
     for (const r of rows) {
       if (!cells[r]) throw new Error(`writeDeepmd: row ${r} has no cell; DeePMD-kit needs box.npy`);
       if (energies[r] === null || energies[r] === undefined) throw new Error(`writeDeepmd: row ${r} has no energy`);
+      const p = pbcs[r] ?? [true, true, true];
+      const all = p.every((x) => x);
+      if (!all && p.some((x) => x)) throw new Error(`writeDeepmd: row ${r} is periodic along some axes only (pbc ${JSON.stringify(p)}); DeePMD-kit systems are fully periodic or not at all (nopbc)`);
+      if (periodic !== null && periodic !== all) throw new Error(`writeDeepmd: rows of the same atoms are periodic and non-periodic (row ${r}: pbc ${JSON.stringify(p)}); write them separately`);
+      periodic = all;
     }
+    if (existsSync(sdir) && (existsSync(join(sdir, 'type.raw')) || readdirSync(sdir).some((f) => /^set\./.test(f)))) {
+      if (!options.overwrite) throw new Error(`writeDeepmd: ${sdir} already holds a DeePMD-kit system; its sets would be read back with the new ones (pass { overwrite: true } to replace it)`);
+      for (const f of readdirSync(sdir)) {
+        if (/^set\./.test(f) || ['type.raw', 'type_map.raw', 'nopbc'].includes(f) || /\.raw$/.test(f)) rmSync(join(sdir, f), { recursive: true, force: true });
+      }
+    }
+    mkdirSync(sdir, { recursive: true });
+    writeFileSync(join(sdir, 'type.raw'), syms.map((s) => map.indexOf(s)).join('\n') + '\n');
+    writeFileSync(join(sdir, 'type_map.raw'), map.join('\n') + '\n');
+    if (periodic === false) writeFileSync(join(sdir, 'nopbc'), '');
     for (let s0 = 0, k = 0; s0 < rows.length; s0 += setSize, k++) {
       const part = rows.slice(s0, s0 + setSize);
       const m = part.length;

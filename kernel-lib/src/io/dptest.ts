@@ -83,6 +83,8 @@ export function readDpTest(prefix: string): ColumnTable {
   const present: string[] = [];
   let frameCounts: { system: string; n: number }[] | null = null;
   let natomsBySystem: Map<string, number> | null = null;
+  let energyBlocks: Block[] | null = null;
+  let perAtomBlocks: Block[] | null = null;
   for (const spec of FILES) {
     const path = prefix + spec.suffix;
     if (!existsSync(path)) continue;
@@ -90,9 +92,19 @@ export function readDpTest(prefix: string): ColumnTable {
     const nc = spec.comps.length;
     const blocks = parseFile(path, nc);
     const allZero = blocks.every((b) => b.values.every((w) => w.slice(0, nc).every((x) => x === 0)));
+    if (spec.quantity === 'energy_per_atom') perAtomBlocks = blocks;
     if (allZero) unlabelled.push(spec.quantity);
     if (spec.quantity === 'energy') {
       frameCounts = blocks.map((b) => ({ system: b.system, n: b.values.length }));
+      energyBlocks = blocks;
+    } else if (frameCounts && blocks.length !== frameCounts.length) {
+      // every file of one dp test run has a block for each system of the .e.out
+      const have = new Set(blocks.map((b) => b.system));
+      const missing = frameCounts.filter((f) => !have.has(f.system)).map((f) => f.system || '(unnamed)');
+      throw new ReadError(path, {}, `${blocks.length} system block(s), but ${prefix}.e.out has ${frameCounts.length}` + (missing.length ? `: missing ${missing.join(', ')}` : '') + ' (a partial or mixed-up dp test output)');
+    }
+    if (spec.quantity === 'energy') {
+      // nothing more
     } else if (frameCounts && spec.quantity !== 'force') {
       blocks.forEach((b, k) => {
         const fc = frameCounts![k];
@@ -107,6 +119,13 @@ export function readDpTest(prefix: string): ColumnTable {
         if (!fc || fc.system !== b.system) throw new ReadError(path, { array: b.system || `block ${k}` }, `system does not match ${prefix}.e.out`);
         const nat = b.values.length / fc.n;
         if (!Number.isInteger(nat)) throw new ReadError(path, { array: b.system || `block ${k}` }, `${b.values.length} force rows are not a whole number of atoms for ${fc.n} frames`);
+        // the atom count the energies imply (predicted energy / predicted energy per atom)
+        const pa = perAtomBlocks?.[k]?.values[0]?.[1];
+        const pe = energyBlocks?.[k]?.values[0]?.[1];
+        if (pa !== undefined && pe !== undefined && pa !== 0) {
+          const implied = Math.round(pe / pa);
+          if (implied !== nat) throw new ReadError(path, { array: b.system || `block ${k}` }, `${b.values.length} force rows mean ${nat} atoms per frame, but ${prefix}.e.out / .e_peratom.out mean ${implied} (truncated or mixed-up dp test output)`);
+        }
         natomsBySystem!.set(b.system, nat);
       });
     }

@@ -89,9 +89,15 @@ interface Prop {
   start: number;
 }
 
-function pickKey(keys: string[], exact: string[], suffix: RegExp): string | null {
+/**
+ * The key of a label: an exact name first, else the one key ending in the suffix (REF_energy,
+ * DFT_forces, …). Several keys ending in it (REF_energy and MACE_energy) are an error naming
+ * them and the option that picks one: a label is never guessed, nor dropped for being ambiguous.
+ */
+function pickKey(keys: string[], exact: string[], suffix: RegExp, option: string, fail: (msg: string) => never): string | null {
   for (const e of exact) if (keys.includes(e)) return e;
   const m = keys.filter((k) => suffix.test(k));
+  if (m.length > 1) fail(`${m.length} keys could be the ${exact[0]}: ${m.join(', ')}; say which with the ${option} option`);
   return m.length === 1 ? m[0] : null;
 }
 
@@ -165,7 +171,10 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
     const pos = props.find((p) => p.name === 'pos' || p.name === 'positions');
     if (!species || !pos || pos.cols !== 3) throw new ReadError(path, { line: headLine + 1, frame: fi, array: 'Properties' }, `Properties must include species and pos:R:3, got ${JSON.stringify(propSpec)}`);
     const pnames = props.map((p) => p.name);
-    const fKey = options.forcesKey ?? pickKey(pnames, ['forces', 'force'], /forces?$/i);
+    const ambiguous = (msg: string): never => {
+      throw new ReadError(path, { line: headLine + 1, frame: fi }, msg);
+    };
+    const fKey = options.forcesKey ?? pickKey(pnames, ['forces', 'force'], /forces?$/i, 'forcesKey', ambiguous);
     if (options.forcesKey && !pnames.includes(options.forcesKey)) throw new ReadError(path, { line: headLine + 1, frame: fi, array: options.forcesKey }, `no per-atom property ${options.forcesKey} in Properties ${propSpec}`);
     const fProp = fKey ? props.find((p) => p.name === fKey) : undefined;
     if (fProp && (fProp.cols !== 3 || fProp.type !== 'R')) throw new ReadError(path, { line: headLine + 1, frame: fi, array: fKey! }, `forces must be R:3, got ${fProp.type}:${fProp.cols}`);
@@ -198,7 +207,7 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
     const syms = symbolCache.get(symKey) ?? symbols;
     symbolCache.set(symKey, syms);
     // energies
-    const eKey = options.energyKey ?? pickKey(keys, ['free_energy', 'energy'], /energy$/i);
+    const eKey = options.energyKey ?? pickKey(keys, ['free_energy', 'energy'], /energy$/i, 'energyKey', ambiguous);
     const num = (k: string, what: string): number => {
       const v = Number(info[k]);
       if (!Number.isFinite(v)) throw new ReadError(path, { line: headLine + 1, frame: fi, array: k }, `${what} ${k}=${JSON.stringify(info[k])} is not a finite number`);
@@ -212,8 +221,8 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
     else if (eKey === 'free_energy' && 'energy' in info && Number(info.energy) !== energy) sigma0 = num('energy', 'energy');
     // stress / virial
     let virial: Float64Array | null = null;
-    const vKey = options.virialKey ?? pickKey(keys, ['virial'], /virial$/i);
-    const sKey = options.stressKey ?? pickKey(keys, ['stress'], /stress$/i);
+    const vKey = options.virialKey ?? pickKey(keys, ['virial'], /virial$/i, 'virialKey', ambiguous);
+    const sKey = options.stressKey ?? pickKey(keys, ['stress'], /stress$/i, 'stressKey', ambiguous);
     const vec = (k: string): number[] => {
       const v = info[k].trim().split(/\s+/).map(Number);
       if (v.some((x) => !Number.isFinite(x))) throw new ReadError(path, { line: headLine + 1, frame: fi, array: k }, `not finite numbers: ${JSON.stringify(info[k])}`);

@@ -83,10 +83,16 @@ function splitDelimited(path: string, text: string, delim: string): { header: st
   return { header, rows: records.slice(1) };
 }
 
+/** A decimal number as written in a table (123, -1.5, 1e-3, .5, NaN/Inf spelled out stay text). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * A cell's value: empty → null, a decimal number → number, anything else (" ", "0x1f",
+ * "0b1010", "1,5") stays the text as written, never guessed into a number.
+ */
 function convert(v: string): string | number | null {
   if (v === '') return null;
-  const x = Number(v);
-  return Number.isNaN(x) || /^\s*0x/i.test(v) ? v : x;
+  return DECIMAL.test(v) ? Number(v) : v;
 }
 
 /**
@@ -153,7 +159,10 @@ export function readTable(path: string, options: ReadTableOptions = {}): ColumnT
       const t = renamed.get(h) ?? (Object.keys(map).includes(h) ? `${h}_orig` : h);
       o[t] = r.values[h] ?? null;
     }
-    for (const [k, v] of Object.entries(options.constants ?? {})) o[k] = v;
+    for (const [k, v] of Object.entries(options.constants ?? {})) {
+      if (k in o) throw new ReadError(path, format === 'csv' ? { line: 1 } : {}, `constants.${k} would overwrite the column ${JSON.stringify(k)} the table already has; rename that column (columns option) or drop the constant`);
+      o[k] = v;
+    }
     if (options.dkFrom) {
       const v = o[options.dkFrom.column];
       const dk = v === null || v === undefined ? null : dkFromPattern(String(v), options.dkFrom.pattern);
@@ -169,7 +178,8 @@ export function readTable(path: string, options: ReadTableOptions = {}): ColumnT
     try {
       sweepRows(rows as never);
     } catch (e) {
-      const m = /row (\d+)/.exec((e as Error).message);
+      // the row named last is the offending one ("sweep rows 0 and 2 are duplicates", "row 3 …")
+      const m = /rows? (?:\d+ and )?(\d+)/.exec((e as Error).message);
       const rec = m ? records[Number(m[1])] : undefined;
       throw new ReadError(path, rec && format === 'csv' ? { line: rec.line } : {}, (e as Error).message);
     }
