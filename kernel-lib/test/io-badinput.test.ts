@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdirSync, readFileSync, copyFileSync, cpSync, rmSync, readdirSync, symlinkSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readFileSync, copyFileSync, cpSync, rmSync, readdirSync, symlinkSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
@@ -110,7 +110,7 @@ test('bad input: truncated files (npy, OUTCAR, vasprun.xml, extxyz, raw, dp test
     // a file that ends right after the last energy(σ→0) line has its steps whole, but the run did
     // not finish (no timing summary): refused, or its steps kept as asked
     const last = lines.findLastIndex((l) => l.includes('energy(sigma->0)'));
-    writeFileSync(oc, lines.slice(0, last + 1).join('\n'));
+    writeFileSync(oc, lines.slice(0, last + 1).join('\n') + '\n');
     assertThrowsWith(() => readOutcar(oc), /OUTCAR:\d+/, /after ionic step 1 without VASP's closing "General timing and accounting" summary/, /did not finish/);
     const whole = readOutcar(oc, { truncated: 'drop' });
     assert.equal(whole.numRows(), 1);
@@ -413,6 +413,117 @@ test('bad input: labels that would be guessed or dropped (extxyz keys, partial d
     const dup = join(dir, 'dup.csv');
     writeFileSync(dup, 'metal,lattice,property,unit,method,dk,value\nAl,fcc,B0,GPa,DFT,0.12,77\nAl,fcc,B0,GPa,DFT,0.18,78\nAl,fcc,B0,GPa,DFT,0.12,79\n');
     assertThrowsWith(() => readTable(dup), /dup\.csv:4/, /duplicates/);
+  } finally {
+    cleanup();
+  }
+});
+
+/** ASE's own VASP test files (real VASP output shipped with ASE in the venv), or null. */
+function aseVaspData(): string | null {
+  const lib = join(REPO_ROOT, '.venv', 'lib');
+  if (!existsSync(lib)) return null;
+  for (const py of readdirSync(lib)) {
+    const d = join(lib, py, 'site-packages', 'ase', 'test', 'testdata', 'vasp');
+    if (existsSync(d)) return d;
+  }
+  return null;
+}
+
+test('OUTCAR: a missing cell in a cell relaxation, a number cut at the end, "Iteration ****(", ionsPerType against the file, KSPACING echo, machine-learned steps', { skip: NO_FIXTURES }, () => {
+  const { dir, cleanup } = tempDir('outcar-edges');
+  try {
+    const li = readFileSync(fx('vasp/dpgen_Li40_relax_kspacing/OUTCAR'), 'latin1').split('\n');
+    const put = (name: string, lines: string[]): string => {
+      mkdirSync(join(dir, name), { recursive: true });
+      const p = join(dir, name, 'OUTCAR');
+      writeFileSync(p, lines.join('\n'), 'latin1');
+      return p;
+    };
+    const lineIdx = (re: RegExp, k: number): number => li.map((l, i) => (re.test(l) ? i : -1)).filter((i) => i >= 0)[k];
+    // ISIF = 3: step 5 without its "direct lattice vectors" block would take step 4's cell
+    const lat5 = lineIdx(/direct lattice vectors/, 5); // [0] is the header's
+    assertThrowsWith(() => readOutcar(put('nolat', [...li.slice(0, lat5), ...li.slice(lat5 + 4)])), /OUTCAR:\d+/, /ionic step 5 has positions but no "direct lattice vectors"/, /ISIF = 3/);
+    // a file that ends inside the last energy(σ→0) number: the step is unfinished, not E0 = −16
+    const e10 = lineIdx(/energy  without entropy=.*energy\(sigma->0\)/, 9); // the 10th step's energy block (SCF lines have one space)
+    const cutLine = li[e10].slice(0, li[e10].indexOf('=', li[e10].indexOf('sigma->0')) + 9);
+    const cut = put('cut', [...li.slice(0, e10), cutLine]);
+    assertThrowsWith(() => readOutcar(cut), /ionic step 10/, /before its free energy/);
+    const nine = readOutcar(cut, { truncated: 'drop' });
+    assert.equal(nine.numRows(), 9);
+    assert.deepEqual((tableMeta(nine).notes as { skipped_steps: unknown[] }).skipped_steps, [{ step: 10, reason: 'unfinished at the end of the file' }]);
+    // machine-learned force-field blocks (VASP ≥ 6.3, ML_LMLFF): an ML-only step is counted and
+    // listed; the ML prediction VASP prints before the SCF of a DFT step is not a step
+    const free = (k: number): number => lineIdx(/^\s*FREE ENERGIE OF THE ION-ELECTRON SYSTEM/, k);
+    const ml = (e: string): string[] => ['', '  ML FREE ENERGIE OF THE ION-ELECTRON SYSTEM (eV)', '  ---------------------------------------------------',
+      `  free  energy ML TOTEN  = ${e} eV`, '', `  ML energy  without entropy= ${e}  ML energy(sigma->0) = ${e}`, ''];
+    const after5 = free(4) + 6;
+    const before7 = lineIdx(/Iteration\s+7\(\s*1\)/, 0);
+    // after step 5: an ML-only step (6), then the ML prediction of the DFT step that follows (7);
+    // before the SCF of the next DFT step, its ML prediction again
+    const mlRun = put('ml', [...li.slice(0, after5), ...ml('-16.90'), ...ml('-16.905'), ...li.slice(after5, before7), ...ml('-16.91'), ...li.slice(before7)]);
+    const t = readOutcar(mlRun);
+    assert.equal(t.numRows(), 10);
+    assert.deepEqual((t.array('tags') as { step: number }[]).map((x) => x.step), [1, 2, 3, 4, 5, 7, 8, 9, 10, 11]);
+    const notes = tableMeta(t).notes as { skipped_steps: { step: number; reason: string }[]; ionic_steps: number };
+    assert.equal(notes.ionic_steps, 11);
+    assert.deepEqual(notes.skipped_steps.map((x) => x.step), [6]);
+    assert.match(notes.skipped_steps[0].reason, /machine-learned force-field step/);
+    assert.deepEqual(Array.from(t.get('positions', 9) as Float64Array), Array.from(readOutcar(fx('vasp/dpgen_Li40_relax_kspacing/OUTCAR')).get('positions', 9) as Float64Array));
+    // "Iteration ****(  10)" (ionic step ≥ 10000): the SCF count is read after "(": 10 = NELM, not 0
+    const al = readFileSync(fx('vasp/dpgen_Al2_sigma1_gamma/task.001.000001_OUTCAR'), 'latin1').replace(/Iteration    1\(/g, 'Iteration ****(');
+    const star = put('star', al.split('\n'));
+    assertThrowsWith(() => readOutcar(star, { unconverged: 'error' }), /not converged/);
+    // ionsPerType must agree with the counts the file prints
+    assertThrowsWith(() => readOutcar(fx('vasp/dpdata_HEA48_16species_vasp630/OUTCAR'), { ionsPerType: [5, 3, 3, 1, 4, 4, 2, 5, 4, 5, 2, 2, 2, 2, 2, 2] }),
+      /OUTCAR:\d+/, /ionsPerType option gives 5 ions of type 1 \(Cr\), but the file's "ions per type" says 3/);
+    // a KSPACING in the INCAR echo that is not a number
+    const ti = readFileSync(fx('vasp/dpdata_Ti32_aimd_nwrite0/OUTCAR'), 'latin1').replace('   KSPACING = 5.0', '   KSPACING = 5.0;');
+    assertThrowsWith(() => readOutcar(put('ks', ti.split('\n'))), /OUTCAR:39/, /KSPACING = 5\.0; in the INCAR echo is not a positive number/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('vasprun.xml: any XML spelling of the arrays, settings that are not numbers, energy(σ→0) of a linear-response run, ENMAX, the run\'s k-points', { skip: NO_FIXTURES }, () => {
+  const { dir, cleanup } = tempDir('vasprun-edges');
+  try {
+    const src = fx('vasp/dpdata_Ti32_aimd_nwrite0/vasprun.xml');
+    const xml = readFileSync(src, 'latin1');
+    const ref = readVasprun(src);
+    const same = (name: string, text: string): void => {
+      const p = join(dir, `${name}.xml`);
+      writeFileSync(p, text, 'latin1');
+      const t = readVasprun(p);
+      assert.equal(t.numRows(), 10, name);
+      for (const c of ['positions', 'forces', 'cell', 'virial']) {
+        for (const i of [2, 9]) assert.deepEqual(Array.from(t.get(c, i) as Float64Array), Array.from(ref.get(c, i) as Float64Array), `${name} ${c} ${i}`);
+      }
+    };
+    const third = xml.indexOf('<calculation>', xml.indexOf('<calculation>', xml.indexOf('<calculation>') + 1) + 1);
+    const edit = (from: string, to: string): string => xml.slice(0, third) + xml.slice(third).replace(from, to);
+    same('newline-in-v', edit('<varray name="basis" >\n      <v>', '<varray name="basis" >\n      <v>\n'));
+    same('attr-spelling', edit('<varray name="basis" >', '<varray\n name = \'basis\' >').replace(/<varray name="forces" >/g, '<varray name=\'forces\' >'));
+    same('newline-in-forces-row', edit('<varray name="forces" >\n  <v>', '<varray name="forces" >\n  <v>\n'));
+    // a basis that is really broken is an error, not a skipped step
+    const basis = xml.indexOf('<varray name="basis"', third);
+    const row = xml.indexOf('<v>', basis);
+    const broken = join(dir, 'broken.xml');
+    writeFileSync(broken, xml.slice(0, row) + xml.slice(xml.indexOf('</v>', row) + 4), 'latin1');
+    assertThrowsWith(() => readVasprun(broken), /basis has 6 numbers, expected 9/);
+    // INCAR values that are not numbers
+    const sig = join(dir, 'sigma.xml');
+    writeFileSync(sig, xml.replace('<i name="SIGMA">      0.20000000</i>', '<i name="SIGMA">      0.20000000 ! smearing</i>'), 'latin1');
+    assertThrowsWith(() => readVasprun(sig), /\(SIGMA\)/, /<incar> SIGMA = "0\.20000000 ! smearing" is not a number/);
+    // ASE's VASP test files: a linear-response run (LEPSILON) and a PSTRESS run without ENCUT
+    const ase = aseVaspData();
+    if (!ase) return;
+    const dfpt = readVasprun(join(ase, 'vasprun_dfpt.xml'));
+    // pymatgen's Vasprun(...).final_energy for this file is −6.74587304 eV; the last <scstep> holds a
+    // linear-response iteration (e_0 −0.21489544), not the total energy
+    assert.equal(dfpt.get('energy_sigma0', 0), -6.74587304);
+    assert.equal(dfpt.get('nkpts', 0), 4, 'the run\'s <kpoints>, not the ones inside the response <calculation>s');
+    const pst = readVasprun(join(ase, 'vasprun_pstress.xml'));
+    assert.equal((tableMeta(pst).notes as { settings: { encut: number } }).settings.encut, 400, 'ENMAX from <parameters>');
   } finally {
     cleanup();
   }

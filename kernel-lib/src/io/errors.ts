@@ -138,7 +138,7 @@ export function parseNumbersBytes(b: Uint8Array, start: number, end: number, out
   let i = start;
   while (i < end) {
     let c = b[i];
-    while (i < end && (c === 32 || c === 9 || c === 13)) c = b[++i];
+    while (i < end && (c === 32 || (c >= 9 && c <= 13))) c = b[++i]; // space, tab, LF, VT, FF, CR
     if (i >= end) break;
     const s = i;
     let neg = false;
@@ -150,7 +150,7 @@ export function parseNumbersBytes(b: Uint8Array, start: number, end: number, out
     let digits = 0;
     let dec = -1;
     let ok = true;
-    while (i < end && c !== 32 && c !== 9 && c !== 13) {
+    while (i < end && c !== 32 && !(c >= 9 && c <= 13)) {
       if (c >= 48 && c <= 57) {
         m = m * 10 + (c - 48);
         digits++;

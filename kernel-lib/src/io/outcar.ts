@@ -160,6 +160,12 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
     if (options.ionsPerType) {
       ipt = [...options.ionsPerType];
       if (ipt.length !== st.species.length) fail(ionsPerTypeLine || lineNo, `ionsPerType option has ${ipt.length} counts for ${st.species.length} POTCARs (${st.species.join(' ')})`);
+      // the counts the file prints (all, or the first 10 where VASP ≤ 6.3 cuts the line) must agree
+      const printed = st.ionsPerType;
+      const k = printed.findIndex((c, i) => c !== ipt[i]);
+      if (printed.length > 0 && k >= 0) {
+        fail(ionsPerTypeLine || lineNo, `ionsPerType option gives ${ipt[k]} ions of type ${k + 1} (${st.species[k]}), but the file's "ions per type" says ${printed[k]}`);
+      }
     } else if (ipt.length !== st.species.length) {
       const sum = ipt.reduce((a, b) => a + b, 0);
       fail(
@@ -283,21 +289,22 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
     while (x < y && b[x] !== 61 /* = */) x++;
     return x < y ? firstNumber(b, x + 1, y) : NaN;
   };
-  /** SCF iterations of an "Iteration  N(  M)" header at j: M, or 0 when it does not read. */
-  const scfCount = (b: Uint8Array, j: number, y: number): number => {
+  /**
+   * SCF iterations of an "Iteration  N(  M)" header at j: M, read after the "(" (VASP prints N as
+   * "****" from ionic step 10000 on). An unreadable M is an error: 0 would pass for converged.
+   */
+  const scfCount = (b: Uint8Array, j: number, y: number, at: number): number => {
     let x = j + ITER.length;
-    while (x < y && b[x] === 32) x++;
-    const s = x;
-    while (x < y && b[x] >= 48 && b[x] <= 57) x++;
-    if (x === s) return 0;
-    while (x < y && b[x] === 32) x++;
-    if (b[x] !== 40 /* ( */) return 0;
+    while (x < y && b[x] !== 40 /* ( */ && b[x] !== 10) x++;
     x++;
     while (x < y && b[x] === 32) x++;
     let m = 0;
     const d = x;
     while (x < y && b[x] >= 48 && b[x] <= 57) m = m * 10 + (b[x++] - 48);
-    return x > d && b[x] === 41 /* ) */ ? m : 0;
+    if (!(x > d && b[x] === 41 /* ) */)) {
+      throw new ReadError(path, { line: lineAt(path, at) }, `cannot read the SCF iteration count M of "Iteration N(M)": ${JSON.stringify(Buffer.from(b.subarray(j, Math.min(y, j + 40))).toString('latin1').trim())}`);
+    }
+    return m;
   };
   const scanSteps = (): void => {
     const fd = openSync(path, 'r');
@@ -405,7 +412,29 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           }
           const ls = lineStart(p);
           from = p + FREE.length;
-          if (firstNB(ls, p) !== p) continue;
+          const fb0 = firstNB(ls, p);
+          if (fb0 !== p) {
+            // "ML FREE ENERGIE …": VASP's machine-learned force field (ML_LMLFF). Followed by the SCF
+            // ("Iteration") of a DFT step, it is that step's ML prediction; followed by another
+            // energy block or the end, it is an ionic step of its own without DFT: counted and
+            // listed as skipped. Either way the next step's search starts after it.
+            if (p - fb0 === 3 && v[fb0] === 77 /* M */ && v[fb0 + 1] === 76 /* L */ && v[fb0 + 2] === 32) {
+              const nextIt = v.indexOf(ITER, p);
+              const nextFree = v.indexOf(FREE, p + FREE.length);
+              if (nextIt < 0 && nextFree < 0 && !eof) {
+                resume = ls; // decide with more of the file
+                break;
+              }
+              if (nextIt < 0 || (nextFree >= 0 && nextFree < nextIt)) {
+                step++;
+                skipped.push({ step, reason: 'machine-learned force-field step (ML_LMLFF): no DFT energy, forces or stress' });
+              }
+              const q = lineEndOf(p) + 1;
+              start = q;
+              stepStartOffset = base + q;
+            }
+            continue;
+          }
           // TOTEN and energy(σ→0) in the 6 lines after the header
           const hdrEnd = lineEndOf(p);
           let energyLine: number | null = null;
@@ -420,6 +449,7 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
               cut = !eof;
               break;
             }
+            if (eof && e >= n) break; // the file's last line, without its newline: maybe cut mid-number
             const at = le + 1;
             const fb = firstNB(at, e);
             if (startsAt(v, TOTEN, fb)) {
@@ -451,7 +481,7 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           // ends there (same offsets as v)
           const sv = v.subarray(0, ls);
           const it = lastNear(sv, ITER, start, ls);
-          scfIter = it >= 0 ? scfCount(v, it, Math.min(n, it + 40)) : 0;
+          scfIter = it >= 0 ? scfCount(v, it, Math.min(n, it + 40), base + it) : 0;
           const lo = it >= 0 ? it : start;
           const kb = lastNear(sv, INKB, lo, ls);
           if (kb >= 0 && firstNB(lineStart(kb), kb) === kb) {
@@ -473,6 +503,10 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           if (pls >= 0) positionBlock(pls);
           const lv = lastNear(sv, LATV, start, pls >= 0 ? pls : ls);
           if (lv >= 0) latticeBlock(lineStart(lv));
+          else if (pls >= 0 && st.isif !== null && st.isif >= 3) {
+            // ISIF ≥ 3 changes the cell every step, and VASP prints it with the positions
+            failAt(base + pls, `ionic step ${step + 1} has positions but no "direct lattice vectors" block, and ISIF = ${st.isif} changes the cell: the previous step's cell would be wrong`);
+          }
           energy = energyLine;
           const before = store!.length;
           finishStep(e0At, base + q);
@@ -561,7 +595,11 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
         }
         if (inIncar) {
           const m = /^\s*([A-Z][A-Z0-9_]*)\s*=\s*(\S+)/.exec(line);
-          if (m && m[1] === 'KSPACING') st.kspacing = Number(m[2]);
+          if (m && m[1] === 'KSPACING') {
+            const v = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(m[2]) ? Number(m[2]) : NaN;
+            if (!(v > 0)) fail(lineNo, `KSPACING = ${m[2]} in the INCAR echo is not a positive number of Å⁻¹`);
+            st.kspacing = v;
+          }
           return;
         }
         if (c === 84 /* T */ && line.startsWith('TITEL', p - s)) {

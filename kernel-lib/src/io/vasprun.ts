@@ -58,8 +58,10 @@ interface Calc {
 /**
  * Read every ionic step (<calculation>) of a vasprun.xml into a frames table (units Å, eV, eV/Å,
  * virial eV as dpdata converts the kBar stress: W = stress · V). `energy` is the step's
- * e_fr_energy; `energy_sigma0` is e_0_energy of the last SCF step (VASP 5 writes a wrong
- * e_0_energy at the calculation level). Species come from the per-atom list, so an atomtypes
+ * e_fr_energy; `energy_sigma0` is e_fr_energy + (e_0 − e_fr) of the last SCF step, as pymatgen
+ * corrects it (VASP 5 writes a wrong e_0_energy at the calculation level, and in linear-response
+ * runs the last SCF steps are response iterations). ENCUT falls back to ENMAX of <parameters>;
+ * settings that are not numbers are errors. Species come from the per-atom list, so an atomtypes
  * table that lists one element twice is merged. KSPACING counts only when set in <incar>
  * (the <parameters> section always lists a default).
  */
@@ -78,7 +80,7 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
     version: null, kspacing: null, ismear: null, sigma: null, encut: null, pstress: null, nelm: null,
     nwrite: null, ibrion: null, isif: null, kmesh: null, kmeshSource: null, nkpts: null, species: [], ionsPerType: [],
   };
-  const param: Record<string, number> = {};
+  const param: Record<string, string> = {};
   const stack: string[] = [];
   const names: (string | null)[] = [];
   let textBuf = '';
@@ -87,6 +89,7 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
   let atomRowCol = -1;
   let kgenParam: string | null = null;
   let nkptList = 0;
+  let inRunKpoints = false;
   const calc: Calc = {
     basis: new Numbers(), positions: new Numbers(), forces: new Numbers(), hasForces: false, stress: new Numbers(), hasStress: false,
     energies: new Float64Array(3), scsteps: 0, hasStructure: false,
@@ -117,16 +120,39 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
   const fail = (msg: string, frame?: number, array?: string): never => {
     throw new ReadError(path, { frame, array }, msg);
   };
+  /** A numeric setting: the user's <incar> value first, then <parameters>; text that is not a number is an error. */
+  const setting = (k: string, fromParameters = true): number | null => {
+    const key = `incar:${k}` in param ? `incar:${k}` : fromParameters && k in param ? k : null;
+    if (key === null) return null;
+    const text = param[key];
+    const v = /^[+-]?(\d+\.?\d*|\.\d+)([eEdD][+-]?\d+)?$/.test(text) ? Number(text.replace(/[dD]/, 'e')) : NaN;
+    if (!Number.isFinite(v)) fail(`${key.startsWith('incar:') ? '<incar>' : '<parameters>'} ${k} = ${JSON.stringify(text)} is not a number`, undefined, k);
+    return v;
+  };
+
+  /**
+   * energy(σ→0) of a step: the step's e_fr_energy plus (e_0 − e_fr) of its last SCF step. Equal
+   * to the last SCF step's e_0 in a plain run; right also where the last <scstep> is not a
+   * total-energy iteration (linear response, LEPSILON), and where VASP 5 writes a wrong
+   * calculation-level e_0_energy. Null when the SCF steps give no e_0.
+   */
+  const sigma0 = (e: Float64Array): number | null => {
+    if (Number.isNaN(e[SC_E0])) return null;
+    if (Number.isNaN(e[E_FR]) || Number.isNaN(e[SC_FR]) || e[E_FR] === e[SC_FR]) return e[SC_E0];
+    return e[E_FR] + (e[SC_E0] - e[SC_FR]);
+  };
 
   const finishCalc = (): void => {
     const c = calc;
     const step = calcIndex;
     inCalc = false;
     const nat = symbols.length;
-    if (!c.hasStructure || c.basis.length !== 9 || c.positions.length !== 3 * nat) {
-      skipped.push({ step, reason: 'no complete <structure> in this <calculation>' });
+    if (!c.hasStructure) {
+      skipped.push({ step, reason: 'no <structure> in this <calculation>' });
       return;
     }
+    if (c.basis.length !== 9) fail(`<structure> of <calculation> ${step}: basis has ${c.basis.length} numbers, expected 9`, nFrames(), 'basis');
+    if (c.positions.length !== 3 * nat) fail(`<structure> of <calculation> ${step}: positions has ${c.positions.length / 3} rows for ${nat} atoms`, nFrames(), 'positions');
     if (!c.hasForces) {
       skipped.push({ step, reason: 'no forces in this <calculation>' });
       return;
@@ -152,7 +178,7 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
     const e = c.energies;
     const energy = !Number.isNaN(e[E_FR]) ? e[E_FR] : !Number.isNaN(e[SC_FR]) ? e[SC_FR] : null;
     if (energy === null) fail('no e_fr_energy in this <calculation>', nFrames(), 'energy');
-    const nelm = param['incar:NELM'] ?? param.NELM ?? null;
+    const nelm = setting('NELM');
     if (!store) store = new FrameStore(symbols);
     store.add({
       cell,
@@ -160,7 +186,7 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
       forces: frc,
       virial: c.hasStress ? virial : null,
       energy,
-      energySigma0: Number.isNaN(e[SC_E0]) ? null : e[SC_E0],
+      energySigma0: sigma0(e),
       step,
       scfIterations: c.scsteps,
       scfConverged: nelm === null ? null : c.scsteps < nelm,
@@ -168,9 +194,27 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
   };
 
   let result: { bytes: number; depth: number };
-  const [CLOSE_V, CLOSE_VARRAY, NAME_E_FR, NAME_E_0, VARRAY_BASIS, VARRAY_POSITIONS] = [
-    '</v>', '</varray>', 'name="e_fr_energy"', 'name="e_0_energy"', '<varray name="basis"', '<varray name="positions"',
+  const [CLOSE_V, CLOSE_VARRAY, NAME_E_FR, NAME_E_0, VARRAY] = [
+    '</v>', '</varray>', 'e_fr_energy', 'e_0_energy', '<varray',
   ].map((m) => Buffer.from(m, 'latin1'));
+  /**
+   * The element `<tag …>` (its "<" at the returned offset) whose name attribute is `key`, found
+   * from the occurrence of the key's bytes at k: the tag must start within the 200 bytes before
+   * it. Any XML spelling of the attribute is accepted (spaces around "=", either quote).
+   * Returns the offset of "<", or -1 when this occurrence is not such an attribute.
+   */
+  const tagNamed = (b: Buffer, lo: number, k: number, tag: string, key: string): number => {
+    let lt = k;
+    while (lt > lo && lt > k - 200 && b[lt] !== 60 /* < */ && b[lt] !== 62 /* > */) lt--;
+    if (b[lt] !== 60) return -1;
+    let gt = k;
+    while (gt < k + 200 && b[gt] !== 62 && b[gt] !== 60) gt++;
+    if (b[gt] !== 62) return -1;
+    const text = b.toString('latin1', lt + 1, gt);
+    const sp = text.search(/[\s/]/);
+    if ((sp < 0 ? text : text.slice(0, sp)) !== tag) return -1;
+    return attr(sp < 0 ? '' : text.slice(sp), 'name') === key ? lt : -1;
+  };
   /**
    * Numbers of every <v> in bytes b[start, end) appended to `arr`; returns the rows. The markup
    * between rows is a few bytes: it is stepped over in JavaScript, not with a native search per row.
@@ -213,7 +257,8 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
    */
   const iValue = (b: Buffer, start: number, end: number, nd: Buffer, key: string, slot: number): void => {
     if (end - start < nd.length) return;
-    const k = b.lastIndexOf(nd, end - nd.length);
+    let k = b.lastIndexOf(nd, end - nd.length);
+    while (k >= start && tagNamed(b, start, k, 'i', key) < 0) k = k > 0 ? b.lastIndexOf(nd, k - 1) : -1;
     if (k < start) return;
     let gt = k + nd.length;
     while (gt < end && b[gt] !== 62) gt++;
@@ -224,12 +269,18 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
     }
     calc.energies[slot] = one[0];
   };
-  /** The rows of <varray name="…"> (its opening bytes `open`) within bytes b[start, end) appended to arr. */
-  const varrayRows = (b: Buffer, start: number, end: number, open: Buffer, arr: Numbers, label: string): void => {
-    const k = b.indexOf(open, start);
-    if (k < 0 || k >= end) return;
-    const close = b.indexOf(CLOSE_VARRAY, k);
-    if (close >= 0 && close <= end) vRows(b, k, close, arr, label);
+  /** The rows of every <varray name="basis"> and <varray name="positions"> within bytes b[start, end). */
+  const structureRows = (b: Buffer, start: number, end: number): void => {
+    for (let k = b.indexOf(VARRAY, start); k >= 0 && k < end; k = b.indexOf(VARRAY, k + 1)) {
+      let gt = k + VARRAY.length;
+      if (b[gt] !== 62 && b[gt] !== 32 && b[gt] !== 9 && b[gt] !== 10 && b[gt] !== 13) continue;
+      while (gt < end && b[gt] !== 62) gt++;
+      const nm = attr(b.toString('latin1', k + VARRAY.length, gt), 'name');
+      if (nm !== 'basis' && nm !== 'positions') continue;
+      const close = b.indexOf(CLOSE_VARRAY, gt);
+      if (close < 0 || close > end) fail(`<varray name="${nm}"> without its </varray> in a <structure>`, nFrames(), nm);
+      vRows(b, gt, close, nm === 'basis' ? calc.basis : calc.positions, nm);
+    }
   };
   try {
     result = streamXml(path, {
@@ -246,8 +297,7 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
           calc.hasStructure = true;
           calc.basis.length = 0;
           calc.positions.length = 0;
-          varrayRows(b, start, end, VARRAY_BASIS, calc.basis, 'basis');
-          varrayRows(b, start, end, VARRAY_POSITIONS, calc.positions, 'positions');
+          structureRows(b, start, end);
         } else if (name === 'energy') {
           if (inCalc && parent === 'calculation') iValue(b, start, end, NAME_E_FR, 'e_fr_energy', E_FR);
         } else if (name === 'varray') {
@@ -258,7 +308,7 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
             vRows(b, start, end, arr, nm);
             if (nm === 'forces') calc.hasForces = true;
             else calc.hasStress = true;
-          } else if (parent === 'kpoints' && nm === 'kpointlist') {
+          } else if (parent === 'kpoints' && nm === 'kpointlist' && inRunKpoints) {
             const kpts = new Numbers();
             nkptList += vRows(b, start, end, kpts, 'kpointlist');
           }
@@ -286,7 +336,11 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
           calc.energies.fill(NaN);
           calc.scsteps = 0;
           calc.hasStructure = false;
-        } else if (name === 'generation' && parent === 'kpoints') {
+        } else if (name === 'kpoints') {
+          // the run's k-points sit under <modeling>; linear-response runs repeat <kpoints>
+          // inside their <calculation>s for the response steps
+          inRunKpoints = parent === 'modeling';
+        } else if (name === 'generation' && parent === 'kpoints' && inRunKpoints) {
           kgenParam = attr(attrs, 'param');
         } else if (name === 'rc') {
           atomRowCol = 0;
@@ -302,7 +356,7 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
         stack.pop();
         const parent = stack.length ? stack[stack.length - 1] : '';
         if (name === 'v') {
-          if (parent === 'generation' && nm === 'divisions') {
+          if (parent === 'generation' && nm === 'divisions' && inRunKpoints) {
             const d = textBuf.trim().split(/\s+/).map(Number);
             if (d.length === 3 && d.every((x) => Number.isInteger(x) && x > 0)) {
               st.kmesh = [d[0], d[1], d[2]];
@@ -311,12 +365,9 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
           }
         } else if (name === 'i') {
           if (nm && parent === 'incar') {
-            const v = Number(textBuf);
-            if (nm === 'KSPACING') st.kspacing = v;
-            param[`incar:${nm}`] = v;
+            param[`incar:${nm}`] = textBuf.trim();
           } else if (nm && stack.includes('parameters')) {
-            const v = Number(textBuf);
-            if (!(nm in param)) param[nm] = v;
+            if (!(nm in param)) param[nm] = textBuf.trim();
           } else if (nm === 'version' && parent === 'generator') st.version = textBuf.trim();
         } else if (name === 'c') {
           const L = stack.length;
@@ -335,8 +386,12 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
           atomRowCol = -1;
         } else if (name === 'calculation') {
           finishCalc();
-        } else if (name === 'kpoints') {
+        } else if (name === 'kpoints' && inRunKpoints) {
+          inRunKpoints = false;
+          // one k-point list per run; a second, different one is not guessed between
+          if (st.nkpts !== null && st.nkpts !== (nkptList || null)) fail(`two <kpoints> blocks with ${st.nkpts} and ${nkptList} k-points`, undefined, 'kpoints');
           st.nkpts = nkptList || null;
+          nkptList = 0;
         } else if (name === 'atominfo') {
           symbols = [...symbols];
         } else if (name === 'modeling') {
@@ -364,15 +419,16 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
   if (symbols.length === 0) throw new ReadError(path, { array: 'atominfo' }, 'no atoms in <atominfo>');
   if (nFrames() === 0) throw new ReadError(path, {}, `no complete <calculation> with structure, forces and energy (${calcIndex} found)`);
   // settings: the user's INCAR first, then the full parameter list (not for KSPACING: always listed there)
-  const pick = (k: string): number | null => (param[`incar:${k}`] ?? param[k] ?? null);
-  st.ismear = pick('ISMEAR');
-  st.sigma = pick('SIGMA');
-  st.encut = pick('ENCUT');
-  st.pstress = pick('PSTRESS');
-  st.nelm = pick('NELM');
-  st.ibrion = pick('IBRION');
-  st.isif = pick('ISIF');
-  st.nwrite = pick('NWRITE');
+  st.kspacing = setting('KSPACING', false);
+  st.ismear = setting('ISMEAR');
+  st.sigma = setting('SIGMA');
+  // the cutoff used: ENCUT when the INCAR sets it, else ENMAX, which <parameters> always lists
+  st.encut = setting('ENCUT') ?? setting('ENMAX');
+  st.pstress = setting('PSTRESS');
+  st.nelm = setting('NELM');
+  st.ibrion = setting('IBRION');
+  st.isif = setting('ISIF');
+  st.nwrite = setting('NWRITE');
   const counts: Record<string, number> = {};
   for (const s of symbols) counts[s] = (counts[s] ?? 0) + 1;
   st.species = Object.keys(counts);

@@ -25,14 +25,15 @@ export interface XmlHandler {
 
 /** Value of attribute `key` in raw attribute text, or null. */
 export function attr(attrs: string, key: string): string | null {
+  // fast path: key="…" at the start or after a space, as VASP writes it
   const i = attrs.indexOf(`${key}="`);
-  if (i < 0) return null;
-  if (i > 0 && /[\w-]/.test(attrs[i - 1])) {
-    const m = new RegExp(`(?:^|\\s)${key}="([^"]*)"`).exec(attrs);
-    return m ? m[1] : null;
+  if (i === 0 || (i > 0 && /\s/.test(attrs[i - 1]))) {
+    const j = attrs.indexOf('"', i + key.length + 2);
+    return j < 0 ? null : attrs.slice(i + key.length + 2, j);
   }
-  const j = attrs.indexOf('"', i + key.length + 2);
-  return j < 0 ? null : attrs.slice(i + key.length + 2, j);
+  // any XML spelling: spaces around "=", single or double quotes
+  const m = new RegExp(`(?:^|\\s)${key}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`).exec(attrs);
+  return m ? m[1] ?? m[2] : null;
 }
 
 /**
