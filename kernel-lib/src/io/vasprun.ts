@@ -142,6 +142,7 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
     return e[E_FR] + (e[SC_E0] - e[SC_FR]);
   };
 
+  let nelm: number | null | undefined;
   const finishCalc = (): void => {
     const c = calc;
     const step = calcIndex;
@@ -178,7 +179,7 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
     const e = c.energies;
     const energy = !Number.isNaN(e[E_FR]) ? e[E_FR] : !Number.isNaN(e[SC_FR]) ? e[SC_FR] : null;
     if (energy === null) fail('no e_fr_energy in this <calculation>', nFrames(), 'energy');
-    const nelm = setting('NELM');
+    if (nelm === undefined) nelm = setting('NELM'); // <incar> and <parameters> come before the calculations
     if (!store) store = new FrameStore(symbols);
     store.add({
       cell,
@@ -194,9 +195,13 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
   };
 
   let result: { bytes: number; depth: number };
-  const [CLOSE_V, CLOSE_VARRAY, NAME_E_FR, NAME_E_0, VARRAY] = [
-    '</v>', '</varray>', 'e_fr_energy', 'e_0_energy', '<varray',
+  const [CLOSE_V, CLOSE_VARRAY, NAME_E_FR, NAME_E_0, VARRAY, I_NAME, VARRAY_BASIS, VARRAY_POSITIONS] = [
+    '</v>', '</varray>', 'e_fr_energy', 'e_0_energy', '<varray', '<i name="', '<varray name="basis"', '<varray name="positions"',
   ].map((m) => Buffer.from(m, 'latin1'));
+  const startsWithAt = (b: Buffer, k: number, m: Buffer): boolean => {
+    for (let q = 0; q < m.length; q++) if (b[k + q] !== m[q]) return false;
+    return true;
+  };
   /**
    * The element `<tag …>` (its "<" at the returned offset) whose name attribute is `key`, found
    * from the occurrence of the key's bytes at k: the tag must start within the 200 bytes before
@@ -258,7 +263,10 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
   const iValue = (b: Buffer, start: number, end: number, nd: Buffer, key: string, slot: number): void => {
     if (end - start < nd.length) return;
     let k = b.lastIndexOf(nd, end - nd.length);
-    while (k >= start && tagNamed(b, start, k, 'i', key) < 0) k = k > 0 ? b.lastIndexOf(nd, k - 1) : -1;
+    // VASP writes <i name="key">: checked on the bytes; any other spelling goes through tagNamed
+    while (k >= start && !(b[k + nd.length] === 34 /* " */ && k >= I_NAME.length && startsWithAt(b, k - I_NAME.length, I_NAME)) && tagNamed(b, start, k, 'i', key) < 0) {
+      k = k > 0 ? b.lastIndexOf(nd, k - 1) : -1;
+    }
     if (k < start) return;
     let gt = k + nd.length;
     while (gt < end && b[gt] !== 62) gt++;
@@ -275,7 +283,8 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
       let gt = k + VARRAY.length;
       if (b[gt] !== 62 && b[gt] !== 32 && b[gt] !== 9 && b[gt] !== 10 && b[gt] !== 13) continue;
       while (gt < end && b[gt] !== 62) gt++;
-      const nm = attr(b.toString('latin1', k + VARRAY.length, gt), 'name');
+      // VASP writes <varray name="basis" >: checked on the bytes; other spellings parsed
+      const nm = startsWithAt(b, k, VARRAY_BASIS) ? 'basis' : startsWithAt(b, k, VARRAY_POSITIONS) ? 'positions' : attr(b.toString('latin1', k + VARRAY.length, gt), 'name');
       if (nm !== 'basis' && nm !== 'positions') continue;
       const close = b.indexOf(CLOSE_VARRAY, gt);
       if (close < 0 || close > end) fail(`<varray name="${nm}"> without its </varray> in a <structure>`, nFrames(), nm);
