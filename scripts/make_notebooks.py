@@ -378,13 +378,15 @@ the bundled cell) lies 0.09 eV above the paper's DFT value, and its MAD (0.142 e
 of the difference is physics: this vacancy sits in an 8-atom cell, the paper's in a larger
 supercell.
 
-The MLP column shows the paper's main point on real data: trained on data from the same coarse
-meshes, the MLP's E_vac varies far less with Δk than the DFT it learned from — MAD 0.062 eV over
-all Δk and 0.023 eV below 0.66 Å⁻¹ (paper: 0.174 and 0.024 eV), largest deviation −0.05 eV
-(paper: +0.045 eV). The MLP's own value is off, though: 0.99 eV at 0.12 Å⁻¹ against DFT's
-0.72 eV, because these small models are trained on 18 single points for 2000 steps (their
-training-set energy RMSE is about 0.18 eV/atom, Fig. 2 below). Read the MLP numbers as a
-demonstration of the method, not as a potential for aluminium.
+The MLP column shows the paper's main point on real data, where it holds: below 0.66 Å⁻¹ the
+MLP's E_vac varies less with Δk than the DFT it learned from, MAD 0.060 eV against DFT's
+0.093 eV (paper: 0.024 against 0.206 eV); its largest deviation there is +0.13 eV, at 0.36 Å⁻¹
+(paper: +0.045 eV). Over all Δk it does not hold here (0.161 against 0.142 eV; paper: 0.174 against
+0.519 eV): the models trained on the two coarsest sets are poor (training-set energy RMSE 0.12
+and 0.25 eV/atom, Fig. 2 below) and give 0.48 and 1.29 eV. Where the training data are fine
+enough, the MLP's own value is close to DFT: 0.79 eV at 0.12 Å⁻¹ and 0.81 eV at 0.18 Å⁻¹ against
+DFT's 0.72 and 0.81 eV. These are small models trained on 18 single points for 10 000 steps:
+read the MLP numbers as a demonstration of the method, not as a potential for aluminium.
 """),
         md("""
 ## Fig. 4 / S3: the SEMs of a DFT test set
@@ -445,10 +447,10 @@ How to read it: for each MLP property and each SEM, *exact* means the SEM's thre
 MLP property's, *conservative* that the SEM leaves its band at a finer Δk than the property does
 (safe: data at the SEM's recommendation are good enough for that property), *mismatch* that the
 SEM would allow a coarser Δk than the property tolerates. The paper found F-RMSE and V-RMSE with
-the fewest mismatches, which is why they drive the recommendation; the summary above gives the
-same shares for this dataset. Two caveats make it a demonstration rather than a replication:
-the test set has one configuration per group, and the MLPs are small and briefly trained, so
-their own thresholds are partly set by training noise. Properties whose structure group is not
+the fewest mismatches, which is why they drive the recommendation; the summary above gives these
+shares for this dataset. Two caveats make it a demonstration rather than a replication:
+the test set has one configuration per group, and the MLPs are small and trained on 18 single
+points, so their own thresholds are partly set by training noise. Properties whose structure group is not
 yet in the test set are listed above the table instead of being compared.
 """),
         md("""
@@ -475,10 +477,11 @@ if (prefixes.length) {
 }""", ["fig2a-parity", "fig2bc-rmse", "fig2-rmse"]),
         md("""
 The paper sees the RMSE rise with Δk, alike on training and test sets. Here the force RMSE on the
-training set stays near 0.087 eV/Å from 0.12 to 0.36 Å⁻¹ and rises to about 0.13 eV/Å at 0.66 and
-0.96 Å⁻¹, and the energy RMSE rises at 0.96 Å⁻¹: the same shape. The floor under it is high
-(energy about 0.18 eV/atom): the models are small and trained for 2000 steps on 18 single points,
-where the paper trained large models on 11 400 MD frames per Δk. The test set here is one
+training set stays at 0.02–0.03 eV/Å from 0.12 to 0.36 Å⁻¹ and rises to 0.05 and 0.06 eV/Å at 0.66
+and 0.96 Å⁻¹; the energy RMSE, 0.013–0.027 eV/atom up to 0.36 Å⁻¹, jumps to 0.12 and 0.25 eV/atom
+there: the same shape. On the test set the force RMSE is higher (0.05–0.08 eV/Å, 0.10 and
+0.13 eV/Å at the two coarsest Δk): the models are small and trained for 10 000 steps on 18 single
+points, where the paper trained large models on 11 400 MD frames per Δk. The test set here is one
 configuration per structure group, so its RMSEs rest on a handful of numbers.
 """),
         md("""
