@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
   readDeepmd, writeDeepmd, readNpy, writeNpy, npyBytes, readOutcar, readVasprun, readExtxyz, readDpTest, readTable,
-  readDpgenAutotest, readPoscar, ReadError,
+  readDpgenAutotest, readPoscar, readIncar, readDpdataJson, readVaspRuns, dkFromPattern, ReadError,
 } from '../src/io/index.js';
 import { NO_FIXTURES, REPO_ROOT, fx, tempDir, assertThrowsWith, assertClose } from './io-helpers.js';
 import { tableMeta } from '../src/core/index.js';
@@ -524,6 +524,77 @@ test('vasprun.xml: any XML spelling of the arrays, settings that are not numbers
     assert.equal(dfpt.get('nkpts', 0), 4, 'the run\'s <kpoints>, not the ones inside the response <calculation>s');
     const pst = readVasprun(join(ase, 'vasprun_pstress.xml'));
     assert.equal((tableMeta(pst).notes as { settings: { encut: number } }).settings.encut, 400, 'ENMAX from <parameters>');
+  } finally {
+    cleanup();
+  }
+});
+
+test('bad input: dpgen results, POSCAR, INCAR, run trees and Δk patterns that would lose or guess data', { skip: NO_FIXTURES }, () => {
+  const { dir, cleanup } = tempDir('dpgen-poscar');
+  try {
+    const ex = fx('dpgen_autotest/doc_examples');
+    const conf = (name: string): string => {
+      const d = join(dir, 'confs', name);
+      mkdirSync(d, { recursive: true });
+      return d;
+    };
+    // an E(V) point whose volume appears twice: refused, not collapsed
+    const eos = join(conf('std-fcc'), 'eos_00');
+    mkdirSync(eos);
+    const lines = readFileSync(join(ex, 'eos_result.out'), 'utf8').split('\n').filter((l) => !/\.\.\./.test(l));
+    writeFileSync(join(eos, 'result.out'), [...lines.slice(0, 4), ' 14.808   -3.7100', ''].join('\n'));
+    assertThrowsWith(() => readDpgenAutotest(join(dir, 'confs'), { dk: 0.18 }), /result\.out:5/, /volume 14\.808 .* appears twice/);
+    rmSync(eos, { recursive: true });
+    // a vacancy line cut after its task name: refused, not skipped
+    const vac = join(conf('std-fcc'), 'vacancy_00');
+    mkdirSync(vac);
+    const v = readFileSync(join(ex, 'vacancy_result.out'), 'utf8').split('\n');
+    writeFileSync(join(vac, 'result.out'), [...v.slice(0, 2), '[3, 3, 3]-task.000000:', ''].join('\n'));
+    assertThrowsWith(() => readDpgenAutotest(join(dir, 'confs'), { dk: 0.18 }), /result\.out:3/, /expected "E_f E equi_E"/);
+    writeFileSync(join(vac, 'result.out'), v.join('\n'));
+    // a property deltak does not read is named in the notes, not dropped unseen
+    const surf = join(conf('std-fcc'), 'surface_00');
+    mkdirSync(surf);
+    writeFileSync(join(surf, 'result.json'), '{}');
+    const t = readDpgenAutotest(join(dir, 'confs'), { dk: 0.18 });
+    assert.equal(t.numRows(), 1);
+    assert.deepEqual((tableMeta(t).notes as { not_read: string[] }).not_read, [join(surf, 'result.json')]);
+    // a relaxation without energies: no E0 = 0
+    const relax = join(conf('std-bcc'), 'relaxation', 'relax_task');
+    mkdirSync(relax, { recursive: true });
+    const mo = JSON.parse(readFileSync(fx('dpgen_autotest/dpgen_Mo_bcc_relaxation_result.json'), 'utf8'));
+    delete mo.data.energies;
+    writeFileSync(join(relax, 'result.json'), JSON.stringify(mo));
+    assertThrowsWith(() => readDpgenAutotest(join(dir, 'confs', 'std-bcc'), { dk: 0.18 }), /relax_task\/result\.json/, /no energies/);
+    // dpdata's nopbc: a molecule is not periodic
+    mo.data.nopbc = true;
+    writeFileSync(join(relax, 'result.json'), JSON.stringify(mo));
+    assert.deepEqual(readDpdataJson(join(relax, 'result.json')).get('pbc', 0), [false, false, false]);
+    // POSCAR with three scale factors (one per axis), as ASE reads it; a blank counts line
+    const p3 = join(dir, 'POSCAR');
+    writeFileSync(p3, 'three scales\n1.0 1.0 2.0\n3 0 0\n0 3 0\n0 0 3\nAl\n1\nDirect\n0.5 0.5 0.5\n');
+    const ps = readPoscar(p3);
+    assert.deepEqual(Array.from(ps.cell), [3, 0, 0, 0, 3, 0, 0, 0, 6]); // ASE: cell [[3,0,0],[0,3,0],[0,0,6]]
+    assert.deepEqual(Array.from(ps.positions), [1.5, 1.5, 3]); // ASE: positions [[1.5, 1.5, 3.0]]
+    writeFileSync(p3, 'blank counts\n1.0\n3 0 0\n0 3 0\n0 0 3\nAl\n\nDirect\n0.5 0.5 0.5\n');
+    assertThrowsWith(() => readPoscar(p3), /POSCAR:7/, /0 counts for 1 species/);
+    // an INCAR that sets a tag twice
+    const incar = join(dir, 'INCAR');
+    writeFileSync(incar, 'ENCUT = 500\nISMEAR = 1; SIGMA = 0.2\nENCUT = 400 ! again\n');
+    assertThrowsWith(() => readIncar(incar), /INCAR:3/, /ENCUT is set twice \(line 1: 500, here: 400\)/);
+    // a run tree with a link to a run already in it reads that run once; a compressed run is named
+    const runs = join(dir, 'runs');
+    mkdirSync(join(runs, 'run1'), { recursive: true });
+    copyFileSync(fx('vasp/dpgen_Al2_sigma1_gamma/000000_OUTCAR'), join(runs, 'run1', 'OUTCAR'));
+    symlinkSync(join(runs, 'run1'), join(runs, 'latest'));
+    assert.equal(readVaspRuns(runs).numRows(), 1);
+    mkdirSync(join(runs, 'run2'));
+    writeFileSync(join(runs, 'run2', 'OUTCAR.gz'), Buffer.from([0x1f, 0x8b, 8, 0]));
+    assertThrowsWith(() => readVaspRuns(runs), /run2\/OUTCAR\.gz/, /compressed VASP output is not read/);
+    // Δk patterns: "k{dk}" does not match inside "bulk2"; two different Δk on one path are an error
+    assert.equal(dkFromPattern('/calc/k0.25/Al_bulk2/OUTCAR', 'k{dk}'), 0.25);
+    assert.equal(dkFromPattern('/calc/k0.25/task.000/OUTCAR', 'k{dk}'), 0.25);
+    assertThrowsWith(() => dkFromPattern('/x/dk0.12/dk0.18/OUTCAR', 'dk{dk}/'), /matches several Δk \(0\.12, 0\.18/);
   } finally {
     cleanup();
   }

@@ -48,17 +48,23 @@ export interface DkEvidence {
 
 const NUM = '([0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?)';
 
-/** The Δk (Å⁻¹) that `pattern` (with `{dk}`) finds in `path`, or null when it does not match. */
+/**
+ * The Δk (Å⁻¹) that `pattern` (with `{dk}`) finds in `path`, or null when it does not match.
+ * A pattern that starts with a letter or digit matches only where no letter or digit precedes
+ * it ("k{dk}" does not match inside "bulk2"); matches giving different positive Δk are an error.
+ */
 export function dkFromPattern(path: string, pattern: string): number | null {
   if (!pattern.includes('{dk}')) throw new Error(`dkPattern ${JSON.stringify(pattern)} has no {dk} placeholder`);
-  const rx = pattern
+  const body = pattern
     .split('{dk}')
     .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
     .join(NUM);
-  const all = [...path.replace(/\\/g, '/').matchAll(new RegExp(rx, 'g'))];
-  if (all.length === 0) return null;
-  const v = Number(all[all.length - 1][1]);
-  return Number.isFinite(v) && v > 0 ? v : null;
+  const rx = (/^[A-Za-z0-9]/.test(pattern) ? '(?<![A-Za-z0-9])' : '') + body;
+  const values = [...path.replace(/\\/g, '/').matchAll(new RegExp(rx, 'g'))].map((m) => Number(m[1])).filter((v) => Number.isFinite(v) && v > 0);
+  if (values.length === 0) return null;
+  const distinct = [...new Set(values)];
+  if (distinct.length > 1) throw new Error(`${path}: dkPattern ${JSON.stringify(pattern)} matches several Δk (${distinct.join(', ')} Å⁻¹); make the pattern specific to one folder or file name`);
+  return distinct[0];
 }
 
 const same = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));

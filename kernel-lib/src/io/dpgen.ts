@@ -103,6 +103,8 @@ export function readDpdataJson(path: string, options: DkOptions = {}): ColumnTab
   const forces = check('forces', 3 * natoms);
   const virials = check('virials', 9);
   const dk = discoverDk({ path }, options);
+  // dpdata marks a non-periodic system (a molecule) with data.nopbc = true
+  const periodic = data.nopbc !== true;
   const frames: Frame[] = [];
   for (let i = 0; i < nf; i++) {
     frames.push({
@@ -111,7 +113,7 @@ export function readDpdataJson(path: string, options: DkOptions = {}): ColumnTab
       frame: i,
       symbols,
       cell: Float64Array.from(cells.slice(9 * i, 9 * i + 9)),
-      pbc: [true, true, true],
+      pbc: [periodic, periodic, periodic],
       positions: Float64Array.from(coords.slice(3 * natoms * i, 3 * natoms * (i + 1))),
       forces: forces ? Float64Array.from(forces.slice(3 * natoms * i, 3 * natoms * (i + 1))) : null,
       energy: energies ? energies[i] : null,
@@ -134,7 +136,8 @@ export function autotestKindOf(path: string): AutotestKind | null {
     const m = KIND_RX.exec(name);
     if (m) return m[1].toLowerCase() as AutotestKind;
   }
-  if (/relax/i.test(path)) return 'relaxation';
+  // dpgen writes relaxations to <conf>/relaxation/relax_task/result.json
+  if (basename(dirname(path)) === 'relax_task' || /^relaxation$/i.test(basename(dirname(dirname(path))))) return 'relaxation';
   return null;
 }
 
@@ -159,6 +162,7 @@ function parseOut(path: string, kind: AutotestKind): unknown {
       if (/^\.\.\.(\s+\.\.\.)*$/.test(t)) throw new ReadError(path, { line: i + 1 }, 'a "..." placeholder line: an example cut from documentation, not program output');
       const w = t.split(/\s+/).map(Number);
       if (w.length !== 2 || w.some((x) => !Number.isFinite(x))) throw new ReadError(path, { line: i + 1 }, `expected "volume energy", got ${JSON.stringify(t)}`);
+      if (String(w[0]) in out) throw new ReadError(path, { line: i + 1 }, `volume ${w[0]} Å³/atom appears twice (energies ${out[String(w[0])]} and ${w[1]} eV/atom): one E(V) point per volume`);
       out[String(w[0])] = w[1];
     });
     return out;
@@ -181,8 +185,11 @@ function parseOut(path: string, kind: AutotestKind): unknown {
   }
   const out: Record<string, number[]> = {};
   lines.forEach((l, i) => {
-    const m = /^(.*task\.\d+):\s+(.*)$/.exec(l.trim());
-    if (!m) return;
+    const m = /^(.*task\.\d+):\s*(.*)$/.exec(l.trim());
+    if (!m) {
+      if (/task\.\d+/.test(l)) throw new ReadError(path, { line: i + 1 }, `expected "…task.N: E_f E equi_E", got ${JSON.stringify(l.trim())}`);
+      return;
+    }
     const w = m[2].trim().split(/\s+/).map(Number);
     if (w.length !== 3 || w.some((x) => !Number.isFinite(x))) throw new ReadError(path, { line: i + 1 }, `expected "E_f E equi_E", got ${JSON.stringify(l.trim())}`);
     out[m[1]] = w;
@@ -261,10 +268,14 @@ export function readDpgenAutotest(dir: string, options: ReadDpgenAutotestOptions
     byFolder.set(key, [...(byFolder.get(key) ?? []), f]);
   }
   const metalOf = new Map<string, string | null>();
+  const unread: string[] = []; // result files of other properties (surface, gamma, …), named in the notes
   for (const [, fs] of byFolder) {
     const f = fs.find((x) => x.endsWith('.json')) ?? fs[0];
     const kind = autotestKindOf(f);
-    if (!kind) continue;
+    if (!kind) {
+      unread.push(f);
+      continue;
+    }
     const root = statSync(dir).isDirectory() ? dir : dirname(dir);
     const propDir = dirname(f);
     const confDir = kind === 'relaxation' ? dirname(dirname(propDir)) : dirname(propDir);
@@ -276,7 +287,8 @@ export function readDpgenAutotest(dir: string, options: ReadDpgenAutotestOptions
     if (kind === 'relaxation') {
       const t = readDpdataJson(f);
       const n = t.numRows();
-      const last = t.object(n - 1) as { volume: number; natoms: number; energy: number; counts: Record<string, number> };
+      const last = t.object(n - 1) as { volume: number; natoms: number; energy: number | null; counts: Record<string, number> };
+      if (last.energy === null) throw new ReadError(f, { array: 'energies', frame: n - 1 }, 'the relaxation result has no energies: E0 cannot be read');
       const species = Object.keys(last.counts);
       const metal = options.metal ?? (species.length === 1 ? species[0] : species.join('-'));
       metalOf.set(conf, metal);
@@ -292,6 +304,6 @@ export function readDpgenAutotest(dir: string, options: ReadDpgenAutotestOptions
   return withMeta(from(rows), {
     kind: 'autotest',
     units: { value: 'from column unit', volume: 'Å³/atom', dk: 'Å⁻¹' },
-    notes: { reader: 'readDpgenAutotest', root: dir, stress_convention: 'elastic constants in GPa as dpgen writes them' },
+    notes: { reader: 'readDpgenAutotest', root: dir, stress_convention: 'elastic constants in GPa as dpgen writes them', not_read: unread },
   });
 }

@@ -29,11 +29,17 @@ export function readPoscar(path: string, species?: readonly string[]): Poscar {
     if (w.length < n || w.some((x) => !Number.isFinite(x))) throw new ReadError(path, { line: i + 1 }, `expected ${n} numbers, got ${JSON.stringify(lines[i].trim())}`);
     return w;
   };
-  const scale = nums(1, 1)[0];
+  // the scale line: one universal factor (negative: the cell volume in Å³), or three factors,
+  // one per Cartesian axis (VASP ≥ 5.4)
+  const sw = (lines[1] ?? '').trim().split(/\s+/).filter((x) => x !== '' && !/^[#!]/.test(x));
+  const three = sw.length >= 3 && sw.slice(0, 3).every((x) => Number.isFinite(Number(x)));
+  const scales = three ? nums(1, 3) : nums(1, 1);
+  if (three && scales.some((x) => !(x > 0))) throw new ReadError(path, { line: 2 }, `three scale factors must all be positive, got ${scales.join(' ')}`);
   const raw = [...nums(2, 3), ...nums(3, 3), ...nums(4, 3)];
   const det = Math.abs(raw[0] * (raw[4] * raw[8] - raw[5] * raw[7]) - raw[1] * (raw[3] * raw[8] - raw[5] * raw[6]) + raw[2] * (raw[3] * raw[7] - raw[4] * raw[6]));
+  const scale = scales[0];
   const f = scale < 0 ? Math.cbrt(-scale / det) : scale;
-  const cell = Float64Array.from(raw, (x) => x * f);
+  const cell = Float64Array.from(raw, (x, k) => (three ? x * scales[k % 3] : x * f));
   let li = 5;
   let names: string[];
   const w5 = (lines[5] ?? '').trim().split(/\s+/);
@@ -45,7 +51,8 @@ export function readPoscar(path: string, species?: readonly string[]): Poscar {
   names.forEach((s) => {
     if (!isElement(s)) throw new ReadError(path, { line: li }, `unknown element ${JSON.stringify(s)}`);
   });
-  const counts = (lines[li] ?? '').trim().split(/\s+/).map(Number);
+  const countText = (lines[li] ?? '').trim();
+  const counts = countText === '' ? [] : countText.split(/\s+/).map(Number);
   if (counts.length !== names.length || counts.some((c) => !Number.isInteger(c) || c < 0)) {
     throw new ReadError(path, { line: li + 1 }, `${counts.length} counts for ${names.length} species`);
   }
@@ -63,7 +70,7 @@ export function readPoscar(path: string, species?: readonly string[]): Poscar {
   for (let a = 0; a < symbols.length; a++) {
     const p = nums(li + a, 3);
     for (let k = 0; k < 3; k++) {
-      positions[3 * a + k] = cart ? p[k] * f : p[0] * cell[k] + p[1] * cell[3 + k] + p[2] * cell[6 + k];
+      positions[3 * a + k] = cart ? p[k] * (three ? scales[k] : f) : p[0] * cell[k] + p[1] * cell[3 + k] + p[2] * cell[6 + k];
     }
   }
   return { comment: lines[0].trim(), cell, symbols, positions };
@@ -77,12 +84,16 @@ export function readIncar(path: string): Record<string, string> {
   const buf = readFileSync(path);
   if (looksBinary(buf)) throw new ReadError(path, { line: 1 }, 'binary data where an INCAR was expected');
   const out: Record<string, string> = {};
+  const lineOf: Record<string, number> = {};
   buf.toString('utf8').split('\n').forEach((line, i) => {
     for (const part of line.replace(/[#!].*$/, '').split(';')) {
       if (part.trim() === '') continue;
       const m = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(part);
       if (!m) throw new ReadError(path, { line: i + 1 }, `expected TAG = value, got ${JSON.stringify(part.trim())}`);
-      out[m[1].toUpperCase()] = m[2];
+      const tag = m[1].toUpperCase();
+      if (tag in out) throw new ReadError(path, { line: i + 1 }, `${tag} is set twice (line ${lineOf[tag]}: ${out[tag]}, here: ${m[2]}); which one VASP uses is not for a reader to guess`);
+      out[tag] = m[2];
+      lineOf[tag] = i + 1;
     }
   });
   return out;
