@@ -434,7 +434,7 @@ if (hasMlp && manifest?.sem_frames?.length) {
   dk.showSweep(alSweep, { factor: 0.5 });
   // a property is compared only when the test set has its structure group
   const { paired, unpaired } = dk.splitBySemGroup(alTh, semTh);
-  if (unpaired.length) console.log(`not compared (no ${[...new Set(unpaired.map((p) => dk.structureOfProperty(p.property)))].join("/")} configurations in the test set yet): ${unpaired.map((p) => p.property).join(", ")}`);
+  if (unpaired.length) console.log(`not compared (no ${[...new Set(unpaired.map((p) => (dk.semGroupOf(p.property) ?? "SEM group")))].join("/")} configurations in the test set yet): ${unpaired.map((p) => p.property).join(", ")}`);
   const cmp = dk.compareThresholds(paired, semTh);
   dk.showComparison(cmp, dk.recommendDk(semTh));
   dk.showTable(dk.comparisonSummary(cmp));

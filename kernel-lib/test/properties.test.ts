@@ -167,3 +167,22 @@ test('symmetry-reduced strain sets: cubic ε1 + ε4, hcp ε1 ε3 ε4 ε6 recover
   for (const [k, v] of Object.entries(want)) assert.ok(rel(h.constants[k], v) < 1e-12, k);
   assert.throws(() => elasticSweep(only(deformations(H, [0.01], [0.03]), [0, 3, 5]), { lattice: 'hcp' }), /do not determine C33 \(apply ε3\)/);
 });
+
+test('nothing dropped or guessed: a volume twice in one EOS, an autotest kind with no property, madSummary with no Δk in range', async () => {
+  const V = [14.5, 15.5, 16.5, 17.5, 18.5];
+  const calcs = V.map((v) => ({ metal: 'Al', lattice: 'fcc', method: 'DFT', dk: 0.1, kind: 'eos', natoms: 1, volume: v, energy: 0.01 * (v - 16.5) ** 2 - 3.7 }));
+  calcs.push({ ...calcs[0], energy: calcs[0].energy + 0.4 });
+  assert.throws(() => computeProperties(calcs as Calculation[]), /Al fcc DFT Δk = 0\.1 Å⁻¹: EOS: volume 14\.5 Å³\/atom appears twice/);
+  const { propertiesFromAutotest } = await import('../src/core/properties.ts');
+  const at = [
+    { kind: 'surface', metal: 'Al', lattice: 'fcc', method: 'DFT', dk: 0.1, property: 'E_surf', unit: 'J/m^2', value: 1, source: 'surface_00/result.json' },
+    { kind: 'vacancy', metal: 'Al', lattice: 'fcc', method: 'DFT', dk: 0.1, property: 'E_vac', unit: 'eV', value: 0.7, source: 'vacancy_00/result.json' },
+  ];
+  assert.throws(() => propertiesFromAutotest(at as never), /surface_00\/result\.json: autotest result of kind "surface"/);
+  const { madSummary } = await import('../src/core/convergence.ts');
+  const sweep = [0.09, 0.12, 0.18, 0.66, 0.96].flatMap((dk) => [
+    ...(dk < 0.5 ? [{ metal: 'Al', lattice: 'fcc', property: 'E_vac', unit: 'eV', method: 'DFT', dk, value: 0.7 + dk / 10 }] : []),
+    ...(dk > 0.5 ? [{ metal: 'Al', lattice: 'fcc', property: 'E_vac', unit: 'eV', method: 'MLP', dk, value: 0.8 + dk / 10 }] : []),
+  ]);
+  assert.throws(() => madSummary(sweep, { dkBelow: 0.5 }), /MLP.*no Δk below 0\.5/);
+});

@@ -108,3 +108,20 @@ test('comparison outcomes: exact, conservative, mismatch; none counts as +∞; F
   assert.deepEqual(split.unpaired.map((p) => p.property), ['E_Oh', 'E_Td']);
   assert.equal(compareThresholds(split.paired, semTh).numRows(), 2);
 });
+
+test('nothing dropped or guessed: a missing requested SEM, a property without a SEM group, duplicate SEM rows', () => {
+  const th = [{ metal: 'Al', lattice: 'fcc', structure: 'pristine', sem: 'F-RMSE', ref_dk: 0.09, mad: 0.1, mad_max: 0.1, factor: 0.5, threshold_dk: 0.36 }] as unknown as SemThresholdRow[];
+  // the default SEMs are F-RMSE and V-RMSE: without V-RMSE the minimum over both is not known
+  assert.throws(() => recommendDk(th, { dks: [0.09, 0.12, 0.3, 0.36] }), /no SEM thresholds for V-RMSE \(the table has F-RMSE\)/);
+  assert.throws(() => recommendDk(th, { dks: [0.09, 0.12, 0.3, 0.36], sems: ['F-RMSE', 'V-RMS' as never] }), /no SEM thresholds for V-RMS/);
+  assert.equal(recommendDk(th, { dks: [0.09, 0.12, 0.3, 0.36], sems: ['F-RMSE'] }).dk, 0.3);
+  // E_int (an interstitial of unnamed site) has no SEM group: an error, not "pristine"
+  assert.throws(() => structureOfProperty('E_int'), /no SEM structure group for property "E_int"/);
+  assert.throws(() => structureOfProperty('Evac'), /no SEM structure group/);
+  const mlp = [{ metal: 'Al', lattice: 'fcc', property: 'E_int', unit: 'eV', method: 'MLP', ref_dk: 0.12, ref_value: 3, mad: 0.1, mad_max: 0.1, factor: 0.5, threshold_dk: 0.66 }] as unknown as ThresholdRow[];
+  assert.deepEqual(splitBySemGroup(mlp, th).unpaired.map((p) => p.property), ['E_int']);
+  assert.throws(() => compareThresholds(mlp, th), /E_int/);
+  // two rows of one SEM series at one Δk
+  const rows = [0.09, 0.12, 0.12, 0.3].map((dk, i) => ({ metal: 'Al', lattice: 'fcc', structure: 'pristine', sem: 'F-RMSE', dk, ref_dk: 0.09, value: [0, 0.01, 0.5, 0.2][i], n_configs: 1 }));
+  assert.throws(() => semThresholds(rows as unknown as SemRow[]), /F-RMSE has two rows at Δk = 0\.12/);
+});

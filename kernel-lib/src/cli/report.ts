@@ -9,7 +9,7 @@ import { thresholds, madSummary } from '../core/convergence.js';
 import { sweepRows, type SweepRow } from '../core/sweep.js';
 import { semTable, semThresholds, type SemRow, type SemThresholdRow } from '../core/sem.js';
 import { semBootstrap, recommendationSensitivity } from '../core/bootstrap.js';
-import { compareThresholds, comparisonSummary, splitBySemGroup, structureOfProperty, type ComparisonSummaryRow } from '../core/comparison.js';
+import { compareThresholds, comparisonSummary, splitBySemGroup, semGroupOf, type ComparisonSummaryRow } from '../core/comparison.js';
 import { recommendDk, type CostStructure } from '../core/recommend.js';
 import { kpointTable, type NamedCell } from '../core/tables.js';
 import { semFramesFromFrames } from '../core/fromframes.js';
@@ -189,7 +189,7 @@ export async function runReport(args: string[]): Promise<string> {
 
   const split = propThresholds && semTh ? splitBySemGroup(propThresholds, semTh) : null;
   if (split?.unpaired.length) {
-    missing.push(`MLP thresholds without a SEM group in the test set, not compared: ${split.unpaired.map((p) => `${p.metal} ${p.lattice} ${p.property} (${structureOfProperty(p.property)})`).join(', ')}`);
+    missing.push(`MLP thresholds without a SEM group in the test set, not compared: ${split.unpaired.map((p) => `${p.metal} ${p.lattice} ${p.property} (${semGroupOf(p.property) ?? 'no SEM group'})`).join(', ')}`);
   }
   if (split?.paired.length && semTh) {
     const cmp = compareThresholds(split.paired, semTh);

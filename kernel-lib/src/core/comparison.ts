@@ -9,12 +9,30 @@ import type { SemName, SemThresholdRow } from './sem.js';
 /** Outcome of one (MLP property, SEM) pair. */
 export type Outcome = 'exact' | 'conservative' | 'mismatch';
 
-/** The SEM structure type a property is paired with: pristine ↔ EOS and elastic; vacancy ↔ E_vac; oh ↔ E_Oh; td ↔ E_Td. */
+/**
+ * The SEM structure type a property is paired with: pristine ↔ EOS and elastic; vacancy ↔ E_vac;
+ * oh ↔ E_Oh; td ↔ E_Td. Any other property is an error (see {@link semGroupOf}).
+ */
 export function structureOfProperty(property: string): string {
+  const g = semGroupOf(property);
+  if (g === null) {
+    throw new Error(`no SEM structure group for property ${JSON.stringify(property)}: METHOD §6 pairs the EOS and elastic properties (${PRISTINE.join(', ')}) with pristine, E_vac with vacancy, E_Oh and E_Td with oh and td`);
+  }
+  return g;
+}
+
+/** Properties of the perfect crystal, judged by the pristine test group (METHOD §6). */
+const PRISTINE = ['V0', 'E0', 'B0', 'B0p', 'E_coh', 'C11', 'C12', 'C13', 'C33', 'C44', 'C66', 'B', 'G', 'E', 'nu'];
+
+/**
+ * The SEM structure group of a property (pristine, vacancy, oh, td), or null for a property
+ * METHOD §6 does not pair with any (E_int of an unnamed site, a property of the user's own).
+ */
+export function semGroupOf(property: string): string | null {
   if (property === 'E_vac') return 'vacancy';
   if (property === 'E_Oh') return 'oh';
   if (property === 'E_Td') return 'td';
-  return 'pristine';
+  return PRISTINE.includes(property) ? 'pristine' : null;
 }
 
 /** Δk_T as a number for comparison: null ("never reached") is +∞. */
@@ -78,7 +96,7 @@ export function splitBySemGroup(propertyThresholds: Rows<ThresholdRow>, semThres
   const method = options.method ?? 'MLP';
   const groups = new Set(rowsOf(semThresholds).map((s) => `${s.metal}|${s.lattice}|${s.structure}`));
   const props = rowsOf(propertyThresholds).filter((r) => r.method === method);
-  const has = (p: ThresholdRow): boolean => groups.has(`${p.metal}|${p.lattice}|${structureOfProperty(p.property)}`);
+  const has = (p: ThresholdRow): boolean => semGroupOf(p.property) !== null && groups.has(`${p.metal}|${p.lattice}|${semGroupOf(p.property)}`);
   return { paired: props.filter(has), unpaired: props.filter((p) => !has(p)) };
 }
 

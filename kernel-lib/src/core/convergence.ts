@@ -230,14 +230,20 @@ export function formatPlusMinus(value: number, spread: number): string {
 /**
  * The paper's Table 1 layout: one row per (metal, lattice, property) with, for each method
  * (DFT first), the value at its reference Δk ± the MAD over its Δk (all, or those below
- * `dkBelow`). A method absent for a property gives nulls; a curve left with one Δk is an error.
+ * `dkBelow`). A method absent for a property gives nulls; a curve left with one Δk, or with
+ * none below `dkBelow`, is an error.
  */
 export function madSummary(sweep: SweepInput, options: MadSummaryOptions = {}): ColumnTable {
   let rows = sweepRows(sweep);
   if (options.dkBelow !== undefined) {
     const lim = options.dkBelow;
+    const before = curves(rows);
     rows = rows.filter((r) => r.dk < lim);
     if (rows.length === 0) throw new Error(`madSummary: no Δk below ${lim} Å⁻¹`);
+    // a curve with no Δk in range is not "method absent": name it
+    const kept = new Set(curves(rows).map((c) => describeCurve(c.key)));
+    const gone = before.map((c) => describeCurve(c.key)).filter((d) => !kept.has(d));
+    if (gone.length > 0) throw new Error(`madSummary: ${gone.join('; ')}: no Δk below ${lim} Å⁻¹, so no MAD there`);
   }
   const cs = curves(rows);
   const methods = [...new Set(cs.map((c) => c.key.method))].sort(methodOrder);

@@ -111,7 +111,11 @@ export function fitEos(volumes: readonly number[], energies: readonly number[], 
     if (!(Number.isFinite(v) && v > 0)) throw new Error(`EOS: volume ${i} is ${v}, expected a positive number of Å³/atom`);
     if (!Number.isFinite(energies[i])) throw new Error(`EOS: energy ${i} is ${energies[i]}, expected a finite number of eV/atom`);
   });
-  if (new Set(volumes).size < 5) throw new Error('EOS: needs at least 5 distinct volumes');
+  const seen = new Map<number, number>();
+  volumes.forEach((v, i) => {
+    if (seen.has(v)) throw new Error(`EOS: volume ${v} Å³/atom appears twice (energies ${energies[seen.get(v)!]} and ${energies[i]} eV/atom): one point per volume`);
+    seen.set(v, i);
+  });
   const start = birchMurnaghanFromCubic(volumes, energies);
   const vmin = Math.min(...volumes);
   const vmax = Math.max(...volumes);

@@ -237,6 +237,8 @@ export function propertiesFromAutotest(results: ColumnTable | readonly AutotestR
         for (const r of g) push('E_vac', 'eV', r.value, r.structure ?? undefined);
       } else if (kind === 'interstitial') {
         for (const r of g) push('E_int', 'eV', r.value, r.structure ?? undefined);
+      } else {
+        throw new Error(`autotest result of kind ${JSON.stringify(kind)}: no property is computed from it (eos, elastic, vacancy, interstitial are)`);
       }
     } catch (e) {
       throw new Error(`${source}: ${(e as Error).message}`);

@@ -74,7 +74,11 @@ export function recommendDk(semThresholds: ColumnTable | readonly SemThresholdRo
   const dks = [...(options.dks ?? ((table && (tableMeta(table)?.notes?.dks as number[] | undefined)) || []))].sort((a, b) => a - b);
   if (dks.length === 0) throw new Error('recommendDk: the sampled Δk values are unknown: pass options.dks');
   const sel = rows.filter((r) => sems.includes(r.sem));
-  if (sel.length === 0) throw new Error(`recommendDk: no SEM thresholds for ${sems.join(', ')}`);
+  // the minimum over the chosen SEMs (METHOD §7) needs every one of them
+  const missing = sems.filter((m) => !rows.some((r) => r.sem === m));
+  if (missing.length > 0) {
+    throw new Error(`recommendDk: no SEM thresholds for ${missing.join(', ')} (the table has ${[...new Set(rows.map((r) => r.sem))].join(', ') || 'none'}); pass options.sems to choose others`);
+  }
   const label = (r: SemThresholdRow): string => `${[r.metal, r.lattice, r.structure].filter((x) => x !== undefined).join(' ')} ${r.sem}`;
   let bound: number;
   let limitedBy: string | null = null;

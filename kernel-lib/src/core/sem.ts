@@ -253,7 +253,9 @@ export function semThresholds(sem: ColumnTable | readonly SemRow[], options: { f
     const k = JSON.stringify([...groupBy.map((g) => tags[g]), r.sem]);
     if (!series.has(k)) series.set(k, { tags, sem: r.sem, refDk: r.ref_dk, points: [] });
     if (series.get(k)!.refDk !== r.ref_dk) throw new Error(`SEM thresholds: ${Object.values(tags).join(' ')} ${r.sem} has two reference Δk values`);
-    series.get(k)!.points.push({ dk: r.dk, value: r.sem === 'AEAD' ? Math.abs(r.value) : r.value });
+    const pts = series.get(k)!.points;
+    if (pts.some((q) => q.dk === r.dk)) throw new Error(`SEM thresholds: ${Object.values(tags).join(' ')} ${r.sem} has two rows at Δk = ${r.dk} Å⁻¹`);
+    pts.push({ dk: r.dk, value: r.sem === 'AEAD' ? Math.abs(r.value) : r.value });
   }
   const out: SemThresholdRow[] = [];
   const dkSet = new Set<number>();
