@@ -69,7 +69,7 @@ test('recommendDk reports the irreducible cost with irreducibleCounter', async (
   const pos = [0, 1].flatMap((i) => [0, 1].flatMap((j) => [0, 1].map((k) => [i / 2, j / 2, k / 2])));
   const crystal = { cell, positions: cart(cell, pos), numbers: pos.map(() => 13) };
   const th = [{ metal: 'Al', lattice: 'fcc', structure: 'pristine', sem: 'V-RMSE' as const, ref_dk: 0.09, mad: 1, factor: 0.5, bound: 0.5, threshold_dk: 0.24 }];
-  const r = recommendDk(th, { dks: [0.09, 0.12, 0.18, 0.24], structures: [{ cell, natoms: 8, irreducible: irreducibleCounter(crystal) }] });
+  const r = recommendDk(th, { dks: [0.09, 0.12, 0.18, 0.24], sems: ['V-RMSE'], structures: [{ cell, natoms: 8, irreducible: irreducibleCounter(crystal) }] });
   assert.equal(r.dk, 0.18);
   // GPAW on this cell: 120 irreducible k-points at 15×15×15 (Δk 0.09), 29 at 8×8×8 (Δk 0.18)
   assert.deepEqual([r.cost!.irreducibleFinest, r.cost!.irreducibleRecommended], [120, 29]);
