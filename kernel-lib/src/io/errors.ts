@@ -128,6 +128,20 @@ export function parseNumbers(text: string, start: number, end: number, out: numb
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
+/** A decimal number as written in a file: 123, -1.5, 1e-3, .5 (no sign of hex, binary, blanks, "Infinity"). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The value of `text` when it is a decimal number as written in a file, else NaN (never a guess such as " " → 0 or "0x1f" → 31). */
+export function parseDecimal(text: string): number {
+  return DECIMAL.test(text) ? Number(text) : NaN;
+}
+
+/** Whether bytes b[k, k + m.length) are the bytes of m. */
+export function bytesAt(b: Uint8Array, k: number, m: Uint8Array): boolean {
+  for (let q = 0; q < m.length; q++) if (b[k + q] !== m[q]) return false;
+  return true;
+}
+
 /**
  * Parse whitespace-separated numbers of bytes b[start, end) into `out` from `at`; returns the count.
  * Plain decimals (≤ 15 digits) are m / 10^d, which is the correctly rounded value, as Number()

@@ -6,7 +6,7 @@
 import { statSync, openSync, readSync, closeSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ColumnTable } from 'arquero';
-import { ReadError, forEachLine, parseNumbers, parseNumbersBytes, lineAt } from './errors.js';
+import { ReadError, forEachLine, parseNumbers, parseNumbersBytes, lineAt, bytesAt, parseDecimal } from './errors.js';
 import { FrameStore, volumeOf, KBAR_IN_EV_PER_A3 } from './frames.js';
 import { elementOfPotcar } from './elements.js';
 import { discoverDk, type DkOptions } from './dk.js';
@@ -273,10 +273,6 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
       if (r >= 0 || a === lo) return r;
     }
   };
-  const startsAt = (b: Uint8Array, needle: Uint8Array, j: number): boolean => {
-    for (let k = 0; k < needle.length; k++) if (b[j + k] !== needle[k]) return false;
-    return true;
-  };
   /** The first whitespace-separated word of b[x, y) as a number (NaN when there is none or it is not a number). */
   const firstNumber = (b: Uint8Array, x: number, y: number): number => {
     while (x < y && (b[x] === 32 || b[x] === 9)) x++;
@@ -452,10 +448,10 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
             if (eof && e >= n) break; // the file's last line, without its newline: maybe cut mid-number
             const at = le + 1;
             const fb = firstNB(at, e);
-            if (startsAt(v, TOTEN, fb)) {
+            if (bytesAt(v, fb, TOTEN)) {
               energyLine = valueAfterEq(v, fb, e);
               if (!Number.isFinite(energyLine)) failAt(base + at, `cannot read the free energy TOTEN: ${JSON.stringify(str(at, e).trim())}`);
-            } else if (startsAt(v, WOENT, fb)) {
+            } else if (bytesAt(v, fb, WOENT)) {
               const sg = v.indexOf(SIGMA0, fb);
               e0 = sg < 0 || sg + SIGMA0.length > e ? NaN : valueAfterEq(v, sg + SIGMA0.length, e);
               e0At = base + at;
@@ -496,7 +492,7 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           let pls = -1;
           while (tf >= 0) {
             pls = lineStart(tf);
-            if (startsAt(v, POSI, firstNB(pls, tf))) break;
+            if (bytesAt(v, firstNB(pls, tf), POSI)) break;
             tf = lastNear(sv, TOTF, lo, tf);
             pls = -1;
           }
@@ -519,7 +515,7 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           const lv = lastIn(v, LATV, start, n);
           if (lv >= 0 && !latticeBlock(lineStart(lv))) failAt(base + lineStart(lv), 'file ends inside a "direct lattice vectors" block (truncated OUTCAR)');
           let tf = lastIn(v, TOTF, start, n);
-          while (tf >= 0 && !startsAt(v, POSI, firstNB(lineStart(tf), tf))) tf = lastIn(v, TOTF, start, tf);
+          while (tf >= 0 && !bytesAt(v, firstNB(lineStart(tf), tf), POSI)) tf = lastIn(v, TOTF, start, tf);
           if (tf >= 0 && !positionBlock(lineStart(tf))) failAt(base + lineStart(tf), `file ends inside the POSITION/TOTAL-FORCE block of ionic step ${step + 1} (truncated OUTCAR)`);
           // SCF iterations after the last free energy: a step that never finished (a finished
           // run ends with its last free energy and the timing summary)
@@ -596,7 +592,7 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
         if (inIncar) {
           const m = /^\s*([A-Z][A-Z0-9_]*)\s*=\s*(\S+)/.exec(line);
           if (m && m[1] === 'KSPACING') {
-            const v = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(m[2]) ? Number(m[2]) : NaN;
+            const v = parseDecimal(m[2]);
             if (!(v > 0)) fail(lineNo, `KSPACING = ${m[2]} in the INCAR echo is not a positive number of Å⁻¹`);
             st.kspacing = v;
           }

@@ -7,7 +7,7 @@ import { extname } from 'node:path';
 import { from, type ColumnTable } from 'arquero';
 import { withMeta } from '../core/meta.js';
 import { sweepRows, SWEEP_UNITS } from '../core/sweep.js';
-import { ReadError, looksBinary } from './errors.js';
+import { ReadError, looksBinary, parseDecimal } from './errors.js';
 import { dkFromPattern } from './dk.js';
 
 /** Options of {@link readTable}. */
@@ -83,16 +83,14 @@ function splitDelimited(path: string, text: string, delim: string): { header: st
   return { header, rows: records.slice(1) };
 }
 
-/** A decimal number as written in a table (123, -1.5, 1e-3, .5, NaN/Inf spelled out stay text). */
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
 /**
  * A cell's value: empty → null, a decimal number → number, anything else (" ", "0x1f",
  * "0b1010", "1,5") stays the text as written, never guessed into a number.
  */
 function convert(v: string): string | number | null {
   if (v === '') return null;
-  return DECIMAL.test(v) ? Number(v) : v;
+  const x = parseDecimal(v);
+  return Number.isNaN(x) ? v : x;
 }
 
 /**

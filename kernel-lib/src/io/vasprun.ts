@@ -5,7 +5,7 @@
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import type { ColumnTable } from 'arquero';
-import { ReadError, looksBinary, parseNumbersBytes } from './errors.js';
+import { ReadError, looksBinary, parseNumbersBytes, bytesAt, parseDecimal } from './errors.js';
 import { FrameStore, volumeOf, KBAR_IN_EV_PER_A3 } from './frames.js';
 import { isElement } from './elements.js';
 import type { DkOptions } from './dk.js';
@@ -125,7 +125,7 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
     const key = `incar:${k}` in param ? `incar:${k}` : fromParameters && k in param ? k : null;
     if (key === null) return null;
     const text = param[key];
-    const v = /^[+-]?(\d+\.?\d*|\.\d+)([eEdD][+-]?\d+)?$/.test(text) ? Number(text.replace(/[dD]/, 'e')) : NaN;
+    const v = parseDecimal(text.replace(/[dD]/, 'e')); // Fortran writes 1.0D-3
     if (!Number.isFinite(v)) fail(`${key.startsWith('incar:') ? '<incar>' : '<parameters>'} ${k} = ${JSON.stringify(text)} is not a number`, undefined, k);
     return v;
   };
@@ -198,10 +198,6 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
   const [CLOSE_V, CLOSE_VARRAY, NAME_E_FR, NAME_E_0, VARRAY, I_NAME, VARRAY_BASIS, VARRAY_POSITIONS] = [
     '</v>', '</varray>', 'e_fr_energy', 'e_0_energy', '<varray', '<i name="', '<varray name="basis"', '<varray name="positions"',
   ].map((m) => Buffer.from(m, 'latin1'));
-  const startsWithAt = (b: Buffer, k: number, m: Buffer): boolean => {
-    for (let q = 0; q < m.length; q++) if (b[k + q] !== m[q]) return false;
-    return true;
-  };
   /**
    * The element `<tag …>` (its "<" at the returned offset) whose name attribute is `key`, found
    * from the occurrence of the key's bytes at k: the tag must start within the 200 bytes before
@@ -264,7 +260,7 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
     if (end - start < nd.length) return;
     let k = b.lastIndexOf(nd, end - nd.length);
     // VASP writes <i name="key">: checked on the bytes; any other spelling goes through tagNamed
-    while (k >= start && !(b[k + nd.length] === 34 /* " */ && k >= I_NAME.length && startsWithAt(b, k - I_NAME.length, I_NAME)) && tagNamed(b, start, k, 'i', key) < 0) {
+    while (k >= start && !(b[k + nd.length] === 34 /* " */ && k >= I_NAME.length && bytesAt(b, k - I_NAME.length, I_NAME)) && tagNamed(b, start, k, 'i', key) < 0) {
       k = k > 0 ? b.lastIndexOf(nd, k - 1) : -1;
     }
     if (k < start) return;
@@ -284,7 +280,7 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
       if (b[gt] !== 62 && b[gt] !== 32 && b[gt] !== 9 && b[gt] !== 10 && b[gt] !== 13) continue;
       while (gt < end && b[gt] !== 62) gt++;
       // VASP writes <varray name="basis" >: checked on the bytes; other spellings parsed
-      const nm = startsWithAt(b, k, VARRAY_BASIS) ? 'basis' : startsWithAt(b, k, VARRAY_POSITIONS) ? 'positions' : attr(b.toString('latin1', k + VARRAY.length, gt), 'name');
+      const nm = bytesAt(b, k, VARRAY_BASIS) ? 'basis' : bytesAt(b, k, VARRAY_POSITIONS) ? 'positions' : attr(b.toString('latin1', k + VARRAY.length, gt), 'name');
       if (nm !== 'basis' && nm !== 'positions') continue;
       const close = b.indexOf(CLOSE_VARRAY, gt);
       if (close < 0 || close > end) fail(`<varray name="${nm}"> without its </varray> in a <structure>`, nFrames(), nm);
