@@ -290,7 +290,7 @@ potentials.
         md("""
 ## Table S1: Δk ↔ k-point mesh
 
-The paper's worked check (METHOD §2): the Cu FCC conventional cell (a ≈ 3.63 Å, 4 atoms) at
+The paper's worked check ([docs/method.md](../docs/method.md) §2): the Cu FCC conventional cell (a ≈ 3.63 Å, 4 atoms) at
 Δk = 0.18 Å⁻¹ gives a 10×10×10 grid, 4000 KPPRA. Then the cells of the bundled Al data.
 """),
         code(PAPER_CELLS + """
@@ -366,7 +366,7 @@ const table1 = aq.from(quantities.map((quantity: string, i: number) => ({
   quantity, paper_DFT: paper.DFT[i], paper_MLP: paper.MLP[i],
   bundled_DFT: cols.bundled_DFT[i], data_al_DFT: cols.data_al_DFT[i], data_al_MLP: cols.data_al_MLP[i],
 })));
-dk.showTable(table1, { caption: "FCC-Al vacancy formation energy: the paper (VASP, METHOD §4), the bundled GPAW data and the reference dataset (GPAW DFT, DeePMD-kit MLP; Δk_min = 0.09 for DFT, 0.12 for the MLP); — = curve not complete" });
+dk.showTable(table1, { caption: "FCC-Al vacancy formation energy: the paper (VASP, docs/method.md §4), the bundled GPAW data and the reference dataset (GPAW DFT, DeePMD-kit MLP; Δk_min = 0.09 for DFT, 0.12 for the MLP); — = curve not complete" });
 dk.showTable(dk.madSummary(sweep), { caption: "Table 1 layout for every bundled property: value at 0.09 Å⁻¹ ± MAD over all Δk" });
 if (alComplete.rows.length) dk.showTable(dk.madSummary(alComplete.rows), { caption: "Table 1 layout for the reference dataset's complete curves" });""",
              ["table1-paper-vs-data", "table1", "table1-data-al"]),
@@ -392,7 +392,7 @@ read the MLP numbers as a demonstration of the method, not as a potential for al
 ## Fig. 4 / S3: the SEMs of a DFT test set
 
 AEAD, E-RMSE, F-RMSE and V-RMSE against Δk, per structure group, referenced to Δk_min
-(METHOD §5). The paper's test set has 3600 configurations; the cell below uses the reference
+([docs/method.md](../docs/method.md) §5). The paper's test set has 3600 configurations; the cell below uses the reference
 dataset's SEM set when its manifest lists one, otherwise the bundled single points, which are a
 much smaller set (and their forces vanish by symmetry, so F-RMSE is zero there and carries no
 information).
@@ -456,7 +456,7 @@ yet in the test set are listed above the table instead of being compared.
         md("""
 ## Fig. 2: MLP fidelity per Δk (parity, RMSE on training and test sets)
 
-From the `dp test -d` output of the model trained at each Δk (METHOD §8), when the reference
+From the `dp test -d` output of the model trained at each Δk ([docs/method.md](../docs/method.md) §8), when the reference
 dataset has it.
 """),
         code("""// the manifest's dp_test entries: the prefix of each `dp test -d` output (one per system
@@ -498,7 +498,7 @@ configuration per structure group, so its RMSEs rest on a handful of numbers.
 def choose_dk():
     return [
         md("""
-# Choosing Δk for a new material (METHOD §7)
+# Choosing Δk for a new material ([docs/method.md](../docs/method.md) §7)
 
 **What this teaches.** The a-priori procedure of the paper, step by step: from a folder of DFT
 single points of a small test set at several Δk, compute the statistical error metrics (SEMs),

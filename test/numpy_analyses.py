@@ -1,4 +1,4 @@
-"""Independent numpy implementation of deltak's analyses (METHOD §4–§7), for differential tests.
+"""Independent numpy implementation of deltak's analyses (docs/method.md §4–§7), for differential tests.
 
 stdin JSON: {"frames": [...SemFrame...], "sweep": [...SweepRow...], "factor": 0.5,
              "dks": [...], "sems_for_recommendation": ["F-RMSE", "V-RMSE"]}

@@ -13,14 +13,14 @@ For every Δk (Å⁻¹) in DKS this computes, with GPAW/PBE/plane waves:
   E_f = E(N-1) - (N-1)/N * E_bulk(N).
 
 k-points: Γ-centred Monkhorst–Pack, N_i = max(1, ceil(|b_i| / Δk)),
-b_i = 2π (A⁻¹)ᵀ rows (METHOD.md §2), computed per structure (as VASP's
+b_i = 2π (A⁻¹)ᵀ rows (docs/method.md §2), computed per structure (as VASP's
 KSPACING does). Because the mesh then jumps inside the EOS volume range at
 some Δk, a second EOS variant with the mesh fixed at the V_ref cell's mesh is
 also computed (raw/eos_fixedmesh/, properties_fixedmesh.csv).
 
 Every single point is cached as one extxyz file under data/al-fcc/raw/, named
 by a sha256 of (structure, mesh, Δk, settings, relaxation), so a re-run skips
-finished points. Energies are free energies (METHOD.md §9).
+finished points. Energies are free energies (docs/method.md §9).
 
 Run:  .venv/bin/python data/pipeline/al_fcc_gpaw.py [--workers 2] [--dk 0.96 ...]
       .venv/bin/python data/pipeline/al_fcc_gpaw.py --timing   (Δk=0.09 prim + supercell)
@@ -75,7 +75,7 @@ SETTINGS = {
 
 # ----------------------------------------------------------------- k-points
 def kmesh(cell, dk: float) -> tuple[int, int, int]:
-    """METHOD.md §2: N_i = max(1, ceil(|b_i| / dk)), b_i = 2π (A⁻¹)ᵀ rows."""
+    """docs/method.md §2: N_i = max(1, ceil(|b_i| / dk)), b_i = 2π (A⁻¹)ᵀ rows."""
     b = 2.0 * math.pi * np.linalg.inv(np.asarray(cell, float)).T
     # guard against 29.999999 -> 30 vs 30.0000001 -> 31 from float noise
     return tuple(max(1, math.ceil(round(np.linalg.norm(bi) / dk, 8))) for bi in b)
@@ -118,7 +118,7 @@ def build(job):
 
 
 def job_mesh(job, atoms) -> tuple[int, int, int]:
-    """'structure' (METHOD §2, default): mesh from this cell; 'reference': from
+    """'structure' (docs/method.md §2, default): mesh from this cell; 'reference': from
     the V_ref primitive cell (fixed-mesh EOS variant)."""
     if job.get("mesh_rule", "structure") == "reference":
         return kmesh(primitive(1.0).cell, job["dk"])
@@ -257,7 +257,7 @@ def collect() -> list[dict]:
 
 def fit_birch_murnaghan(v, e):
     """3rd-order Birch–Murnaghan E(V) fit, done exactly as a cubic least-squares
-    polynomial in x = V^(-2/3) (METHOD §3; the ACWF procedure). Returns
+    polynomial in x = V^(-2/3) (docs/method.md §3; the ACWF procedure). Returns
     V0 [Å³], E0 [eV], B0 [eV/Å³], B0'. Deterministic, unlike an iterative fit."""
     v, e = np.asarray(v, float), np.asarray(e, float)
     p = np.polyfit(v ** (-2.0 / 3.0), e, 3)

@@ -1,5 +1,5 @@
 /**
- * State of the comparison view (METHOD §6–7, the paper's Fig. 5): shares of exact, conservative
+ * State of the comparison view (docs/method.md §6–7, the paper's Fig. 5): shares of exact, conservative
  * and mismatched SEM thresholds per metal and per SEM, and the recommended Δk.
  */
 import type { ComparisonOutcome, ComparisonPair, ComparisonPayload } from 'deltak/payloads';
@@ -8,7 +8,7 @@ import { checkArray, checkNumber, checkNumberOrNull, checkObject, checkString } 
 /** The outcomes in drawing order. */
 export const OUTCOMES: readonly ComparisonOutcome[] = ['exact', 'conservative', 'mismatch'];
 
-/** The outcome of a pair from its two thresholds (null = +∞), METHOD §6. */
+/** The outcome of a pair from its two thresholds (null = +∞), docs/method.md §6. */
 export function outcomeOf(semDk: number | null, mlpDk: number | null): ComparisonOutcome {
   const s = semDk ?? Infinity, m = mlpDk ?? Infinity;
   return s === m ? 'exact' : s < m ? 'conservative' : 'mismatch';

@@ -1,5 +1,5 @@
 /**
- * State of the SEM view (METHOD §5, the paper's Fig. 4): SEMs of a DFT test set against Δk,
+ * State of the SEM view (docs/method.md §5, the paper's Fig. 4): SEMs of a DFT test set against Δk,
  * per group (metal × lattice × structure type), with the thresholds Δk_T^SEM of the payload.
  */
 import type { SemPayload, SemRow, SemThresholdRow } from 'deltak/payloads';

@@ -1,5 +1,5 @@
 /**
- * Do the SEM thresholds predict the MLP property thresholds? (METHOD §6, the paper's Fig. 5)
+ * Do the SEM thresholds predict the MLP property thresholds? (docs/method.md §6, the paper's Fig. 5)
  */
 import { from, type ColumnTable } from 'arquero';
 import { withMeta } from './meta.js';
@@ -16,17 +16,17 @@ export type Outcome = 'exact' | 'conservative' | 'mismatch';
 export function structureOfProperty(property: string): string {
   const g = semGroupOf(property);
   if (g === null) {
-    throw new Error(`no SEM structure group for property ${JSON.stringify(property)}: METHOD §6 pairs the EOS and elastic properties (${PRISTINE.join(', ')}) with pristine, E_vac with vacancy, E_Oh and E_Td with oh and td`);
+    throw new Error(`no SEM structure group for property ${JSON.stringify(property)}: docs/method.md §6 pairs the EOS and elastic properties (${PRISTINE.join(', ')}) with pristine, E_vac with vacancy, E_Oh and E_Td with oh and td`);
   }
   return g;
 }
 
-/** Properties of the perfect crystal, judged by the pristine test group (METHOD §6). */
+/** Properties of the perfect crystal, judged by the pristine test group (docs/method.md §6). */
 const PRISTINE = ['V0', 'E0', 'B0', 'B0p', 'E_coh', 'C11', 'C12', 'C13', 'C33', 'C44', 'C66', 'B', 'G', 'E', 'nu'];
 
 /**
  * The SEM structure group of a property (pristine, vacancy, oh, td), or null for a property
- * METHOD §6 does not pair with any (E_int of an unnamed site, a property of the user's own).
+ * docs/method.md §6 does not pair with any (E_int of an unnamed site, a property of the user's own).
  */
 export function semGroupOf(property: string): string | null {
   if (property === 'E_vac') return 'vacancy';

@@ -1,5 +1,5 @@
 /**
- * Variability (MAD) and the threshold Δk_T of METHOD §4 (the paper's eqn 1):
+ * Variability (MAD) and the threshold Δk_T of docs/method.md §4 (the paper's eqn 1):
  * Δk_T is the smallest Δk above the reference Δk_min with |x(Δk) − x(Δk_min)| ≥ f · MAD_max,
  * MAD_max = max(MAD_DFT, MAD_MLP) of one (metal, lattice, property).
  */
@@ -11,7 +11,7 @@ import { curveKey, sweepRows, type SweepInput, type SweepRow } from './sweep.js'
 /**
  * Which Δk is the reference of each curve.
  * - "auto" (default): DFT uses 0.09 Å⁻¹ when present, otherwise its smallest Δk; every other
- *   method uses its own smallest Δk (METHOD §4 choice).
+ *   method uses its own smallest Δk (docs/method.md §4 choice).
  * - "min": every curve uses its own smallest Δk.
  * - a number: that Δk (Å⁻¹) for every curve; a curve without it is an error.
  * - an object method → Δk; methods not named fall back to "auto".
@@ -50,7 +50,7 @@ export interface ThresholdRow {
   threshold_value: number | null;
 }
 
-/** The Δk used as reference by default for DFT (METHOD §4). */
+/** The Δk used as reference by default for DFT (docs/method.md §4). */
 export const DFT_REFERENCE_DK = 0.09;
 
 /**

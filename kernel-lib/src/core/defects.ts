@@ -1,5 +1,5 @@
 /**
- * Point-defect formation energies (METHOD §3), from supercells at the same Δk as their bulk:
+ * Point-defect formation energies (docs/method.md §3), from supercells at the same Δk as their bulk:
  * vacancy E_f = E(N−1) − (N−1)/N · E_bulk(N); interstitial E_f = E(N+1) − (N+1)/N · E_bulk(N).
  */
 

@@ -1,5 +1,5 @@
 /**
- * Elastic constants from stress–strain (METHOD §3) and the Voigt–Reuss–Hill moduli.
+ * Elastic constants from stress–strain (docs/method.md §3) and the Voigt–Reuss–Hill moduli.
  *
  * Conventions: Voigt order 1..6 = xx, yy, zz, yz, xz, xy. Strains are engineering strains
  * (ε₄ = 2ε_yz, …), stresses σ in GPa with tension positive (σ = C ε). VASP prints −σ in kBar:

@@ -1,5 +1,5 @@
 /**
- * Equations of state E(V) per atom (METHOD §3): 3rd-order Eulerian Birch–Murnaghan (default),
+ * Equations of state E(V) per atom (docs/method.md §3): 3rd-order Eulerian Birch–Murnaghan (default),
  * Vinet and Murnaghan, fitted by least squares in E. Volumes in Å³/atom, energies in eV/atom,
  * B₀ in GPa.
  */

@@ -1,6 +1,6 @@
 /**
  * Irreducible k-points of a Γ-centred mesh under a crystal's point-group rotations and time
- * reversal (k ≡ −k), the count that sets the cost of a DFT single point (METHOD §2).
+ * reversal (k ≡ −k), the count that sets the cost of a DFT single point (docs/method.md §2).
  */
 import type { Mesh } from './kpoints.js';
 

@@ -1,5 +1,5 @@
 /**
- * Γ-centred Monkhorst–Pack grids from a k-point spacing Δk (METHOD §2).
+ * Γ-centred Monkhorst–Pack grids from a k-point spacing Δk (docs/method.md §2).
  *
  * Convention (VASP's KSPACING): reciprocal vectors carry the 2π, bᵢ = 2π (A⁻¹)ᵀ rows,
  * and Nᵢ = max(1, ⌈|bᵢ| / Δk⌉). Cell rows are lattice vectors in Å, Δk in Å⁻¹.

@@ -1,5 +1,5 @@
 /**
- * MLP fidelity per Δk (METHOD §8, the paper's Fig. 2): RMSE of the MLP against DFT for energy
+ * MLP fidelity per Δk (docs/method.md §8, the paper's Fig. 2): RMSE of the MLP against DFT for energy
  * per atom (eV/atom), force components (eV/Å) and virial per atom (eV/atom), per Δk and
  * dataset, from the parity tables of `dp test -d`.
  */

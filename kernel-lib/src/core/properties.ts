@@ -1,5 +1,5 @@
 /**
- * From calculations to the tidy property sweep (METHOD §3, §9): EOS (V₀, E₀, B₀, B₀′, E_coh),
+ * From calculations to the tidy property sweep (docs/method.md §3, §9): EOS (V₀, E₀, B₀, B₀′, E_coh),
  * elastic constants and moduli, vacancy and self-interstitial formation energies, per
  * (metal, lattice, method, Δk).
  */

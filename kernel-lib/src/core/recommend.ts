@@ -1,5 +1,5 @@
 /**
- * The a-priori recommendation of METHOD §7: from the SEM thresholds of a small DFT test set,
+ * The a-priori recommendation of docs/method.md §7: from the SEM thresholds of a small DFT test set,
  * the largest sampled Δk strictly below the minimum (or the mode) of {Δk_T^SEM}, and what it
  * saves in k-points for the user's training structures.
  */
@@ -74,7 +74,7 @@ export function recommendDk(semThresholds: ColumnTable | readonly SemThresholdRo
   const dks = [...(options.dks ?? ((table && (tableMeta(table)?.notes?.dks as number[] | undefined)) || []))].sort((a, b) => a - b);
   if (dks.length === 0) throw new Error('recommendDk: the sampled Δk values are unknown: pass options.dks');
   const sel = rows.filter((r) => sems.includes(r.sem));
-  // the minimum over the chosen SEMs (METHOD §7) needs every one of them
+  // the minimum over the chosen SEMs (docs/method.md §7) needs every one of them
   const missing = sems.filter((m) => !rows.some((r) => r.sem === m));
   if (missing.length > 0) {
     throw new Error(`recommendDk: no SEM thresholds for ${missing.join(', ')} (the table has ${[...new Set(rows.map((r) => r.sem))].join(', ') || 'none'}); pass options.sems to choose others`);

@@ -1,5 +1,5 @@
 /**
- * Statistical error metrics (SEMs) of a DFT test set over Δk (METHOD §5): the same
+ * Statistical error metrics (SEMs) of a DFT test set over Δk (docs/method.md §5): the same
  * configurations computed at every Δk, compared configuration by configuration with the
  * reference Δk, per group (metal × lattice × structure).
  */
@@ -186,7 +186,7 @@ export function semDeltas(frames: readonly SemFrame[], options: SemTableOptions 
   return out;
 }
 
-/** The SEM values of one Δk from its per-configuration deltas (METHOD §5). */
+/** The SEM values of one Δk from its per-configuration deltas (docs/method.md §5). */
 export function semValues(ds: readonly ConfigDelta[], sems: readonly SemName[] = SEM_NAMES): Record<SemName, number> {
   const M = ds.length;
   let sumDe = 0, sumDe2 = 0, sumF2 = 0, nF = 0, sumV2 = 0;
@@ -238,7 +238,7 @@ export interface SemThresholdRow {
 }
 
 /**
- * Δk_T^SEM per group and SEM (METHOD §5): the §4 criterion with x = the SEM (x(ref) = 0; for
+ * Δk_T^SEM per group and SEM (docs/method.md §5): the §4 criterion with x = the SEM (x(ref) = 0; for
  * AEAD x = |AEAD|) and MAD_max = the MAD of that SEM's own series over all Δk, reference
  * included. Input: a table (or rows) from {@link semTable}.
  */

@@ -1,4 +1,4 @@
-/** Descriptive statistics used by the convergence criteria (METHOD §4). */
+/** Descriptive statistics used by the convergence criteria (docs/method.md §4). */
 
 /**
  * Mean absolute deviation about the mean, (1/N) Σ |xᵢ − x̄|, in the unit of the values.

@@ -1,17 +1,17 @@
 /**
- * The tidy property sweep of METHOD §9: one row per (metal, lattice, property, method, Δk).
+ * The tidy property sweep of docs/method.md §9: one row per (metal, lattice, property, method, Δk).
  */
 import { from, type ColumnTable } from 'arquero';
 import { withMeta } from './meta.js';
 
-/** One value of one property at one Δk (METHOD §9). */
+/** One value of one property at one Δk (docs/method.md §9). */
 export interface SweepRow {
   metal: string;
   lattice: string;
   property: string;
   /** Unit of `value`, e.g. "GPa", "eV", "Å^3/atom". */
   unit: string;
-  /** "DFT" or "MLP" (any label is accepted; "DFT" gets the reference rule of METHOD §4). */
+  /** "DFT" or "MLP" (any label is accepted; "DFT" gets the reference rule of docs/method.md §4). */
   method: string;
   /** k-point spacing Δk in Å⁻¹. */
   dk: number;

@@ -11,7 +11,7 @@ export const SEM_MIME = 'application/vnd.deltak.sem.v1+json';
 /** MIME type of the SEM ↔ MLP threshold comparison and the recommended Δk (Fig. 5). */
 export const COMPARISON_MIME = 'application/vnd.deltak.comparison.v1+json';
 
-/** Units of the SEMs of METHOD §5 (energies per atom; forces per component; virial per atom). */
+/** Units of the SEMs of docs/method.md §5 (energies per atom; forces per component; virial per atom). */
 export const SEM_UNITS: Readonly<Record<string, string>> = {
   AEAD: 'eV/atom',
   'E-RMSE': 'eV/atom',
@@ -19,13 +19,13 @@ export const SEM_UNITS: Readonly<Record<string, string>> = {
   'V-RMSE': 'eV/atom',
 };
 
-/** One SEM value of one group (metal × lattice × structure type) at one Δk (METHOD §9). */
+/** One SEM value of one group (metal × lattice × structure type) at one Δk (docs/method.md §9). */
 export interface SemRow extends SemPoint {
   /** Number of configurations the SEM averages over. */
   n_configs: number;
 }
 
-/** The threshold of one SEM series (METHOD §5): x(ref) = 0, MAD over the series' own Δk. */
+/** The threshold of one SEM series (docs/method.md §5): x(ref) = 0, MAD over the series' own Δk. */
 export interface SemThresholdRow {
   metal: string;
   lattice: string;
@@ -52,10 +52,10 @@ export interface SemPayload {
   units: Record<string, string>;
 }
 
-/** How a SEM threshold relates to the MLP threshold it is paired with (METHOD §6). */
+/** How a SEM threshold relates to the MLP threshold it is paired with (docs/method.md §6). */
 export type ComparisonOutcome = 'exact' | 'conservative' | 'mismatch';
 
-/** One pair of METHOD §6: an MLP property threshold and the SEM threshold of its group. */
+/** One pair of docs/method.md §6: an MLP property threshold and the SEM threshold of its group. */
 export interface ComparisonPair {
   metal: string;
   lattice: string;
@@ -70,7 +70,7 @@ export interface ComparisonPair {
   outcome: ComparisonOutcome;
 }
 
-/** The recommended Δk for training data (METHOD §7). */
+/** The recommended Δk for training data (docs/method.md §7). */
 export interface Recommendation {
   /** Recommended Δk, Å⁻¹, or null when no sampled Δk lies below the SEM thresholds. */
   dk: number | null;

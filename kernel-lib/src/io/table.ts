@@ -1,6 +1,6 @@
 /**
  * CSV / TSV / JSON property tables with a column mapping, so a spreadsheet with its own headers
- * loads into the tidy sweep layout of METHOD §9 (metal, lattice, property, unit, method, dk, value).
+ * loads into the tidy sweep layout of docs/method.md §9 (metal, lattice, property, unit, method, dk, value).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -16,7 +16,7 @@ export interface ReadTableOptions {
   columns?: Record<string, string>;
   /** Target columns set to one value for every row, e.g. { metal: "Al", unit: "eV" }. */
   constants?: Record<string, string | number>;
-  /** "sweep": validate as the METHOD §9 sweep (default when the columns are there); "none": as is. */
+  /** "sweep": validate as the docs/method.md §9 sweep (default when the columns are there); "none": as is. */
   layout?: 'sweep' | 'none' | 'auto';
   /** Field delimiter (default: tab for .tsv, else detected among , ; and tab). */
   delimiter?: string;
@@ -96,7 +96,7 @@ function convert(v: string): string | number | null {
 /**
  * Read a CSV, TSV or JSON table (array of row objects, or an object of column arrays) and map
  * its columns: `columns` renames (target ← header), `constants` fills columns with one value.
- * With the sweep columns present (or layout "sweep"), rows are validated as METHOD §9's sweep
+ * With the sweep columns present (or layout "sweep"), rows are validated as docs/method.md §9's sweep
  * (finite dk in Å⁻¹ and value, one unit per property, no duplicates). Errors name file and line.
  */
 export function readTable(path: string, options: ReadTableOptions = {}): ColumnTable {
