@@ -20,9 +20,15 @@ done
 
 PY="${DELTAK_PYTHON:-$ROOT/.venv/bin/python}"
 [ -x "$PY" ] || { echo "install-extension.sh: $PY is missing; run scripts/setup.sh first" >&2; exit 1; }
-STAGING="$("$PY" -c 'import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))')"
-[ -f "$STAGING/package.json" ] || { echo "install-extension.sh: JupyterLab staging folder not found at $STAGING" >&2; exit 1; }
-LABVER="$("$PY" -c 'import jupyterlab; print(jupyterlab.__version__)')"
+# The installed JupyterLab's version, from its package metadata (no Python start-up: this runs
+# at every `npm run lab`).
+PREFIX="$(cd "$(dirname "$PY")/.." && pwd)"
+LABMETA="$(ls -d "$PREFIX"/lib/python3*/site-packages/jupyterlab-*.dist-info 2>/dev/null | head -n 1 || true)"
+if [ -n "$LABMETA" ]; then
+  LABVER="$(basename "$LABMETA" .dist-info)"; LABVER="${LABVER#jupyterlab-}"
+else
+  LABVER="$("$PY" -c 'import jupyterlab; print(jupyterlab.__version__)')"
+fi
 
 # Everything the built extension depends on: its sources and the compiled kernel-lib modules it
 # bundles (deltak/core and deltak/payloads with their imports).
@@ -44,6 +50,8 @@ built_ok() { [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$H" ] && [ -f "$OUT/packa
 
 if [ "$FORCE" = 1 ] || ! built_ok; then
   say "building (TypeScript, then the prebuilt extension with @jupyterlab/builder)"
+  STAGING="$("$PY" -c 'import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))')"
+  [ -f "$STAGING/package.json" ] || { echo "install-extension.sh: JupyterLab staging folder not found at $STAGING" >&2; exit 1; }
   [ -f kernel-lib/dist/core/index.js ] || npm run --silent build -w kernel-lib
   rm -rf extension/lib "$OUT"
   node_modules/.bin/tsc -p extension/tsconfig.json

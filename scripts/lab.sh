@@ -8,5 +8,7 @@ cd "$ROOT"
 ARGS=(--notebook-dir="$ROOT/notebooks")
 if [ "${DELTAK_HEADLESS:-0}" = "1" ]; then ARGS+=(--no-browser --ip=127.0.0.1); fi
 if [ -n "${DELTAK_PORT:-}" ]; then ARGS+=(--port="$DELTAK_PORT"); fi
+# JupyterLab refuses to start as root without --allow-root; containers and CI run as root.
+if [ "$(id -u)" = 0 ]; then ARGS+=(--allow-root); fi
 export JUPYTER_PATH="$ROOT/.venv/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 exec .venv/bin/jupyter lab "${ARGS[@]}" "$@"

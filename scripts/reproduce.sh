@@ -26,7 +26,7 @@ for a in "$@"; do
 done
 say() { printf '\033[1m[reproduce]\033[0m %s\n' "$*"; }
 
-[ "$SETUP" = 1 ] && bash scripts/setup.sh
+[ "$SETUP" = 1 ] && bash scripts/setup.sh --full
 export JUPYTER_PATH="$ROOT/.venv/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 OUT="$ROOT/out"
 mkdir -p "$OUT/notebooks"
