@@ -19,3 +19,6 @@ export * from './tables.js';
 export * from './fromframes.js';
 export * from './parity.js';
 export * from './irreducible.js';
+export * from './stability.js';
+export * from './coverage.js';
+export * from './errorbudget.js';

@@ -1,0 +1,119 @@
+/**
+ * Mechanical stability of the elastic tensors behind a property sweep (docs/method.md §3, §4):
+ * moduli (B, G, E, ν) derived from a stiffness C that is not positive definite describe no
+ * stable crystal, so by default they are kept out of the MAD, the bands and the thresholds.
+ * Stability is judged from the sweep itself: C is rebuilt from the independent Cᵢⱼ (GPa) of each
+ * (metal, lattice, method, Δk) with the lattice's symmetry and tested by Cholesky.
+ */
+import { latticeSymmetry, stiffnessFromConstants, type ElasticSymmetry } from './elastic.js';
+import { isPositiveDefinite } from './linalg.js';
+import type { SweepRow } from './sweep.js';
+
+/** The moduli derived from C, excluded where C is not positive definite. */
+export const MODULI: readonly string[] = ['B', 'G', 'E', 'nu'];
+
+/** What to do with moduli from a C that is not positive definite: leave them out (default) or keep them. */
+export type UnstableOption = 'exclude' | 'include';
+
+/** Stability of the C of one (metal, lattice, method, Δk); Δk in Å⁻¹. */
+export interface ElasticStability {
+  metal: string;
+  lattice: string;
+  method: string;
+  dk: number;
+  /** true: C positive definite; false: not; null: the sweep lacks some Cᵢⱼ, stability unknown. */
+  stable: boolean | null;
+  /** Why (the Born criteria that fail, or the missing Cᵢⱼ); "" when stable. */
+  reason: string;
+}
+
+/** A sweep value kept out of the analysis, with the reason. Δk in Å⁻¹, value in `unit`. */
+export interface ExcludedPoint {
+  metal: string;
+  lattice: string;
+  property: string;
+  unit: string;
+  method: string;
+  dk: number;
+  value: number;
+  reason: string;
+}
+
+const NEEDED: Record<ElasticSymmetry, string[]> = {
+  cubic: ['C11', 'C12', 'C44'],
+  hexagonal: ['C11', 'C12', 'C13', 'C33', 'C44', 'C66'],
+  triclinic: Array.from({ length: 6 }, (_, i) => Array.from({ length: 6 - i }, (_, k) => `C${i + 1}${i + 1 + k}`)).flat(),
+};
+
+const g = (x: number): string => String(Number(x.toPrecision(4)));
+
+/** The Born stability conditions that fail for a cubic or hexagonal C (GPa), as text. */
+function failedBorn(c: Record<string, number>, symmetry: ElasticSymmetry): string[] {
+  const out: string[] = [];
+  if (symmetry === 'cubic') {
+    if (!(c.C11 - c.C12 > 0)) out.push(`C11 − C12 = ${g(c.C11 - c.C12)} GPa ≤ 0`);
+    if (!(c.C11 + 2 * c.C12 > 0)) out.push(`C11 + 2·C12 = ${g(c.C11 + 2 * c.C12)} GPa ≤ 0`);
+    if (!(c.C44 > 0)) out.push(`C44 = ${g(c.C44)} GPa ≤ 0`);
+  } else if (symmetry === 'hexagonal') {
+    if (!(c.C11 - Math.abs(c.C12) > 0)) out.push(`C11 − |C12| = ${g(c.C11 - Math.abs(c.C12))} GPa ≤ 0`);
+    if (!((c.C11 + c.C12) * c.C33 - 2 * c.C13 * c.C13 > 0)) out.push(`(C11 + C12)·C33 − 2·C13² = ${g((c.C11 + c.C12) * c.C33 - 2 * c.C13 * c.C13)} GPa² ≤ 0`);
+    if (!(c.C44 > 0)) out.push(`C44 = ${g(c.C44)} GPa ≤ 0`);
+    if (!(c.C66 > 0)) out.push(`C66 = ${g(c.C66)} GPa ≤ 0`);
+  }
+  return out;
+}
+
+/**
+ * Stability of C for every (metal, lattice, method, Δk) of a sweep that has moduli (B, G, E, ν)
+ * or Cᵢⱼ: C rebuilt from the lattice's independent Cᵢⱼ (cubic C11, C12, C44; hexagonal C11, C12,
+ * C13, C33, C44, C66; otherwise all 21), positive definite or not. Missing Cᵢⱼ give
+ * `stable: null` with the reason; a lattice name deltak does not know is an error.
+ */
+export function elasticStability(rows: readonly SweepRow[]): ElasticStability[] {
+  const groups = new Map<string, { key: SweepRow; c: Record<string, number>; hasModuli: boolean }>();
+  for (const r of rows) {
+    const isC = /^C\d\d$/.test(r.property);
+    if (!isC && !MODULI.includes(r.property)) continue;
+    const k = JSON.stringify([r.metal, r.lattice, r.method, r.dk]);
+    let e = groups.get(k);
+    if (!e) groups.set(k, (e = { key: r, c: {}, hasModuli: false }));
+    if (isC) e.c[r.property] = r.value;
+    else e.hasModuli = true;
+  }
+  const out: ElasticStability[] = [];
+  for (const { key, c } of groups.values()) {
+    const { metal, lattice, method, dk } = key;
+    const symmetry = latticeSymmetry(lattice);
+    const missing = NEEDED[symmetry].filter((n) => c[n] === undefined);
+    if (missing.length > 0) {
+      out.push({ metal, lattice, method, dk, stable: null, reason: `stability unknown: the sweep has no ${missing.join(', ')} here (${symmetry} C needs ${NEEDED[symmetry].join(', ')})` });
+      continue;
+    }
+    const stable = isPositiveDefinite(stiffnessFromConstants(c, symmetry));
+    const born = stable ? [] : failedBorn(c, symmetry);
+    out.push({ metal, lattice, method, dk, stable, reason: stable ? '' : `C is not positive definite${born.length ? ` (${born.join('; ')})` : ''}` });
+  }
+  return out;
+}
+
+/**
+ * The moduli (B, G, E, ν) of a sweep that come from a C that is not positive definite
+ * ({@link elasticStability}), each with its reason: the points `thresholds` leaves out by default.
+ */
+export function unstableModuli(rows: readonly SweepRow[]): ExcludedPoint[] {
+  const bad = new Map<string, string>();
+  for (const s of elasticStability(rows)) if (s.stable === false) bad.set(JSON.stringify([s.metal, s.lattice, s.method, s.dk]), s.reason);
+  const out: ExcludedPoint[] = [];
+  for (const r of rows) {
+    if (!MODULI.includes(r.property)) continue;
+    const reason = bad.get(JSON.stringify([r.metal, r.lattice, r.method, r.dk]));
+    if (reason !== undefined) out.push({ metal: r.metal, lattice: r.lattice, property: r.property, unit: r.unit, method: r.method, dk: r.dk, value: r.value, reason });
+  }
+  return out;
+}
+
+/** Check an `unstable` option: "exclude" or "include"; anything else is an error. */
+export function checkUnstableOption(x: unknown): UnstableOption {
+  if (x === 'exclude' || x === 'include') return x;
+  throw new Error(`unstable must be "exclude" (default) or "include", got ${JSON.stringify(x)}`);
+}
