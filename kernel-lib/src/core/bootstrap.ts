@@ -4,6 +4,7 @@
  * confidence interval for every SEM value and for every Δk_T^SEM. Seeded, so reproducible.
  */
 import { from, type ColumnTable } from 'arquero';
+import { isFramesTable, semFramesFromFrames } from './fromframes.js';
 import { withMeta } from './meta.js';
 import { mad } from './stats.js';
 import { thresholdDk } from './convergence.js';
@@ -40,7 +41,8 @@ export interface BootstrapResult {
  * replacement from its M configurations, the same draw at every Δk). Intervals are the
  * (1 − level)/2 and (1 + level)/2 quantiles: linear for SEM values, nearest rank for Δk_T.
  */
-export function semBootstrap(frames: readonly SemFrame[], options: BootstrapOptions = {}): BootstrapResult {
+export function semBootstrap(input: readonly SemFrame[] | ColumnTable, options: BootstrapOptions = {}): BootstrapResult {
+  const frames = isFramesTable(input) ? semFramesFromFrames(input) : (input as readonly SemFrame[]);
   const B = options.resamples ?? 1000;
   const level = options.level ?? 0.95;
   const factor = options.factor ?? 0.5;

@@ -8,6 +8,7 @@ import { cohesiveEnergy, fitEos, type EosForm } from './eos.js';
 import { elasticSweep, independentConstants, latticeSymmetry, moduli, symmetrize, type Voigt } from './elastic.js';
 import { interstitialFormationEnergy, vacancyFormationEnergy } from './defects.js';
 import { withMeta } from './meta.js';
+import { isFramesTable, calculationsFromFrames } from './fromframes.js';
 import { SWEEP_UNITS, type SweepRow } from './sweep.js';
 
 /** What a calculation is for. */
@@ -73,7 +74,8 @@ function validate(raw: readonly Record<string, unknown>[]): Calculation[] {
 
 /**
  * The property sweep (rows: metal, lattice, property, unit, method, dk, value) from tagged
- * calculations (rows or arquero table). Per (metal, lattice, method, Δk): `eos` points → V₀,
+ * calculations (rows or arquero table), or from a frames table whose frames carry the tags
+ * metal, lattice and kind (and strain on elastic frames; method defaults to DFT). Per (metal, lattice, method, Δk): `eos` points → V₀,
  * E₀, B₀, B₀′ (and E_coh when an `atom` calculation of the metal exists at that method and Δk);
  * `elastic` → the independent Cᵢⱼ and Hill B, G, E, ν; `vacancy`/`oh`/`td` with the `bulk` cell
  * of N = n ± 1 atoms → E_vac, E_Oh, E_Td. Errors name the group. An elastic tensor that is not
@@ -81,6 +83,7 @@ function validate(raw: readonly Record<string, unknown>[]): Calculation[] {
  */
 export function computeProperties(calculations: readonly Calculation[] | ColumnTable, options: ComputePropertiesOptions = {}): ColumnTable {
   const raw = isTable(calculations) ? (calculations.objects() as Record<string, unknown>[]) : (calculations as unknown as Record<string, unknown>[]);
+  if (isFramesTable(calculations)) return computeProperties(calculationsFromFrames(calculations), options);
   const calcs = validate(raw);
   const groups = new Map<string, Calculation[]>();
   for (const c of calcs) {

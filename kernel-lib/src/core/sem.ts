@@ -5,6 +5,7 @@
  */
 import { from, type ColumnTable } from 'arquero';
 import { withMeta } from './meta.js';
+import { isFramesTable, semFramesFromFrames } from './fromframes.js';
 import { mad } from './stats.js';
 import { thresholdDk } from './convergence.js';
 import { DFT_REFERENCE_DK } from './convergence.js';
@@ -106,7 +107,8 @@ const describeFrame = (f: SemFrame): string => `configuration "${f.id}" at Δk =
  * Errors (naming the configuration): a configuration missing at some Δk, different species or
  * positions (beyond the tolerance), duplicate (id, Δk), non-finite numbers, a missing virial.
  */
-export function semDeltas(frames: readonly SemFrame[], options: SemTableOptions = {}): GroupDeltas[] {
+export function semDeltas(input: readonly SemFrame[] | ColumnTable, options: SemTableOptions = {}): GroupDeltas[] {
+  const frames = isFramesTable(input) ? semFramesFromFrames(input) : (input as readonly SemFrame[]);
   const groupBy = options.groupBy ?? ['metal', 'lattice', 'structure'];
   const tol = options.positionTolerance ?? 1e-6;
   const needV = (options.sems ?? SEM_NAMES).includes('V-RMSE');
@@ -208,8 +210,10 @@ export function semValues(ds: readonly ConfigDelta[], sems: readonly SemName[] =
 /**
  * The SEM table: per group (groupBy tags), SEM and Δk: value (AEAD signed, eV/atom; E-RMSE
  * eV/atom; F-RMSE eV/Å; V-RMSE eV/atom) and n_configs. Zero at the reference Δk by construction.
+ * Input: single points, or a frames table from any reader whose frames carry the tags metal,
+ * lattice, structure and config (configurations are paired across Δk by `config`).
  */
-export function semTable(frames: readonly SemFrame[], options: SemTableOptions = {}): ColumnTable {
+export function semTable(frames: readonly SemFrame[] | ColumnTable, options: SemTableOptions = {}): ColumnTable {
   const sems = options.sems ?? SEM_NAMES;
   const rows: SemRow[] = [];
   const groups = semDeltas(frames, options);

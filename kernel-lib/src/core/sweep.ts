@@ -109,3 +109,42 @@ export function sweepTable(input: SweepInput): ColumnTable {
   const rows = sweepRows(input);
   return withMeta(from(rows), { kind: 'sweep', units: { ...SWEEP_UNITS } });
 }
+
+/** Result of {@link completeCurves}: the rows of complete curves, and the others named. */
+export interface CompleteCurves {
+  rows: SweepRow[];
+  /** "metal lattice property method (Δk 0.09, 0.12 …; missing 0.18)" for every incomplete curve. */
+  incomplete: string[];
+}
+
+/**
+ * Keep the curves (metal, lattice, property, method) that have every Δk (Å⁻¹) of their method:
+ * `dks[method]` when given, else every Δk any curve of that method has. The others are listed,
+ * not dropped silently; a curve of fewer than two Δk is incomplete too.
+ */
+export function completeCurves(sweep: SweepInput, dks: Readonly<Record<string, readonly number[]>> = {}): CompleteCurves {
+  const rows = sweepRows(sweep);
+  const byCurve = new Map<string, { method: string; dks: Set<number> }>();
+  const byMethod = new Map<string, Set<number>>();
+  for (const r of rows) {
+    const k = curveKey(r);
+    const c = byCurve.get(k) ?? { method: r.method, dks: new Set<number>() };
+    byCurve.set(k, c);
+    c.dks.add(r.dk);
+    const m = byMethod.get(r.method) ?? new Set<number>();
+    byMethod.set(r.method, m.add(r.dk));
+  }
+  const want = (method: string): number[] => [...(dks[method] ?? byMethod.get(method) ?? [])];
+  const ok = new Set<string>();
+  const incomplete: string[] = [];
+  for (const [k, c] of byCurve) {
+    const w = want(c.method);
+    const lack = w.filter((d) => !c.dks.has(d)).sort((a, b) => a - b);
+    if (w.length > 1 && lack.length === 0 && c.dks.size > 1) ok.add(k);
+    else {
+      const have = [...c.dks].sort((a, b) => a - b).join(', ');
+      incomplete.push(`${(JSON.parse(k) as string[]).join(' ')} (Δk ${have}${lack.length ? `; missing ${lack.join(', ')}` : ''})`);
+    }
+  }
+  return { rows: rows.filter((r) => ok.has(curveKey(r))), incomplete };
+}

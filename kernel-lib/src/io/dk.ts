@@ -4,6 +4,7 @@
  */
 import type { ColumnTable } from 'arquero';
 import { dkInterval, type DkInterval } from '../core/kpoints.js';
+import { searchPattern } from './pattern.js';
 
 /** Options every reader accepts for Δk. */
 export interface DkOptions {
@@ -46,25 +47,20 @@ export interface DkEvidence {
   cell?: ArrayLike<number> | null;
 }
 
-const NUM = '([0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?)';
-
 /**
- * The Δk (Å⁻¹) that `pattern` (with `{dk}`) finds in `path`, or null when it does not match.
- * A pattern that starts with a letter or digit matches only where no letter or digit precedes
- * it ("k{dk}" does not match inside "bulk2"); matches giving different positive Δk are an error.
+ * The Δk (Å⁻¹) that `pattern` (with `{dk}`; the path-pattern language of {@link compilePattern})
+ * finds anywhere in `path`, or null when it does not match. A pattern that starts with a letter
+ * or digit matches only where no letter or digit precedes it ("k{dk}" does not match inside
+ * "bulk2"); a pattern found twice with different Δk is an error.
  */
 export function dkFromPattern(path: string, pattern: string): number | null {
   if (!pattern.includes('{dk}')) throw new Error(`dkPattern ${JSON.stringify(pattern)} has no {dk} placeholder`);
-  const body = pattern
-    .split('{dk}')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
-    .join(NUM);
-  const rx = (/^[A-Za-z0-9]/.test(pattern) ? '(?<![A-Za-z0-9])' : '') + body;
-  const values = [...path.replace(/\\/g, '/').matchAll(new RegExp(rx, 'g'))].map((m) => Number(m[1])).filter((v) => Number.isFinite(v) && v > 0);
-  if (values.length === 0) return null;
-  const distinct = [...new Set(values)];
-  if (distinct.length > 1) throw new Error(`${path}: dkPattern ${JSON.stringify(pattern)} matches several Δk (${distinct.join(', ')} Å⁻¹); make the pattern specific to one folder or file name`);
-  return distinct[0];
+  const found = searchPattern(path, pattern);
+  if (!found) return null;
+  const a = found.first.dk as number;
+  const b = found.last.dk as number;
+  if (a !== b) throw new Error(`${path}: dkPattern ${JSON.stringify(pattern)} matches several Δk (${a}, ${b} Å⁻¹); make the pattern specific to one folder or file name`);
+  return a;
 }
 
 const same = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));

@@ -1,0 +1,294 @@
+/**
+ * A dataset: what a manifest or a folder holds, read once (property sweep, SEM test set,
+ * `dp test` output, training cells), and every analysis of docs/method.md §4–§7 in one call.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { ColumnTable } from 'arquero';
+import { withMeta } from '../core/meta.js';
+import { completeCurves, sweepRows, sweepTable, SWEEP_UNITS, type SweepRow } from '../core/sweep.js';
+import { computeProperties, propertiesFromAutotest } from '../core/properties.js';
+import { semTable, semThresholds } from '../core/sem.js';
+import { thresholds, type ReferenceOption, type ThresholdRow } from '../core/convergence.js';
+import { compareThresholds, splitBySemGroup } from '../core/comparison.js';
+import { recommendDk, type Recommendation } from '../core/recommend.js';
+import { parity, type ParityInput } from '../core/parity.js';
+import type { NamedCell } from '../core/tables.js';
+import { concatFrames } from './frames.js';
+import { readTable } from './table.js';
+import { readDpTest } from './dptest.js';
+import { readFolder, folderReport, semGroups, selectFrames, type MissingDk } from './folder.js';
+import { validateManifest, type Manifest, type ManifestFrames } from './manifest.js';
+
+/** What a dataset could not use, named (nothing is left out silently). */
+export interface DatasetIncomplete {
+  /** Property curves missing some Δk of their method (left out of the analyses). */
+  curves: string[];
+  /** Test-set configurations missing some Δk of the test set (left out of the SEMs). */
+  configurations: MissingDk[];
+  /** Anything else: frames of no role, dp test output without Δk, … */
+  notes: string[];
+}
+
+/** Options of {@link Dataset.analyse}. */
+export interface AnalyseOptions {
+  /** Criterion factor f (default: the manifest's, else 0.5). */
+  factor?: number;
+  /** Reference Δk rule of the property thresholds (default "auto"); a number also sets the SEM reference (Å⁻¹). */
+  reference?: ReferenceOption;
+}
+
+/** Every analysis of a dataset (tables as the core functions return them; null where the data is missing). */
+export interface DatasetAnalysis {
+  readonly kind: 'deltak-analysis';
+  readonly name: string;
+  readonly factor: number;
+  readonly reference: ReferenceOption;
+  /** The complete property curves analysed (rows of the sweep). */
+  readonly sweep: SweepRow[] | null;
+  /** Property thresholds Δk_T (thresholds()). */
+  readonly thresholds: ColumnTable | null;
+  /** The SEM table the SEM thresholds come from. */
+  readonly sem: ColumnTable | null;
+  /** SEM thresholds Δk_T^SEM (semThresholds()). */
+  readonly semThresholds: ColumnTable | null;
+  /** MLP property thresholds against the SEM thresholds of their group (compareThresholds()). */
+  readonly comparison: ColumnTable | null;
+  /** MLP property thresholds whose SEM group is not in the test set. */
+  readonly unpaired: ThresholdRow[];
+  /** The recommended Δk for training data (recommendDk() with the dataset's cells). */
+  readonly recommendation: Recommendation | null;
+  /** What could not be computed, and why. */
+  readonly notes: string[];
+}
+
+/** A dataset opened by {@link openDataset}. */
+export interface Dataset {
+  readonly kind: 'deltak-dataset';
+  readonly name: string;
+  /** The manifest or folder read. */
+  readonly source: string;
+  /** Every frame read (test set and property calculations), one frames table, or null. */
+  readonly frames: ColumnTable | null;
+  /** The property sweep of the complete curves (metal, lattice, property, unit, method, dk Å⁻¹, value). */
+  readonly sweep: ColumnTable | null;
+  /** The frames of the SEM test set (complete configurations only). */
+  readonly semFrames: ColumnTable | null;
+  /** The SEM table (semTable() of semFrames). */
+  readonly sem: ColumnTable | null;
+  /** `dp test` outputs with the Δk of the model's training data and the dataset tested. */
+  readonly dpTest: ParityInput[];
+  /** RMSE per Δk and dataset from the dp test output (parity()), or null. */
+  readonly rmse: ColumnTable | null;
+  /** Training structures (Å) for the k-point cost. */
+  readonly cells: NamedCell[];
+  /** Criterion factor of the manifest (default 0.5). */
+  readonly factor: number;
+  /** What is there: one line per part read. */
+  readonly contents: string[];
+  readonly incomplete: DatasetIncomplete;
+  /** Thresholds, SEM thresholds, comparison and recommendation in one call. */
+  analyse(options?: AnalyseOptions): DatasetAnalysis;
+}
+
+const KINDS = new Set(['eos', 'elastic', 'vacancy', 'oh', 'td', 'bulk', 'atom']);
+
+function readEntry(base: string, e: ManifestFrames, key: string): ColumnTable {
+  const entry = typeof e === 'string' ? { path: e } : e;
+  const p = resolve(base, entry.path);
+  if (!existsSync(p)) throw new Error(`manifest: ${key} entry ${entry.path} does not exist (${p})`);
+  const tags = entry.tags;
+  return readFolder(p, { pattern: entry.pattern, tags: tags ? () => tags : undefined });
+}
+
+const rowTags = (t: ColumnTable): Record<string, unknown>[] => Array.from({ length: t.numRows() }, (_, i) => (t.get('tags', i) ?? {}) as Record<string, unknown>);
+
+/** Frames of the test set (tagged config, not set=train) and of property calculations (tagged kind). */
+function roles(frames: ColumnTable): { sem: ColumnTable | null; calc: ColumnTable | null; other: string[] } {
+  const tags = Array.from({ length: frames.numRows() }, (_, i) => (frames.get('tags', i) ?? {}) as Record<string, unknown>);
+  const isCalc = tags.map((t) => KINDS.has(String(t.kind)));
+  const isSem = tags.map((t, i) => !isCalc[i] && t.config !== undefined && t.config !== null && t.set !== 'train');
+  const other = new Map<string, number>();
+  tags.forEach((t, i) => {
+    if (isCalc[i] || isSem[i]) return;
+    const why = t.set === 'train' ? 'training-set frames (set=train)' : 'frames with neither a kind tag (property calculation) nor a config tag (test set)';
+    other.set(why, (other.get(why) ?? 0) + 1);
+  });
+  const pick = (mask: boolean[]): ColumnTable | null => {
+    if (!mask.some(Boolean)) return null;
+    if (mask.every(Boolean)) return frames;
+    return selectFrames(frames, mask);
+  };
+  return { sem: pick(isSem), calc: pick(isCalc), other: [...other].map(([why, n]) => `${n} ${why}: not used`) };
+}
+
+/** Keep the test-set configurations present at every Δk of their group; the others are returned. */
+function completeConfigurations(frames: ColumnTable): { frames: ColumnTable; missing: MissingDk[] } {
+  const { missing } = semGroups(frames);
+  if (missing.length === 0) return { frames, missing };
+  const drop = new Set(missing.map((m) => `${m.group}\u0000${m.config}`));
+  const tags = rowTags(frames);
+  const keep = tags.map((t) => !drop.has(`${[t.metal, t.lattice, t.structure].map((x) => (x === undefined || x === null ? '?' : String(x))).join(' ')}\u0000${String(t.config)}`));
+  return { frames: selectFrames(frames, keep), missing };
+}
+
+interface Parts {
+  name: string;
+  source: string;
+  sweepRows: SweepRow[];
+  semFrames: ColumnTable | null;
+  calcFrames: ColumnTable | null;
+  dpTest: ParityInput[];
+  cells: NamedCell[];
+  factor: number;
+  dks: Record<string, number[]>;
+  contents: string[];
+  notes: string[];
+}
+
+function fromManifest(m: Manifest, base: string, source: string): Parts {
+  const contents: string[] = [];
+  const notes: string[] = [];
+  const rows: SweepRow[] = [];
+  for (const f of m.properties ?? []) {
+    const p = resolve(base, f);
+    if (!existsSync(p)) throw new Error(`manifest: properties file ${f} does not exist (${p})`);
+    const r = sweepRows(readTable(p));
+    rows.push(...r);
+    contents.push(`${f}: ${r.length} property values`);
+  }
+  let calcFrames: ColumnTable | null = null;
+  if (m.calculations?.length) {
+    calcFrames = concatFrames(m.calculations.map((e, i) => readEntry(base, e, `calculations[${i}]`)));
+    const r = sweepRows(computeProperties(calcFrames));
+    rows.push(...r);
+    contents.push(`calculations: ${calcFrames.numRows()} single points → ${r.length} property values`);
+  }
+  let semFrames: ColumnTable | null = null;
+  if (m.sem_frames?.length) {
+    semFrames = concatFrames(m.sem_frames.map((e, i) => readEntry(base, e, `sem_frames[${i}]`)));
+    contents.push(`sem_frames: ${semFrames.numRows()} single points of the test set`);
+  }
+  const dpTest: ParityInput[] = (m.dp_test ?? []).map((d) => ({ dk: d.dk, dataset: d.dataset, table: readDpTest(resolve(base, d.prefix)) }));
+  if (dpTest.length) contents.push(`dp_test: ${dpTest.length} outputs of \`dp test\``);
+  const dks: Record<string, number[]> = {};
+  if (m.dks) dks.DFT = m.dks;
+  if (m.train_dks) dks.MLP = m.train_dks;
+  return { name: m.name ?? source, source, sweepRows: rows, semFrames, calcFrames, dpTest, cells: m.cells ?? [], factor: m.factor ?? 0.5, dks, contents, notes };
+}
+
+function fromFolder(dir: string): Parts {
+  const frames = readFolder(dir);
+  const report = folderReport(frames)!;
+  const contents = report.read.map((r) => `${r.format}: ${r.items} ${r.format === 'deepmd' || r.format === 'dpgen-autotest' ? 'folders' : 'files'}, ${r.rows} ${r.format === 'dp-test' || r.format === 'dpgen-autotest' ? 'rows' : 'frames'}`);
+  const notes = report.ignored.map((g) => `${g.count} not read (${g.reason}), e.g. ${g.examples.slice(0, 2).join(', ')}`);
+  const { sem, calc, other } = roles(frames);
+  notes.push(...other);
+  const rows: SweepRow[] = [];
+  if (calc) rows.push(...sweepRows(computeProperties(calc)));
+  if (report.autotest) rows.push(...sweepRows(propertiesFromAutotest(report.autotest)));
+  const dpTest: ParityInput[] = [];
+  for (const d of report.dpTest) {
+    if (d.dk === null || d.dataset === null) notes.push(`dp test output ${d.prefix}: no ${d.dk === null ? 'Δk' : 'dataset'} (give a pattern such as "dk{dk}/{dataset}_*.e.out", or a manifest)`);
+    else dpTest.push({ dk: d.dk, dataset: d.dataset, table: d.table });
+  }
+  return { name: dir, source: dir, sweepRows: rows, semFrames: sem, calcFrames: calc, dpTest, cells: [], factor: 0.5, dks: {}, contents, notes };
+}
+
+/**
+ * Open a dataset: a manifest (path to a .json file, a folder holding manifest.json, or the
+ * manifest object itself, its paths relative to `options.base`, default the working folder), or
+ * a folder of calculations without a manifest, read with readFolder (frames tagged `kind` are
+ * property calculations, frames tagged `config` — except `set=train` — the SEM test set).
+ * Property curves missing a Δk of their method and test-set configurations missing a Δk of
+ * their group are left out of the analyses and listed in `incomplete`.
+ */
+export async function openDataset(source: string | Manifest, options: { base?: string } = {}): Promise<Dataset> {
+  let parts: Parts;
+  if (typeof source === 'string') {
+    if (!existsSync(source)) throw new Error(`openDataset: ${source} does not exist`);
+    const isDir = statSync(source).isDirectory();
+    const manifestPath = isDir ? join(source, 'manifest.json') : source;
+    if (isDir && !existsSync(manifestPath)) parts = fromFolder(source);
+    else {
+      let json: unknown;
+      try {
+        json = JSON.parse(readFileSync(manifestPath, 'utf8'));
+      } catch (e) {
+        throw new Error(`${manifestPath}: not valid JSON (${(e as Error).message})`);
+      }
+      parts = fromManifest(validateManifest(json, manifestPath), dirname(resolve(manifestPath)), manifestPath);
+    }
+  } else {
+    parts = fromManifest(validateManifest(source), resolve(options.base ?? '.'), 'manifest object');
+  }
+  return makeDataset(parts);
+}
+
+function makeDataset(p: Parts): Dataset {
+  const curves = completeCurves(p.sweepRows, p.dks);
+  const sweep = curves.rows.length ? withMeta(sweepTable(curves.rows), { kind: 'sweep', units: { ...SWEEP_UNITS }, notes: { incomplete: curves.incomplete } }) : null;
+  let semFrames: ColumnTable | null = null;
+  let missing: MissingDk[] = [];
+  if (p.semFrames) {
+    const c = completeConfigurations(p.semFrames);
+    semFrames = c.frames.numRows() ? c.frames : null;
+    missing = c.missing;
+  }
+  const sem = semFrames ? semTable(semFrames) : null;
+  const rmse = p.dpTest.length ? parity(p.dpTest) : null;
+  const frames = p.semFrames && p.calcFrames ? concatFrames([p.semFrames, p.calcFrames]) : p.semFrames ?? p.calcFrames;
+  const incomplete: DatasetIncomplete = { curves: curves.incomplete, configurations: missing, notes: p.notes };
+  const ds: Dataset = {
+    kind: 'deltak-dataset',
+    name: p.name,
+    source: p.source,
+    frames,
+    sweep,
+    semFrames,
+    sem,
+    dpTest: p.dpTest,
+    rmse,
+    cells: p.cells,
+    factor: p.factor,
+    contents: p.contents,
+    incomplete,
+    analyse(options: AnalyseOptions = {}): DatasetAnalysis {
+      const factor = options.factor ?? p.factor;
+      const reference = options.reference ?? 'auto';
+      const notes: string[] = [];
+      const th = sweep ? thresholds(sweep, { factor, reference }) : null;
+      if (!th) notes.push('no complete property curve: no property thresholds');
+      const semT = semFrames && typeof reference === 'number' ? semTable(semFrames, { reference }) : sem;
+      const semTh = semT ? semThresholds(semT, { factor }) : null;
+      if (!semTh) notes.push('no SEM test set: no SEM thresholds and no recommendation');
+      let comparison: ColumnTable | null = null;
+      let unpaired: ThresholdRow[] = [];
+      if (th && semTh) {
+        const split = splitBySemGroup(th, semTh);
+        unpaired = split.unpaired;
+        if (split.paired.length) comparison = compareThresholds(split.paired, semTh);
+        else if (!(th.objects() as ThresholdRow[]).some((r) => r.method === 'MLP')) notes.push('no MLP property curves: no comparison of SEM and MLP thresholds');
+        else notes.push('no MLP property has its SEM group in the test set: no comparison');
+      }
+      let recommendation: Recommendation | null = null;
+      if (semTh) {
+        const have = new Set((semTh.objects() as { sem: string }[]).map((r) => r.sem));
+        if (have.has('F-RMSE') && have.has('V-RMSE')) recommendation = recommendDk(semTh, { structures: p.cells });
+        else notes.push(`the recommendation needs F-RMSE and V-RMSE thresholds; the test set gives ${[...have].join(', ')}`);
+      }
+      return { kind: 'deltak-analysis', name: p.name, factor, reference, sweep: sweep ? sweepRows(sweep) : null, thresholds: th, sem: semT, semThresholds: semTh, comparison, unpaired, recommendation, notes };
+    },
+  };
+  return ds;
+}
+
+/** True for a dataset from {@link openDataset}. */
+export function isDataset(x: unknown): x is Dataset {
+  return typeof x === 'object' && x !== null && (x as Dataset).kind === 'deltak-dataset';
+}
+
+/** True for the result of `dataset.analyse()`. */
+export function isAnalysis(x: unknown): x is DatasetAnalysis {
+  return typeof x === 'object' && x !== null && (x as DatasetAnalysis).kind === 'deltak-analysis';
+}
