@@ -38,7 +38,7 @@ test('dpgen autotest EOS and vacancy results → V0, E0, B0, B0p and E_vac; unkn
   const eos: Record<string, number> = {};
   for (const v of [15.5, 16, 16.5, 17, 17.5, 18]) eos[v.toFixed(3)] = eosEnergy('birch-murnaghan', truth, v);
   writeFileSync(join(dir, 'confs', 'std-fcc', 'eos_00', 'result.json'), JSON.stringify(eos));
-  writeFileSync(join(dir, 'confs', 'std-fcc', 'vacancy_00', 'result.json'), JSON.stringify({ 'Al-[2, 2, 2]-task.000000': [0.65, -25.6, -3.7] }));
+  writeFileSync(join(dir, 'confs', 'std-fcc', 'vacancy_00', 'result.json'), JSON.stringify({ 'Al-[2, 2, 2]-task.000000': [0.65, -25.6, -26.25] }));
   const at = readDpgenAutotest(dir, { metal: 'Al', method: 'MLP', dk: 0.18 });
   const rows = propertiesFromAutotest(at).objects() as { property: string; value: number; lattice: string; structure?: string }[];
   const by = Object.fromEntries(rows.map((r) => [r.property, r]));

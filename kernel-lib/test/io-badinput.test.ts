@@ -224,7 +224,7 @@ test('bad input: unknown element', { skip: NO_FIXTURES }, () => {
     const sys = join(dir, 'sys');
     makeSystem(sys);
     writeFileSync(join(sys, 'type_map.raw'), 'Al\nXx\n');
-    assertThrowsWith(() => readDeepmd(sys), /type_map\.raw:1 \(type 1\)/, /unknown element "Xx"/);
+    assertThrowsWith(() => readDeepmd(sys), /type_map\.raw:2 \(type 1\)/, /unknown element "Xx"/);
     const xyz = join(dir, 'q.xyz');
     writeFileSync(xyz, '2\nLattice="3 0 0 0 3 0 0 0 3" Properties=species:S:1:pos:R:3 pbc="T T T"\nAl 0 0 0\nQq 1 1 1\n');
     assertThrowsWith(() => readExtxyz(xyz), /q\.xyz:4 \(frame 0\)/, /unknown element "Qq"/);

@@ -218,14 +218,45 @@ export interface Moduli {
   poisson: number | null;
 }
 
+/** Default of {@link asymmetryProblem}: |Cᵢⱼ − Cⱼᵢ| up to 5 % of the largest |Cᵢⱼ|. */
+export const ELASTIC_ASYMMETRY_TOLERANCE = 0.05;
+
+/**
+ * What is wrong with a stiffness matrix C (GPa) that should be symmetric, or null. A fitted C
+ * (dpgen's, from a few strains) is symmetric up to its noise, a few tenths of a GPa; an
+ * |Cᵢⱼ − Cⱼᵢ| above `tolerance` × the largest |Cᵢⱼ| is a corrupted or mis-ordered tensor.
+ */
+export function asymmetryProblem(C: readonly (readonly number[])[], tolerance = ELASTIC_ASYMMETRY_TOLERANCE): string | null {
+  let big = 0;
+  for (const r of C) for (const x of r) big = Math.max(big, Math.abs(x));
+  let worst = { d: 0, i: 0, j: 0 };
+  for (let i = 0; i < C.length; i++) {
+    for (let j = i + 1; j < C.length; j++) {
+      const d = Math.abs(C[i][j] - C[j][i]);
+      if (d > worst.d) worst = { d, i, j };
+    }
+  }
+  if (worst.d <= tolerance * big) return null;
+  const { i, j } = worst;
+  return `C is not symmetric: C${i + 1}${j + 1} = ${C[i][j]} GPa but C${j + 1}${i + 1} = ${C[j][i]} GPa, ` +
+    `a difference of ${worst.d.toPrecision(3)} GPa, more than ${tolerance * 100} % of the largest |Cij| (${big.toPrecision(4)} GPa): a stiffness tensor is symmetric up to the noise of its fit`;
+}
+
 /**
  * Moduli of a 6 × 6 stiffness matrix C (GPa). A C that is not positive definite is reported as
- * `stable: false` (Reuss values are still given when C is invertible), not thrown.
+ * `stable: false` (Reuss values are still given when C is invertible), not thrown. A C with a
+ * non-finite entry, or further from symmetric than `asymmetryTolerance` (a fraction of the
+ * largest |Cᵢⱼ|, default 0.05; see {@link asymmetryProblem}), is an error.
  */
-export function moduli(C: readonly (readonly number[])[]): Moduli {
-  if (C.length !== 6 || C.some((r) => r.length !== 6 || !r.every(Number.isFinite))) {
-    throw new Error('moduli: C must be a 6 × 6 matrix of finite numbers (GPa)');
+export function moduli(C: readonly (readonly number[])[], options: { asymmetryTolerance?: number } = {}): Moduli {
+  if (!Array.isArray(C) || C.length !== 6 || C.some((r) => !Array.isArray(r) || r.length !== 6)) {
+    throw new Error('moduli: C must be a 6 × 6 matrix (GPa)');
   }
+  C.forEach((r, i) => r.forEach((x: number, j: number) => {
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`moduli: C${i + 1}${j + 1} is ${String(x)}, expected a finite number of GPa`);
+  }));
+  const asym = asymmetryProblem(C, options.asymmetryTolerance);
+  if (asym) throw new Error(`moduli: ${asym}`);
   const c = (i: number, j: number): number => C[i - 1][j - 1];
   // For a C that is not exactly symmetric these follow pymatgen: K_V sums the whole upper-left
   // 3 × 3 block, G_V takes its upper triangle.

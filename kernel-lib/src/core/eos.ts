@@ -96,7 +96,9 @@ export function birchMurnaghanFromCubic(volumes: readonly number[], energies: re
  * Fit an EOS to per-atom volumes (Å³/atom) and energies (eV/atom) → V₀, E₀, B₀ (GPa), B₀′ and
  * the RMS residual (eV/atom). The start comes from the cubic fit in V^(−2/3); the chosen form is
  * then fitted by Levenberg–Marquardt. Errors: fewer than 5 points, non-finite input, no minimum,
- * a minimum outside the sampled volumes, a fit that does not converge.
+ * a minimum outside the sampled volumes, a fit that does not converge, and an E(V) without
+ * curvature: equal energies, or a fitted rise B₀ΔV²/(8V₀) across the sampled volumes ΔV that is
+ * not above both 10⁻⁶ eV/atom (DFT's energy precision) and the fit's RMS residual.
  */
 export function fitEos(volumes: readonly number[], energies: readonly number[], options: FitEosOptions = {}): EosFit {
   const form = options.form ?? 'birch-murnaghan';
@@ -116,6 +118,11 @@ export function fitEos(volumes: readonly number[], energies: readonly number[], 
     if (seen.has(v)) throw new Error(`EOS: volume ${v} Å³/atom appears twice (energies ${energies[seen.get(v)!]} and ${energies[i]} eV/atom): one point per volume`);
     seen.set(v, i);
   });
+  const emin = Math.min(...energies);
+  const emax = Math.max(...energies);
+  if (emax - emin <= 1e-12 * Math.max(1, Math.abs(emin))) {
+    throw new Error(`EOS: all ${energies.length} energies are ${emin} eV/atom: an E(V) with no curvature has no bulk modulus (were the energies read from the right files?)`);
+  }
   const start = birchMurnaghanFromCubic(volumes, energies);
   const vmin = Math.min(...volumes);
   const vmax = Math.max(...volumes);
@@ -142,6 +149,14 @@ export function fitEos(volumes: readonly number[], energies: readonly number[], 
     );
   }
   const rmse = Math.sqrt(volumes.reduce((s, v, i) => s + (eosEnergy(form, p, v) - energies[i]) ** 2, 0) / volumes.length);
+  // the energy the fitted curvature raises across the sampled volumes, ½ E''(V₀) (ΔV/2)² with E'' = B₀/V₀
+  const rise = ((p.b0 / EV_PER_A3_TO_GPA / p.v0) * (vmax - vmin) ** 2) / 8;
+  if (!(p.b0 > 0) || !(rise > Math.max(1e-6, rmse))) {
+    throw new Error(
+      `EOS: no curvature resolved: B0 = ${p.b0.toPrecision(3)} GPa raises E by ${rise.toPrecision(3)} eV/atom across the sampled volumes, ` +
+        `not above the scatter of the points (RMS ${rmse.toPrecision(3)} eV/atom) and DFT's precision (1e-6 eV/atom)`,
+    );
+  }
   return { ...p, rmse, form };
 }
 

@@ -5,7 +5,7 @@
  */
 import { from, type ColumnTable } from 'arquero';
 import { cohesiveEnergy, fitEos, type EosForm } from './eos.js';
-import { elasticSweep, independentConstants, latticeSymmetry, moduli, symmetrize, type Voigt } from './elastic.js';
+import { asymmetryProblem, elasticSweep, independentConstants, latticeSymmetry, moduli, symmetrize, type Voigt } from './elastic.js';
 import { interstitialFormationEnergy, vacancyFormationEnergy } from './defects.js';
 import { withMeta } from './meta.js';
 import { isFramesTable, calculationsFromFrames } from './fromframes.js';
@@ -228,6 +228,9 @@ export function propertiesFromAutotest(results: ColumnTable | readonly AutotestR
           if (!r) throw new Error(`elastic tensor has no C${i + 1}${j + 1}`);
           return r.value;
         }));
+        // symmetrized below only when C is symmetric up to its fit's noise: a corrupted entry is an error, not averaged in
+        const asym = asymmetryProblem(C);
+        if (asym) throw new Error(`elastic tensor: ${asym}`);
         const sym = symmetrize(C);
         for (const [name, v] of Object.entries(independentConstants(sym, latticeSymmetry(lattice)))) push(name, 'GPa', v);
         const m = moduli(sym);

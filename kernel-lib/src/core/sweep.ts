@@ -29,6 +29,9 @@ export const SWEEP_UNITS: Record<string, string> = { dk: 'Å⁻¹', value: 'from
 
 const REQUIRED = ['metal', 'lattice', 'property', 'unit', 'method', 'dk', 'value'] as const;
 
+/** The sweep columns that hold text, even text that reads as a number (the unit "1" of B0′ and ν). */
+export const SWEEP_TEXT_COLUMNS = ['metal', 'lattice', 'property', 'unit', 'method'] as const;
+
 function isTable(x: unknown): x is ColumnTable {
   return typeof x === 'object' && x !== null && typeof (x as ColumnTable).objects === 'function';
 }
@@ -63,7 +66,7 @@ export function sweepRows(input: SweepInput): SweepRow[] {
         throw new Error(`sweep row ${i} (${describe(r)}): column "${c}" is missing`);
       }
     }
-    for (const c of ['metal', 'lattice', 'property', 'unit', 'method'] as const) {
+    for (const c of SWEEP_TEXT_COLUMNS) {
       if (typeof r[c] !== 'string') {
         throw new Error(`sweep row ${i} (${describe(r)}): column "${c}" must be text, got ${typeof r[c]}`);
       }

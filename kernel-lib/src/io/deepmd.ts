@@ -7,11 +7,12 @@ import { existsSync, readdirSync, readFileSync, statSync, mkdirSync, writeFileSy
 import { join, relative } from 'node:path';
 import { table as aqTable, type ColumnTable } from 'arquero';
 import { withMeta } from '../core/meta.js';
-import { ReadError, looksBinary } from './errors.js';
+import { ReadError, looksBinary, requireLineEnd, parseDecimal } from './errors.js';
+import { readFileBytes, isFolder, listFolder, realPath } from './files.js';
 import { readNpy, writeNpy, type NpyArray } from './npy.js';
 import {
   concatFrames, countSpecies, formulaOf, blockColumn, LazyColumn, FRAMES_UNITS, FRAMES_CONVENTIONS,
-  EV_PER_A3_IN_GPA, type AtomArray,
+  EV_PER_A3_IN_GPA, cellVolumeProblem, type AtomArray,
 } from './frames.js';
 import { isElement } from './elements.js';
 import { discoverDk, type DkOptions } from './dk.js';
@@ -24,10 +25,13 @@ export interface ReadDeepmdOptions extends DkOptions {
   format?: 'auto' | 'npy' | 'raw';
 }
 
+/** A DeePMD-kit text file (type.raw, type_map.raw, coord.raw, …); one whose last line has no line end is refused as cut. */
 function readText(path: string): string {
-  const buf = readFileSync(path);
+  const buf = readFileBytes(path, 'a DeePMD-kit text file');
   if (looksBinary(buf)) throw new ReadError(path, { line: 1 }, 'binary data where text was expected');
-  return buf.toString('utf8');
+  const text = buf.toString('utf8');
+  requireLineEnd(path, text, 'DeePMD-kit file');
+  return text;
 }
 
 function readTypes(dir: string): Int32Array {
@@ -46,9 +50,17 @@ function readTypes(dir: string): Int32Array {
 function readTypeMap(dir: string, ntypes: number, opt: ReadDeepmdOptions): string[] {
   const path = join(dir, 'type_map.raw');
   let map: string[];
+  let lines: number[] = []; // line of each entry of type_map.raw
   let from: string;
   if (existsSync(path)) {
-    map = readText(path).split(/\s+/).filter((w) => w.length > 0);
+    map = [];
+    readText(path).split('\n').forEach((l, k) => {
+      for (const w of l.split(/\s+/)) {
+        if (w.length === 0) continue;
+        map.push(w);
+        lines.push(k + 1);
+      }
+    });
     from = path;
   } else if (opt.typeMap) {
     map = [...opt.typeMap];
@@ -56,11 +68,18 @@ function readTypeMap(dir: string, ntypes: number, opt: ReadDeepmdOptions): strin
   } else {
     throw new ReadError(dir, {}, `no type_map.raw: the element of each atom type is unknown; pass { typeMap: [...] } (e.g. ["Mg"]) for ${ntypes} type(s)`);
   }
+  const inFile = from === path;
   map.forEach((s, i) => {
-    if (!isElement(s)) throw new ReadError(from === path ? path : dir, { line: from === path ? 1 : undefined, array: `type ${i}` }, `unknown element ${JSON.stringify(s)} in ${from === path ? 'type_map.raw' : from}`);
+    if (!isElement(s)) throw new ReadError(inFile ? path : dir, { line: inFile ? lines[i] : undefined, array: `type ${i}` }, `unknown element ${JSON.stringify(s)} in ${inFile ? 'type_map.raw' : from}`);
+    // one element named twice would give two types one species: a duplicated line turns every H of O64H128 into O
+    const first = map.indexOf(s);
+    if (first !== i) {
+      throw new ReadError(inFile ? path : dir, { line: inFile ? lines[i] : undefined, array: `type ${i}` },
+        `element ${s} is type ${first}${inFile ? ` (line ${lines[first]})` : ''} and again type ${i} in ${inFile ? 'type_map.raw' : from}: each element is one type`);
+    }
   });
   if (map.length < ntypes) {
-    throw new ReadError(from === path ? path : dir, {}, `type map has ${map.length} element(s) but type.raw uses types 0…${ntypes - 1}`);
+    throw new ReadError(inFile ? path : dir, {}, `type map has ${map.length} element(s) but type.raw uses types 0…${ntypes - 1}`);
   }
   return map;
 }
@@ -172,7 +191,7 @@ function readRawArray(path: string, per: number, natoms: number): { data: Float6
       throw new ReadError(path, { line: i + 1, frame: i }, `${w.length} numbers, expected ${per}${hint}${i === lines.length - 1 ? ' (truncated file?)' : ''}`);
     }
     for (let k = 0; k < per; k++) {
-      const v = Number(w[k]);
+      const v = parseDecimal(w[k]);
       if (!Number.isFinite(v)) throw new ReadError(path, { line: i + 1, frame: i }, `not a finite number: ${JSON.stringify(w[k])}`);
       data[i * per + k] = v;
     }
@@ -221,14 +240,14 @@ export function findDeepmdSystems(root: string): string[] {
       out.push(d);
       return;
     }
-    const real = realpathSync(d);
+    const real = realPath(d);
     if (open.has(real)) throw new ReadError(d, {}, 'symbolic link loop: this folder is one of its own parents');
     if (depth > MAX_DEPTH) throw new ReadError(d, {}, `more than ${MAX_DEPTH} folder levels below ${root}: not searched further (give a deeper folder)`);
     open.add(real);
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const e of listFolder(d).sort((a, b) => a.name.localeCompare(b.name))) {
       if (e.name.startsWith('.')) continue;
       const p = join(d, e.name);
-      if (e.isDirectory() || (e.isSymbolicLink() && existsSync(p) && statSync(p).isDirectory())) walk(p, depth + 1);
+      if (e.isDirectory() || (e.isSymbolicLink() && isFolder(p))) walk(p, depth + 1);
     }
     open.delete(real);
   };
@@ -242,8 +261,9 @@ function readSystem(dir: string, opt: ReadDeepmdOptions, root: string): ColumnTa
   const ntypes = types.reduce((a, b) => Math.max(a, b), 0) + 1;
   const map = readTypeMap(dir, ntypes, opt);
   const symbols = Array.from(types, (t) => map[t]);
-  const setNames = readdirSync(dir)
-    .filter((n) => /^set\./.test(n) && statSync(join(dir, n)).isDirectory())
+  const setNames = listFolder(dir)
+    .map((e) => e.name)
+    .filter((n) => /^set\./.test(n) && isFolder(join(dir, n)))
     .sort();
   const hasRaw = existsSync(join(dir, 'coord.raw'));
   const format = opt.format ?? 'auto';
@@ -285,11 +305,18 @@ function readSystem(dir: string, opt: ReadDeepmdOptions, root: string): ColumnTa
   const energy = !sets.every((x) => x.energy) ? null : sets.length === 1 && sets[0].energy instanceof Float64Array ? sets[0].energy : new Float64Array(n);
   const copyEnergy = energy !== null && energy !== sets[0].energy;
   const setOf = new Uint16Array(n);
+  // DeePMD-kit marks a non-periodic system with an empty file named nopbc
+  const periodic = !existsSync(join(dir, 'nopbc'));
   let r = 0;
   sets.forEach((x, k) => {
     const c = box[k];
     for (let i = 0; i < x.nframes; i++, r++) {
       const o = 9 * i;
+      const bad = cellVolumeProblem(c.subarray(o, o + 9));
+      if (bad && periodic) {
+        const boxFile = x.files.box;
+        throw new ReadError(boxFile, x.name === 'raw' ? { line: i + 1, frame: i } : { array: `${x.name}/box.npy`, frame: i }, `${bad}: no stress or virial can be read with it`);
+      }
       volume[r] = Math.abs(
         c[o] * (c[o + 4] * c[o + 8] - c[o + 5] * c[o + 7]) - c[o + 1] * (c[o + 3] * c[o + 8] - c[o + 5] * c[o + 6]) + c[o + 2] * (c[o + 3] * c[o + 7] - c[o + 4] * c[o + 6]),
       );
@@ -299,8 +326,6 @@ function readSystem(dir: string, opt: ReadDeepmdOptions, root: string): ColumnTa
   });
   const perAtom = energy ? new LazyColumn(n, (i) => energy[i] / natoms) : null;
   const tags = sets.map((x) => Object.freeze({ system: rel, set: x.name, type_map: map }));
-  // DeePMD-kit marks a non-periodic system with an empty file named nopbc
-  const periodic = !existsSync(join(dir, 'nopbc'));
   const pbc: [boolean, boolean, boolean] = [periodic, periodic, periodic];
   const same = <T>(v: T): LazyColumn<T> => new LazyColumn(n, () => v);
   const virial = vir ? blockColumn(vir, 9) : null;
@@ -346,7 +371,7 @@ function readSystem(dir: string, opt: ReadDeepmdOptions, root: string): ColumnTa
       not_read: [...new Set(sets.flatMap((x) => {
         const d = x.name === 'raw' ? dir : join(dir, x.name);
         const known = new Set(['coord', 'box', 'energy', 'force', 'virial', 'type', 'type_map', 'nopbc']);
-        return readdirSync(d).filter((f) => /\.(npy|raw)$/.test(f) && !known.has(f.replace(/\.(npy|raw)$/, '')));
+        return listFolder(d).map((e) => e.name).filter((f) => /\.(npy|raw)$/.test(f) && !known.has(f.replace(/\.(npy|raw)$/, ''))).sort();
       }))],
       type_map: map,
       type_map_from: existsSync(join(dir, 'type_map.raw')) ? 'type_map.raw' : 'typeMap option',
@@ -366,7 +391,7 @@ function readSystem(dir: string, opt: ReadDeepmdOptions, root: string): ColumnTa
  */
 export function readDeepmd(dir: string, options: ReadDeepmdOptions = {}): ColumnTable {
   if (!existsSync(dir)) throw new ReadError(dir, {}, 'no such folder');
-  if (!statSync(dir).isDirectory()) throw new ReadError(dir, {}, 'not a folder: readDeepmd reads a DeePMD-kit system folder');
+  if (!isFolder(dir)) throw new ReadError(dir, {}, 'not a folder: readDeepmd reads a DeePMD-kit system folder');
   const systems = findDeepmdSystems(dir);
   if (systems.length === 0) throw new ReadError(dir, {}, 'no DeePMD-kit system (no type.raw) in this folder tree');
   return concatFrames(systems.map((s) => readSystem(s, options, dir)));

@@ -72,13 +72,23 @@ const same = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.m
  * Returns null when Δk cannot be established and it is not required.
  */
 export function discoverDk(ev: DkEvidence, opt: DkOptions = {}): DkFound | null {
+  if (typeof ev !== 'object' || ev === null || typeof ev.path !== 'string') {
+    throw new Error(`discoverDk: the evidence must be an object with the path of the file read ({ path, kspacing?, fileDk?, mesh?, cell? }), got ${ev === null ? 'null' : typeof ev}`);
+  }
+  if (typeof opt !== 'object' || opt === null) throw new Error(`${ev.path}: the Δk options must be an object ({ dk?, dkPattern?, dkCandidates?, requireDk? }), got ${opt === null ? 'null' : typeof opt}`);
   const found: DkFound[] = [];
   if (opt.dk !== undefined) {
     if (!(opt.dk > 0) || !Number.isFinite(opt.dk)) throw new Error(`dk option must be a positive number of Å⁻¹, got ${opt.dk}`);
     return { dk: opt.dk, source: 'option' };
   }
-  if (ev.kspacing != null && ev.kspacing > 0) found.push({ dk: ev.kspacing, source: 'KSPACING' });
-  if (ev.fileDk != null && ev.fileDk > 0) found.push({ dk: ev.fileDk, source: 'file' });
+  // a Δk the file states is used or refused, never passed over: 0, negative, Infinity or NaN is an error
+  for (const [value, what] of [[ev.kspacing, 'KSPACING'], [ev.fileDk, 'the Δk written in the file']] as const) {
+    if (value != null && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
+      throw new Error(`${ev.path}: ${what} is ${String(value)}, expected a positive finite number of Å⁻¹`);
+    }
+  }
+  if (ev.kspacing != null) found.push({ dk: ev.kspacing, source: 'KSPACING' });
+  if (ev.fileDk != null) found.push({ dk: ev.fileDk, source: 'file' });
   if (opt.dkPattern) {
     const p = dkFromPattern(ev.path, opt.dkPattern);
     if (p !== null) found.push({ dk: p, source: 'pattern' });

@@ -3,13 +3,14 @@
  * in MSON), and the property folders eos_*, elastic_*, vacancy_*, interstitial_* with their
  * result.json (result.out when the JSON is absent). VASP and LAMMPS tasks alike.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { from, type ColumnTable } from 'arquero';
 import { withMeta } from '../core/meta.js';
 import type { AutotestResultRow } from '../core/properties.js';
-import { ReadError, looksBinary } from './errors.js';
-import { framesTable, type Frame } from './frames.js';
+import { ReadError, looksBinary, requireLineEnd } from './errors.js';
+import { readFileBytes, isFolder, listFolder } from './files.js';
+import { framesTable, cellVolumeProblem, type Frame } from './frames.js';
 import { isElement } from './elements.js';
 import { discoverDk, type DkOptions } from './dk.js';
 
@@ -35,7 +36,7 @@ export interface ReadDpgenAutotestOptions extends DkOptions {
 }
 
 function readJson(path: string): unknown {
-  const buf = readFileSync(path);
+  const buf = readFileBytes(path, 'a JSON file');
   if (buf.length === 0) throw new ReadError(path, { line: 1 }, 'empty file, expected JSON');
   if (looksBinary(buf)) throw new ReadError(path, { line: 1 }, 'binary data where JSON was expected');
   const text = buf.toString('utf8');
@@ -83,6 +84,13 @@ export function readDpdataJson(path: string, options: DkOptions = {}): ColumnTab
   });
   const types = msonArray(path, data, 'atom_types') ?? [];
   const natoms = types.length;
+  // atom_numbs counts the atoms of each name: a line lost from atom_types shows here
+  const numbs = data.atom_numbs as unknown[];
+  if (numbs.length !== names.length) throw new ReadError(path, { array: 'atom_numbs' }, `${numbs.length} counts for ${names.length} atom_names`);
+  names.forEach((s, i) => {
+    const c = types.filter((t) => t === i).length;
+    if (numbs[i] !== c) throw new ReadError(path, { array: 'atom_numbs' }, `atom_numbs says ${JSON.stringify(numbs[i])} atoms of ${s}, atom_types has ${c}`);
+  });
   const symbols = types.map((t, i) => {
     if (!Number.isInteger(t) || t < 0 || t >= names.length) throw new ReadError(path, { array: `atom_types[${i}]` }, `type ${t} not in atom_names`);
     return names[t];
@@ -107,6 +115,8 @@ export function readDpdataJson(path: string, options: DkOptions = {}): ColumnTab
   const periodic = data.nopbc !== true;
   const frames: Frame[] = [];
   for (let i = 0; i < nf; i++) {
+    const bad = periodic ? cellVolumeProblem(cells.slice(9 * i, 9 * i + 9)) : null;
+    if (bad) throw new ReadError(path, { array: 'cells', frame: i }, bad);
     frames.push({
       id: `${path}#${i}`,
       source: path,
@@ -150,10 +160,12 @@ function numberOrFail(path: string, v: unknown, where: string): number {
 }
 
 function parseOut(path: string, kind: AutotestKind): unknown {
-  const buf = readFileSync(path);
+  const buf = readFileBytes(path, 'a dpgen result.out');
   if (buf.length === 0) throw new ReadError(path, { line: 1 }, 'empty file');
   if (looksBinary(buf)) throw new ReadError(path, { line: 1 }, 'binary data where text was expected');
-  const lines = buf.toString('utf8').split('\n');
+  const text = buf.toString('utf8');
+  requireLineEnd(path, text, 'dpgen result.out');
+  const lines = text.split('\n');
   if (kind === 'eos') {
     const out: Record<string, number> = {};
     lines.forEach((l, i) => {
@@ -197,6 +209,14 @@ function parseOut(path: string, kind: AutotestKind): unknown {
   return out;
 }
 
+/** The 1-based line where `key` is written in the file (as a JSON key, else as text), for error messages; undefined when not found. */
+function lineOfKey(path: string, key: string): number | undefined {
+  const text = readFileBytes(path).toString('utf8');
+  let at = text.indexOf(JSON.stringify(key));
+  if (at < 0) at = text.indexOf(key);
+  return at < 0 ? undefined : text.slice(0, at).split('\n').length;
+}
+
 function rowsOf(path: string, kind: AutotestKind, j: unknown, base: Base): AutotestRow[] {
   const rows: AutotestRow[] = [];
   const add = (property: string, unit: string, value: number, volume: number | null = null, structure: string | null = null): void => {
@@ -220,15 +240,21 @@ function rowsOf(path: string, kind: AutotestKind, j: unknown, base: Base): Autot
     const ents = Object.entries(o);
     if (ents.length === 0) throw new ReadError(path, {}, `no ${kind} tasks`);
     for (const [task, v] of ents) {
-      if (!Array.isArray(v) || v.length < 1) throw new ReadError(path, { array: task }, `expected [E_f, E, equi_E], got ${JSON.stringify(v)}`);
-      add(prop, 'eV', numberOrFail(path, v[0], task), null, task);
+      // all three: a result.json that lost a line still parses, with E (−102 eV) read as E_f
+      if (!Array.isArray(v) || v.length !== 3) throw new ReadError(path, { line: lineOfKey(path, task), array: task }, `expected [E_f, E, equi_E] (eV), got ${JSON.stringify(v)}`);
+      const [ef, e, equi] = v.map((x, k) => numberOrFail(path, x, `${task}[${k}]`));
+      // dpgen writes E_f = E − equi_E (equi_E: the perfect cell's energy per atom × atoms); result.out rounds each to 1 meV
+      if (Math.abs(ef - (e - equi)) > 2e-3) {
+        throw new ReadError(path, { line: lineOfKey(path, task), array: task }, `E_f = ${ef} eV but E − equi_E = ${e} − (${equi}) = ${e - equi} eV: the three numbers of a task disagree (a corrupted file)`);
+      }
+      add(prop, 'eV', ef, null, task);
     }
   }
   return rows;
 }
 
 function interMethod(dir: string): string | null {
-  const tasks = existsSync(dir) ? readdirSync(dir).filter((n) => /^task\./.test(n)).sort() : [];
+  const tasks = isFolder(dir) ? listFolder(dir).map((e) => e.name).filter((n) => /^task\./.test(n)).sort() : [];
   for (const t of tasks) {
     const p = join(dir, t, 'inter.json');
     if (existsSync(p)) {
@@ -252,14 +278,15 @@ export function readDpgenAutotest(dir: string, options: ReadDpgenAutotestOptions
   if (!existsSync(dir)) throw new ReadError(dir, {}, 'no such file or folder');
   const files: string[] = [];
   const walk = (d: string, depth: number): void => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const e of listFolder(d).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = join(d, e.name);
-      const isDir = e.isDirectory() || (e.isSymbolicLink() && statSync(p).isDirectory());
+      const isDir = e.isDirectory() || (e.isSymbolicLink() && isFolder(p));
       if (isDir && depth < 10 && !/^task\./.test(e.name)) walk(p, depth + 1);
       else if (!isDir && /result\.(json|out)$/.test(e.name)) files.push(p);
     }
   };
-  if (statSync(dir).isDirectory()) walk(dir, 0);
+  const dirIsFolder = isFolder(dir);
+  if (dirIsFolder) walk(dir, 0);
   else files.push(dir);
   const rows: AutotestRow[] = [];
   const byFolder = new Map<string, string[]>();
@@ -276,7 +303,7 @@ export function readDpgenAutotest(dir: string, options: ReadDpgenAutotestOptions
       unread.push(f);
       continue;
     }
-    const root = statSync(dir).isDirectory() ? dir : dirname(dir);
+    const root = dirIsFolder ? dir : dirname(dir);
     const propDir = dirname(f);
     const confDir = kind === 'relaxation' ? dirname(dirname(propDir)) : dirname(propDir);
     const conf = relative(root, confDir) || '.';

@@ -2,10 +2,11 @@
  * The parity files of DeePMD-kit's `dp test -d PREFIX`: PREFIX.e.out, .e_peratom.out, .f.out,
  * .v.out, .v_peratom.out (a "# system: data_… pred_…" header per tested system).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { from, type ColumnTable } from 'arquero';
 import { withMeta } from '../core/meta.js';
-import { ReadError, looksBinary } from './errors.js';
+import { ReadError, looksBinary, requireLineEnd, parseDecimal } from './errors.js';
+import { readFileBytes } from './files.js';
 
 /** One data/prediction pair of a parity table. */
 export interface ParityRow {
@@ -40,10 +41,12 @@ interface Block {
 }
 
 function parseFile(path: string, ncomp: number): Block[] {
-  const buf = readFileSync(path);
+  const buf = readFileBytes(path, 'dp test output');
   if (buf.length === 0) throw new ReadError(path, { line: 1 }, 'empty file');
   if (looksBinary(buf)) throw new ReadError(path, { line: 1 }, 'binary data where dp test output was expected');
-  const lines = buf.toString('utf8').split('\n');
+  const text = buf.toString('utf8');
+  requireLineEnd(path, text, 'dp test output');
+  const lines = text.split('\n');
   const blocks: Block[] = [];
   let cur: Block | null = null;
   lines.forEach((l, i) => {
@@ -59,7 +62,7 @@ function parseFile(path: string, ncomp: number): Block[] {
       cur = { system: '', values: [] };
       blocks.push(cur);
     }
-    const w = t.split(/\s+/).map(Number);
+    const w = t.split(/\s+/).map(parseDecimal);
     if (w.length !== 2 * ncomp) throw new ReadError(path, { line: i + 1 }, `${w.length} columns, expected ${2 * ncomp} (data and pred)${i >= lines.length - 2 ? ' (truncated file?)' : ''}`);
     const bad = w.findIndex((x) => !Number.isFinite(x));
     if (bad >= 0) throw new ReadError(path, { line: i + 1 }, `column ${bad + 1} is not a finite number`);

@@ -31,6 +31,46 @@ export class ReadError extends Error {
   }
 }
 
+/**
+ * What a reader does with a file that ends inside a record (a job cut, killed or still
+ * writing): 'error' (the default) refuses it, naming the line; 'drop' keeps the whole records
+ * before it and lists the unfinished one in the notes (`skipped_steps` or `skipped_frames`).
+ * Offered where dropping the last record leaves a meaningful file (VASP runs, trajectories).
+ */
+export type Truncated = 'error' | 'drop';
+
+/** The reason recorded in the notes for a record dropped with `truncated: 'drop'`. */
+export const UNFINISHED = 'unfinished at the end of the file';
+
+/**
+ * The error for a file that ends inside a record: `what` says where it ends; `kept` (when the
+ * reader offers `truncated: 'drop'`) says what that option would keep.
+ */
+export function truncatedError(path: string, where: ReadErrorWhere, what: string, kept?: string): ReadError {
+  return new ReadError(path, where, kept === undefined ? what : `${what} (pass { truncated: "drop" } to keep ${kept})`);
+}
+
+/**
+ * The 1-based number of the last line of `text` when it has no line end and is not blank, else 0.
+ * A text file ends with a line end; without one the file may have been cut inside its last line,
+ * even inside a number that still reads as one (−54546.21 cut to −5.454).
+ */
+export function unterminatedLine(text: string): number {
+  const nl = text.lastIndexOf('\n');
+  if (text.slice(nl + 1).trim() === '') return 0;
+  let n = 1;
+  for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) n++;
+  return n;
+}
+
+/** Refuse a text whose last line has no line end (see {@link unterminatedLine}); `what` names the format. */
+export function requireLineEnd(path: string, text: string, what: string): void {
+  const line = unterminatedLine(text);
+  if (line > 0) {
+    throw new ReadError(path, { line }, `the last line has no line end: the file may be cut inside it, even inside a number (truncated ${what}?); a complete file ends with a newline`);
+  }
+}
+
 /** True when the first bytes look like binary data rather than text (NUL or many control bytes). */
 export function looksBinary(buf: Uint8Array): boolean {
   const n = Math.min(buf.length, 4096);

@@ -2,10 +2,10 @@
  * Extended XYZ as ASE writes it: `Lattice`, `Properties`, per-frame info (energy, free_energy,
  * stress or virial, pbc, anything else) and per-atom columns (species, pos, forces).
  */
-import { readFileSync, statSync } from 'node:fs';
 import type { ColumnTable } from 'arquero';
-import { ReadError, looksBinary } from './errors.js';
-import { framesTable, volumeOf, EV_PER_A3_IN_GPA, type Frame } from './frames.js';
+import { ReadError, looksBinary, truncatedError, unterminatedLine, UNFINISHED, type Truncated } from './errors.js';
+import { fileSize, readFileBytes } from './files.js';
+import { framesTable, volumeOf, cellVolumeProblem, EV_PER_A3_IN_GPA, type Frame } from './frames.js';
 import { isElement, ELEMENTS } from './elements.js';
 import { discoverDk, type DkOptions } from './dk.js';
 
@@ -23,6 +23,12 @@ export interface ReadExtxyzOptions extends DkOptions {
   stressUnit?: 'eV/Å³' | 'GPa' | 'kbar' | 'bar';
   /** Sign convention of the stress values: "stress" (tension positive, ASE; default) or "pressure". */
   stressSign?: 'stress' | 'pressure';
+  /**
+   * A file that ends inside a frame (missing atom lines, or a last line without its line end:
+   * perhaps cut inside a number): error (default), or keep the whole frames before it ('drop',
+   * listed in the notes as `skipped_frames`).
+   */
+  truncated?: Truncated;
 }
 
 type InfoValue = string | number | boolean | number[] | boolean[];
@@ -111,12 +117,20 @@ const STRESS_UNIT: Record<string, number> = { 'eV/Å³': 1, GPa: 1 / EV_PER_A3_I
  * a `dk` key gives Δk.
  */
 export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): ColumnTable {
-  const size = statSync(path).size;
+  const size = fileSize(path, 'an extended XYZ file');
   if (size === 0) throw new ReadError(path, { line: 1 }, 'empty file, expected extended XYZ');
-  const buf = readFileSync(path);
+  const buf = readFileBytes(path, 'an extended XYZ file');
   if (looksBinary(buf)) throw new ReadError(path, { line: 1 }, 'binary data where extended XYZ text was expected');
-  const lines = buf.toString('utf8').split('\n');
+  const text = buf.toString('utf8');
+  const lines = text.split('\n');
+  const cutAt = unterminatedLine(text); // the last line, when it has no line end (the file may be cut inside it)
   const frames: Frame[] = [];
+  const skippedFrames: { frame: number; reason: string }[] = [];
+  /** A frame the file ends inside: an error, or (truncated: 'drop') the end of the reading. */
+  const unfinished = (fi: number, line: number, what: string): void => {
+    if (options.truncated !== 'drop' || fi === 0) throw truncatedError(path, { line, frame: fi }, `${what} (truncated extended XYZ)`, fi === 0 ? undefined : `the ${fi} whole frame(s) before it`);
+    skippedFrames.push({ frame: fi, reason: UNFINISHED });
+  };
   const symbolCache = new Map<string, string[]>();
   const sUnit = STRESS_UNIT[options.stressUnit ?? 'eV/Å³'];
   if (sUnit === undefined) throw new Error(`stressUnit must be one of ${Object.keys(STRESS_UNIT).join(', ')}`);
@@ -130,8 +144,15 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
     const fi = frames.length;
     const headLine = li + 1;
     const natoms = Number(lines[li].trim());
+    if (cutAt > 0 && (cutAt === headLine || (Number.isInteger(natoms) && natoms >= 0 && cutAt <= headLine + 1 + natoms))) {
+      unfinished(fi, cutAt, `the last line has no line end: the file ends inside frame ${fi}, perhaps inside a number`);
+      break;
+    }
     if (!Number.isInteger(natoms) || natoms < 0) throw new ReadError(path, { line: headLine, frame: fi }, `expected the number of atoms, got ${JSON.stringify(lines[li].trim().slice(0, 60))}`);
-    if (li + 1 >= lines.length) throw new ReadError(path, { line: headLine + 1, frame: fi }, 'file ends before the comment line (truncated)');
+    if (li + 2 >= lines.length) {
+      unfinished(fi, headLine, 'file ends before the comment line');
+      break;
+    }
     let info: Record<string, string>;
     try {
       info = parseExtxyzInfo(lines[li + 1]);
@@ -155,6 +176,12 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
       else if (typeof b === 'boolean') pbc = [b, b, b];
       else throw new ReadError(path, { line: headLine + 1, frame: fi, array: 'pbc' }, `pbc must be three T/F, got ${JSON.stringify(info[pbcKey])}`);
     }
+    // a periodic cell must have a volume (else a virial is 0 and a stress NaN); so must a cell a stress or virial is given with (below)
+    const checkVolume = (): void => {
+      const bad = cell ? cellVolumeProblem(cell) : null;
+      if (bad) throw new ReadError(path, { line: headLine + 1, frame: fi, array: 'Lattice' }, bad);
+    };
+    if (pbc.some((x) => x)) checkVolume();
     const propKey = lowerKey('properties');
     const propSpec = propKey ? info[propKey] : 'species:S:1:pos:R:3';
     const ps = propSpec.split(':');
@@ -178,8 +205,9 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
     if (options.forcesKey && !pnames.includes(options.forcesKey)) throw new ReadError(path, { line: headLine + 1, frame: fi, array: options.forcesKey }, `no per-atom property ${options.forcesKey} in Properties ${propSpec}`);
     const fProp = fKey ? props.find((p) => p.name === fKey) : undefined;
     if (fProp && (fProp.cols !== 3 || fProp.type !== 'R')) throw new ReadError(path, { line: headLine + 1, frame: fi, array: fKey! }, `forces must be R:3, got ${fProp.type}:${fProp.cols}`);
-    if (li + 2 + natoms > lines.length || (natoms > 0 && lines[li + 1 + natoms] === undefined)) {
-      throw new ReadError(path, { line: lines.length, frame: fi }, `file ends after ${Math.max(0, lines.length - li - 2)} of ${natoms} atom lines (truncated)`);
+    if (li + 2 + natoms >= lines.length) {
+      unfinished(fi, lines.length - 1, `file ends after ${Math.max(0, lines.length - li - 3)} of ${natoms} atom lines`);
+      break;
     }
     const symbols: string[] = new Array(natoms);
     const positions = new Float64Array(3 * natoms);
@@ -232,6 +260,7 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
     };
     if (sKey && sKey in info) {
       if (!cell) throw new ReadError(path, { line: headLine + 1, frame: fi, array: sKey }, 'a stress without a Lattice: no volume for the virial');
+      checkVolume();
       const vol = volumeOf(cell);
       const sv = vec(sKey);
       const big = Math.max(...sv.map(Math.abs)) * sUnit;
@@ -249,11 +278,15 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
         }
       }
     } else if (vKey && vKey in info) {
+      checkVolume();
       virial = Float64Array.from(vec(vKey));
     }
     const tags: Record<string, unknown> = {};
     const used = new Set([latKey, propKey, pbcKey, eKey, sKey, vKey, 'energy_sigma0', 'free_energy', 'energy'].filter(Boolean) as string[]);
     for (const k of keys) if (!used.has(k)) tags[k] = typed(info[k]);
+    if ('dk' in tags && typeof tags.dk !== 'number') {
+      throw new ReadError(path, { line: headLine + 1, frame: fi, array: 'dk' }, `dk=${JSON.stringify(info.dk)} is not a number of Å⁻¹`);
+    }
     const fileDk = typeof tags.dk === 'number' ? (tags.dk as number) : null;
     let mesh: number[] | null = null;
     if (Array.isArray(tags.mesh) && tags.mesh.length === 3) mesh = tags.mesh as number[];
@@ -290,6 +323,7 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
       reader: 'readExtxyz',
       file: path,
       stress_input: { unit: options.stressUnit ?? 'eV/Å³', sign: options.stressSign ?? 'stress' },
+      ...(skippedFrames.length ? { skipped_frames: skippedFrames } : {}),
     },
   });
 }

@@ -1,5 +1,5 @@
 /**
- * The one frames-table layout every reader returns (METHOD §9): one row per configuration,
+ * The one frames-table layout every reader returns (docs/method.md §9): one row per configuration,
  * per-atom arrays as typed arrays, units in the table's metadata.
  */
 import { table as aqTable, type ColumnTable } from 'arquero';
@@ -42,7 +42,7 @@ export interface Frame {
   tags: Record<string, unknown>;
 }
 
-/** Units of the frames-table columns (METHOD §9). */
+/** Units of the frames-table columns (docs/method.md §9). */
 export const FRAMES_UNITS: Record<string, string> = {
   volume: 'Å³',
   energy: 'eV',
@@ -83,6 +83,25 @@ export function volumeOf(cell: ArrayLike<number>): number {
     cell[1] * (cell[3] * cell[8] - cell[5] * cell[6]) +
     cell[2] * (cell[3] * cell[7] - cell[4] * cell[6]);
   return Math.abs(d);
+}
+
+/**
+ * What is wrong with a cell a configuration is read with, or null when its triple product
+ * a₁·(a₂×a₃) is a positive finite volume (Å³). A zero volume (coplanar or zero vectors) would
+ * make the stress NaN or ±Infinity; a negative one is a left-handed cell, which VASP refuses
+ * ("exchange two basis vectors") and no DFT code of this field writes.
+ */
+export function cellVolumeProblem(cell: ArrayLike<number>): string | null {
+  const d =
+    cell[0] * (cell[4] * cell[8] - cell[5] * cell[7]) -
+    cell[1] * (cell[3] * cell[8] - cell[5] * cell[6]) +
+    cell[2] * (cell[3] * cell[7] - cell[4] * cell[6]);
+  const len = (k: number): number => Math.hypot(cell[k], cell[k + 1], cell[k + 2]);
+  const scale = len(0) * len(3) * len(6);
+  if (!Number.isFinite(d) || !Number.isFinite(scale)) return `the cell has a non-finite component (triple product ${d} Å³)`;
+  if (Math.abs(d) <= 1e-9 * scale) return `the cell has zero volume (its vectors are zero or coplanar; triple product ${d} Å³)`;
+  if (d < 0) return `the cell vectors are left-handed (triple product ${d} Å³), which VASP refuses: a corrupted cell, or two vectors to exchange`;
+  return null;
 }
 
 /** Species counts in order of first appearance. */

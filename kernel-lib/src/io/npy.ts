@@ -4,6 +4,7 @@
  */
 import { openSync, readSync, closeSync, fstatSync, writeFileSync } from 'node:fs';
 import { ReadError } from './errors.js';
+import { openFile } from './files.js';
 
 /** A typed array read from an .npy file. */
 export type NpyData = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array;
@@ -40,7 +41,7 @@ function parseHeader(path: string, header: string): { descr: string; fortran: bo
 
 /** Read the header only: shape, dtype and where the data starts. */
 export function readNpyHeader(path: string): { shape: number[]; dtype: string; fortran: boolean; offset: number; size: number } {
-  const fd = openSync(path, 'r');
+  const { fd } = openFile(path, 'a .npy array');
   try {
     const size = fstatSync(fd).size;
     const pre = Buffer.alloc(12);
@@ -97,7 +98,7 @@ export function readNpy(path: string): NpyArray {
   // read, so larger arrays take a few); the typed array is a view of it, never a copy.
   const buf = new ArrayBuffer(need);
   const u8 = new Uint8Array(buf);
-  const fd = openSync(path, 'r');
+  const { fd } = openFile(path, 'a .npy array');
   try {
     let off = 0;
     while (off < need) {

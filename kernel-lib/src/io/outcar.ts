@@ -3,11 +3,12 @@
  * positions, species, free energy (TOTEN), energy(σ→0), forces and stress, and the settings that
  * matter for Δk (KSPACING, ISMEAR, SIGMA, ENCUT, PSTRESS, the k-point mesh and count).
  */
-import { statSync, openSync, readSync, closeSync, existsSync } from 'node:fs';
+import { readSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ColumnTable } from 'arquero';
-import { ReadError, forEachLine, parseNumbers, parseNumbersBytes, lineAt, bytesAt, parseDecimal } from './errors.js';
-import { FrameStore, volumeOf, KBAR_IN_EV_PER_A3 } from './frames.js';
+import { ReadError, forEachLine, parseNumbers, parseNumbersBytes, lineAt, bytesAt, parseDecimal, truncatedError, UNFINISHED, type Truncated } from './errors.js';
+import { fileSize, openFile, isFile } from './files.js';
+import { FrameStore, volumeOf, cellVolumeProblem, KBAR_IN_EV_PER_A3 } from './frames.js';
 import { elementOfPotcar } from './elements.js';
 import { discoverDk, type DkOptions } from './dk.js';
 import { readIncar } from './poscar.js';
@@ -58,7 +59,7 @@ export interface ReadOutcarOptions extends DkOptions {
    * (default), or keep the finished steps ('drop'); the notes list a dropped step and say
    * `run_finished: false`.
    */
-  truncated?: 'error' | 'drop';
+  truncated?: Truncated;
 }
 
 /**
@@ -105,7 +106,7 @@ function num(re: RegExp, line: string): number | null {
  * Per-frame tags: step (1-based ionic step), scf_converged, scf_iterations and the settings.
  */
 export function readOutcar(path: string, options: ReadOutcarOptions = {}): ColumnTable {
-  const size = statSync(path).size;
+  const size = fileSize(path, 'a VASP OUTCAR');
   if (size === 0) throw new ReadError(path, { line: 1 }, 'empty file, expected a VASP OUTCAR');
   const st: VaspSettings = {
     version: null, kspacing: null, ismear: null, sigma: null, encut: null, pstress: null, nelm: null,
@@ -249,9 +250,9 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
    * and no line becomes a string. One reused buffer (1 MiB) holds at least the current step
    * (grown only for a step larger than it).
    */
-  const [FREE, ITER, INKB, TOTF, LATV, POSI, TOTEN, WOENT, SIGMA0, TIMING] = [
+  const [FREE, ITER, INKB, TOTF, LATV, POSI, TOTEN, WOENT, SIGMA0, TIMING, STRESS] = [
     'FREE ENERGIE OF THE ION-ELECTRON SYSTEM', 'Iteration', 'in kB', 'TOTAL-FORCE', 'direct lattice vectors', 'POSITION',
-    'free  energy   TOTEN', 'energy  without entropy', 'sigma->0)', 'General timing and accounting',
+    'free  energy   TOTEN', 'energy  without entropy', 'sigma->0)', 'General timing and accounting', 'FORCE on cell =-STRESS',
   ].map((m) => Buffer.from(m, 'latin1'));
   /**
    * Last start of `needle` in b[lo, hi) (the whole needle inside), or -1: native forward searches
@@ -303,7 +304,7 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
     return m;
   };
   const scanSteps = (): void => {
-    const fd = openSync(path, 'r');
+    const { fd } = openFile(path, 'a VASP OUTCAR');
     let buf = Buffer.allocUnsafe(1 << 20);
     let filled = 0;
     let filePos = stepsOffset;
@@ -394,6 +395,8 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
             }
             le = to;
           }
+          const bad = cellVolumeProblem(lattice);
+          if (bad) failAt(base + ls, `"direct lattice vectors": ${bad}`);
           hasLattice = true;
           return true;
         };
@@ -479,7 +482,13 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           const it = lastNear(sv, ITER, start, ls);
           scfIter = it >= 0 ? scfCount(v, it, Math.min(n, it + 40), base + it) : 0;
           const lo = it >= 0 ? it : start;
-          const kb = lastNear(sv, INKB, lo, ls);
+          // the stress block ("FORCE on cell =-STRESS …") ends with its "in kB" line: a block
+          // without a readable one is a corrupted file, not a step without stress
+          const sb = lastNear(sv, STRESS, lo, ls);
+          const kb = lastNear(sv, INKB, sb >= 0 ? sb : lo, ls);
+          if (sb >= 0 && !(kb >= 0 && firstNB(lineStart(kb), kb) === kb)) {
+            failAt(base + lineStart(sb), `the stress block of ionic step ${step + 1} ("FORCE on cell =-STRESS") has no "in kB" line: the stress cannot be read`);
+          }
           if (kb >= 0 && firstNB(lineStart(kb), kb) === kb) {
             const kls = lineStart(kb);
             const kle = lineEndOf(kb);
@@ -551,7 +560,11 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
         lattice[3 * latRow + k] = row[k];
       }
       latRow++;
-      if (latRow === 3) latRow = -1;
+      if (latRow === 3) {
+        latRow = -1;
+        const bad = cellVolumeProblem(lattice);
+        if (bad) fail(lineNo - 3, `"direct lattice vectors": ${bad}`);
+      }
       return;
     }
     if (kptRemaining > 0) {
@@ -656,9 +669,9 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
   scanSteps();
   if (hasPositions || inFreeBlock || unfinishedScf) {
     if (options.truncated !== 'drop') {
-      throw new ReadError(path, { line: lineAt(path, stepStartOffset) }, `file ends in ionic step ${step + 1} (started here) before its free energy: truncated OUTCAR (pass { truncated: "drop" } to keep the finished steps)`);
+      throw truncatedError(path, { line: lineAt(path, stepStartOffset) }, `file ends in ionic step ${step + 1} (started here) before its free energy: truncated OUTCAR`, 'the finished steps');
     }
-    skipped.push({ step: step + 1, reason: 'unfinished at the end of the file' });
+    skipped.push({ step: step + 1, reason: UNFINISHED });
   }
   const out = store as FrameStore | null;
   if (!out || out.length === 0) {
@@ -666,17 +679,18 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
   }
   if (!runFinished && options.truncated !== 'drop') {
     // every finished run ends with the timing summary; without it more steps may have followed
-    throw new ReadError(
+    throw truncatedError(
       path,
       { line: lineAt(path, stepStartOffset) },
       `file ends after ionic step ${step} without VASP's closing "General timing and accounting" summary: the run did not finish ` +
-        `(file cut, job killed or still running), so later steps may be missing (pass { truncated: "drop" } to keep the ${out.length} finished step(s))`,
+        '(file cut, job killed or still running), so later steps may be missing',
+      `the ${out.length} finished step(s)`,
     );
   }
   if (st.kspacing === null) {
     // VASP 5 does not echo the INCAR: an INCAR beside the OUTCAR tells KSPACING
     const incar = join(dirname(path), 'INCAR');
-    if (existsSync(incar)) {
+    if (isFile(incar)) {
       const ks = readIncar(incar).KSPACING;
       if (ks !== undefined) {
         st.kspacing = Number(ks);

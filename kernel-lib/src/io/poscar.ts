@@ -1,6 +1,7 @@
 /** VASP POSCAR/CONTCAR (VASP 5 format with the species line; VASP 4 with the `species` option). */
-import { readFileSync } from 'node:fs';
-import { ReadError, looksBinary } from './errors.js';
+import { ReadError, looksBinary, unterminatedLine } from './errors.js';
+import { readFileBytes } from './files.js';
+import { cellVolumeProblem } from './frames.js';
 import { isElement } from './elements.js';
 
 /** A structure read from a POSCAR. */
@@ -19,12 +20,15 @@ export interface Poscar {
  * species line: give `species` (one per count). Errors name the file and line.
  */
 export function readPoscar(path: string, species?: readonly string[]): Poscar {
-  const buf = readFileSync(path);
+  const buf = readFileBytes(path, 'a POSCAR');
   if (buf.length === 0) throw new ReadError(path, { line: 1 }, 'empty file, expected a POSCAR');
   if (looksBinary(buf)) throw new ReadError(path, { line: 1 }, 'binary data where a POSCAR was expected');
-  const lines = buf.toString('utf8').split('\n');
+  const text = buf.toString('utf8');
+  const lines = text.split('\n');
+  const cut = unterminatedLine(text); // a last line without its line end may be cut inside a number
   const nums = (i: number, n: number): number[] => {
     if (i >= lines.length) throw new ReadError(path, { line: i + 1 }, 'file ends early (truncated POSCAR)');
+    if (cut === i + 1) throw new ReadError(path, { line: i + 1 }, 'the file ends inside this line (no line end): it may be cut inside a number (truncated POSCAR?)');
     const w = lines[i].trim().split(/\s+/).slice(0, n).map(Number);
     if (w.length < n || w.some((x) => !Number.isFinite(x))) throw new ReadError(path, { line: i + 1 }, `expected ${n} numbers, got ${JSON.stringify(lines[i].trim())}`);
     return w;
@@ -40,6 +44,8 @@ export function readPoscar(path: string, species?: readonly string[]): Poscar {
   const scale = scales[0];
   const f = scale < 0 ? Math.cbrt(-scale / det) : scale;
   const cell = Float64Array.from(raw, (x, k) => (three ? x * scales[k % 3] : x * f));
+  const bad = cellVolumeProblem(cell);
+  if (bad) throw new ReadError(path, { line: 3 }, bad);
   let li = 5;
   let names: string[];
   const w5 = (lines[5] ?? '').trim().split(/\s+/);
@@ -81,11 +87,16 @@ export function readPoscar(path: string, species?: readonly string[]): Poscar {
  * several tags on one line separated by ;). KSPACING is in Å⁻¹.
  */
 export function readIncar(path: string): Record<string, string> {
-  const buf = readFileSync(path);
+  const buf = readFileBytes(path, 'an INCAR');
   if (looksBinary(buf)) throw new ReadError(path, { line: 1 }, 'binary data where an INCAR was expected');
   const out: Record<string, string> = {};
   const lineOf: Record<string, number> = {};
-  buf.toString('utf8').split('\n').forEach((line, i) => {
+  const text = buf.toString('utf8');
+  const cut = unterminatedLine(text);
+  if (cut > 0 && /=/.test(text.slice(text.lastIndexOf('\n') + 1).replace(/[#!].*$/, ''))) {
+    throw new ReadError(path, { line: cut }, 'the last line sets a tag but has no line end: the file may be cut inside its value (truncated INCAR?)');
+  }
+  text.split('\n').forEach((line, i) => {
     for (const part of line.replace(/[#!].*$/, '').split(';')) {
       if (part.trim() === '') continue;
       const m = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(part);

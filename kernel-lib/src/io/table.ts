@@ -2,12 +2,12 @@
  * CSV / TSV / JSON property tables with a column mapping, so a spreadsheet with its own headers
  * loads into the tidy sweep layout of docs/method.md §9 (metal, lattice, property, unit, method, dk, value).
  */
-import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { from, type ColumnTable } from 'arquero';
 import { withMeta } from '../core/meta.js';
-import { sweepRows, SWEEP_UNITS } from '../core/sweep.js';
-import { ReadError, looksBinary, parseDecimal } from './errors.js';
+import { sweepRows, SWEEP_UNITS, SWEEP_TEXT_COLUMNS } from '../core/sweep.js';
+import { ReadError, looksBinary, parseDecimal, requireLineEnd } from './errors.js';
+import { fileSize, readFileBytes } from './files.js';
 import { dkFromPattern } from './dk.js';
 
 /** Options of {@link readTable}. */
@@ -24,6 +24,12 @@ export interface ReadTableOptions {
   format?: 'csv' | 'json';
   /** Read Δk from this column's text with a `{dk}` pattern (e.g. { column: "run", pattern: "dk{dk}" }). */
   dkFrom?: { column: string; pattern: string };
+  /**
+   * Columns (names after `columns` renames them) whose cells stay text even when they read as
+   * numbers, e.g. ["config"]. The sweep's text columns (metal, lattice, property, unit, method)
+   * and every column whose name ends in "unit" are text already.
+   */
+  text?: readonly string[];
 }
 
 function splitDelimited(path: string, text: string, delim: string): { header: string[]; rows: { cells: string[]; line: number }[] } {
@@ -93,6 +99,11 @@ function convert(v: string): string | number | null {
   return Number.isNaN(x) ? v : x;
 }
 
+/** Whether a column (its name after renaming) holds text whatever its cells look like. */
+function isTextColumn(name: string, extra: readonly string[]): boolean {
+  return (SWEEP_TEXT_COLUMNS as readonly string[]).includes(name) || /unit$/i.test(name) || extra.includes(name);
+}
+
 /**
  * Read a CSV, TSV or JSON table (array of row objects, or an object of column arrays) and map
  * its columns: `columns` renames (target ← header), `constants` fills columns with one value.
@@ -100,9 +111,9 @@ function convert(v: string): string | number | null {
  * (finite dk in Å⁻¹ and value, one unit per property, no duplicates). Errors name file and line.
  */
 export function readTable(path: string, options: ReadTableOptions = {}): ColumnTable {
-  const size = statSync(path).size;
+  const size = fileSize(path, 'a table');
   if (size === 0) throw new ReadError(path, { line: 1 }, 'empty file, expected a table');
-  const buf = readFileSync(path);
+  const buf = readFileBytes(path, 'a table');
   if (looksBinary(buf)) throw new ReadError(path, { line: 1 }, 'binary data where a CSV/TSV/JSON table was expected');
   const text = buf.toString('utf8').replace(/^\uFEFF/, '');
   const ext = extname(path).toLowerCase();
@@ -122,7 +133,16 @@ export function readTable(path: string, options: ReadTableOptions = {}): ColumnT
         if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new ReadError(path, { frame: i }, 'expected an array of row objects');
         return { values: r as Record<string, unknown>, line: i };
       });
-      header = [...new Set(records.flatMap((r) => Object.keys(r.values)))];
+      // every row has the same keys (a row that lost one is not read as null there)
+      header = records.length ? Object.keys(records[0].values) : [];
+      for (const r of records) {
+        const keys = Object.keys(r.values);
+        const missing = header.filter((h) => !(h in r.values));
+        const extra = keys.filter((k) => !header.includes(k));
+        if (missing.length || extra.length) {
+          throw new ReadError(path, { frame: r.line }, `row ${r.line} has ${missing.length ? `no ${missing.map((h) => JSON.stringify(h)).join(', ')}` : ''}${missing.length && extra.length ? ' and ' : ''}${extra.length ? `the keys ${extra.map((h) => JSON.stringify(h)).join(', ')} row 0 has not` : ''}: every row of a table has the same columns`);
+        }
+      }
     } else if (typeof j === 'object' && j !== null) {
       const cols = j as Record<string, unknown>;
       header = Object.keys(cols);
@@ -131,19 +151,26 @@ export function readTable(path: string, options: ReadTableOptions = {}): ColumnT
       records = Array.from({ length: lens[0] ?? 0 }, (_, i) => ({ values: Object.fromEntries(header.map((h) => [h, (cols[h] as unknown[])[i]])), line: i }));
     } else throw new ReadError(path, {}, 'expected an array of rows or an object of columns');
   } else {
+    requireLineEnd(path, text, 'table');
     let delim = options.delimiter ?? (ext === '.tsv' || ext === '.tab' ? '\t' : '');
     if (!delim) {
       const first = text.slice(0, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n'));
       const counts = [',', ';', '\t'].map((d) => [d, first.split(d).length] as const).sort((a, b) => b[1] - a[1]);
-      delim = counts[0][1] > 1 ? counts[0][0] : ',';
+      if (counts[0][1] < 2) throw new ReadError(path, { line: 1 }, `no delimiter (",", ";" or tab) in the first line ${JSON.stringify(first.slice(0, 60))}: not a table with a header (give the delimiter option for a one-column table)`);
+      delim = counts[0][0];
     }
     const parsed = splitDelimited(path, text, delim);
     header = parsed.header;
+    // a header names its columns: no number, no blank (but in the first column, where pandas writes its index)
+    header.forEach((h, i) => {
+      if (h === '' && i > 0) throw new ReadError(path, { line: 1 }, `column ${i + 1} of the header line is blank: a table's first line names its columns`);
+      if (!Number.isNaN(parseDecimal(h))) throw new ReadError(path, { line: 1 }, `the header line holds the number ${h} (column ${i + 1}): a table's first line names its columns`);
+    });
     const dup = header.find((h, i) => header.indexOf(h) !== i);
     if (dup !== undefined) throw new ReadError(path, { line: 1 }, `header ${JSON.stringify(dup)} appears twice`);
     records = parsed.rows.map((r) => {
       if (r.cells.length !== header.length) throw new ReadError(path, { line: r.line }, `${r.cells.length} fields, the header has ${header.length}`);
-      return { values: Object.fromEntries(header.map((h, i) => [h, convert(r.cells[i])])), line: r.line };
+      return { values: Object.fromEntries(header.map((h, i) => [h, r.cells[i]])), line: r.line };
     });
   }
   const map = options.columns ?? {};
@@ -151,12 +178,16 @@ export function readTable(path: string, options: ReadTableOptions = {}): ColumnT
     if (!header.includes(src)) throw new ReadError(path, { line: format === 'csv' ? 1 : undefined }, `no column ${JSON.stringify(src)} (mapped to ${target}); the file has ${header.map((h) => JSON.stringify(h)).join(', ')}`);
   }
   const renamed = new Map(Object.entries(map).map(([t, s]) => [s, t]));
+  const target = header.map((h) => renamed.get(h) ?? (Object.keys(map).includes(h) ? `${h}_orig` : h));
+  // text cells become numbers only outside the text columns (a unit "1" stays "1")
+  const text_ = options.text ?? [];
+  const numeric = target.map((t) => format === 'csv' && !isTextColumn(t, text_));
   const rows = records.map((r) => {
     const o: Record<string, unknown> = {};
-    for (const h of header) {
-      const t = renamed.get(h) ?? (Object.keys(map).includes(h) ? `${h}_orig` : h);
-      o[t] = r.values[h] ?? null;
-    }
+    header.forEach((h, k) => {
+      const v = r.values[h] ?? null;
+      o[target[k]] = typeof v === 'string' ? (numeric[k] ? convert(v) : v === '' ? null : v) : v;
+    });
     for (const [k, v] of Object.entries(options.constants ?? {})) {
       if (k in o) throw new ReadError(path, format === 'csv' ? { line: 1 } : {}, `constants.${k} would overwrite the column ${JSON.stringify(k)} the table already has; rename that column (columns option) or drop the constant`);
       o[k] = v;

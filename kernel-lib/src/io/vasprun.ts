@@ -3,10 +3,11 @@
  * are skipped unparsed): every ionic step's cell, positions, species, free energy, energy(σ→0),
  * forces and stress, with the INCAR settings and the k-point mesh.
  */
-import { openSync, readSync, closeSync, statSync } from 'node:fs';
+import { readSync, closeSync } from 'node:fs';
 import type { ColumnTable } from 'arquero';
-import { ReadError, looksBinary, parseNumbersBytes, bytesAt, parseDecimal } from './errors.js';
-import { FrameStore, volumeOf, KBAR_IN_EV_PER_A3 } from './frames.js';
+import { ReadError, looksBinary, parseNumbersBytes, bytesAt, parseDecimal, truncatedError, UNFINISHED, type Truncated } from './errors.js';
+import { fileSize, openFile } from './files.js';
+import { FrameStore, volumeOf, cellVolumeProblem, KBAR_IN_EV_PER_A3 } from './frames.js';
 import { isElement } from './elements.js';
 import type { DkOptions } from './dk.js';
 import { streamXml, attr } from './xmlstream.js';
@@ -15,7 +16,7 @@ import { buildVaspFrames, type VaspSettings } from './outcar.js';
 /** Options of {@link readVasprun}. */
 export interface ReadVasprunOptions extends DkOptions {
   /** A file that ends inside a calculation (a killed run): error (default) or keep the finished steps. */
-  truncated?: 'error' | 'drop';
+  truncated?: Truncated;
 }
 
 /** Subtrees never needed here: skipped without tokenizing. */
@@ -66,10 +67,10 @@ interface Calc {
  * (the <parameters> section always lists a default).
  */
 export function readVasprun(path: string, options: ReadVasprunOptions = {}): ColumnTable {
-  const size = statSync(path).size;
+  const size = fileSize(path, 'a vasprun.xml');
   if (size === 0) throw new ReadError(path, { line: 1 }, 'empty file, expected a vasprun.xml');
   {
-    const fd = openSync(path, 'r');
+    const { fd } = openFile(path, 'a vasprun.xml');
     const head = Buffer.alloc(Math.min(size, 4096));
     readSync(fd, head, 0, head.length, 0);
     closeSync(fd);
@@ -160,6 +161,8 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
     }
     if (c.forces.length !== 3 * nat) fail(`forces has ${c.forces.length / 3} rows for ${nat} atoms`, nFrames(), 'forces');
     for (let k = 0; k < 9; k++) cell[k] = c.basis.data[k];
+    const bad = cellVolumeProblem(cell);
+    if (bad) fail(`<structure> of <calculation> ${step}: ${bad}`, nFrames(), 'basis');
     if (pos.length !== 3 * nat) {
       pos = new Float64Array(3 * nat);
       frc = new Float64Array(3 * nat);
@@ -412,14 +415,16 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
     if (err.truncated && options.truncated === 'drop') {
       result = { bytes: size, depth: 1 };
     } else {
-      throw new ReadError(path, { frame: nFrames() }, `${err.message}${err.truncated ? ' (truncated vasprun.xml; pass { truncated: "drop" } to keep the finished steps)' : ''}`);
+      throw err.truncated
+        ? truncatedError(path, { frame: nFrames() }, `${err.message}: truncated vasprun.xml`, 'the finished steps')
+        : new ReadError(path, { frame: nFrames() }, err.message);
     }
   }
   if (!closedModeling) {
     if (options.truncated !== 'drop') {
-      throw new ReadError(path, { frame: nFrames() }, `file ends before </modeling>${inCalc ? ` inside <calculation> ${calcIndex}` : ''}: truncated vasprun.xml (pass { truncated: "drop" } to keep the ${nFrames()} finished step(s))`);
+      throw truncatedError(path, { frame: nFrames() }, `file ends before </modeling>${inCalc ? ` inside <calculation> ${calcIndex}` : ''}: truncated vasprun.xml`, `the ${nFrames()} finished step(s)`);
     }
-    if (inCalc) skipped.push({ step: calcIndex, reason: 'unfinished at the end of the file' });
+    if (inCalc) skipped.push({ step: calcIndex, reason: UNFINISHED });
   }
   if (symbols.length === 0) throw new ReadError(path, { array: 'atominfo' }, 'no atoms in <atominfo>');
   if (nFrames() === 0) throw new ReadError(path, {}, `no complete <calculation> with structure, forces and energy (${calcIndex} found)`);
