@@ -46,6 +46,16 @@ export function comparisonModel(data: unknown): ComparisonPayload {
     const k = checkObject(rec.kpoints, 'comparison payload recommendation.kpoints');
     checkNumber(k.recommended, 'comparison payload recommendation.kpoints.recommended');
     checkNumber(k.finest, 'comparison payload recommendation.kpoints.finest');
+    if (k.baseline !== undefined) checkNumber(k.baseline, 'comparison payload recommendation.kpoints.baseline');
+  }
+  if (rec.baseline_dk !== undefined) checkNumber(rec.baseline_dk, 'comparison payload recommendation.baseline_dk');
+  if (rec.baseline_reason !== undefined) checkString(rec.baseline_reason, 'comparison payload recommendation.baseline_reason');
+  if (p.coverage !== undefined) {
+    checkArray(p.coverage, 'comparison payload field "coverage"').forEach((x, i) => {
+      const c = checkObject(x, `comparison payload coverage[${i}]`);
+      for (const k of ['metal', 'lattice', 'method', 'outside', 'not_counted']) checkString(c[k], `comparison payload coverage[${i}].${k}`);
+      for (const k of ['dk', 'n', 'inside', 'percent']) checkNumber(c[k], `comparison payload coverage[${i}].${k}`);
+    });
   }
   checkObject(p.units, 'comparison payload field "units"');
   return data as ComparisonPayload;
@@ -88,10 +98,22 @@ export function recommendationText(p: ComparisonPayload): string {
     return `No recommendation: no sampled Δk lies below the SEM thresholds${over}; use the finest Δk${r.finest_dk === undefined ? '' : `, ${r.finest_dk} Å⁻¹`}.`;
   }
   let s = `Recommended Δk for training data: ${r.dk} Å⁻¹ (${rule} SEM threshold${over}, ${r.threshold_dk === null ? 'none reached' : `${r.threshold_dk} Å⁻¹`}).`;
-  if (r.kpoints) {
+  if (r.kpoints && r.kpoints.baseline !== undefined && r.baseline_dk !== undefined) {
+    const ratio = r.kpoints.baseline / r.kpoints.recommended;
+    s += ` k-points: ${r.kpoints.recommended} at ${r.dk} Å⁻¹ against ${r.kpoints.baseline} at the baseline ${r.baseline_dk} Å⁻¹, ${Number(ratio.toPrecision(3))}× fewer`;
+    s += r.finest_dk !== undefined && r.finest_dk !== r.baseline_dk ? ` (${Number((r.kpoints.finest / r.kpoints.recommended).toPrecision(3))}× against the finest sampled ${r.finest_dk} Å⁻¹).` : '.';
+    if (r.baseline_reason) s += ` Baseline: ${r.baseline_reason}.`;
+  } else if (r.kpoints) {
     const ratio = r.kpoints.finest / r.kpoints.recommended;
     const finest = r.finest_dk === undefined ? 'the finest Δk' : `${r.finest_dk} Å⁻¹`;
     s += ` k-points: ${r.kpoints.recommended} at ${r.dk} Å⁻¹ against ${r.kpoints.finest} at ${finest}, ${Number(ratio.toPrecision(3))}× fewer.`;
   }
   return s;
+}
+
+/** The coverage at the recommended Δk, one sentence per metal × lattice ("" without coverage). */
+export function coverageText(p: ComparisonPayload): string {
+  return (p.coverage ?? [])
+    .map((c) => `Coverage, ${c.metal} ${c.lattice}: ${c.inside} of ${c.n} ${c.method} properties inside their band at ${c.dk} Å⁻¹ (${Number(c.percent.toFixed(1))} %)${c.outside ? `; outside: ${c.outside}` : ''}${c.not_counted ? `; not counted: ${c.not_counted}` : ''}.`)
+    .join(' ');
 }

@@ -9,7 +9,7 @@ import { vegaConfig } from '../common/theme.js';
 import { el, table } from '../common/dom.js';
 import { toCsv } from '../common/csv.js';
 import { formatNumber } from '../sweep/state.js';
-import { comparisonModel, OUTCOMES, recommendationText, shares } from './state.js';
+import { comparisonModel, coverageText, OUTCOMES, recommendationText, shares } from './state.js';
 
 const OUTCOME_COLORS_LIGHT = ['#009E73', '#0072B2', '#D55E00'];
 const OUTCOME_COLORS_DARK = ['#33C49A', '#56B4E9', '#FF8A3D'];
@@ -24,6 +24,8 @@ export class ComparisonView extends ChartView {
     this.payload = comparisonModel(data);
     const rec = el('p', 'deltak-recommendation', recommendationText(this.payload));
     this.controls.append(rec);
+    const cov = coverageText(this.payload);
+    if (cov) this.controls.append(el('p', 'deltak-coverage', cov));
     this.addDownloads();
   }
 

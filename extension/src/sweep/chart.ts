@@ -1,7 +1,8 @@
 /**
  * The vega-lite spec of the sweep widget: one property, a metal × lattice facet grid (the
  * paper's Fig. 3), each method against Δk (Å⁻¹) with its reference value, the band
- * x_ref ± f·MAD_max and the outlined threshold Δk_T. The data come as the named dataset
+ * x_ref ± f·MAD_max, the outlined threshold Δk_T and, as grey crosses, points left out of the
+ * analysis (moduli of an unstable C). The data come as the named dataset
  * {@link SWEEP_DATA} (rows of `chartData`), so the slider only replaces data.
  */
 import type { TopLevelSpec } from 'vega-lite';
@@ -79,6 +80,19 @@ export function sweepSpec(l: SweepChartLayout): TopLevelSpec {
               { field: 'method', title: 'method' },
               { field: 'dk', title: 'Δk (Å⁻¹)', format: fmt },
               { field: 'value', title: yTitle, format: fmt },
+            ],
+          },
+        },
+        {
+          transform: [{ filter: "datum.layer === 'excluded'" }],
+          mark: { type: 'point', shape: 'cross', filled: true, size: 110, color: '#888888', opacity: 1 },
+          encoding: {
+            x, y,
+            tooltip: [
+              { field: 'method', title: 'method' },
+              { field: 'dk', title: 'Δk (Å⁻¹)', format: fmt },
+              { field: 'value', title: yTitle, format: fmt },
+              { field: 'reason', title: 'reason' },
             ],
           },
         },

@@ -3,7 +3,7 @@
  * visible methods, criterion factor, reference Δk), the thresholds for that choice, computed
  * with deltak's core (`thresholdRows`), and the rows of the chart and of the table.
  */
-import { methodOrder, sweepRows, thresholdRows, type ReferenceOption, type SweepRow, type ThresholdRow } from 'deltak/core';
+import { analysedRows, methodOrder, sweepRows, thresholdRows, type ReferenceOption, type SweepRow, type ThresholdRow } from 'deltak/core';
 import type { SweepPayload } from 'deltak/payloads';
 import { checkArray, checkObject, checkNumber } from '../common/validate.js';
 import { toCsv } from '../common/csv.js';
@@ -172,6 +172,7 @@ export class ThresholdCache {
       this.value = thresholdRows(this.model.rows, {
         factor: state.factor,
         reference: referenceOption(state.reference, this.model.payload),
+        unstable: this.model.payload.options.unstable ?? 'exclude',
       });
       this.key = key;
     }
@@ -200,7 +201,8 @@ export function facets(model: SweepModel, state: SweepState): { metals: string[]
 
 /** One datum of the chart: a sweep point, a band, a reference value or a threshold. */
 export interface ChartDatum {
-  layer: 'point' | 'band' | 'reference' | 'threshold';
+  /** "excluded": a point left out of MAD, bands and thresholds (moduli of an unstable C). */
+  layer: 'point' | 'band' | 'reference' | 'threshold' | 'excluded';
   metal: string;
   lattice: string;
   method: string;
@@ -211,13 +213,20 @@ export interface ChartDatum {
   /** Band x_ref ± f·MAD_max, in the property's unit. */
   lo?: number;
   hi?: number;
+  /** Why an excluded point is left out. */
+  reason?: string;
 }
 
 /** The chart's data for a state: the selected curves, their bands, references and Δk_T points. */
 export function chartData(model: SweepModel, state: SweepState, th: readonly ThresholdRow[]): ChartDatum[] {
   const out: ChartDatum[] = [];
+  const { excluded } = analysedRows(model.rows, model.payload.options.unstable ?? 'exclude');
+  const why = new Map(excluded.map((e) => [JSON.stringify([e.metal, e.lattice, e.property, e.method, e.dk]), e.reason]));
   for (const r of model.rows) {
-    if (selected(state, r)) out.push({ layer: 'point', metal: r.metal, lattice: r.lattice, method: r.method, dk: r.dk, value: r.value });
+    if (!selected(state, r)) continue;
+    const reason = why.get(JSON.stringify([r.metal, r.lattice, r.property, r.method, r.dk]));
+    if (reason === undefined) out.push({ layer: 'point', metal: r.metal, lattice: r.lattice, method: r.method, dk: r.dk, value: r.value });
+    else out.push({ layer: 'excluded', metal: r.metal, lattice: r.lattice, method: r.method, dk: r.dk, value: r.value, reason: `left out: ${reason}` });
   }
   for (const t of th) {
     if (!selected(state, t)) continue;

@@ -1,2 +1,3 @@
 export * from './sweep.js';
 export * from './figures.js';
+export * from './budget.js';

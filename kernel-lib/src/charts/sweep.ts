@@ -5,6 +5,7 @@
  */
 import type { SweepRow } from '../core/sweep.js';
 import type { ThresholdRow } from '../core/convergence.js';
+import type { ExcludedPoint } from '../core/stability.js';
 
 /** The vega-lite v5 schema URL (JupyterLab 4's built-in renderer takes v5 only). */
 export const VEGALITE_V5_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
@@ -18,6 +19,8 @@ export interface SweepChartOptions {
   width?: number;
   /** Height of one panel in px; default 140. */
   height?: number;
+  /** Points left out of the analysis (moduli of an unstable C), drawn as grey crosses with their reason. */
+  excluded?: readonly ExcludedPoint[];
 }
 
 const panelLabel = (r: { property: string; unit: string }): string => `${r.property} (${r.unit})`;
@@ -25,7 +28,8 @@ const groupLabel = (r: { metal: string; lattice: string }): string => `${r.metal
 
 /**
  * The sweep chart: Δk (Å⁻¹) on x, value in the property's unit on y (named in the row header).
- * With `thresholds`, adds the reference band and the outlined Δk_T points.
+ * With `thresholds`, adds the reference band and the outlined Δk_T points; `options.excluded`
+ * points (left out of MAD, bands and thresholds) are drawn as grey crosses, their reason in the tooltip.
  */
 export function sweepChart(
   sweep: readonly SweepRow[],
@@ -33,8 +37,13 @@ export function sweepChart(
   options: SweepChartOptions = {},
 ): VegaLiteSpec {
   const values: Record<string, unknown>[] = [];
+  const out = new Set((options.excluded ?? []).map((e) => JSON.stringify([e.metal, e.lattice, e.property, e.method, e.dk])));
   for (const r of sweep) {
+    if (out.has(JSON.stringify([r.metal, r.lattice, r.property, r.method, r.dk]))) continue;
     values.push({ layer: 'point', panel: panelLabel(r), group: groupLabel(r), method: r.method, dk: r.dk, value: r.value });
+  }
+  for (const e of options.excluded ?? []) {
+    values.push({ layer: 'excluded', panel: panelLabel(e), group: groupLabel(e), method: e.method, dk: e.dk, value: e.value, reason: `left out: ${e.reason}` });
   }
   for (const t of thresholds) {
     const base = { panel: panelLabel(t), group: groupLabel(t), method: t.method };
@@ -73,6 +82,11 @@ export function sweepChart(
           transform: [{ filter: "datum.layer === 'threshold'" }],
           mark: { type: 'point', filled: false, size: 220, strokeWidth: 2 },
           encoding: { x, y, color, tooltip: [{ field: 'method' }, { field: 'dk', title: 'Δk_T (Å⁻¹)' }] },
+        },
+        {
+          transform: [{ filter: "datum.layer === 'excluded'" }],
+          mark: { type: 'point', shape: 'cross', filled: true, size: 90, color: '#888888' },
+          encoding: { x, y, tooltip: [{ field: 'method' }, { field: 'dk', title: 'Δk (Å⁻¹)' }, { field: 'value' }, { field: 'reason' }] },
         },
       ],
     },

@@ -6,6 +6,7 @@ import type { ColumnTable } from 'arquero';
 import { semThresholds, SEM_UNITS, type SemRow, type SemThresholdRow } from '../core/sem.js';
 import { comparisonSummary, type ComparisonRow, type ComparisonSummaryRow } from '../core/comparison.js';
 import type { Recommendation } from '../core/recommend.js';
+import type { CoverageRow } from '../core/coverage.js';
 import { semChart, comparisonChart } from '../charts/figures.js';
 import { VEGALITE_MIME, type MimeBundle } from './bundle.js';
 import { SEM_MIME, COMPARISON_MIME, type SemPayload, type ComparisonPayload } from './payloads.js';
@@ -34,9 +35,27 @@ export function semBundle(sem: ColumnTable | readonly SemRow[], options: { facto
   return { data: { [SEM_MIME]: payload, [VEGALITE_MIME]: semChart(rows.map((r) => ({ ...r, metal: String(r.metal), lattice: String(r.lattice), structure: String(r.structure) })), th.map((t) => ({ ...t, metal: String(t.metal), lattice: String(t.lattice), structure: String(t.structure) })), chartSem), 'text/plain': text }, metadata: {} };
 }
 
-/** Bundle of a comparison (rows of `compareThresholds`) and a recommendation (`recommendDk`). */
-export function comparisonBundle(comparison: ColumnTable | readonly ComparisonRow[], recommendation: Recommendation): MimeBundle {
+/** Options of {@link comparisonBundle}. */
+export interface ComparisonBundleOptions {
+  /** Coverage at the recommended Δk (rows of `coverage(sweep, { dk })`), shown with the recommendation. */
+  coverage?: ColumnTable | readonly CoverageRow[];
+}
+
+/** One line per metal × lattice: "Al fcc: 10 of 14 MLP properties inside their band at 0.18 Å⁻¹ (71.4 %; outside: B0, …)". */
+export function coverageText(rows: readonly CoverageRow[]): string {
+  return rows.map((c) => `${c.metal} ${c.lattice}: ${c.inside} of ${c.n} ${c.method} properties inside their band at ${c.dk} Å⁻¹ (${c.percent.toFixed(1)} %${c.outside ? `; outside: ${c.outside}` : ''}${c.not_counted ? `; not counted: ${c.not_counted}` : ''})`).join('\n');
+}
+
+/**
+ * Bundle of a comparison (rows of `compareThresholds`) and a recommendation (`recommendDk`),
+ * with the coverage at the recommended Δk when given and the k-point saving against its baseline.
+ */
+export function comparisonBundle(comparison: ColumnTable | readonly ComparisonRow[], recommendation: Recommendation, options: ComparisonBundleOptions = {}): MimeBundle {
   const rows = rowsOf<ComparisonRow>(comparison);
+  const coverage = options.coverage === undefined ? undefined : rowsOf<CoverageRow>(options.coverage);
+  if (coverage && recommendation.dk !== null && coverage.some((c) => c.dk !== recommendation.dk)) {
+    throw new Error(`comparisonBundle: the coverage is at Δk ${[...new Set(coverage.map((c) => c.dk))].join(', ')} Å⁻¹, the recommendation at ${recommendation.dk} Å⁻¹`);
+  }
   const summary = comparisonSummary(rows).objects() as ComparisonSummaryRow[];
   const payload: ComparisonPayload = {
     version: 1,
@@ -47,13 +66,23 @@ export function comparisonBundle(comparison: ColumnTable | readonly ComparisonRo
       sems: recommendation.sems,
       threshold_dk: Number.isFinite(recommendation.bound) ? recommendation.bound : null,
       finest_dk: recommendation.cost?.finestDk ?? NaN,
-      ...(recommendation.cost ? { kpoints: { recommended: recommendation.cost.fullRecommended, finest: recommendation.cost.fullFinest } } : {}),
+      ...(recommendation.cost
+        ? {
+          baseline_dk: recommendation.cost.baselineDk,
+          baseline_reason: recommendation.cost.baselineReason,
+          kpoints: { recommended: recommendation.cost.fullRecommended, finest: recommendation.cost.fullFinest, baseline: recommendation.cost.fullBaseline },
+        }
+        : {}),
     },
-    units: { mlp_threshold_dk: 'Å⁻¹', sem_threshold_dk: 'Å⁻¹', dk: 'Å⁻¹' },
+    ...(coverage ? { coverage } : {}),
+    units: { mlp_threshold_dk: 'Å⁻¹', sem_threshold_dk: 'Å⁻¹', dk: 'Å⁻¹', ...(coverage ? { percent: '%' } : {}) },
   };
   if (!Number.isFinite(payload.recommendation.finest_dk)) delete (payload.recommendation as { finest_dk?: number }).finest_dk;
+  const c = recommendation.cost;
   const text = [
     recommendation.reason,
+    ...(c ? [`k-points of the training structures: ${c.fullRecommended} at ${recommendation.dk} Å⁻¹ against ${c.fullBaseline} at the baseline ${c.baselineDk} Å⁻¹, ${c.fullSaving.toFixed(1)}× fewer (full grids; ${(c.fullFinest / c.fullRecommended).toFixed(1)}× against the finest sampled ${c.finestDk} Å⁻¹). Baseline: ${c.baselineReason}.`] : []),
+    ...(coverage ? [coverageText(coverage)] : []),
     formatTable(summary as unknown as Record<string, unknown>[], { columns: ['by', 'key', 'n', 'exact', 'conservative', 'mismatch'], digits: 3 }),
   ].join('\n');
   return { data: { [COMPARISON_MIME]: payload, [VEGALITE_MIME]: comparisonChart(summary), 'text/plain': text }, metadata: {} };

@@ -8,10 +8,13 @@ import { tableMeta } from '../core/meta.js';
 import { sweepRows, type SweepInput, type SweepRow } from '../core/sweep.js';
 import {
   thresholdRows,
+  analysedRows,
+  describeReference,
   THRESHOLD_UNITS,
   type ReferenceOption,
   type ThresholdRow,
 } from '../core/convergence.js';
+import type { ExcludedPoint, UnstableOption } from '../core/stability.js';
 import { sweepChart, type VegaLiteSpec } from '../charts/sweep.js';
 import { formatTable } from './text.js';
 
@@ -33,8 +36,11 @@ export interface SweepPayload {
   /** What the user displayed: the sweep itself or its thresholds table. */
   kind: 'sweep' | 'thresholds';
   sweep: SweepRow[];
-  options: { factor: number; reference: ReferenceOption };
+  /** `unstable` absent means the default, "exclude". */
+  options: { factor: number; reference: ReferenceOption; unstable?: UnstableOption };
   thresholds: ThresholdRow[];
+  /** Sweep points left out of MAD, bands and thresholds, with the reason (moduli of an unstable C). */
+  excluded?: ExcludedPoint[];
   units: Record<string, string>;
 }
 
@@ -46,22 +52,27 @@ export interface SweepBundleOptions {
   reference?: ReferenceOption;
   /** Whether the user displayed the sweep or a thresholds table; default "sweep". */
   kind?: 'sweep' | 'thresholds';
+  /** Moduli of a C that is not positive definite: "exclude" (default) or "include". */
+  unstable?: UnstableOption;
 }
 
-const TABLE_COLUMNS = ['metal', 'lattice', 'property', 'unit', 'method', 'ref_dk', 'ref_value', 'mad', 'mad_max', 'factor', 'threshold_dk'];
+const TABLE_COLUMNS = ['metal', 'lattice', 'property', 'unit', 'method', 'ref_rule', 'ref_value', 'mad', 'mad_max', 'factor', 'threshold_dk'];
 
 /** The MIME bundle of a sweep (rows or arquero table) with thresholds at `factor`. */
 export function sweepBundle(sweep: SweepInput, options: SweepBundleOptions = {}): MimeBundle {
   const rows = sweepRows(sweep);
   const factor = options.factor ?? 0.5;
   const reference = options.reference ?? 'auto';
-  const th = thresholdRows(rows, { factor, reference });
+  const unstable = options.unstable ?? 'exclude';
+  const th = thresholdRows(rows, { factor, reference, unstable });
+  const { excluded } = analysedRows(rows, unstable);
   const payload: SweepPayload = {
     version: 1,
     kind: options.kind ?? 'sweep',
     sweep: rows,
-    options: { factor, reference },
+    options: { factor, reference, unstable },
     thresholds: th,
+    excluded,
     units: { dk: 'Å⁻¹', ...THRESHOLD_UNITS },
   };
   const metals = [...new Set(rows.map((r) => `${r.metal} ${r.lattice}`))].join(', ');
@@ -69,10 +80,13 @@ export function sweepBundle(sweep: SweepInput, options: SweepBundleOptions = {})
   const dks = [...new Set(rows.map((r) => r.dk))].sort((a, b) => a - b).join(', ');
   const text = [
     `deltak ${payload.kind}: ${rows.length} values; ${metals}; properties ${props}; Δk (Å⁻¹) ${dks}`,
-    `thresholds Δk_T (Å⁻¹) at factor ${factor} (— = never reaches the bound):`,
+    `thresholds Δk_T (Å⁻¹) at factor ${factor} (— = never reaches the bound); reference: ${describeReference(reference)}:`,
     formatTable(th as unknown as Record<string, unknown>[], { columns: TABLE_COLUMNS }),
+    ...(excluded.length
+      ? [`left out of MAD, bands and thresholds (unstable: "include" keeps them): ${excluded.map((e) => `${e.metal} ${e.lattice} ${e.method} ${e.property} at ${e.dk} Å⁻¹`).join(', ')}: ${[...new Set(excluded.map((e) => e.reason))].join('; ')}`]
+      : []),
   ].join('\n');
-  const chart: VegaLiteSpec = sweepChart(rows, th);
+  const chart: VegaLiteSpec = sweepChart(rows, th, { excluded });
   return { data: { [SWEEP_MIME]: payload, [VEGALITE_MIME]: chart, 'text/plain': text }, metadata: {} };
 }
 
@@ -89,6 +103,7 @@ export function thresholdsBundle(table: ColumnTable): MimeBundle {
   return sweepBundle(n.sweep as SweepRow[], {
     factor: n.factor as number,
     reference: n.reference as ReferenceOption,
+    unstable: (n.unstable as UnstableOption | undefined) ?? 'exclude',
     kind: 'thresholds',
   });
 }

@@ -5,6 +5,8 @@
  */
 export { SWEEP_MIME, VEGALITE_MIME, type SweepPayload } from './bundle.js';
 import type { SemPoint } from '../core/sem.js';
+import type { CoverageRow } from '../core/coverage.js';
+import type { ErrorBudgetRow, ErrorBudgetVerdictRow } from '../core/errorbudget.js';
 
 /** MIME type of the statistical error metrics (SEMs) of a DFT test set against Δk (Fig. 4). */
 export const SEM_MIME = 'application/vnd.deltak.sem.v1+json';
@@ -80,10 +82,14 @@ export interface Recommendation {
   sems: string[];
   /** The SEM threshold the rule started from, Å⁻¹ (null = none reached). */
   threshold_dk: number | null;
-  /** Finest Δk of the sweep, Å⁻¹, against which the cost is counted (absent without a cost). */
+  /** Finest Δk of the sweep, Å⁻¹ (absent without a cost). */
   finest_dk?: number;
-  /** k-points of the training structures at the recommended and at the finest Δk (optional). */
-  kpoints?: { recommended: number; finest: number };
+  /** The Δk (Å⁻¹) the saving is counted against (absent without a cost; older payloads: the finest). */
+  baseline_dk?: number;
+  /** Why that baseline (chosen by the user, the finest training Δk, or the fallback). */
+  baseline_reason?: string;
+  /** k-points of the training structures at the recommended, the finest and the baseline Δk (optional). */
+  kpoints?: { recommended: number; finest: number; baseline?: number };
 }
 
 /** The payload of {@link COMPARISON_MIME}. */
@@ -91,5 +97,26 @@ export interface ComparisonPayload {
   version: 1;
   pairs: ComparisonPair[];
   recommendation: Recommendation;
+  /** Coverage at the recommended Δk per metal × lattice: MLP properties inside their band (docs/method.md §7). */
+  coverage?: CoverageRow[];
+  units: Record<string, string>;
+}
+
+/** MIME type of the error budget: label noise beside model error per Δk, with verdicts (docs/method.md §8). */
+export const ERROR_BUDGET_MIME = 'application/vnd.deltak.errorbudget.v1+json';
+
+/** The payload of {@link ERROR_BUDGET_MIME}. */
+export interface ErrorBudgetPayload {
+  version: 1;
+  rows: ErrorBudgetRow[];
+  verdicts: ErrorBudgetVerdictRow[];
+  /** The verdict rule in words. */
+  rule: string;
+  /** The `dp test` dataset of the model error. */
+  dataset: string;
+  /** The SEM groups pooled into the label noise, with their reference Δk (Å⁻¹). */
+  groups: { group: string; ref_dk: number }[];
+  /** What had one side only, named. */
+  not_compared: string[];
   units: Record<string, string>;
 }
