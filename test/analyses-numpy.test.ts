@@ -7,16 +7,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { fromCSV } from 'arquero';
-import { readExtxyz } from '../kernel-lib/src/io/extxyz.ts';
+import { existsSync } from 'node:fs';
 import { seededRandom } from '../kernel-lib/src/core/random.ts';
 import { fileURLToPath } from 'node:url';
 import { semTable, semThresholds, type SemFrame, type SemRow, type SemThresholdRow } from '../kernel-lib/src/core/sem.ts';
 import { thresholdRows } from '../kernel-lib/src/core/convergence.ts';
 import { compareThresholds, type ComparisonRow } from '../kernel-lib/src/core/comparison.ts';
 import { recommendDk } from '../kernel-lib/src/core/recommend.ts';
-import type { SweepRow } from '../kernel-lib/src/core/sweep.ts';
+import { sweepRows, type SweepRow } from '../kernel-lib/src/core/sweep.ts';
+import { semFramesFromFrames } from '../kernel-lib/src/core/fromframes.ts';
+import { openDataset } from '../kernel-lib/src/io/dataset.ts';
+import { example } from '../kernel-lib/src/io/examples.ts';
+import { assertWithin, meanBound, rmsBound, madBound, U } from '../kernel-lib/test/tolerance.ts';
 
 const ROOT = process.env.DELTAK_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 const PY = join(ROOT, '.venv', 'bin', 'python');
@@ -109,17 +111,14 @@ function compareWithNumpy(frames: SemFrame[], sweep: SweepRow[], factor: number,
 }
 
 const RAW = join(ROOT, 'data', 'al-fcc', 'raw');
-test('bundled Al FCC GPAW single points: deltak equals the numpy reference', { skip: existsSync(RAW) ? false : 'data/al-fcc/raw not found', timeout: 120_000 }, () => {
-  // the EOS cells (each volume a configuration) and the 8-atom bulk as "pristine", the vacancy cell as "vacancy"
-  const frames: SemFrame[] = [];
-  for (const [folder, structure] of [['eos', 'pristine'], ['bulk', 'pristine'], ['vacancy', 'vacancy']] as const) {
-    for (const f of readdirSync(join(RAW, folder)).filter((x) => x.endsWith('.extxyz'))) {
-      const r = readExtxyz(join(RAW, folder, f)).objects()[0] as { dk: number; symbols: string[]; positions: Float64Array; energy: number; forces: Float64Array; virial: Float64Array; tags: Record<string, unknown> };
-      const id = folder === 'eos' ? `eos-${r.tags.volume_scale}` : folder;
-      frames.push({ id, dk: r.dk, species: r.symbols, positions: Array.from(r.positions), energy: r.energy, forces: Array.from(r.forces), virial: Array.from(r.virial), metal: 'Al', lattice: 'fcc', structure });
-    }
-  }
-  const sweep = (fromCSV(readFileSync(join(ROOT, 'data', 'al-fcc', 'properties_fixedmesh.csv'), 'utf8')).objects() as SweepRow[]);
+test('bundled Al FCC GPAW single points: deltak equals the numpy reference', { skip: existsSync(RAW) ? false : 'data/al-fcc/raw not found', timeout: 120_000 }, async () => {
+  // the bundled dataset as openDataset reads it: the EOS cells (each volume a configuration) and the
+  // 8-atom bulk as "pristine", the vacancy cell as "vacancy" (data/al-fcc/manifest.json)
+  const ds = await openDataset(example('al-fcc'));
+  const frames: SemFrame[] = semFramesFromFrames(ds.semFrames!).map((f) => ({
+    ...f, positions: Array.from(f.positions), forces: Array.from(f.forces), virial: f.virial ? Array.from(f.virial) : null,
+  }));
+  const sweep = sweepRows(ds.sweep!);
   const dks = [...new Set(frames.map((f) => f.dk))].sort((a, b) => a - b);
   assert.equal(dks.length, 8);
   const { semThRows } = compareWithNumpy(frames, sweep, 0.5, dks);

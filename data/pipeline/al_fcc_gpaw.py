@@ -6,7 +6,7 @@ For every Δk (Å⁻¹) in DKS this computes, with GPAW/PBE/plane waves:
 * EOS: single points of the 1-atom primitive FCC cell at 7 volumes
   (V/V_ref = 0.97 ... 1.03, V_ref from a = 4.04 Å), fitted with ASE's
   3rd-order Birch–Murnaghan form (exact cubic least squares in V^(-2/3))
-  -> V0 [A^3/atom], E0 [eV/atom], B0 [GPa];
+  -> V0 [Å³/atom], E0 [eV/atom], B0 [GPa];
 * E_vac: 2x2x2 supercell of the primitive cell (8 atoms) and the same cell
   with one atom removed (7 atoms), both at a = 4.04 Å, vacancy positions
   relaxed at fixed cell (BFGS, fmax 0.05 eV/Å);
@@ -16,7 +16,9 @@ k-points: Γ-centred Monkhorst–Pack, N_i = max(1, ceil(|b_i| / Δk)),
 b_i = 2π (A⁻¹)ᵀ rows (docs/method.md §2), computed per structure (as VASP's
 KSPACING does). Because the mesh then jumps inside the EOS volume range at
 some Δk, a second EOS variant with the mesh fixed at the V_ref cell's mesh is
-also computed (raw/eos_fixedmesh/, properties_fixedmesh.csv).
+also computed (raw/eos_fixedmesh/). properties.csv takes the EOS on that one
+mesh per Δk; properties_structuremesh.csv keeps the per-structure meshes (with
+their artefacts, see data/README.md "k-mesh jumps").
 
 Every single point is cached as one extxyz file under data/al-fcc/raw/, named
 by a sha256 of (structure, mesh, Δk, settings, relaxation), so a re-run skips
@@ -300,7 +302,7 @@ def properties(rows: list[dict], dks, mesh_rule="structure") -> list[dict]:
             v = np.array([r["volume"] / r["natoms"] for r in eos])
             e = np.array([r["energy"] / r["natoms"] for r in eos])
             v0, e0, b0, _ = fit_birch_murnaghan(v, e)
-            for name, unit, val in (("V0", "A^3/atom", v0), ("E0", "eV/atom", e0),
+            for name, unit, val in (("V0", "Å³/atom", v0), ("E0", "eV/atom", e0),
                                     ("B0", "GPa", b0 * EV_A3_TO_GPA)):
                 props.append({"property": name, "unit": unit, "dk": dk, "value": val})
         bulk_ = [r for r in rows if r["kind"] == "bulk" and math.isclose(r["dk"], dk)]
@@ -330,10 +332,10 @@ def write_tables(dks):
                 r[k] = f"{r[k]:.10g}"
             w.writerow(r)
     os.replace(OUT / "singlepoints.csv.tmp", OUT / "singlepoints.csv")
-    for rule, name in (("structure", "properties.csv"),
-                       ("reference", "properties_fixedmesh.csv")):
+    for rule, name in (("reference", "properties.csv"),
+                       ("structure", "properties_structuremesh.csv")):
         props = properties(rows, dks, rule)
-        with open(OUT / (name + ".tmp"), "w", newline="") as fh:
+        with open(OUT / (name + ".tmp"), "w", newline="", encoding="utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=["metal", "lattice", "property", "unit",
                                                "method", "dk", "value"], lineterminator="\n")
             w.writeheader()
