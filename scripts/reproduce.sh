@@ -6,9 +6,9 @@
 #                                         Debian's chromium, headless, from the SVG)
 #   out/<notebook>/<name>.csv             every table the notebook shows
 #   out/<notebook>/<name>.vl.json         the vega-lite spec of each figure
-#   out/report/                           `deltak report` of data/manifest.json (the bundled
-#                                         data); out/report-al/ of data/al/manifest.json when the
-#                                         reference dataset has written one
+#   out/report/                           `deltak report` of data/al-fcc (the bundled data);
+#                                         out/report-al/ of data/al when the reference dataset
+#                                         has written its manifest
 # Options: --update-notebooks  also store the executed notebooks (with outputs) in notebooks/
 #          --no-setup          skip scripts/setup.sh (already done)
 #          --no-png            SVG only
@@ -122,7 +122,7 @@ const [out] = process.argv.slice(2);
 const { renderSvg } = await import(pathToFileURL(join(process.cwd(), 'kernel-lib/dist/cli/report.js')).href);
 let n = 0;
 for (const d of readdirSync(out, { withFileTypes: true })) {
-  if (!d.isDirectory() || d.name === 'notebooks' || d.name.startsWith('report') || d.name === 'sem-set') continue;
+  if (!d.isDirectory() || d.name === 'notebooks' || d.name.startsWith('report')) continue;
   for (const f of readdirSync(join(out, d.name)).filter((f) => f.endsWith('.vl.json'))) {
     const spec = JSON.parse(readFileSync(join(out, d.name, f), 'utf8'));
     writeFileSync(join(out, d.name, f.replace(/\.vl\.json$/, '.svg')), await renderSvg(spec));
@@ -132,86 +132,15 @@ for (const d of readdirSync(out, { withFileTypes: true })) {
 console.log(`  ${n} SVG files`);
 JS
 
-# 4. The HTML reports. data/manifest.json describes the bundled tables; for the SEM part of the
-#    report (Fig. 4, the recommendation) the bundled single points get the tags a test set
-#    carries (structure, config), in copies under out/sem-set/ and a manifest beside them, the
-#    same grouping as the notebooks use (EOS volumes and bulk cell: pristine; vacancy).
-say "deltak report of data/manifest.json (with the bundled single points as SEM test set)"
-.venv/bin/python - "$ROOT" "$OUT" <<'PY'
-import json, sys
-from pathlib import Path
-
-root, out = Path(sys.argv[1]), Path(sys.argv[2])
-raw = root / "data" / "al-fcc" / "raw"
-dest = out / "sem-set"
-dest.mkdir(parents=True, exist_ok=True)
-for old in dest.glob("*.extxyz"):
-    old.unlink()
-n = 0
-for folder in ("eos", "bulk", "vacancy"):
-    for f in sorted((raw / folder).glob("*.extxyz")):
-        lines = f.read_text().split("\n")
-        if int(lines[0]) + 2 > len(lines) or any(l.strip() for l in lines[int(lines[0]) + 2:]):
-            sys.exit(f"{f}: expected one frame")
-        info = lines[1]
-        if folder == "eos":
-            scale = next(t.split("=")[1] for t in info.split() if t.startswith("volume_scale="))
-            config, structure = f"eos-v{float(scale)}", "pristine"
-        else:
-            config, structure = f"{folder}-2x2x2", "vacancy" if folder == "vacancy" else "pristine"
-        lines[1] = f"{info} structure={structure} config={config}"
-        (dest / f"{folder}_{f.name}").write_text("\n".join(lines))
-        n += 1
-manifest = json.loads((root / "data" / "manifest.json").read_text())
-manifest["properties"] = [str(Path("..") / ".." / "data" / p) for p in manifest.get("properties", [])]
-manifest["sem_frames"] = ["."]
-(dest / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
-print(f"  {n} single points tagged in out/sem-set/")
-PY
-npx --no-install deltak report "$OUT/sem-set/manifest.json" --out "$OUT/report"
+# 4. The HTML reports: `deltak report` of the bundled dataset (data/al-fcc/manifest.json: its
+#    property sweep and its single points as SEM test set, tagged by the manifest's path patterns)
+#    and of the reference dataset data/al when its manifest is there (openDataset keeps the
+#    property curves complete over the manifest's Δk and lists the others in the report).
+say "deltak report of data/al-fcc"
+npx --no-install deltak report data/al-fcc --out "$OUT/report"
 if [ -f data/al/manifest.json ]; then
-  # The reference dataset is written while it is computed: report the property curves that are
-  # complete (every Δk its manifest lists for the method) and its SEM set when there is one.
-  say "deltak report of data/al/manifest.json (complete curves only)"
-  if .venv/bin/python - "$ROOT" "$OUT" <<'PY'
-import csv, json, sys
-from pathlib import Path
-
-root, out = Path(sys.argv[1]), Path(sys.argv[2])
-al = root / "data" / "al"
-m = json.loads((al / "manifest.json").read_text())
-want = {"DFT": {round(float(d), 6) for d in m.get("dks", [])}, "MLP": {round(float(d), 6) for d in m.get("train_dks", [])}}
-rows = []
-for p in m.get("properties", []):
-    if (al / p).exists():
-        with open(al / p, newline="") as fh:
-            rows += list(csv.DictReader(fh))
-curves = {}
-for r in rows:
-    curves.setdefault((r["metal"], r["lattice"], r["property"], r["method"]), set()).add(round(float(r["dk"]), 6))
-ok = {k for k, dks in curves.items() if len(want.get(k[3], ())) > 1 and want[k[3]] <= dks}
-kept = [r for r in rows if (r["metal"], r["lattice"], r["property"], r["method"]) in ok]
-dest = out / "report-al-input"
-dest.mkdir(parents=True, exist_ok=True)
-new = {"name": f"{m.get('name', 'data/al')}: property curves complete over every Δk",
-       "cells": m.get("cells", []), "sem_frames": [str(Path("..") / ".." / "data" / "al" / f) for f in m.get("sem_frames", [])],
-       "dp_test": [{**d, "prefix": str(Path("..") / ".." / "data" / "al" / d["prefix"])} for d in m.get("dp_test", [])]}
-if kept:
-    with open(dest / "properties.csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, list(kept[0].keys()))
-        w.writeheader()
-        w.writerows(kept)
-    new["properties"] = ["properties.csv"]
-(dest / "manifest.json").write_text(json.dumps(new, indent=1, ensure_ascii=False) + "\n")
-left = sorted(" ".join(k[1:]) for k in curves if k not in ok)
-print(f"  {len(ok)} complete curves, {len(new['sem_frames'])} SEM files; not yet complete: {', '.join(left) or 'none'}")
-sys.exit(0 if kept or new["sem_frames"] else 3)
-PY
-  then
-    npx --no-install deltak report "$OUT/report-al-input/manifest.json" --out "$OUT/report-al"
-  else
-    say "data/al has no complete property curve and no SEM set yet: no report-al"
-  fi
+  say "deltak report of data/al"
+  npx --no-install deltak report data/al --out "$OUT/report-al"
 fi
 
 # 5. PNG of every SVG (notebook figures and report figures): Debian's chromium, headless.
@@ -222,7 +151,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 const [out] = process.argv.slice(2);
 const svgs = [];
-const walk = (d) => { for (const f of readdirSync(d)) { const p = join(d, f); if (statSync(p).isDirectory()) { if (f !== 'notebooks' && f !== 'sem-set') walk(p); } else if (f.endsWith('.svg')) svgs.push(p); } };
+const walk = (d) => { for (const f of readdirSync(d)) { const p = join(d, f); if (statSync(p).isDirectory()) { if (f !== 'notebooks') walk(p); } else if (f.endsWith('.svg')) svgs.push(p); } };
 walk(out);
 const { chromium } = await import('playwright-core');
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
