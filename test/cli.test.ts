@@ -48,11 +48,26 @@ test('deltak report writes CSV, SVG and a self-contained offline HTML report for
   const html = readFileSync(join(out, 'report.html'), 'utf8');
   assert.ok(!/<script|src="http|href="http/.test(html), 'no scripts or remote resources');
   assert.match(html, /<svg/);
-  assert.match(html, /Not in this report: no &quot;sem_frames&quot;/);
+  assert.match(html, /Not in this report: no SEM test set \(&quot;sem_frames&quot;\)/);
   const csv = readFileSync(join(out, 'table_s1_kpoints.csv'), 'utf8');
   assert.match(csv, /0\.18,8×8×8,512,4096/);
   const missing = deltak(['report', join(dir, 'nope.json'), '--out', out]);
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /no manifest at/);
+  assert.match(missing.stderr, /no manifest or folder at/);
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ properties: ['p.csv'], sem_frame: ['x'] }));
+  const r2 = deltak(['report', bad, '--out', out]);
+  assert.equal(r2.status, 1);
+  assert.match(r2.stderr, /bad\.json: sem_frame: unknown key/);
   void execFileSync;
+});
+
+test('deltak report of a folder: the bundled data/al-fcc (its manifest) with the SEM test set and the recommendation', { timeout: 300_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deltak-report-'));
+  const r = deltak(['report', join(ROOT, 'data', 'al-fcc'), '--out', dir, '--resamples', '50']);
+  assert.equal(r.status, 0, r.stderr);
+  const files = readdirSync(dir);
+  for (const f of ['thresholds.csv', 'sem.csv', 'sem_thresholds.csv', 'recommendation.json', 'fig4_V-RMSE.svg', 'report.html']) assert.ok(files.includes(f), f);
+  const rec = JSON.parse(readFileSync(join(dir, 'recommendation.json'), 'utf8')) as { dk: number };
+  assert.equal(rec.dk, 0.18);
 });

@@ -1,49 +1,39 @@
 /**
  * `deltak report`: every table as CSV, every chart as SVG (vega in Node, no browser) and one
- * self-contained HTML report that opens offline, for a dataset described by a manifest.
+ * self-contained HTML report that opens offline, for a dataset (a manifest or a folder, openDataset).
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fromCSV, toCSV, type ColumnTable } from 'arquero';
-import { thresholds, madSummary } from '../core/convergence.js';
-import { sweepRows, type SweepRow } from '../core/sweep.js';
-import { semTable, semThresholds, type SemRow, type SemThresholdRow } from '../core/sem.js';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { toCSV, type ColumnTable } from 'arquero';
+import { madSummary } from '../core/convergence.js';
+import { sweepRows } from '../core/sweep.js';
+import { type SemRow, type SemThresholdRow } from '../core/sem.js';
 import { semBootstrap, recommendationSensitivity } from '../core/bootstrap.js';
-import { compareThresholds, comparisonSummary, splitBySemGroup, semGroupOf, type ComparisonSummaryRow } from '../core/comparison.js';
+import { comparisonSummary, semGroupOf, type ComparisonSummaryRow } from '../core/comparison.js';
 import { recommendDk, type CostStructure } from '../core/recommend.js';
-import { kpointTable, type NamedCell } from '../core/tables.js';
-import { semFramesFromFrames } from '../core/fromframes.js';
+import { kpointTable } from '../core/tables.js';
 import { sweepChart, type VegaLiteSpec } from '../charts/sweep.js';
 import { semChart, comparisonChart, parityChart, rmseChart, type ParityPoint, type RmseChartRow } from '../charts/figures.js';
-import { parity } from '../core/parity.js';
-import { readDpTest, type ParityRow } from '../io/dptest.js';
+import type { ParityRow } from '../io/dptest.js';
 import type { ThresholdRow } from '../core/convergence.js';
-import { readExtxyz } from '../io/extxyz.js';
-import { concatFrames } from '../io/frames.js';
+import { openDataset } from '../io/dataset.js';
 
-export const REPORT_HELP = `usage: deltak report <manifest.json | dataset folder> --out <folder> [--factor 0.5] [--resamples 1000] [--seed 1]
+export const REPORT_HELP = `usage: deltak report <manifest.json | folder> --out <folder> [--factor 0.5] [--resamples 1000] [--seed 1]
 
-Reads the dataset the manifest describes (a folder stands for its manifest.json):
+Reads the dataset with openDataset: a manifest (a .json file, or a folder holding manifest.json;
+its keys and their meaning: kernel-lib/manifest.schema.json), or a folder of calculations without
+one (frames tagged kind are property calculations, frames tagged config the SEM test set):
   { "name": "…",
     "properties": ["properties.csv", …],          tidy sweeps: metal,lattice,property,unit,method,dk,value
-    "sem_frames": ["sem/", "more.extxyz", …],     extxyz single points tagged metal, lattice, structure, config
+    "calculations": ["dft/", …],                  single points tagged kind, metal, lattice: properties computed
+    "sem_frames": ["sem/", {"path": "raw", "pattern": "{structure}/dk{dk}/{config}.extxyz"}, …],
+                                                  the DFT test set (tags metal, lattice, structure, config)
     "cells": [{"name": "Al fcc 2x2x2", "cell": [[…],[…],[…]], "natoms": 8}],   training structures (Å)
     "dp_test": [{"prefix": "dptest/dk0.18/test", "dk": 0.18, "dataset": "test"}, …],   dp test -d output
     "factor": 0.5 }
 Paths are relative to the manifest. Writes into --out: CSV tables (thresholds, Table 1, SEMs
 with bootstrap intervals, comparison, Table S1), SVG charts (Fig. 3 per property, Fig. 4 per
 SEM, Fig. 5, Fig. 2a parity and Fig. 2b/c RMSE) and report.html (self-contained: inline SVG, no scripts, opens offline).`;
-
-/** A dataset manifest (paths relative to the manifest file). */
-export interface Manifest {
-  name?: string;
-  properties?: string[];
-  sem_frames?: string[];
-  cells?: NamedCell[];
-  /** `dp test -d` output: file prefix, Δk of the model's training data (Å⁻¹), dataset (train or test). */
-  dp_test?: { prefix: string; dk: number; dataset: string }[];
-  factor?: number;
-}
 
 interface Section {
   title: string;
@@ -84,44 +74,18 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   return svg;
 }
 
-function expandFrames(base: string, entries: readonly string[]): string[] {
-  const files: string[] = [];
-  for (const e of entries) {
-    const p = resolve(base, e);
-    if (!existsSync(p)) throw new Error(`manifest: sem_frames entry ${e} does not exist (${p})`);
-    if (statSync(p).isDirectory()) {
-      const walk = (d: string): void => {
-        for (const f of readdirSync(d).sort()) {
-          const q = join(d, f);
-          if (statSync(q).isDirectory()) walk(q);
-          else if (/\.(extxyz|xyz)$/.test(f)) files.push(q);
-        }
-      };
-      walk(p);
-    } else files.push(p);
-  }
-  if (files.length === 0) throw new Error(`manifest: sem_frames lists no .extxyz files`);
-  return files;
-}
-
 /** Run `deltak report`; returns a summary of what was written. */
 export async function runReport(args: string[]): Promise<string> {
   const input = args.find((a, i) => !a.startsWith('--') && (i === 0 || !args[i - 1].startsWith('--')));
   const outDir = option(args, '--out');
   if (!input) throw new Error('give a manifest.json or a dataset folder');
   if (!outDir) throw new Error('give --out <folder>');
-  const manifestPath = existsSync(input) && statSync(input).isDirectory() ? join(input, 'manifest.json') : input;
-  if (!existsSync(manifestPath)) throw new Error(`no manifest at ${manifestPath}`);
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-  } catch (e) {
-    throw new Error(`${manifestPath}: not valid JSON (${(e as Error).message})`);
-  }
-  const base = dirname(resolve(manifestPath));
-  const factor = Number(option(args, '--factor') ?? manifest.factor ?? 0.5);
+  if (!existsSync(input)) throw new Error(`no manifest or folder at ${input}`);
+  const ds = await openDataset(input);
+  const factor = Number(option(args, '--factor') ?? ds.factor);
   const resamples = Number(option(args, '--resamples') ?? 1000);
   const seed = Number(option(args, '--seed') ?? 1);
+  const analysis = ds.analyse({ factor });
   mkdirSync(outDir, { recursive: true });
   const written: string[] = [];
   const sections: Section[] = [];
@@ -134,19 +98,9 @@ export async function runReport(args: string[]): Promise<string> {
 
   // Properties: thresholds, Table 1, Fig. 3 per property
   let propThresholds: ThresholdRow[] | null = null;
-  if (manifest.properties?.length) {
-    const rows: SweepRow[] = [];
-    for (const p of manifest.properties) {
-      const path = resolve(base, p);
-      if (!existsSync(path)) throw new Error(`manifest: properties file ${p} does not exist (${path})`);
-      try {
-        rows.push(...sweepRows(fromCSV(readFileSync(path, 'utf8'))));
-      } catch (e) {
-        throw new Error(`${path}: ${(e as Error).message}`);
-      }
-    }
-    const sweep = sweepRows(rows);
-    const th = thresholds(sweep, { factor });
+  if (ds.sweep) {
+    const sweep = sweepRows(ds.sweep);
+    const th = analysis.thresholds!;
     propThresholds = th.objects() as ThresholdRow[];
     saveTable('thresholds.csv', th);
     saveTable('table1_mad_summary.csv', madSummary(sweep));
@@ -158,16 +112,15 @@ export async function runReport(args: string[]): Promise<string> {
       figs += `<figure>${svg}<figcaption>${esc(property)} against Δk; outlined: Δk_T at factor ${factor}</figcaption></figure>`;
     }
     sections.push({ title: 'Property thresholds (Fig. 3, Table 1)', html: htmlTable(th, `Δk_T (Å⁻¹) at factor ${factor}; values in each row's unit`) + htmlTable(madSummary(sweep), 'Table 1: value at the reference Δk ± MAD over all Δk') + figs });
-  } else missing.push('no "properties" in the manifest: no property thresholds, Table 1 or Fig. 3');
+  } else missing.push('no complete property curve: no property thresholds, Table 1 or Fig. 3');
 
   // SEMs: Fig. 4 with bootstrap intervals, recommendation
   let semTh: SemThresholdRow[] | null = null;
-  if (manifest.sem_frames?.length) {
-    const frames = semFramesFromFrames(concatFrames(expandFrames(base, manifest.sem_frames).map((f) => readExtxyz(f))));
-    const sem = semTable(frames);
-    const st = semThresholds(sem, { factor });
+  if (ds.sem && ds.semFrames && analysis.semThresholds) {
+    const sem = ds.sem;
+    const st = analysis.semThresholds;
     semTh = st.objects() as SemThresholdRow[];
-    const boot = semBootstrap(frames, { factor, resamples, seed });
+    const boot = semBootstrap(ds.semFrames, { factor, resamples, seed });
     saveTable('sem.csv', sem);
     saveTable('sem_thresholds.csv', st);
     saveTable('sem_bootstrap.csv', boot.sem);
@@ -178,21 +131,20 @@ export async function runReport(args: string[]): Promise<string> {
       save(`fig4_${s}.svg`, svg);
       figs += `<figure>${svg}<figcaption>${esc(s)} against Δk with ${Math.round(100 * 0.95)} % bootstrap intervals (${resamples} resamples, seed ${seed}); outlined: Δk_T^SEM</figcaption></figure>`;
     }
-    const structures: CostStructure[] = (manifest.cells ?? []).map((c) => ({ name: c.name, cell: c.cell, natoms: c.natoms }));
+    const structures: CostStructure[] = ds.cells.map((c) => ({ name: c.name, cell: c.cell, natoms: c.natoms }));
     const rec = recommendDk(st, { structures });
     const sens = recommendationSensitivity(sem, { structures });
     save('recommendation.json', JSON.stringify({ ...rec, bound: Number.isFinite(rec.bound) ? rec.bound : null, sensitivity: sens.map((s) => ({ factor: s.factor, dk: s.recommendation.dk })) }, null, 2));
     const sensText = sens.map((s) => `factor ${s.factor}: ${s.recommendation.dk ?? 'none'} Å⁻¹`).join('; ');
     const cost = rec.cost ? ` Training structures need ${rec.cost.fullRecommended} k-points instead of ${rec.cost.fullFinest} at ${rec.cost.finestDk} Å⁻¹ (${rec.cost.fullSaving.toFixed(1)}× fewer, full grids).` : '';
     sections.push({ title: 'SEMs of the DFT test set (Fig. 4) and the recommendation', html: `<p><strong>${esc(rec.reason)}</strong>${esc(cost)}</p><p>By criterion factor: ${esc(sensText)}.</p>` + htmlTable(st, `Δk_T^SEM (Å⁻¹) at factor ${factor}`) + htmlTable(boot.thresholds, 'bootstrap intervals of Δk_T^SEM (— = never reached)') + figs });
-  } else missing.push('no "sem_frames" in the manifest: no SEMs, Fig. 4 or recommendation');
+  } else missing.push('no SEM test set ("sem_frames"): no SEMs, Fig. 4 or recommendation');
 
-  const split = propThresholds && semTh ? splitBySemGroup(propThresholds, semTh) : null;
-  if (split?.unpaired.length) {
-    missing.push(`MLP thresholds without a SEM group in the test set, not compared: ${split.unpaired.map((p) => `${p.metal} ${p.lattice} ${p.property} (${semGroupOf(p.property) ?? 'no SEM group'})`).join(', ')}`);
+  if (analysis.unpaired.length) {
+    missing.push(`MLP thresholds without a SEM group in the test set, not compared: ${analysis.unpaired.map((p) => `${p.metal} ${p.lattice} ${p.property} (${semGroupOf(p.property) ?? 'no SEM group'})`).join(', ')}`);
   }
-  if (split?.paired.length && semTh) {
-    const cmp = compareThresholds(split.paired, semTh);
+  if (analysis.comparison) {
+    const cmp = analysis.comparison;
     const summary = comparisonSummary(cmp);
     saveTable('comparison.csv', cmp);
     saveTable('comparison_summary.csv', summary);
@@ -202,19 +154,14 @@ export async function runReport(args: string[]): Promise<string> {
   } else missing.push('the comparison (Fig. 5) needs MLP property thresholds and SEM thresholds');
 
   // MLP fidelity: Fig. 2a (parity) and Fig. 2b/c (RMSE against Δk)
-  if (manifest.dp_test?.length) {
-    const inputs = manifest.dp_test.map((d, i) => {
-      if (typeof d.prefix !== 'string' || !Number.isFinite(d.dk) || typeof d.dataset !== 'string') {
-        throw new Error(`manifest: dp_test[${i}] needs {"prefix": string, "dk": number, "dataset": string}`);
-      }
-      return { dk: d.dk, dataset: d.dataset, table: readDpTest(resolve(base, d.prefix)) };
-    });
-    const rmse = parity(inputs);
+  if (ds.dpTest.length) {
+    const inputs = ds.dpTest;
+    const rmse = ds.rmse!;
     saveTable('fig2_rmse.csv', rmse);
     const points: ParityPoint[] = [];
     const names: Record<string, string> = { energy_per_atom: 'energy', force: 'force', virial_per_atom: 'virial' };
     for (const input of inputs) {
-      for (const r of input.table.objects() as ParityRow[]) {
+      for (const r of (Array.isArray(input.table) ? input.table : (input.table as ColumnTable).objects()) as ParityRow[]) {
         if (r.data !== null && names[r.quantity]) points.push({ dk: input.dk, quantity: names[r.quantity], dft: r.data, mlp: r.pred });
       }
     }
@@ -228,20 +175,20 @@ export async function runReport(args: string[]): Promise<string> {
     save('fig2bc_rmse.svg', svg);
     figs += `<figure>${svg}<figcaption>Fig. 2b/c: RMSE against the Δk of the training data</figcaption></figure>`;
     sections.push({ title: 'MLP fidelity per Δk (Fig. 2)', html: htmlTable(rmse, 'RMSE per Δk and dataset (energy and virial per atom: eV/atom; force components: eV/Å)') + figs });
-  } else missing.push('no "dp_test" in the manifest: no Fig. 2');
+  } else missing.push('no dp test output ("dp_test"): no Fig. 2');
 
-  if (manifest.cells?.length) {
+  if (ds.cells.length) {
     const dks = [0.09, 0.12, 0.18, 0.24, 0.3, 0.36, 0.66, 0.96];
-    const kt = kpointTable(manifest.cells, dks);
+    const kt = kpointTable(ds.cells, dks);
     saveTable('table_s1_kpoints.csv', kt);
     sections.push({ title: 'Δk ↔ mesh ↔ KPPRA (Table S1)', html: htmlTable(kt, 'Γ-centred meshes, full grids') });
   }
-  const title = manifest.name ?? 'deltak report';
+  const title = ds.name;
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}
 th{background:#f3f3f3}caption{text-align:left;font-style:italic;padding:4px 0}figure{margin:1em 0}svg{max-width:100%;height:auto}</style></head>
-<body><h1>${esc(title)}</h1><p>Made by deltak from ${esc(manifestPath)}; criterion factor ${factor}; Δk in Å⁻¹.</p>
+<body><h1>${esc(title)}</h1><p>Made by deltak from ${esc(ds.source)}; criterion factor ${factor}; Δk in Å⁻¹.</p>
 ${missing.length ? `<p>Not in this report: ${missing.map(esc).join('; ')}.</p>` : ''}
 ${sections.map((s) => `<section><h2>${esc(s.title)}</h2>${s.html}</section>`).join('\n')}
 </body></html>`;
