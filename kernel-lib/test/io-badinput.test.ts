@@ -71,7 +71,7 @@ test('npy: versions 1, 2 and 3, float32/float64/int64, big-endian; Fortran order
     // wrong shape inside a system: box.npy of 3 frames × 6
     const sys = join(dir, 'sys');
     makeSystem(sys);
-    writeNpy(join(sys, 'set.000', 'box.npy'), new Float64Array(18), [3, 6]);
+    writeNpy(join(sys, 'set.000', 'box.npy'), new Float64Array(18), [3, 6], { overwrite: true });
     assertThrowsWith(() => readDeepmd(sys), /set\.000\/box\.npy/, /wrong shape \(3, 6\)/, /expected \(3, 9\)/);
   } finally {
     cleanup();
@@ -166,7 +166,7 @@ test('bad input: NaN', { skip: NO_FIXTURES }, () => {
     makeSystem(sys);
     const f = new Float64Array(3 * 6).fill(0.1);
     f[2 * 6 + 4] = NaN;
-    writeNpy(join(sys, 'set.000', 'force.npy'), f, [3, 6]);
+    writeFileSync(join(sys, 'set.000', 'force.npy'), npyBytes(f, [3, 6])); // writeNpy refuses a NaN
     assertThrowsWith(() => readDeepmd(sys), /force\.npy \(set\.000\/force\.npy, frame 2\)/, /non-finite value NaN at component 4/);
     const lines = readFileSync(fx('vasp/dpgen_Al2_sigma1_gamma/000000_OUTCAR'), 'latin1').split('\n');
     const at = lines.findIndex((l) => l.includes('TOTAL-FORCE')) + 3;
@@ -195,7 +195,7 @@ test('bad input: arrays whose frame counts disagree', () => {
   try {
     const sys = join(dir, 'sys');
     makeSystem(sys);
-    writeNpy(join(sys, 'set.000', 'energy.npy'), Float64Array.of(-1, -2), [2]);
+    writeNpy(join(sys, 'set.000', 'energy.npy'), Float64Array.of(-1, -2), [2], { overwrite: true });
     assertThrowsWith(() => readDeepmd(sys), /set\.000\/energy\.npy/, /2 frames, but coord\.npy has 3/, /frame counts disagree/);
     const pre = join(dir, 'dpt');
     writeFileSync(pre + '.e.out', '# s: data_e pred_e\n-1 -1.1\n-2 -2.1\n');

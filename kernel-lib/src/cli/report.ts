@@ -2,7 +2,7 @@
  * `deltak report`: every table as CSV, every chart as SVG (vega in Node, no browser) and one
  * self-contained HTML report that opens offline, for a dataset (a manifest or a folder, openDataset).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toCSV, type ColumnTable } from 'arquero';
 import { madSummary } from '../core/convergence.js';
@@ -17,6 +17,8 @@ import { semChart, comparisonChart, parityChart, rmseChart, type ParityPoint, ty
 import type { ParityRow } from '../io/dptest.js';
 import type { ThresholdRow } from '../core/convergence.js';
 import { openDataset } from '../io/dataset.js';
+import { readWritten, stageFor, discardStage, swapIn, type WrittenManifest } from '../io/written.js';
+import { isFolder, listFolder } from '../io/files.js';
 
 export const REPORT_HELP = `usage: deltak report <manifest.json | folder> --out <folder> [--factor 0.5] [--resamples 1000] [--seed 1]
 
@@ -74,8 +76,43 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   return svg;
 }
 
-/** Run `deltak report`; returns a summary of what was written. */
+/** The writer named in the manifest of a report folder. */
+const REPORT_WRITER = 'deltak report';
+
+/**
+ * What an earlier report left in `outDir` (its manifest), or null for a new or empty folder. A
+ * folder without a manifest holding report.html and only .csv/.svg/.json/.html files is taken as
+ * an earlier report; a folder holding other files is an error: a report never removes them.
+ */
+function earlierReport(outDir: string): WrittenManifest | null {
+  const m = readWritten(outDir);
+  if (m) {
+    if (m.writer !== REPORT_WRITER) throw new Error(`--out ${outDir} holds what ${m.writer} wrote; give an empty or new folder`);
+    return m;
+  }
+  if (!isFolder(outDir)) return null;
+  const names = listFolder(outDir).map((e) => (e.isFile() ? e.name : `${e.name}/`));
+  if (names.length === 0) return null;
+  if (names.includes('report.html') && names.every((n) => /^[^/]+\.(csv|svg|json|html)$/.test(n))) return { writer: REPORT_WRITER, entries: names };
+  throw new Error(`--out ${outDir} holds files deltak report did not write (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}); give an empty or new folder`);
+}
+
+/**
+ * Run `deltak report`; returns a summary of what was written. The report is written into a fresh
+ * folder beside --out and swapped in only when complete: a failed run leaves an earlier report
+ * whole, and the files of an earlier report are replaced, never left beside the new ones.
+ */
 export async function runReport(args: string[]): Promise<string> {
+  const staged: { dir: string | null } = { dir: null };
+  try {
+    return await writeReport(args, staged);
+  } catch (e) {
+    if (staged.dir) discardStage(staged.dir);
+    throw e;
+  }
+}
+
+async function writeReport(args: string[], staged: { dir: string | null }): Promise<string> {
   const input = args.find((a, i) => !a.startsWith('--') && (i === 0 || !args[i - 1].startsWith('--')));
   const outDir = option(args, '--out');
   if (!input) throw new Error('give a manifest.json or a dataset folder');
@@ -86,12 +123,14 @@ export async function runReport(args: string[]): Promise<string> {
   const resamples = Number(option(args, '--resamples') ?? 1000);
   const seed = Number(option(args, '--seed') ?? 1);
   const analysis = ds.analyse({ factor });
-  mkdirSync(outDir, { recursive: true });
+  const earlier = earlierReport(outDir);
+  const stage = stageFor(outDir);
+  staged.dir = stage;
   const written: string[] = [];
   const sections: Section[] = [];
   const missing: string[] = [];
   const save = (name: string, text: string): void => {
-    writeFileSync(join(outDir, name), text);
+    writeFileSync(join(stage, name), text);
     written.push(name);
   };
   const saveTable = (name: string, t: ColumnTable): void => save(name, toCSV(t));
@@ -193,5 +232,7 @@ ${missing.length ? `<p>Not in this report: ${missing.map(esc).join('; ')}.</p>` 
 ${sections.map((s) => `<section><h2>${esc(s.title)}</h2>${s.html}</section>`).join('\n')}
 </body></html>`;
   save('report.html', html);
+  swapIn(outDir, stage, REPORT_WRITER, written, earlier);
+  staged.dir = null;
   return `deltak report: wrote ${written.length} files to ${outDir}: ${written.join(', ')}${missing.length ? `\nnot included: ${missing.join('; ')}` : ''}`;
 }

@@ -3,13 +3,14 @@
  * (float32 or float64, .npy versions 1–3) or the raw text variant (`coord.raw` …, one frame per
  * line); a folder tree of many systems. And the writer back to DeePMD-kit's npy layout.
  */
-import { existsSync, readdirSync, readFileSync, statSync, mkdirSync, writeFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { table as aqTable, type ColumnTable } from 'arquero';
 import { withMeta } from '../core/meta.js';
 import { ReadError, looksBinary, requireLineEnd, parseDecimal } from './errors.js';
 import { readFileBytes, isFolder, listFolder, realPath } from './files.js';
 import { readNpy, writeNpy, type NpyArray } from './npy.js';
+import { readWritten, stageFor, discardStage, swapIn } from './written.js';
 import {
   concatFrames, countSpecies, formulaOf, blockColumn, LazyColumn, FRAMES_UNITS, FRAMES_CONVENTIONS,
   EV_PER_A3_IN_GPA, cellVolumeProblem, type AtomArray,
@@ -404,11 +405,17 @@ export interface WriteDeepmdOptions {
   /** Element order of type_map.raw (default: order of first appearance). */
   typeMap?: readonly string[];
   /**
-   * Replace a DeePMD-kit system already in a target folder (its set.* folders, type.raw,
-   * type_map.raw and nopbc are removed first). Default false: such a folder is an error, since
-   * sets left from before would be read back with the new ones.
+   * Replace what an earlier writeDeepmd wrote into the folder (the files its manifest,
+   * `.deltak-written.json`, lists: removed only once the new data is complete; files it did not
+   * write, such as fparam.raw, are kept). Default false: a folder that holds a system, or an
+   * earlier write, is an error, since sets left from before would be read back with the new ones.
    */
   overwrite?: boolean;
+}
+
+/** Whether folder `d` holds a DeePMD-kit system (a type.raw or set.* folders). */
+function holdsSystem(d: string): boolean {
+  return isFolder(d) && (existsSync(join(d, 'type.raw')) || listFolder(d).some((e) => /^set\./.test(e.name)));
 }
 
 /**
@@ -416,8 +423,11 @@ export interface WriteDeepmdOptions {
  * `dir` when every frame has the same atoms, else one sub-folder per distinct atom sequence
  * (named by formula). force.npy / virial.npy are written when the frames have them: a system
  * whose frames have them only in part is an error, as is a cell periodic along some axes only
- * (DeePMD-kit knows fully periodic, and non-periodic through a "nopbc" file). A folder that
- * already holds a system is an error unless `overwrite`. Returns the folders written.
+ * (DeePMD-kit knows fully periodic, and non-periodic through a "nopbc" file), a NaN or ±Infinity,
+ * and a periodic cell without volume. All or nothing: every system is written into a temporary
+ * sibling folder and swapped in only when all are complete, so a failure (a bad value in the
+ * last frame, a full disk) leaves `dir` as it was. A folder that holds a system is an error
+ * unless `overwrite` and it was written by writeDeepmd. Returns the folders written.
  */
 export function writeDeepmd(frames: ColumnTable, dir: string, options: WriteDeepmdOptions = {}): string[] {
   const n = frames.numRows();
@@ -439,83 +449,122 @@ export function writeDeepmd(frames: ColumnTable, dir: string, options: WriteDeep
     if (g) g.push(i);
     else groups.set(key, [i]);
   }
-  if (groups.size > 1 && existsSync(join(dir, 'type.raw'))) {
+  if (options.typeMap) {
+    const dup = options.typeMap.find((s, i) => options.typeMap!.indexOf(s) !== i);
+    if (dup !== undefined) throw new Error(`writeDeepmd: typeMap names ${dup} twice: each element is one type`);
+  }
+  const old = readWritten(dir);
+  if (old && old.writer !== 'writeDeepmd') throw new Error(`writeDeepmd: ${dir} holds what ${old.writer} wrote; write to another folder`);
+  if (old && !options.overwrite) {
+    throw new Error(`writeDeepmd: ${dir} already holds a DeePMD-kit system written before (${old.entries.length} entries); its sets would be read back with the new ones (pass { overwrite: true } to replace it)`);
+  }
+  const ownedTop = new Set((old?.entries ?? []).map((e) => e.split('/')[0]));
+  if (groups.size > 1 && existsSync(join(dir, 'type.raw')) && !ownedTop.has('type.raw')) {
     throw new Error(`writeDeepmd: ${dir} holds a DeePMD-kit system itself; the ${groups.size} systems of this table go to sub-folders, which a reader of ${dir} would not see; write to another folder`);
   }
   const written: string[] = [];
-  const names = new Set<string>();
-  for (const [key, rows] of groups) {
-    const syms = key.split(' ');
-    const map = options.typeMap ? [...options.typeMap] : [...new Set(syms)];
-    for (const s of syms) if (!map.includes(s)) throw new Error(`writeDeepmd: element ${s} is not in typeMap ${map.join(' ')}`);
-    let sdir = dir;
-    if (groups.size > 1) {
-      const counts: Record<string, number> = {};
-      for (const s of syms) counts[s] = (counts[s] ?? 0) + 1;
-      let name = Object.entries(counts).map(([s, c]) => `${s}${c}`).join('');
-      let k = 1;
-      while (names.has(name)) name = `${name.replace(/_\d+$/, '')}_${k++}`;
-      names.add(name);
-      sdir = join(dir, name);
-    }
-    const nat = syms.length;
-    const has = (a: ArrayLike<unknown>, r: number): boolean => a[r] !== null && a[r] !== undefined;
-    const allF = rows.every((r) => has(forces, r));
-    const allV = rows.every((r) => has(virials, r));
-    const partly = (what: string, a: ArrayLike<unknown>): void => {
-      const with_ = rows.filter((r) => has(a, r));
-      const without = rows.filter((r) => !has(a, r));
-      if (with_.length > 0 && without.length > 0) {
-        throw new Error(`writeDeepmd: rows ${without.slice(0, 5).join(', ')}${without.length > 5 ? ', …' : ''} have no ${what}, rows ${with_.slice(0, 5).join(', ')}${with_.length > 5 ? ', …' : ''} of the same atoms do: ` +
-          `one DeePMD-kit system labels all its frames or none; filter the table first`);
+  const entries: string[] = [];
+  const stage = stageFor(dir);
+  try {
+    const names = new Set<string>();
+    for (const [key, rows] of groups) {
+      const syms = key.split(' ');
+      const map = options.typeMap ? [...options.typeMap] : [...new Set(syms)];
+      for (const s of syms) if (!map.includes(s)) throw new Error(`writeDeepmd: element ${s} is not in typeMap ${map.join(' ')}`);
+      let rel = '';
+      if (groups.size > 1) {
+        const counts: Record<string, number> = {};
+        for (const s of syms) counts[s] = (counts[s] ?? 0) + 1;
+        let name = Object.entries(counts).map(([s, c]) => `${s}${c}`).join('');
+        let k = 1;
+        while (names.has(name)) name = `${name.replace(/_\d+$/, '')}_${k++}`;
+        names.add(name);
+        rel = name;
       }
-    };
-    partly('forces', forces);
-    partly('virial', virials);
-    let periodic: boolean | null = null;
-    for (const r of rows) {
-      if (!cells[r]) throw new Error(`writeDeepmd: row ${r} has no cell; DeePMD-kit needs box.npy`);
-      if (energies[r] === null || energies[r] === undefined) throw new Error(`writeDeepmd: row ${r} has no energy`);
-      const p = pbcs[r] ?? [true, true, true];
-      const all = p.every((x) => x);
-      if (!all && p.some((x) => x)) throw new Error(`writeDeepmd: row ${r} is periodic along some axes only (pbc ${JSON.stringify(p)}); DeePMD-kit systems are fully periodic or not at all (nopbc)`);
-      if (periodic !== null && periodic !== all) throw new Error(`writeDeepmd: rows of the same atoms are periodic and non-periodic (row ${r}: pbc ${JSON.stringify(p)}); write them separately`);
-      periodic = all;
-    }
-    if (existsSync(sdir) && (existsSync(join(sdir, 'type.raw')) || readdirSync(sdir).some((f) => /^set\./.test(f)))) {
-      if (!options.overwrite) throw new Error(`writeDeepmd: ${sdir} already holds a DeePMD-kit system; its sets would be read back with the new ones (pass { overwrite: true } to replace it)`);
-      for (const f of readdirSync(sdir)) {
-        if (/^set\./.test(f) || ['type.raw', 'type_map.raw', 'nopbc'].includes(f) || /\.raw$/.test(f)) rmSync(join(sdir, f), { recursive: true, force: true });
+      const sdir = rel ? join(dir, rel) : dir;
+      const nat = syms.length;
+      const has = (a: ArrayLike<unknown>, r: number): boolean => a[r] !== null && a[r] !== undefined;
+      const allF = rows.every((r) => has(forces, r));
+      const allV = rows.every((r) => has(virials, r));
+      const partly = (what: string, a: ArrayLike<unknown>): void => {
+        const with_ = rows.filter((r) => has(a, r));
+        const without = rows.filter((r) => !has(a, r));
+        if (with_.length > 0 && without.length > 0) {
+          throw new Error(`writeDeepmd: rows ${without.slice(0, 5).join(', ')}${without.length > 5 ? ', …' : ''} have no ${what}, rows ${with_.slice(0, 5).join(', ')}${with_.length > 5 ? ', …' : ''} of the same atoms do: ` +
+            `one DeePMD-kit system labels all its frames or none; filter the table first`);
+        }
+      };
+      partly('forces', forces);
+      partly('virial', virials);
+      let periodic: boolean | null = null;
+      for (const r of rows) {
+        if (!cells[r]) throw new Error(`writeDeepmd: row ${r} has no cell; DeePMD-kit needs box.npy`);
+        if (energies[r] === null || energies[r] === undefined) throw new Error(`writeDeepmd: row ${r} has no energy`);
+        const p = pbcs[r] ?? [true, true, true];
+        const all = p.every((x) => x);
+        if (!all && p.some((x) => x)) throw new Error(`writeDeepmd: row ${r} is periodic along some axes only (pbc ${JSON.stringify(p)}); DeePMD-kit systems are fully periodic or not at all (nopbc)`);
+        if (periodic !== null && periodic !== all) throw new Error(`writeDeepmd: rows of the same atoms are periodic and non-periodic (row ${r}: pbc ${JSON.stringify(p)}); write them separately`);
+        periodic = all;
       }
+      if (!options.overwrite && holdsSystem(sdir)) {
+        throw new Error(`writeDeepmd: ${sdir} already holds a DeePMD-kit system; its sets would be read back with the new ones (pass { overwrite: true } to replace one writeDeepmd wrote)`);
+      }
+      const out = (name: string): string => (rel ? `${rel}/${name}` : name);
+      const put = (name: string, text: string): void => {
+        writeFileSync(join(stage, out(name)), text);
+        entries.push(out(name));
+      };
+      mkdirSync(rel ? join(stage, rel) : stage, { recursive: true });
+      put('type.raw', syms.map((s) => map.indexOf(s)).join('\n') + '\n');
+      put('type_map.raw', map.join('\n') + '\n');
+      if (periodic === false) put('nopbc', '');
+      for (let s0 = 0, k = 0; s0 < rows.length; s0 += setSize, k++) {
+        const part = rows.slice(s0, s0 + setSize);
+        const m = part.length;
+        const setName = `set.${String(k).padStart(3, '0')}`;
+        const setDir = join(stage, out(setName));
+        mkdirSync(setDir);
+        const coord = new Float64Array(m * 3 * nat);
+        const box = new Float64Array(m * 9);
+        const energy = new Float64Array(m);
+        const force = allF ? new Float64Array(m * 3 * nat) : null;
+        const virial = allV ? new Float64Array(m * 9) : null;
+        part.forEach((r, j) => {
+          // what DeePMD-kit would train on, or the reader refuse: checked frame by frame, named by row
+          const finite = (a: ArrayLike<number>, what: string): void => {
+            for (let q = 0; q < a.length; q++) if (!Number.isFinite(a[q])) throw new Error(`writeDeepmd: row ${r} ${what}[${q}] is ${a[q]}, expected a finite number`);
+          };
+          finite(positions[r], 'positions');
+          finite(cells[r]!, 'cell');
+          if (!Number.isFinite(energies[r])) throw new Error(`writeDeepmd: row ${r} energy is ${energies[r]}, expected a finite number of eV`);
+          if (force) finite(forces[r]!, 'forces');
+          if (virial) finite(virials[r]!, 'virial');
+          const bad = periodic ? cellVolumeProblem(cells[r]!) : null;
+          if (bad) throw new Error(`writeDeepmd: row ${r}: ${bad}`);
+          coord.set(positions[r], j * 3 * nat);
+          box.set(cells[r]!, j * 9);
+          energy[j] = energies[r]!;
+          if (force) force.set(forces[r]!, j * 3 * nat);
+          if (virial) virial.set(virials[r]!, j * 9);
+        });
+        writeNpy(join(setDir, 'coord.npy'), coord, [m, 3 * nat]);
+        writeNpy(join(setDir, 'box.npy'), box, [m, 9]);
+        writeNpy(join(setDir, 'energy.npy'), energy, [m]);
+        if (force) writeNpy(join(setDir, 'force.npy'), force, [m, 3 * nat]);
+        if (virial) writeNpy(join(setDir, 'virial.npy'), virial, [m, 9]);
+        entries.push(out(setName));
+      }
+      written.push(sdir);
     }
-    mkdirSync(sdir, { recursive: true });
-    writeFileSync(join(sdir, 'type.raw'), syms.map((s) => map.indexOf(s)).join('\n') + '\n');
-    writeFileSync(join(sdir, 'type_map.raw'), map.join('\n') + '\n');
-    if (periodic === false) writeFileSync(join(sdir, 'nopbc'), '');
-    for (let s0 = 0, k = 0; s0 < rows.length; s0 += setSize, k++) {
-      const part = rows.slice(s0, s0 + setSize);
-      const m = part.length;
-      const setDir = join(sdir, `set.${String(k).padStart(3, '0')}`);
-      mkdirSync(setDir, { recursive: true });
-      const coord = new Float64Array(m * 3 * nat);
-      const box = new Float64Array(m * 9);
-      const energy = new Float64Array(m);
-      const force = allF ? new Float64Array(m * 3 * nat) : null;
-      const virial = allV ? new Float64Array(m * 9) : null;
-      part.forEach((r, j) => {
-        coord.set(positions[r], j * 3 * nat);
-        box.set(cells[r]!, j * 9);
-        energy[j] = energies[r]!;
-        if (force) force.set(forces[r]!, j * 3 * nat);
-        if (virial) virial.set(virials[r]!, j * 9);
-      });
-      writeNpy(join(setDir, 'coord.npy'), coord, [m, 3 * nat]);
-      writeNpy(join(setDir, 'box.npy'), box, [m, 9]);
-      writeNpy(join(setDir, 'energy.npy'), energy, [m]);
-      if (force) writeNpy(join(setDir, 'force.npy'), force, [m, 3 * nat]);
-      if (virial) writeNpy(join(setDir, 'virial.npy'), virial, [m, 9]);
-    }
-    written.push(sdir);
+  } catch (e) {
+    discardStage(stage);
+    throw e;
+  }
+  try {
+    swapIn(dir, stage, 'writeDeepmd', entries, old);
+  } catch (e) {
+    discardStage(stage);
+    throw new Error(`writeDeepmd: ${(e as Error).message}; ${dir} is as it was`);
   }
   return written;
 }

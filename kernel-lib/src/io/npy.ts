@@ -2,9 +2,10 @@
  * NumPy .npy files (format versions 1.0, 2.0, 3.0): read into typed arrays, write float64.
  * Fortran-order arrays, unsupported dtypes and headers or data that do not fit the file are errors.
  */
-import { openSync, readSync, closeSync, fstatSync, writeFileSync } from 'node:fs';
+import { readSync, closeSync, fstatSync, existsSync } from 'node:fs';
 import { ReadError } from './errors.js';
 import { openFile } from './files.js';
+import { writeFileAtomic } from './written.js';
 
 /** A typed array read from an .npy file. */
 export type NpyData = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array;
@@ -142,7 +143,22 @@ export function npyBytes(data: Float64Array | Float32Array | Int32Array, shape: 
   return Buffer.concat([pre, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
 }
 
-/** Write `data` with `shape` as a version-1.0 .npy file (little-endian, C order). */
-export function writeNpy(path: string, data: Float64Array | Float32Array | Int32Array, shape: readonly number[]): void {
-  writeFileSync(path, npyBytes(data, shape));
+/** Options of {@link writeNpy}. */
+export interface WriteNpyOptions {
+  /** Replace a file already at the path (default false: an existing file is an error). */
+  overwrite?: boolean;
+}
+
+/**
+ * Write `data` with `shape` as a version-1.0 .npy file (little-endian, C order), through a
+ * temporary sibling renamed into place once complete (a failed write leaves an old file whole).
+ * A NaN or ±Infinity is an error naming its index (DeePMD-kit would train on it); so is an
+ * existing file unless `overwrite`. {@link npyBytes} makes the bytes of any array.
+ */
+export function writeNpy(path: string, data: Float64Array | Float32Array | Int32Array, shape: readonly number[], options: WriteNpyOptions = {}): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw new Error(`writeNpy ${path}: value ${i} is ${data[i]}, expected a finite number`);
+  }
+  if (!options.overwrite && existsSync(path)) throw new Error(`writeNpy: ${path} exists; pass { overwrite: true } to replace it`);
+  writeFileAtomic(path, npyBytes(data, shape), { overwrite: true });
 }
