@@ -222,7 +222,8 @@ test('openDataset(example("al")): sweep, SEMs, dp test and analyses equal the ex
   assert.deepEqual(a.thresholds!.objects(), thresholds(complete.rows, { factor: 0.5 }).objects());
   const semTh = semThresholds(explicitSem(), { factor: 0.5 });
   assert.deepEqual(a.semThresholds!.objects(), semTh.objects());
-  assert.deepEqual(a.recommendation, recommendDk(semTh, { structures: m.cells }));
+  assert.deepEqual(a.recommendation, recommendDk(semTh, { structures: m.cells, trainingDks: m.train_dks }));
+  assert.equal(a.recommendation!.dk, recommendDk(semTh).dk);
   assert.ok(a.comparison && a.comparison.numRows() > 0, 'MLP thresholds compared with the SEM thresholds');
   const rmse = parity(m.dp_test.map((d) => ({ dk: d.dk, dataset: d.dataset, table: readDpTest(join(AL, d.prefix)) })));
   assert.deepEqual(ds.rmse!.objects(), rmse.objects());
@@ -238,4 +239,33 @@ test('manifest: errors name the key', () => {
   assertThrowsWith(() => validateManifest({ sem_frames: [{ path: 'x', pattern: 3 }] }), /sem_frames\[0\]\.pattern: expected string or array/);
   assertThrowsWith(() => validateManifest({ factor: '0.5', properties: 'p.csv' }), /2 problems/, /factor: expected number/, /properties: expected array/);
   assert.doesNotThrow(() => validateManifest(JSON.parse(readFileSync(join(AL, 'manifest.json'), 'utf8'))));
+});
+
+test('show(dataset), show(dataset.analyse()), show(any table); a table prints as text under util.inspect', { skip: NO_AL, timeout: 300_000 }, async () => {
+  const { show, setDisplayWriter, SWEEP_MIME, SEM_MIME, COMPARISON_MIME } = await import('../src/display/index.js');
+  const { inspect } = await import('node:util');
+  const { table } = await import('arquero');
+  const sent: { data: Record<string, unknown> }[] = [];
+  setDisplayWriter((b) => void sent.push(b));
+  try {
+    const ds = await openDataset(example('al'));
+    show(ds);
+    assert.equal(sent.length, 1);
+    assert.match(String(sent[0].data['text/plain']), /SEM test set: .*Al fcc oh \(1 configuration\)/);
+    assert.match(String(sent[0].data['text/html']), /incomplete or not used/);
+    sent.length = 0;
+    const a = ds.analyse();
+    show(a);
+    const mimes = sent.flatMap((b) => Object.keys(b.data));
+    for (const m of [SWEEP_MIME, SEM_MIME, COMPARISON_MIME]) assert.ok(mimes.includes(m), m);
+    assert.ok(sent.some((b) => String(b.data['text/plain']).includes(a.recommendation!.reason)), 'the recommendation as text');
+    sent.length = 0;
+    show(table({ x: [1, 2], y: ['a', 'b'] }));
+    assert.match(String(sent[0].data['text/html']), /<td>a<\/td>/);
+    const text = inspect(ds.sem);
+    assert.match(text, /^arquero table: \d+ rows × 8 columns/);
+    assert.doesNotMatch(text, /_names|_data/);
+  } finally {
+    setDisplayWriter(undefined);
+  }
 });

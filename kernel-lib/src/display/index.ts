@@ -74,7 +74,7 @@ function showAnalysis(a: DatasetAnalysis): void {
   if (a.recommendation) {
     lines.push(`Recommendation: ${a.recommendation.reason}`);
     const c = a.recommendation.cost;
-    if (c) lines.push(`k-points of the training cells: ${c.fullRecommended} at ${a.recommendation.dk} Å⁻¹ instead of ${c.fullFinest} at ${c.finestDk} Å⁻¹ (${c.fullSaving.toFixed(1)}× fewer, full grids)`);
+    if (c) lines.push(`k-points of the training cells: ${c.fullRecommended} at ${a.recommendation.dk} Å⁻¹ instead of ${c.fullBaseline} at ${c.baselineDk} Å⁻¹ (${c.fullSaving.toFixed(1)}× fewer, full grids; baseline: ${c.baselineReason})`);
   }
   if (a.unpaired.length) lines.push(`not compared (no SEM group in the test set): ${a.unpaired.map((p) => `${p.metal} ${p.lattice} ${p.property}`).join(', ')}`);
   lines.push(...a.notes);

@@ -13,6 +13,9 @@ import { thresholds, type ReferenceOption, type ThresholdRow } from '../core/con
 import { compareThresholds, splitBySemGroup } from '../core/comparison.js';
 import { recommendDk, type Recommendation } from '../core/recommend.js';
 import { parity, type ParityInput } from '../core/parity.js';
+import { errorBudget } from '../core/errorbudget.js';
+import { coverage, coverageRows, type CoverageRow } from '../core/coverage.js';
+import type { UnstableOption } from '../core/stability.js';
 import type { NamedCell } from '../core/tables.js';
 import { concatFrames } from './frames.js';
 import { readTable } from './table.js';
@@ -36,6 +39,10 @@ export interface AnalyseOptions {
   factor?: number;
   /** Reference Δk rule of the property thresholds (default "auto"); a number also sets the SEM reference (Å⁻¹). */
   reference?: ReferenceOption;
+  /** Δk (Å⁻¹) the k-point saving is counted against (default: the finest training Δk, see recommendDk). */
+  baselineDk?: number;
+  /** Moduli of a C that is not positive definite: "exclude" (default) or "include" (docs/method.md §10). */
+  unstable?: UnstableOption;
 }
 
 /** Every analysis of a dataset (tables as the core functions return them; null where the data is missing). */
@@ -58,6 +65,12 @@ export interface DatasetAnalysis {
   readonly unpaired: ThresholdRow[];
   /** The recommended Δk for training data (recommendDk() with the dataset's cells). */
   readonly recommendation: Recommendation | null;
+  /** Label noise of the test set beside the `dp test` error of each model, with a verdict per Δk (errorBudget(); docs/method.md §10). */
+  readonly errorBudget: ColumnTable | null;
+  /** Share of MLP properties inside their band at every MLP Δk (coverage()). */
+  readonly coverage: ColumnTable | null;
+  /** The coverage at the recommended Δk, per metal × lattice. */
+  readonly recommendedCoverage: CoverageRow[] | null;
   /** What could not be computed, and why. */
   readonly notes: string[];
 }
@@ -257,7 +270,8 @@ function makeDataset(p: Parts): Dataset {
       const factor = options.factor ?? p.factor;
       const reference = options.reference ?? 'auto';
       const notes: string[] = [];
-      const th = sweep ? thresholds(sweep, { factor, reference }) : null;
+      const unstable = options.unstable ?? 'exclude';
+      const th = sweep ? thresholds(sweep, { factor, reference, unstable }) : null;
       if (!th) notes.push('no complete property curve: no property thresholds');
       const semT = semFrames && typeof reference === 'number' ? semTable(semFrames, { reference }) : sem;
       const semTh = semT ? semThresholds(semT, { factor }) : null;
@@ -274,10 +288,32 @@ function makeDataset(p: Parts): Dataset {
       let recommendation: Recommendation | null = null;
       if (semTh) {
         const have = new Set((semTh.objects() as { sem: string }[]).map((r) => r.sem));
-        if (have.has('F-RMSE') && have.has('V-RMSE')) recommendation = recommendDk(semTh, { structures: p.cells });
+        // the models' training Δk: the manifest's train_dks, else the Δk of the dp test outputs
+        const trainingDks = p.dks.MLP ?? [...new Set(p.dpTest.map((d) => d.dk))];
+        if (have.has('F-RMSE') && have.has('V-RMSE')) {
+          recommendation = recommendDk(semTh, {
+            structures: p.cells,
+            ...(trainingDks.length ? { trainingDks } : {}),
+            ...(options.baselineDk !== undefined ? { baselineDk: options.baselineDk } : {}),
+          });
+        }
         else notes.push(`the recommendation needs F-RMSE and V-RMSE thresholds; the test set gives ${[...have].join(', ')}`);
       }
-      return { kind: 'deltak-analysis', name: p.name, factor, reference, sweep: sweep ? sweepRows(sweep) : null, thresholds: th, sem: semT, semThresholds: semTh, comparison, unpaired, recommendation, notes };
+      const budget = semFrames && rmse ? errorBudget(semFrames, rmse, typeof reference === 'number' ? { reference } : {}) : null;
+      if (!budget) notes.push(`no error budget: it needs the SEM test set and \`dp test\` output on it (${semFrames ? 'no dp test output' : rmse ? 'no test set' : 'neither is here'})`);
+      const hasMlp = (sweep?.objects() as SweepRow[] | undefined)?.some((r) => r.method === 'MLP') ?? false;
+      const cov = sweep && hasMlp ? coverage(sweep, { factor, reference, unstable }) : null;
+      if (sweep && !cov) notes.push('no MLP property curves: no coverage');
+      let recommendedCoverage: CoverageRow[] | null = null;
+      const recDk = recommendation?.dk ?? null;
+      if (cov && recDk !== null) {
+        if ((cov.objects() as CoverageRow[]).some((c) => c.dk === recDk)) recommendedCoverage = coverageRows(sweep!, { factor, reference, unstable, dk: recDk });
+        else notes.push(`no MLP property at the recommended Δk ${recDk} Å⁻¹: no coverage there`);
+      }
+      return {
+        kind: 'deltak-analysis', name: p.name, factor, reference, sweep: sweep ? sweepRows(sweep) : null, thresholds: th, sem: semT, semThresholds: semTh, comparison, unpaired, recommendation,
+        errorBudget: budget, coverage: cov, recommendedCoverage, notes,
+      };
     },
   };
   return ds;
