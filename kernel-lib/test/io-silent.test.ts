@@ -154,6 +154,8 @@ test('a cell of zero volume, a corrupted "in kB" line and a Δk out of range are
     assertThrowsWith(() => readExtxyz(xyz), /cu\.xyz:14 \(frame 2\)/, /Δk written in the file is -0\.1/);
     edit(13, (l) => `${l} dk=fine`);
     assertThrowsWith(() => readExtxyz(xyz), /cu\.xyz:14 \(dk, frame 2\)/, /dk="fine" is not a number/);
+    edit(13, (l) => `${l} mesh="0 8 8"`);
+    assertThrowsWith(() => readExtxyz(xyz), /cu\.xyz:14 \(mesh, frame 2\)/, /not three positive whole numbers/);
     edit(13, (l) => `${l} dk=0.18`);
     assert.equal(readExtxyz(xyz).get('dk', 2), 0.18);
     // dpdata result.json: a zero cell

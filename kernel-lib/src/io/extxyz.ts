@@ -291,6 +291,14 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
     let mesh: number[] | null = null;
     if (Array.isArray(tags.mesh) && tags.mesh.length === 3) mesh = tags.mesh as number[];
     else if (Array.isArray(tags.kpts) && tags.kpts.length === 3) mesh = tags.kpts as number[];
+    // a mesh or k-point count the file states is used or refused, never passed over
+    const meshKey = mesh === tags.mesh ? 'mesh' : 'kpts';
+    if (mesh && !mesh.every((x) => Number.isInteger(x) && x > 0)) {
+      throw new ReadError(path, { line: headLine + 1, frame: fi, array: meshKey }, `${meshKey}=${JSON.stringify(info[meshKey])} is not three positive whole numbers (a k-point mesh)`);
+    }
+    if ('n_irreducible' in tags && !(Number.isInteger(tags.n_irreducible) && (tags.n_irreducible as number) > 0)) {
+      throw new ReadError(path, { line: headLine + 1, frame: fi, array: 'n_irreducible' }, `n_irreducible=${JSON.stringify(info.n_irreducible)} is not a positive whole number of k-points`);
+    }
     let found;
     try {
       found = discoverDk({ path, fileDk, mesh, cell }, options);
