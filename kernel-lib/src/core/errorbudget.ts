@@ -8,6 +8,7 @@
 import { from, type ColumnTable } from 'arquero';
 import { withMeta } from './meta.js';
 import { semDeltas, semValues, type ConfigDelta, type SemFrame, type SemName } from './sem.js';
+import { isFramesTable, semFramesFromFrames } from './fromframes.js';
 import type { RmseRow } from './parity.js';
 
 /** A quantity of the budget: its `dp test` name, the SEM that measures its label noise, unit. */
@@ -91,15 +92,16 @@ export interface ErrorBudgetResult {
 }
 
 /**
- * The error budget of a test set: `frames` are its DFT single points at every Δk (the SEM
- * input, docs/method.md §5), `rmse` the rows of `parity()` for the models (docs/method.md §8).
+ * The error budget of a test set: `input` holds its DFT single points at every Δk (SEM frames
+ * or a frames table, as {@link semTable} takes them, docs/method.md §5), `rmse` the rows of `parity()` for the models (docs/method.md §8).
  * Label noise per Δk is each SEM pooled over every configuration of every group (all groups
  * must share their Δk), so it is the RMSE over the same configurations `dp test` pools over.
  * Verdict rule: {@link BUDGET_RULE}. Pairs that exist on one side only are named in
  * `notCompared`; two RMSE rows for one (Δk, dataset, quantity), or nothing comparable at all,
  * are errors. Units: energy and virial eV/atom, forces eV/Å, Δk Å⁻¹.
  */
-export function errorBudgetRows(frames: readonly SemFrame[], rmse: ColumnTable | readonly RmseRow[], options: ErrorBudgetOptions = {}): ErrorBudgetResult {
+export function errorBudgetRows(input: readonly SemFrame[] | ColumnTable, rmse: ColumnTable | readonly RmseRow[], options: ErrorBudgetOptions = {}): ErrorBudgetResult {
+  const frames = isFramesTable(input) ? semFramesFromFrames(input) : (input as readonly SemFrame[]);
   const dataset = options.dataset ?? 'test';
   const withVirial = frames.length > 0 && frames.every((f) => f.virial && f.virial.length === 9);
   const sems: SemName[] = withVirial ? ['E-RMSE', 'F-RMSE', 'V-RMSE'] : ['E-RMSE', 'F-RMSE'];
@@ -167,7 +169,7 @@ export const ERROR_BUDGET_UNITS: Record<string, string> = { dk: 'Å⁻¹', label
  * {@link errorBudgetRows} as an arquero table (one row per Δk and quantity) with units, the
  * verdicts per Δk, the rule, the groups pooled and what was not compared in its metadata.
  */
-export function errorBudget(frames: readonly SemFrame[], rmse: ColumnTable | readonly RmseRow[], options: ErrorBudgetOptions = {}): ColumnTable {
+export function errorBudget(frames: readonly SemFrame[] | ColumnTable, rmse: ColumnTable | readonly RmseRow[], options: ErrorBudgetOptions = {}): ColumnTable {
   const r = errorBudgetRows(frames, rmse, options);
   return withMeta(from(r.rows), {
     kind: 'error-budget',
