@@ -67,9 +67,10 @@ const isSweepTable = (t: ColumnTable): boolean => ['metal', 'lattice', 'property
 
 /** Show a dataset's analyses: the sweep with its thresholds, the SEMs, the comparison and the recommendation. */
 function showAnalysis(a: DatasetAnalysis): void {
-  if (a.sweep) showSweep(a.sweep, { factor: a.factor, reference: a.reference });
+  if (a.sweep) showSweep(a.sweep, { factor: a.factor, reference: a.reference, unstable: a.unstable });
   if (a.sem) showSem(a.sem, { factor: a.factor });
-  if (a.comparison && a.recommendation) showComparison(a.comparison, a.recommendation);
+  if (a.comparison && a.recommendation) showComparison(a.comparison, a.recommendation, a.recommendedCoverage ? { coverage: a.recommendedCoverage } : {});
+  if (a.errorBudget) showErrorBudget(a.errorBudget);
   const lines: string[] = [];
   if (a.recommendation) {
     lines.push(`Recommendation: ${a.recommendation.reason}`);

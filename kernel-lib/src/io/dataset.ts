@@ -51,6 +51,8 @@ export interface DatasetAnalysis {
   readonly name: string;
   readonly factor: number;
   readonly reference: ReferenceOption;
+  /** Moduli of an unstable C left out ("exclude", default) or kept ("include"). */
+  readonly unstable: UnstableOption;
   /** The complete property curves analysed (rows of the sweep). */
   readonly sweep: SweepRow[] | null;
   /** Property thresholds Δk_T (thresholds()). */
@@ -311,7 +313,7 @@ function makeDataset(p: Parts): Dataset {
         else notes.push(`no MLP property at the recommended Δk ${recDk} Å⁻¹: no coverage there`);
       }
       return {
-        kind: 'deltak-analysis', name: p.name, factor, reference, sweep: sweep ? sweepRows(sweep) : null, thresholds: th, sem: semT, semThresholds: semTh, comparison, unpaired, recommendation,
+        kind: 'deltak-analysis', name: p.name, factor, reference, unstable, sweep: sweep ? sweepRows(sweep) : null, thresholds: th, sem: semT, semThresholds: semTh, comparison, unpaired, recommendation,
         errorBudget: budget, coverage: cov, recommendedCoverage, notes,
       };
     },
