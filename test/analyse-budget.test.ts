@@ -29,3 +29,28 @@ test('reference data: ds.analyse() gives the error budget with its verdicts, the
   assert.deepEqual(kept.recommendedCoverage!.map((c) => c.inside), [11]);
   assert.equal(kept.recommendation!.cost!.baselineDk, 0.09);
 });
+
+test('deltak report of data/al: error budget, coverage, excluded moduli and the saving against its baseline', { skip: !have && 'data/al not built', timeout: 300_000 }, async () => {
+  const { mkdtempSync, readFileSync, readdirSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { runReport } = await import('../kernel-lib/src/cli/report.ts');
+  const out = join(mkdtempSync(join(tmpdir(), 'deltak-budget-')), 'report');
+  await runReport([AL, '--out', out, '--resamples', '20']);
+  const files = readdirSync(out);
+  for (const f of ['error_budget.csv', 'fig_error_budget.svg', 'coverage.csv', 'excluded.csv']) assert.ok(files.includes(f), f);
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  assert.match(html, /<li>0\.18 Å⁻¹: model error dominates: this data cannot show the effect<\/li>/);
+  assert.match(html, /Coverage at the recommended Δk: Al fcc: 10 of 14 MLP properties inside their band at 0\.18 Å⁻¹ \(71\.4 %; outside: B0, B0p, B, nu\)/);
+  assert.match(html, /instead of 19079 at the baseline 0\.12 Å⁻¹ \(3\.5× fewer, full grids; 7\.5× against the finest sampled 0\.09 Å⁻¹\)\. Baseline: baseline Δk 0\.12 Å⁻¹, the finest Δk of the training data/);
+  assert.match(html, /reference: auto \(DFT 0\.09 Å⁻¹ when present/);
+  assert.match(html, /grey crosses: left out, C not positive definite/);
+  assert.equal(readFileSync(join(out, 'excluded.csv'), 'utf8').trim().split('\n').length, 13);
+  // the user's baseline and kept unstable moduli
+  await runReport([AL, '--out', out, '--resamples', '20', '--baseline', '0.09', '--unstable', 'include']);
+  const html2 = readFileSync(join(out, 'report.html'), 'utf8');
+  assert.match(html2, /instead of 40500 at the baseline 0\.09 Å⁻¹ \(7\.5× fewer.*chosen by the user/);
+  assert.match(html2, /11 of 14 MLP properties inside their band at 0\.18/);
+  assert.ok(!readdirSync(out).includes('excluded.csv'));
+  await assert.rejects(runReport([AL, '--out', out, '--unstable', 'drop']), /unstable must be "exclude" \(default\) or "include", got "drop"/);
+  await assert.rejects(runReport([AL, '--out', out, '--baseline', 'x']), /--baseline must be a Δk > 0 in Å⁻¹, got x/);
+});

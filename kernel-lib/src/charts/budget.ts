@@ -33,7 +33,7 @@ export function errorBudgetChart(rows: readonly ErrorBudgetRow[]): VegaLiteSpec 
       encoding: {
         x: { field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)' },
         y: { field: 'value', type: 'quantitative', title: 'RMSE (unit in header)', scale: { type: 'symlog', constant: 1e-4 } },
-        color: { field: 'series', type: 'nominal', title: null, sort: [BUDGET_SERIES.noise, BUDGET_SERIES.model], legend: { orient: 'bottom', direction: 'vertical' } },
+        color: { field: 'series', type: 'nominal', title: null, sort: [BUDGET_SERIES.noise, BUDGET_SERIES.model], legend: { orient: 'bottom', direction: 'vertical', labelLimit: 420 } },
         tooltip: [
           { field: 'dk', title: 'Δk (Å⁻¹)' }, { field: 'series' }, { field: 'value', format: '.3~g' },
           { field: 'ratio', title: 'model / noise', format: '.3~g' }, { field: 'verdict' },

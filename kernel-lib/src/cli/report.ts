@@ -4,8 +4,12 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { toCSV, type ColumnTable } from 'arquero';
-import { madSummary } from '../core/convergence.js';
+import { from as fromRows, toCSV, type ColumnTable } from 'arquero';
+import { madSummary, describeReference } from '../core/convergence.js';
+import { checkUnstableOption, type ExcludedPoint } from '../core/stability.js';
+import { BUDGET_RULE, type ErrorBudgetRow, type ErrorBudgetVerdictRow } from '../core/errorbudget.js';
+import { errorBudgetChart } from '../charts/budget.js';
+import { tableMeta } from '../core/meta.js';
 import { sweepRows } from '../core/sweep.js';
 import { type SemRow, type SemThresholdRow } from '../core/sem.js';
 import { semBootstrap, recommendationSensitivity } from '../core/bootstrap.js';
@@ -21,6 +25,7 @@ import { readWritten, stageFor, discardStage, swapIn, type WrittenManifest } fro
 import { isFolder, listFolder } from '../io/files.js';
 
 export const REPORT_HELP = `usage: deltak report <manifest.json | folder> --out <folder> [--factor 0.5] [--resamples 1000] [--seed 1]
+                     [--baseline <Δk>] [--unstable exclude|include]
 
 Reads the dataset with openDataset: a manifest (a .json file, or a folder holding manifest.json;
 its keys and their meaning: kernel-lib/manifest.schema.json), or a folder of calculations without
@@ -34,8 +39,12 @@ one (frames tagged kind are property calculations, frames tagged config the SEM 
     "dp_test": [{"prefix": "dptest/dk0.18/test", "dk": 0.18, "dataset": "test"}, …],   dp test -d output
     "factor": 0.5 }
 Paths are relative to the manifest. Writes into --out: CSV tables (thresholds, Table 1, SEMs
-with bootstrap intervals, comparison, Table S1), SVG charts (Fig. 3 per property, Fig. 4 per
-SEM, Fig. 5, Fig. 2a parity and Fig. 2b/c RMSE) and report.html (self-contained: inline SVG, no scripts, opens offline).`;
+with bootstrap intervals, comparison, coverage, error budget, Table S1), SVG charts (Fig. 3 per
+property, Fig. 4 per SEM, Fig. 5, Fig. 2a parity and Fig. 2b/c RMSE, error budget) and
+report.html (self-contained: inline SVG, no scripts, opens offline).
+--baseline: the Δk (Å⁻¹) the k-point saving is counted against (default: the finest training Δk).
+--unstable: moduli of a C that is not positive definite are left out of MAD, bands and
+thresholds ("exclude", default) or kept ("include").`;
 
 interface Section {
   title: string;
@@ -122,7 +131,11 @@ async function writeReport(args: string[], staged: { dir: string | null }): Prom
   const factor = Number(option(args, '--factor') ?? ds.factor);
   const resamples = Number(option(args, '--resamples') ?? 1000);
   const seed = Number(option(args, '--seed') ?? 1);
-  const analysis = ds.analyse({ factor });
+  const baseline = option(args, '--baseline');
+  const baselineDk = baseline === null ? undefined : Number(baseline);
+  if (baselineDk !== undefined && !(baselineDk > 0)) throw new Error(`--baseline must be a Δk > 0 in Å⁻¹, got ${baseline}`);
+  const unstable = checkUnstableOption(option(args, '--unstable') ?? 'exclude');
+  const analysis = ds.analyse({ factor, unstable, ...(baselineDk !== undefined ? { baselineDk } : {}) });
   const earlier = earlierReport(outDir);
   const stage = stageFor(outDir);
   staged.dir = stage;
@@ -141,16 +154,23 @@ async function writeReport(args: string[], staged: { dir: string | null }): Prom
     const sweep = sweepRows(ds.sweep);
     const th = analysis.thresholds!;
     propThresholds = th.objects() as ThresholdRow[];
+    const excluded = (tableMeta(th)?.notes?.excluded ?? []) as ExcludedPoint[];
+    const refText = `reference: ${describeReference(analysis.reference)}`;
+    const exText = excluded.length
+      ? `; left out of MAD, bands and thresholds (--unstable include keeps them): ${excluded.map((e) => `${e.method} ${e.property} at ${e.dk}`).join(', ')} (${[...new Set(excluded.map((e) => e.reason))].join('; ')})`
+      : unstable === 'include' ? '; moduli of an unstable C kept (--unstable include)' : '';
     saveTable('thresholds.csv', th);
-    saveTable('table1_mad_summary.csv', madSummary(sweep));
+    const table1 = madSummary(sweep, { reference: analysis.reference, unstable });
+    saveTable('table1_mad_summary.csv', table1);
+    if (excluded.length) save('excluded.csv', toCSV(fromRows(excluded as unknown as Record<string, unknown>[])));
     let figs = '';
     for (const property of [...new Set(sweep.map((r) => r.property))]) {
-      const svg = await renderSvg(sweepChart(sweep.filter((r) => r.property === property), propThresholds.filter((t) => t.property === property)));
+      const svg = await renderSvg(sweepChart(sweep.filter((r) => r.property === property), propThresholds.filter((t) => t.property === property), { excluded: excluded.filter((e) => e.property === property) }));
       const name = `fig3_${property.replace(/[^\w.-]+/g, '_')}.svg`;
       save(name, svg);
-      figs += `<figure>${svg}<figcaption>${esc(property)} against Δk; outlined: Δk_T at factor ${factor}</figcaption></figure>`;
+      figs += `<figure>${svg}<figcaption>${esc(property)} against Δk; outlined: Δk_T at factor ${factor}; ${esc(refText)}${excluded.some((e) => e.property === property) ? '; grey crosses: left out, C not positive definite' : ''}</figcaption></figure>`;
     }
-    sections.push({ title: 'Property thresholds (Fig. 3, Table 1)', html: htmlTable(th, `Δk_T (Å⁻¹) at factor ${factor}; values in each row's unit`) + htmlTable(madSummary(sweep), 'Table 1: value at the reference Δk ± MAD over all Δk') + figs });
+    sections.push({ title: 'Property thresholds (Fig. 3, Table 1)', html: htmlTable(th, `Δk_T (Å⁻¹) at factor ${factor}; values in each row's unit; ${refText}${exText}`) + htmlTable(table1, `Table 1: value at the reference Δk ± MAD over all Δk; ${refText}`) + figs });
   } else missing.push('no complete property curve: no property thresholds, Table 1 or Fig. 3');
 
   // SEMs: Fig. 4 with bootstrap intervals, recommendation
@@ -171,12 +191,14 @@ async function writeReport(args: string[], staged: { dir: string | null }): Prom
       figs += `<figure>${svg}<figcaption>${esc(s)} against Δk with ${Math.round(100 * 0.95)} % bootstrap intervals (${resamples} resamples, seed ${seed}); outlined: Δk_T^SEM</figcaption></figure>`;
     }
     const structures: CostStructure[] = ds.cells.map((c) => ({ name: c.name, cell: c.cell, natoms: c.natoms }));
-    const rec = recommendDk(st, { structures });
+    const rec = analysis.recommendation ?? recommendDk(st, { structures });
     const sens = recommendationSensitivity(sem, { structures });
     save('recommendation.json', JSON.stringify({ ...rec, bound: Number.isFinite(rec.bound) ? rec.bound : null, sensitivity: sens.map((s) => ({ factor: s.factor, dk: s.recommendation.dk })) }, null, 2));
     const sensText = sens.map((s) => `factor ${s.factor}: ${s.recommendation.dk ?? 'none'} Å⁻¹`).join('; ');
-    const cost = rec.cost ? ` Training structures need ${rec.cost.fullRecommended} k-points instead of ${rec.cost.fullFinest} at ${rec.cost.finestDk} Å⁻¹ (${rec.cost.fullSaving.toFixed(1)}× fewer, full grids).` : '';
-    sections.push({ title: 'SEMs of the DFT test set (Fig. 4) and the recommendation', html: `<p><strong>${esc(rec.reason)}</strong>${esc(cost)}</p><p>By criterion factor: ${esc(sensText)}.</p>` + htmlTable(st, `Δk_T^SEM (Å⁻¹) at factor ${factor}`) + htmlTable(boot.thresholds, 'bootstrap intervals of Δk_T^SEM (— = never reached)') + figs });
+    const cost = rec.cost ? ` Training structures need ${rec.cost.fullRecommended} k-points instead of ${rec.cost.fullBaseline} at the baseline ${rec.cost.baselineDk} Å⁻¹ (${rec.cost.fullSaving.toFixed(1)}× fewer, full grids; ${(rec.cost.fullFinest / rec.cost.fullRecommended).toFixed(1)}× against the finest sampled ${rec.cost.finestDk} Å⁻¹). Baseline: ${rec.cost.baselineReason}.` : '';
+    const cov = analysis.recommendedCoverage;
+    const covText = cov ? cov.map((c) => `${c.metal} ${c.lattice}: ${c.inside} of ${c.n} ${c.method} properties inside their band at ${c.dk} Å⁻¹ (${c.percent.toFixed(1)} %${c.outside ? `; outside: ${c.outside}` : ''})`).join('. ') : '';
+    sections.push({ title: 'SEMs of the DFT test set (Fig. 4) and the recommendation', html: `<p><strong>${esc(rec.reason)}</strong>${esc(cost)}</p>${covText ? `<p>Coverage at the recommended Δk: ${esc(covText)}.</p>` : ''}<p>By criterion factor: ${esc(sensText)}.</p>` + htmlTable(st, `Δk_T^SEM (Å⁻¹) at factor ${factor}`) + htmlTable(boot.thresholds, 'bootstrap intervals of Δk_T^SEM (— = never reached)') + figs });
   } else missing.push('no SEM test set ("sem_frames"): no SEMs, Fig. 4 or recommendation');
 
   if (analysis.unpaired.length) {
@@ -191,6 +213,22 @@ async function writeReport(args: string[], staged: { dir: string | null }): Prom
     save('fig5_comparison.svg', svg);
     sections.push({ title: 'Do the SEMs predict the MLP thresholds? (Fig. 5)', html: htmlTable(summary, 'share of pairs (%)') + `<figure>${svg}</figure>` + htmlTable(cmp, 'every pair') });
   } else missing.push('the comparison (Fig. 5) needs MLP property thresholds and SEM thresholds');
+  if (analysis.coverage) {
+    saveTable('coverage.csv', analysis.coverage);
+    sections.push({ title: 'Coverage: MLP properties inside their band', html: htmlTable(analysis.coverage, `share of MLP properties with |x(Δk) − x_ref| < ${factor} · MAD_max, per Δk (%); ${describeReference(analysis.reference)}`) });
+  }
+
+  // Error budget: label noise of the test set beside the model error
+  if (analysis.errorBudget) {
+    const eb = analysis.errorBudget;
+    const verdicts = (tableMeta(eb)?.notes?.verdicts ?? []) as ErrorBudgetVerdictRow[];
+    const notCompared = (tableMeta(eb)?.notes?.not_compared ?? []) as string[];
+    saveTable('error_budget.csv', eb);
+    const svg = await renderSvg(errorBudgetChart(eb.objects() as ErrorBudgetRow[]));
+    save('fig_error_budget.svg', svg);
+    const list = `<ul>${verdicts.map((v) => `<li>${v.dk} Å⁻¹: ${esc(v.text)}</li>`).join('')}</ul>`;
+    sections.push({ title: 'Error budget: label noise against model error', html: list + `<p>Rule: ${esc(BUDGET_RULE)}.${notCompared.length ? ` Not compared: ${esc(notCompared.join('; '))}.` : ''}</p>` + htmlTable(eb, 'label noise (SEM of the test set against the reference) and model error (dp test RMSE on the test set) per Δk; energy and virial per atom eV/atom, forces eV/Å') + `<figure>${svg}</figure>` });
+  } else missing.push('the error budget needs the SEM test set and dp test output on it');
 
   // MLP fidelity: Fig. 2a (parity) and Fig. 2b/c (RMSE against Δk)
   if (ds.dpTest.length) {
