@@ -98,6 +98,12 @@ test('a duplicated type_map.raw line and a result.json that lost a line are erro
     writeFileSync(out, lines.join('\n'));
     const t = readDpgenAutotest(join(dir, 'confs'), { dk: 0.18 });
     assert.deepEqual(t.array('value'), [4.022952000000004, 2.7829520000000088]);
+    // an elastic result.out that lost its Poisson-ratio line
+    const el = join(conf, 'elastic_00');
+    mkdirSync(el);
+    writeFileSync(join(el, 'result.out'), readFileSync(fx('dpgen_autotest/doc_examples/elastic_result.out'), 'utf8').replace(/# Poission Ratio.*\n/, ''));
+    rmSync(join(conf, 'interstitial_00'), { recursive: true });
+    assertThrowsWith(() => readDpgenAutotest(join(dir, 'confs'), { dk: 0.18 }), /elastic_00\/result\.out \(uV\)/, /no uV/);
     // a dpdata result.json whose atom_numbs disagrees with atom_types
     const mo = JSON.parse(readFileSync(fx('dpgen_autotest/dpgen_Mo_bcc_relaxation_result.json'), 'utf8'));
     mo.data.atom_numbs = [3];
@@ -122,6 +128,15 @@ test('a cell of zero volume, a corrupted "in kB" line and a Δk out of range are
     writeFileSync(oc, al.map((l, i) => (i === kb ? l.replace('in kB', 'in kX') : l)).join('\n'), 'latin1');
     const stressBlock = al.findIndex((l) => l.includes('FORCE on cell =-STRESS'));
     assertThrowsWith(() => readOutcar(oc), new RegExp(`OUTCAR:${stressBlock + 1}:`), /no "in kB" line/);
+    // OUTCAR: a setting that is not a number (ENCUT 250.0 → Inf was dropped), a k-point the mesh is inferred from
+    const fe2 = readFileSync(fx('vasp/pyiron_outcar_samples/OUTCAR_2'), 'latin1').split('\n');
+    const enc = fe2.findIndex((l) => /^\s+ENCUT\s+=\s+250\.0/.test(l));
+    writeFileSync(oc, fe2.map((l, i) => (i === enc ? l.replace('250.0', 'Inf') : l)).join('\n'), 'latin1');
+    assertThrowsWith(() => readOutcar(oc), new RegExp(`OUTCAR:${enc + 1}:`), /ENCUT = "Inf" is not a number/);
+    const li = readFileSync(fx('vasp/dpgen_Li40_relax_kspacing/OUTCAR'), 'latin1').split('\n');
+    const kp = li.findIndex((l) => l.includes('k-points in reciprocal lattice and weights')) + 3;
+    writeFileSync(oc, li.map((l, i) => (i === kp ? l.replace(/0\.(\d)/, '0.x$1') : l)).join('\n'), 'latin1');
+    assertThrowsWith(() => readOutcar(oc), new RegExp(`OUTCAR:${kp + 1}:`), /not a finite number in the k-point list/);
     // vasprun.xml: a zero basis vector in the third step
     const xml = readFileSync(fx('vasp/dpdata_Ti32_aimd_nwrite0/vasprun.xml'), 'latin1');
     let at = 0;

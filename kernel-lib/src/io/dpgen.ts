@@ -233,8 +233,11 @@ function rowsOf(path: string, kind: AutotestKind, j: unknown, base: Base): Autot
     const flatC = Array.isArray(c) ? flat(c) : [];
     if (flatC.length !== 36) throw new ReadError(path, { array: 'elastic_tensor' }, `${flatC.length} components, expected 36 (6×6, GPa)`);
     for (let a = 0; a < 6; a++) for (let b = 0; b < 6; b++) add(`C${a + 1}${b + 1}`, 'GPa', numberOrFail(path, flatC[6 * a + b], `elastic_tensor[${6 * a + b}]`));
-    for (const k of ['BV', 'GV', 'EV']) if (k in o) add(k, 'GPa', numberOrFail(path, o[k], k));
-    if ('uV' in o) add('uV', '1', numberOrFail(path, o.uV, 'uV'));
+    // dpgen and APEX always write the four Voigt moduli: one missing is a file that lost a line
+    const lost = ['BV', 'GV', 'EV', 'uV'].filter((k) => !(k in o));
+    if (lost.length) throw new ReadError(path, { array: lost[0] }, `no ${lost.join(', ')}: dpgen writes BV, GV, EV and uV with every elastic tensor (a line lost?)`);
+    for (const k of ['BV', 'GV', 'EV']) add(k, 'GPa', numberOrFail(path, o[k], k));
+    add('uV', '1', numberOrFail(path, o.uV, 'uV'));
   } else if (kind === 'vacancy' || kind === 'interstitial') {
     const prop = kind === 'vacancy' ? 'E_vac' : 'E_int';
     const ents = Object.entries(o);

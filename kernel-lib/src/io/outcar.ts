@@ -93,9 +93,17 @@ function firstNonBlank(t: string, s: number, e: number): number {
   return s;
 }
 
-function num(re: RegExp, line: string): number | null {
-  const m = re.exec(line);
-  return m ? Number(m[1]) : null;
+/**
+ * The value of "`tag` = value" on a header line as a decimal number, or null when the line does
+ * not set `tag` ("ENCUTGW =" does not set ENCUT). A value that is not a number (250.0 turned into
+ * "Inf" or "25x.0") is an error naming the line: a setting is read or refused, never dropped.
+ */
+function setting(path: string, tag: string, line: string, lineNo: number): number | null {
+  const m = new RegExp(`(?:^|[\\s;])${tag}\\s*=\\s*([^\\s;]*)`).exec(line);
+  if (!m) return null;
+  const v = parseDecimal(m[1]);
+  if (Number.isNaN(v)) throw new ReadError(path, { line: lineNo }, `${tag} = ${JSON.stringify(m[1])} is not a number: ${JSON.stringify(line.trim())}`);
+  return v;
 }
 
 /**
@@ -570,6 +578,8 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
     if (kptRemaining > 0) {
       const n = parseNumbers(t, s, e, row);
       if (n >= 3) {
+        // the mesh is inferred from these when the OUTCAR does not print it: a k-point is read or refused
+        if (!(Number.isFinite(row[0]) && Number.isFinite(row[1]) && Number.isFinite(row[2]))) fail(lineNo, `not a finite number in the k-point list: ${JSON.stringify(t.slice(s, e).trim())}`);
         kptList.push([row[0], row[1], row[2]]);
         kptRemaining--;
       } else if (kptList.length > 0) kptRemaining = 0;
@@ -631,9 +641,9 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           return;
         }
         if (nions === null && line.includes('NIONS =')) {
-          nions = num(/NIONS\s*=\s*(\d+)/, line);
+          nions = setting(path, 'NIONS', line, lineNo);
         }
-        if (st.nkpts === null && line.includes('NKPTS =')) st.nkpts = num(/NKPTS\s*=\s*(\d+)/, line);
+        if (st.nkpts === null && line.includes('NKPTS =')) st.nkpts = setting(path, 'NKPTS', line, lineNo);
         if (line.includes('generate k-points for:')) {
           const m = /generate k-points for:\s*(\d+)\s+(\d+)\s+(\d+)/.exec(line);
           if (m) {
@@ -648,15 +658,15 @@ export function readOutcar(path: string, options: ReadOutcarOptions = {}): Colum
           return;
         }
         const at = p - s;
-        if (c === 69 /* E */ && st.encut === null && line.startsWith('ENCUT', at)) st.encut = num(/ENCUT\s*=\s*([-\d.]+)/, line);
+        if (c === 69 /* E */ && st.encut === null && line.startsWith('ENCUT', at)) st.encut = setting(path, 'ENCUT', line, lineNo);
         else if (c === 73 /* I */ && st.ismear === null && line.startsWith('ISMEAR', at)) {
-          st.ismear = num(/ISMEAR\s*=\s*([-\d]+)/, line);
-          st.sigma = num(/SIGMA\s*=\s*([-\d.]+)/, line);
-        } else if (c === 80 /* P */ && st.pstress === null && line.startsWith('PSTRESS', at)) st.pstress = num(/PSTRESS\s*=\s*([-\d.]+)/, line);
-        else if (c === 78 /* N */ && st.nelm === null && line.startsWith('NELM', at)) st.nelm = num(/NELM\s*=\s*(\d+)/, line);
-        else if (c === 78 && st.nwrite === null && line.startsWith('NWRITE', at)) st.nwrite = num(/NWRITE\s*=\s*(\d+)/, line);
-        else if (c === 73 && st.ibrion === null && line.startsWith('IBRION', at)) st.ibrion = num(/IBRION\s*=\s*([-\d]+)/, line);
-        else if (c === 73 && st.isif === null && line.startsWith('ISIF', at)) st.isif = num(/ISIF\s*=\s*([-\d]+)/, line);
+          st.ismear = setting(path, 'ISMEAR', line, lineNo);
+          st.sigma = setting(path, 'SIGMA', line, lineNo);
+        } else if (c === 80 /* P */ && st.pstress === null && line.startsWith('PSTRESS', at)) st.pstress = setting(path, 'PSTRESS', line, lineNo);
+        else if (c === 78 /* N */ && st.nelm === null && line.startsWith('NELM', at)) st.nelm = setting(path, 'NELM', line, lineNo);
+        else if (c === 78 && st.nwrite === null && line.startsWith('NWRITE', at)) st.nwrite = setting(path, 'NWRITE', line, lineNo);
+        else if (c === 73 && st.ibrion === null && line.startsWith('IBRION', at)) st.ibrion = setting(path, 'IBRION', line, lineNo);
+        else if (c === 73 && st.isif === null && line.startsWith('ISIF', at)) st.isif = setting(path, 'ISIF', line, lineNo);
         return;
       }
     }
