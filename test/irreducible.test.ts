@@ -42,6 +42,7 @@ test('irreducible k-point counts equal spglib’s on FCC, BCC, HCP, strained and
   const ref = JSON.parse(execFileSync(PY, [join(ROOT, 'test', 'spglib_irreducible.py')], { input: JSON.stringify(cases) }).toString()) as number[];
   cases.forEach((k, i) => {
     const s = crystalSymmetry({ cell: k.cell, positions: cart(k.cell, k.positions), numbers: k.numbers });
+    // an integer count: exactly equal (no tolerance)
     assert.equal(irreducibleKpoints(k.mesh, s.rotations), ref[i], `${k.name} (${k.mesh.join('x')}, space group ${s.number})`);
   });
   assert.ok(new Set(ref).size > 5, 'the cases differ');

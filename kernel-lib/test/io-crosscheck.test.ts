@@ -1,8 +1,11 @@
 /**
  * Every number the readers give, compared with dpdata's and ASE's readings of the same files
- * (test/io/crosscheck.py in the project's .venv): energies to 1e-8 eV, forces and virials to
- * 1e-6, cells and positions to 1e-6 Å. The `dp test -d` parity files (the fixture's and the
- * reference dataset's in data/al/dptest) against numpy.loadtxt, every number to 1e-12 relative.
+ * (test/io/crosscheck.py in the project's .venv), and the `dp test -d` parity files (the
+ * fixture's and the reference dataset's in data/al/dptest) against numpy.loadtxt. Both sides
+ * parse the same decimal text (correctly rounded), so they agree to the round-off of what follows
+ * the parse (unit conversions, cell volumes, fractional → Cartesian coordinates, a rotation of
+ * the cell), plus the difference of the unit constants the tools use: tolerances derived per
+ * number in tolerance.ts (parsedTolerance and the notes above it).
  * And the VASP readers on files of several MiB (fixture steps repeated), which they read through
  * a reused buffer refilled many times: the fixture's cross-checked frames again, exactly.
  */
@@ -13,7 +16,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ColumnTable } from 'arquero';
 import { readOutcar, readVasprun, readDeepmd, readExtxyz, readDpTest, type ParityRow } from '../src/io/index.js';
-import { REPO_ROOT, FIXTURES, NO_FIXTURES, assertClose, fx, tempDir } from './io-helpers.js';
+import { REPO_ROOT, FIXTURES, NO_FIXTURES, fx, tempDir } from './io-helpers.js';
+import { assertAllWithin, assertWithin, parsedTolerance, cellCondInf, rotationTolerance, readingTolerances, DPDATA_VASP_VIRIAL_REL } from './tolerance.js';
 
 interface RefFrame {
   energy: number | null;
@@ -75,18 +79,27 @@ function mul(x: ArrayLike<number>, y: ArrayLike<number>, rows: number): number[]
 }
 const tr = (m: ArrayLike<number>): number[] => [m[0], m[3], m[6], m[1], m[4], m[7], m[2], m[5], m[8]];
 
-/** Rotate our frame's vectors by R with cell_ref = cell_ours · R (R orthogonal) when the cells differ. */
-function alignTo<T extends { cell: ArrayLike<number>; positions: ArrayLike<number>; forces: ArrayLike<number> | null; virial: ArrayLike<number> | null }>(r: T, refCell: ArrayLike<number>, at: string): T {
-  if (Array.from(r.cell).every((x, i) => Math.abs(x - refCell[i]) < 1e-6)) return r;
+/**
+ * Rotate our frame's vectors by R with cell_ref = cell_ours · R (R orthogonal) when the cells
+ * differ by more than their parse round-off; returns the frame and the ∞-norm condition number
+ * of our cell when it was rotated (for rotationTolerance), else null.
+ */
+function alignTo<T extends { cell: ArrayLike<number>; positions: ArrayLike<number>; forces: ArrayLike<number> | null; virial: ArrayLike<number> | null }>(r: T, refCell: ArrayLike<number>, at: string): { row: T; rotated: number | null } {
+  if (Array.from(r.cell).every((x, i) => Math.abs(x - refCell[i]) <= parsedTolerance(refCell[i]))) return { row: r, rotated: null };
+  const kappa = cellCondInf(r.cell);
   const R = mul(inv3(r.cell), refCell, 3);
-  assertClose(mul(R, tr(R), 3), [1, 0, 0, 0, 1, 0, 0, 0, 1], 1e-6, `${at}: cells differ by more than a rotation`);
+  // R·Rᵀ = I to the round-off of R (rotationTolerance on the unit rows of I)
+  assertAllWithin(mul(R, tr(R), 3), [1, 0, 0, 0, 1, 0, 0, 0, 1], rotationTolerance([1, 1, 1, 1, 1, 1, 1, 1, 1], kappa), `${at}: cells differ by more than a rotation`);
   const n = r.positions.length / 3;
   return {
-    ...r,
-    cell: mul(r.cell, R, 3),
-    positions: mul(r.positions, R, n),
-    forces: r.forces ? mul(r.forces, R, n) : null,
-    virial: r.virial ? mul(tr(R), mul(r.virial, R, 3), 3) : null,
+    row: {
+      ...r,
+      cell: mul(r.cell, R, 3),
+      positions: mul(r.positions, R, n),
+      forces: r.forces ? mul(r.forces, R, n) : null,
+      virial: r.virial ? mul(tr(R), mul(r.virial, R, 3), 3) : null,
+    },
+    rotated: kappa,
   };
 }
 
@@ -115,19 +128,21 @@ test('readers agree with dpdata and ASE on every fixture, number by number', { s
     assert.equal(rows.length, ref.length, `${name}: ${rows.length} frames vs ${ref.length}`);
     ref.forEach((f, i) => {
       const at = `${name} frame ${i}`;
-      const r = e.tool === 'dpdata' ? alignTo(rows[i], f.cell, at) : rows[i];
+      const { row: r, rotated } = e.tool === 'dpdata' ? alignTo(rows[i], f.cell, at) : { row: rows[i], rotated: null };
       assert.deepEqual(r.symbols, f.symbols, `${at}: species`);
-      if (f.energy !== null) assertClose([r.energy ?? NaN], [f.energy], 1e-8, `${at} energy`);
+      // tolerances derived per number: readingTolerances
+      const tol = readingTolerances(f, rotated, e.tool === 'dpdata' && e.fmt.startsWith('vasp') ? DPDATA_VASP_VIRIAL_REL : 0);
+      if (f.energy !== null) assertWithin(r.energy, f.energy, parsedTolerance(f.energy), `${at} energy`);
       if (e.tool === 'ase' && e.fmt.startsWith('vasp') && f.energy_sigma0 != null) {
-        assertClose([r.energy_sigma0 ?? NaN], [f.energy_sigma0], 1e-8, `${at} energy_sigma0`);
+        assertWithin(r.energy_sigma0, f.energy_sigma0, parsedTolerance(f.energy_sigma0), `${at} energy_sigma0`);
       }
-      assertClose(r.cell, f.cell, 1e-6, `${at} cell`);
-      assertClose(r.positions, f.positions, 1e-6, `${at} positions`);
-      if (f.forces) assertClose(r.forces, f.forces, 1e-6, `${at} forces`);
+      assertAllWithin(r.cell, f.cell, tol.cell, `${at} cell`);
+      assertAllWithin(r.positions, f.positions, tol.positions, `${at} positions`);
+      if (f.forces) assertAllWithin(r.forces, f.forces, tol.forces, `${at} forces`);
       else assert.equal(r.forces, null, `${at}: forces where the reference has none`);
       // ASE keeps a stress as 6 Voigt components (upper triangle): mirror ours the same way
       const v = e.tool === 'ase' && r.virial ? Array.from(r.virial, (x, k) => (k === 3 || k === 6 || k === 7 ? r.virial![[0, 0, 0, 1, 0, 0, 2, 5, 0][k]] : x)) : r.virial;
-      if (f.virial) assertClose(v, f.virial, 1e-6, `${at} virial`);
+      if (f.virial) assertAllWithin(v, f.virial, tol.virial, `${at} virial`);
       else assert.equal(r.virial, null, `${at}: virial where the reference has none`);
       compared++;
     });
@@ -159,16 +174,15 @@ function dpTestPrefixes(dir: string): string[] {
 
 /**
  * readDpTest's table of each prefix against numpy.loadtxt's reading of the same files: every
- * data and pred value to 1e-12 relative, in file order, with its system, component, frame and
- * atom. Returns the number of values compared.
+ * data and pred value parsed from the same decimal text by both (parsedTolerance: each within
+ * u·|x|), in file order, with its system, component, frame and atom. Returns the number of values
+ * compared.
  */
 function crossCheckDpTest(prefixes: readonly string[]): number {
   const out = execFileSync(PY, [join(REPO_ROOT, 'test', 'io', 'crosscheck.py'), '--dp-test', ...prefixes], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const refs = JSON.parse(out) as DpTestRef[];
   assert.equal(refs.length, prefixes.length);
-  const rel = (a: number, b: number, what: string): void => {
-    if (!(Math.abs(a - b) <= 1e-12 * Math.abs(b))) assert.fail(`${what}: ${a} vs numpy ${b}`);
-  };
+  const rel = (a: number, b: number, what: string): void => assertWithin(a, b, parsedTolerance(b), `${what} (deltak vs numpy)`);
   let compared = 0;
   for (const ref of refs) {
     const rows = readDpTest(ref.prefix).objects() as ParityRow[];
