@@ -144,6 +144,17 @@ test('a cell of zero volume, a corrupted "in kB" line and a Δk out of range are
     const vr = join(dir, 'vasprun.xml');
     writeFileSync(vr, xml.slice(0, at) + xml.slice(at).replace('<v>       0.00000000      10.16561149       0.00000000 </v>', '<v>       0.00000000       0.00000000       0.00000000 </v>'), 'latin1');
     assertThrowsWith(() => readVasprun(vr), /vasprun\.xml \(basis, frame 2\)/, /<calculation> 3/, /zero volume/);
+    // vasprun.xml that lost a close tag: two SCF steps read as one, the k-points as not the run's
+    const v3 = readFileSync(fx('vasp/pyiron_vasprun_samples/vasprun_3.xml'), 'latin1');
+    const lost = (tag: string, k: number): string => {
+      let at = -1;
+      for (let q = 0; q <= k; q++) at = v3.indexOf(tag, at + 1);
+      return v3.slice(0, v3.lastIndexOf('\n', at) + 1) + v3.slice(v3.indexOf('\n', at) + 1);
+    };
+    writeFileSync(vr, lost('</scstep>', 2), 'latin1');
+    assertThrowsWith(() => readVasprun(vr), /vasprun\.xml \(frame 0\)/, /<scstep> at byte \d+ holds another <scstep>/, /malformed XML/);
+    writeFileSync(vr, lost('</generator>', 0), 'latin1');
+    assertThrowsWith(() => readVasprun(vr), /vasprun\.xml/, /where <generator> is open/, /malformed XML/);
     // DeePMD npy: frame 1 of box.npy with a zero row (stress ±Infinity before); and a left-handed cell
     const fe = join(dir, 'fe');
     cpSync(fx('deepmd_npy/dpdata_Fe16_spin_npy'), fe, { recursive: true });

@@ -108,7 +108,17 @@ export function streamXml(path: string, h: XmlHandler, chunkBytes = 1 << 20): { 
   let skip: Buffer | null = null; // the close tag of a skipped subtree
   let skipName = '';
   const names = new Interned();
+  const open: string[] = []; // names of the elements open, outermost first: every close tag must close the innermost
   const closeTags = new Map<string, Buffer>();
+  const openTags = new Map<string, Buffer>();
+  const openTag = (name: string): Buffer => {
+    let t = openTags.get(name);
+    if (!t) {
+      t = Buffer.from(`<${name}`, 'latin1');
+      openTags.set(name, t);
+    }
+    return t;
+  };
   const closeTag = (name: string): Buffer => {
     let t = closeTags.get(name);
     if (!t) {
@@ -137,6 +147,7 @@ export function streamXml(path: string, h: XmlHandler, chunkBytes = 1 << 20): { 
           }
           i = j + skip.length;
           depth--;
+          open.pop();
           h.close(skipName);
           skip = null;
           continue;
@@ -170,6 +181,8 @@ export function streamXml(path: string, h: XmlHandler, chunkBytes = 1 << 20): { 
           const name = names.get(v, s, e);
           depth--;
           if (depth < 0) throw new Error(`unexpected </${name}> at byte ${base + lt}`);
+          const top = open.pop();
+          if (top !== name) throw new Error(`</${name}> at byte ${base + lt} where <${top}> is open: malformed XML (a line lost or added?)`);
           h.close(name);
         } else {
           let e = lt + 1;
@@ -189,14 +202,22 @@ export function streamXml(path: string, h: XmlHandler, chunkBytes = 1 << 20): { 
               if (eof) throw Object.assign(new Error(`file ends inside <${name}> at byte ${base + lt}`), { truncated: true });
               break; // read more, then parse this element again
             }
+            // a raw element never holds one of its own name: one there means its close tag was lost
+            const ot = openTag(name);
+            for (let q = v.indexOf(ot, gt + 1); q >= 0 && q < j; q = v.indexOf(ot, q + 1)) {
+              const after = v[q + ot.length];
+              if (after === GT || after === SLASH || after <= 32) throw new Error(`<${name}> at byte ${base + lt} holds another <${name}> (byte ${base + q}) before its </${name}>: malformed XML (a line lost?)`);
+            }
             h.raw!(name, attrs, v, gt + 1, j);
             i = j + endTag.length;
             continue;
           }
           depth++;
+          open.push(name);
           const s = h.open(name, attrs);
           if (selfClose) {
             depth--;
+            open.pop();
             h.close(name);
           } else if (s) {
             skip = closeTag(name);
