@@ -95,14 +95,14 @@ function firstNonBlank(t: string, s: number, e: number): number {
 
 /**
  * The value of "`tag` = value" on a header line as a decimal number, or null when the line does
- * not set `tag` ("ENCUTGW =" does not set ENCUT). A value that is not a number (250.0 turned into
- * "Inf" or "25x.0") is an error naming the line: a setting is read or refused, never dropped.
+ * not set `tag` ("ENCUTGW =" does not set ENCUT). A value that is not a finite number (250.0 turned
+ * into "Inf", "1e400" or "25x.0") is an error naming the line: a setting is read or refused, never dropped.
  */
 function setting(path: string, tag: string, line: string, lineNo: number): number | null {
   const m = new RegExp(`(?:^|[\\s;])${tag}\\s*=\\s*([^\\s;]*)`).exec(line);
   if (!m) return null;
   const v = parseDecimal(m[1]);
-  if (Number.isNaN(v)) throw new ReadError(path, { line: lineNo }, `${tag} = ${JSON.stringify(m[1])} is not a number: ${JSON.stringify(line.trim())}`);
+  if (!Number.isFinite(v)) throw new ReadError(path, { line: lineNo }, `${tag} = ${JSON.stringify(m[1])} is not a finite number: ${JSON.stringify(line.trim())}`);
   return v;
 }
 

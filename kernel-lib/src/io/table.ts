@@ -99,6 +99,29 @@ function convert(v: string): string | number | null {
   return Number.isNaN(x) ? v : x;
 }
 
+/**
+ * A number column (one whose cells read as decimal numbers) must hold nothing else: a cell of
+ * text among numbers ("3.x9", "NaN") or a number that overflows (1e400 → ∞) is a damaged or
+ * mistyped value, refused with its line rather than turning the whole column into text.
+ */
+function checkNumberColumns(path: string, names: readonly string[], numeric: readonly boolean[], rows: readonly Record<string, unknown>[], lines: readonly number[]): void {
+  names.forEach((name, k) => {
+    if (!numeric[k]) return;
+    let firstText = -1;
+    let numbers = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const v = rows[i][name];
+      if (typeof v === 'number') {
+        if (!Number.isFinite(v)) throw new ReadError(path, { line: lines[i] }, `column ${JSON.stringify(name)}: the number is not finite (${v}); expected a finite decimal number`);
+        numbers++;
+      } else if (typeof v === 'string' && firstText < 0) firstText = i;
+    }
+    if (numbers > 0 && firstText >= 0) {
+      throw new ReadError(path, { line: lines[firstText] }, `column ${JSON.stringify(name)} holds decimal numbers and the text ${JSON.stringify(rows[firstText][name])}: expected a decimal number (or an empty cell); list the column in the text option to read it as text`);
+    }
+  });
+}
+
 /** Whether a column (its name after renaming) holds text whatever its cells look like. */
 function isTextColumn(name: string, extra: readonly string[]): boolean {
   return (SWEEP_TEXT_COLUMNS as readonly string[]).includes(name) || /unit$/i.test(name) || extra.includes(name);
@@ -200,6 +223,7 @@ export function readTable(path: string, options: ReadTableOptions = {}): ColumnT
     }
     return o;
   });
+  if (format === 'csv') checkNumberColumns(path, target, numeric, rows, records.map((r) => r.line));
   const sweepCols = ['metal', 'lattice', 'property', 'unit', 'method', 'dk', 'value'];
   const layout = options.layout ?? 'auto';
   const isSweep = layout === 'sweep' || (layout === 'auto' && rows.length > 0 && sweepCols.every((c) => c in rows[0]));
