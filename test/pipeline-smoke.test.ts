@@ -2,7 +2,8 @@
  * The reference-data pipeline (data/pipeline/build.py) end to end in its smoke mode: ASE's EMT
  * calculator instead of GPAW, tiny sizes and a tiny DeePMD-kit training run, into a temp folder.
  * Asserts that every kind of output exists and parses with deltak's own readers, and that
- * deltak's computeProperties gives the pipeline's EOS and defect numbers from its extxyz files.
+ * deltak's computeProperties gives the pipeline's EOS and defect numbers from its extxyz files
+ * (within pipelineTolerance).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,11 +18,45 @@ import { readDeepmd } from '../kernel-lib/src/io/deepmd.ts';
 import { readDpTest } from '../kernel-lib/src/io/dptest.ts';
 import { concatFrames } from '../kernel-lib/src/io/frames.ts';
 import { calculationsFromFrames, semFramesFromFrames, type FrameRow } from '../kernel-lib/src/core/fromframes.ts';
-import { computeProperties } from '../kernel-lib/src/core/properties.ts';
+import { computeProperties, type Calculation } from '../kernel-lib/src/core/properties.ts';
+import { EV_PER_A3_TO_GPA } from '../kernel-lib/src/core/units.ts';
+import { assertWithin, bm3Conditioning, cellDetConditioning, exactFitsTolerance, gamma, printedDigitsTolerance } from '../kernel-lib/test/tolerance.ts';
 import { semTable } from '../kernel-lib/src/core/sem.ts';
 import { runReport } from '../kernel-lib/src/cli/report.ts';
 
 const ROOT = process.env.DELTAK_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Tolerance of a property of deltak's computeProperties against the pipeline's properties.csv
+ * (data/pipeline/build.py) from the same extxyz files, derived per value
+ * (kernel-lib/test/tolerance.ts):
+ * - the CSV holds 10 significant digits (build.py's fmt, "{x:.10g}"): printedDigitsTolerance;
+ * - V₀, B₀: both sides fit the BM3 cubic in x = V^(−2/3) exactly (deltak to the round-off floor
+ *   of its sum of squared residuals, build.py's fit_bm by numpy.polyfit): exactFitsTolerance,
+ *   from the conditioning of the fit at deltak's parameters (bm3Conditioning), with each side's
+ *   volume from a 3 × 3 determinant (within γ(9)·per(|A|)/|det A| relative, an energy
+ *   |dE/dV|·δV), plus γ(16)·|x| for the root, power and derivative that turn the cubic into V₀, B₀;
+ * - E_vac, E_Oh, E_Td = E_d − (n_d/n_b)·E_b on both sides: three roundings each,
+ *   2γ(3)·(|E_d| + (n_d/n_b)|E_b|).
+ */
+function pipelineTolerance(name: string, printed: number, group: Calculation[], frameOf: (c: Calculation) => FrameRow, deltak: { property: string; value: number }[]): number {
+  const digits = printedDigitsTolerance(printed, 10);
+  if (name === 'V0' || name === 'B0') {
+    const eos = group.filter((c) => c.kind === 'eos');
+    const p = Object.fromEntries(['V0', 'E0', 'B0', 'B0p'].map((k) => [k, deltak.find((x) => x.property === k)!.value]));
+    const { cond, cubicTermSums, slopes, scale } = bm3Conditioning(eos.map((c) => c.volume / c.natoms), eos.map((c) => c.energy / c.natoms), { v0: p.V0, e0: p.E0, b0: p.B0, b0p: p.B0p }, EV_PER_A3_TO_GPA);
+    const volumeEta = eos.map((c, k) => {
+      const { per, det } = cellDetConditioning((frameOf(c) as unknown as { cell: ArrayLike<number> }).cell);
+      return slopes[k] * (c.volume / c.natoms) * 2 * gamma(9) * (per / det);
+    });
+    const fit = exactFitsTolerance(cond, scale, cubicTermSums, volumeEta)[name === 'V0' ? 0 : 2];
+    return digits + fit + gamma(16) * Math.abs(printed);
+  }
+  const kind = { E_vac: 'vacancy', E_Oh: 'oh', E_Td: 'td' }[name]!;
+  const d = group.find((c) => c.kind === kind)!;
+  const b = group.find((c) => c.kind === 'bulk' && c.natoms === d.natoms + (kind === 'vacancy' ? 1 : -1))!;
+  return digits + 2 * gamma(3) * (Math.abs(d.energy) + (d.natoms / b.natoms) * Math.abs(b.energy));
+}
 
 test('data pipeline smoke: EMT + tiny DeePMD-kit run writes properties, sets, npy, dp test files, manifest', { timeout: 600_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'deltak-pipeline-'));
@@ -66,15 +101,18 @@ test('data pipeline smoke: EMT + tiny DeePMD-kit run writes properties, sets, np
     const rowsOf = (path: string) => readExtxyz(path).objects() as unknown as FrameRow[];
     const mlpRows = rowsOf(join(out, 'mlp', 'fcc', 'dk0.30.extxyz')).filter((d) => d.tags.kind !== 'elastic');
     const mlpEosOk = props.some((p) => p.method === 'MLP' && p.dk === '0.3' && p.property === 'V0');
-    const calcs = calculationsFromFrames([...dftFiles.flatMap(rowsOf), ...mlpRows.filter((d) => mlpEosOk || d.tags.kind !== 'eos')]);
+    const frameRows = [...dftFiles.flatMap(rowsOf), ...mlpRows.filter((d) => mlpEosOk || d.tags.kind !== 'eos')];
+    const calcs = calculationsFromFrames(frameRows);
     const ts = computeProperties(calcs).objects() as { property: string; method: string; dk: number; value: number }[];
+    const frameOf = (c: Calculation): FrameRow => frameRows[calcs.indexOf(c)];
     for (const name of ['V0', 'B0', 'E_vac', 'E_Oh', 'E_Td']) {
       for (const [method, dk] of [['DFT', 0.3], ['DFT', 0.96], ['MLP', 0.3]] as const) {
         const b = props.find((x) => x.property === name && x.method === method && Number(x.dk) === dk);
         if (!b && method === 'MLP') continue; // noted above
         const a = ts.find((x) => x.property === name && x.method === method && x.dk === dk);
         assert.ok(a && b, `${name} ${method} ${dk}: missing (deltak ${!!a}, pipeline ${!!b})`);
-        assert.ok(Math.abs(a.value - Number(b.value)) <= 1e-6 * Math.max(1, Math.abs(a.value)), `${name} ${method} ${dk}: deltak ${a.value} vs pipeline ${b.value}`);
+        const group = calcs.filter((c) => c.method === method && c.dk === dk);
+        assertWithin(a.value, Number(b.value), pipelineTolerance(name, Number(b.value), group, frameOf, ts.filter((x) => x.method === method && x.dk === dk)), `${name} ${method} ${dk} (deltak vs pipeline, pipelineTolerance)`);
       }
     }
 
