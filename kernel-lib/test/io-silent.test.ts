@@ -132,7 +132,7 @@ test('a cell of zero volume, a corrupted "in kB" line and a Δk out of range are
     const fe2 = readFileSync(fx('vasp/pyiron_outcar_samples/OUTCAR_2'), 'latin1').split('\n');
     const enc = fe2.findIndex((l) => /^\s+ENCUT\s+=\s+250\.0/.test(l));
     writeFileSync(oc, fe2.map((l, i) => (i === enc ? l.replace('250.0', 'Inf') : l)).join('\n'), 'latin1');
-    assertThrowsWith(() => readOutcar(oc), new RegExp(`OUTCAR:${enc + 1}:`), /ENCUT = "Inf" is not a number/);
+    assertThrowsWith(() => readOutcar(oc), new RegExp(`OUTCAR:${enc + 1}:`), /ENCUT = "Inf" is not a finite number/);
     const li = readFileSync(fx('vasp/dpgen_Li40_relax_kspacing/OUTCAR'), 'latin1').split('\n');
     const kp = li.findIndex((l) => l.includes('k-points in reciprocal lattice and weights')) + 3;
     writeFileSync(oc, li.map((l, i) => (i === kp ? l.replace(/0\.(\d)/, '0.x$1') : l)).join('\n'), 'latin1');
@@ -155,6 +155,13 @@ test('a cell of zero volume, a corrupted "in kB" line and a Δk out of range are
     assertThrowsWith(() => readVasprun(vr), /vasprun\.xml \(frame 0\)/, /<scstep> at byte \d+ holds another <scstep>/, /malformed XML/);
     writeFileSync(vr, lost('</generator>', 0), 'latin1');
     assertThrowsWith(() => readVasprun(vr), /vasprun\.xml/, /where <generator> is open/, /malformed XML/);
+    // a k-point row lost or doubled: the weights tell
+    const kl = v3.indexOf('<v>', v3.indexOf('<varray name="kpointlist"'));
+    const row = v3.slice(kl, v3.indexOf('\n', kl) + 1);
+    writeFileSync(vr, v3.replace(row, ''), 'latin1');
+    assertThrowsWith(() => readVasprun(vr), /vasprun\.xml \(kpointlist\)/, /lists 3 k-points but 4 weights/);
+    writeFileSync(vr, v3.replace(row, row + row), 'latin1');
+    assertThrowsWith(() => readVasprun(vr), /lists 5 k-points but 4 weights/);
     // DeePMD npy: frame 1 of box.npy with a zero row (stress ±Infinity before); and a left-handed cell
     const fe = join(dir, 'fe');
     cpSync(fx('deepmd_npy/dpdata_Fe16_spin_npy'), fe, { recursive: true });
