@@ -90,6 +90,7 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
   let atomRowCol = -1;
   let kgenParam: string | null = null;
   let nkptList = 0;
+  const weights = new Numbers(); // the k-point weights of the run's <kpoints> (one per k-point, summing to 1)
   let inRunKpoints = false;
   const calc: Calc = {
     basis: new Numbers(), positions: new Numbers(), forces: new Numbers(), hasForces: false, stress: new Numbers(), hasStress: false,
@@ -319,6 +320,8 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
           } else if (parent === 'kpoints' && nm === 'kpointlist' && inRunKpoints) {
             const kpts = new Numbers();
             nkptList += vRows(b, start, end, kpts, 'kpointlist');
+          } else if (parent === 'kpoints' && nm === 'weights' && inRunKpoints) {
+            vRows(b, start, end, weights, 'weights');
           }
         }
       },
@@ -398,6 +401,14 @@ export function readVasprun(path: string, options: ReadVasprunOptions = {}): Col
           inRunKpoints = false;
           // one k-point list per run; a second, different one is not guessed between
           if (st.nkpts !== null && st.nkpts !== (nkptList || null)) fail(`two <kpoints> blocks with ${st.nkpts} and ${nkptList} k-points`, undefined, 'kpoints');
+          // one weight per k-point, summing to 1: a k-point row lost or doubled shows here
+          if (weights.length > 0) {
+            let sum = 0;
+            for (let k = 0; k < weights.length; k++) sum += weights.data[k];
+            if (weights.length !== nkptList) fail(`<kpoints> lists ${nkptList} k-points but ${weights.length} weights: a row lost or doubled`, undefined, 'kpointlist');
+            if (Math.abs(sum - 1) > 1e-4) fail(`the ${weights.length} k-point weights sum to ${sum}, not 1: a row lost or doubled`, undefined, 'weights');
+            weights.length = 0;
+          }
           st.nkpts = nkptList || null;
           nkptList = 0;
         } else if (name === 'atominfo') {
