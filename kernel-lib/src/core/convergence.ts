@@ -3,11 +3,11 @@
  * Δk_T is the smallest Δk above the reference Δk_min with |x(Δk) − x(Δk_min)| ≥ f · MAD_max,
  * MAD_max = max(MAD_DFT, MAD_MLP) of one (metal, lattice, property).
  */
-import { from, type ColumnTable } from 'arquero';
+import { table, type ColumnTable } from 'arquero';
 import { withMeta } from './meta.js';
 import { mad } from './stats.js';
-import { curveKey, sweepRows, type SweepInput, type SweepRow } from './sweep.js';
-import { checkUnstableOption, unstableModuli, type ExcludedPoint, type UnstableOption } from './stability.js';
+import { curveKey, sweepColumns, sweepRowAt, type SweepColumns, type SweepInput, type SweepRow } from './sweep.js';
+import { checkUnstableOption, unstableModuli, unstableModuliRows, type ExcludedPoint, type UnstableOption } from './stability.js';
 
 /**
  * A reference anchored on several Δk of each curve, so that one outlying point cannot decide
@@ -97,6 +97,7 @@ export const THRESHOLD_UNITS: Record<string, string> = {
   factor: '1',
 };
 
+/** One curve: its first row (in input order) and its points, ascending Δk. */
 interface Curve {
   key: SweepRow;
   points: { dk: number; value: number }[];
@@ -110,27 +111,93 @@ export function methodOrder(a: string, b: string): number {
 }
 
 /**
+ * The curves of a validated sweep held by column, the points of each in flat typed arrays:
+ * curve k (in the analyses' order) is `ids[k]` in the sweep's numbering, its points
+ * dk[start[k]] … dk[start[k + 1] − 1] ascending, with `value` alongside; `row[k]` is its first
+ * row in input order.
+ */
+interface CurveSet {
+  ids: Int32Array;
+  row: Int32Array;
+  start: Int32Array;
+  dk: Float64Array;
+  value: Float64Array;
+}
+
+/**
+ * Group the rows of a validated sweep that `keep` keeps (all when null) into curves, points
+ * sorted by Δk. Order: (metal, lattice, property) by the first kept row, then method with DFT
+ * first ({@link methodOrder}), so the result does not depend on row order within a property.
+ */
+function curveSet(cols: SweepColumns, keep: Uint8Array | null): CurveSet {
+  const { nCurves, curveStart, byCurve, group, nGroups } = cols;
+  const nKept = new Int32Array(nCurves);
+  const firstRow = new Int32Array(nCurves).fill(cols.length);
+  let total = 0;
+  for (let c = 0; c < nCurves; c++) {
+    for (let j = curveStart[c]; j < curveStart[c + 1]; j++) {
+      const r = byCurve[j];
+      if (keep && !keep[r]) continue;
+      nKept[c]++;
+      if (r < firstRow[c]) firstRow[c] = r;
+    }
+    total += nKept[c];
+  }
+  const rank = new Int32Array(nGroups).fill(-1);
+  let nRanked = 0;
+  for (let i = 0; i < cols.length; i++) if ((!keep || keep[i]) && rank[group[i]] < 0) rank[group[i]] = nRanked++;
+  const methods = cols.names.method;
+  const methodRank = new Int32Array(methods.length);
+  methods.map((_, k) => k).sort((a, b) => methodOrder(methods[a], methods[b])).forEach((m, k) => (methodRank[m] = k));
+  // curves by group rank (counting sort), then by method within a group
+  const at = new Int32Array(nRanked + 1);
+  let m = 0;
+  for (let c = 0; c < nCurves; c++) if (nKept[c] > 0) (at[rank[group[firstRow[c]]] + 1]++, m++);
+  for (let g = 0; g < nRanked; g++) at[g + 1] += at[g];
+  const ids = new Int32Array(m);
+  for (let c = 0; c < nCurves; c++) if (nKept[c] > 0) ids[at[rank[group[firstRow[c]]]]++] = c;
+  const mr = (c: number): number => methodRank[cols.codes.method[firstRow[c]]];
+  for (let k = 1; k < m; k++) {
+    const c = ids[k], g = rank[group[firstRow[c]]];
+    let j = k - 1;
+    while (j >= 0 && rank[group[firstRow[ids[j]]]] === g && mr(ids[j]) > mr(c)) {
+      ids[j + 1] = ids[j];
+      j--;
+    }
+    ids[j + 1] = c;
+  }
+  const start = new Int32Array(m + 1);
+  const row = new Int32Array(m);
+  const dk = new Float64Array(total), value = new Float64Array(total);
+  let p = 0;
+  for (let k = 0; k < m; k++) {
+    const c = ids[k];
+    row[k] = firstRow[c];
+    for (let j = curveStart[c]; j < curveStart[c + 1]; j++) {
+      const r = byCurve[j];
+      if (keep && !keep[r]) continue;
+      dk[p] = cols.dk[r];
+      value[p++] = cols.value[r];
+    }
+    start[k + 1] = p;
+  }
+  return { ids, row, start, dk, value };
+}
+
+/**
  * Group validated rows into curves, points sorted by Δk. Order: (metal, lattice, property) by
  * first appearance, then method with DFT first, so the result does not depend on row order
  * within a property.
  */
 export function curves(rows: readonly SweepRow[]): Curve[] {
-  const map = new Map<string, Curve>();
-  const groupIndex = new Map<string, number>();
-  for (const r of rows) {
-    const g = JSON.stringify([r.metal, r.lattice, r.property]);
-    if (!groupIndex.has(g)) groupIndex.set(g, groupIndex.size);
-    const k = curveKey(r);
-    let c = map.get(k);
-    if (!c) map.set(k, (c = { key: r, points: [] }));
-    c.points.push({ dk: r.dk, value: r.value });
-  }
-  for (const c of map.values()) c.points.sort((a, b) => a.dk - b.dk);
-  const gi = (c: Curve): number => groupIndex.get(JSON.stringify([c.key.metal, c.key.lattice, c.key.property]))!;
-  return [...map.values()].sort((a, b) => gi(a) - gi(b) || methodOrder(a.key.method, b.key.method));
+  const cs = curveSet(sweepColumns(rows), null);
+  return Array.from(cs.row, (r, k) => ({
+    key: rows[r],
+    points: Array.from(cs.dk.subarray(cs.start[k], cs.start[k + 1]), (dk, j) => ({ dk, value: cs.value[cs.start[k] + j] })),
+  }));
 }
 
-function describeCurve(r: SweepRow): string {
+function describeCurve(r: Pick<SweepRow, 'metal' | 'lattice' | 'property' | 'method'>): string {
   return `${r.metal} ${r.lattice} ${r.property} (${r.method})`;
 }
 
@@ -145,8 +212,8 @@ function ruleOf(method: string, reference: ReferenceOption): 'auto' | 'min' | nu
 }
 
 /** The Δk (Å⁻¹, ascending) an anchor takes from a curve's Δk; errors name the curve's Δk. */
-function anchorDks(anchor: ReferenceAnchor, method: string, dks: readonly number[]): number[] {
-  const sorted = [...dks].sort((a, b) => a - b);
+function anchorDks(anchor: ReferenceAnchor, method: string, dks: ArrayLike<number>): number[] {
+  const sorted = Array.from(dks).sort((a, b) => a - b);
   if (anchor.anchor === 'mean-finest') {
     if (!Number.isInteger(anchor.n) || anchor.n < 1) throw new Error(`reference anchor "mean-finest" needs n, a whole number ≥ 1, got ${JSON.stringify(anchor.n)}`);
     if (anchor.n > sorted.length) throw new Error(`reference: the mean of the ${anchor.n} finest Δk needs ${anchor.n}, method ${method} has ${sorted.length} (${sorted.join(', ')} Å⁻¹)`);
@@ -177,19 +244,50 @@ export interface CurveReference {
 }
 
 /**
+ * The index in s … e − 1 of the reference Δk of one curve whose Δk (Å⁻¹) dks[s … e − 1] ascend,
+ * under a rule on one Δk (docs/method.md §4): "min" the finest; "auto" 0.09 Å⁻¹ for DFT when
+ * present, else the finest; a number that Δk (a curve without it is an error).
+ */
+function referenceIndex(rule: 'auto' | 'min' | number, method: string, dks: ArrayLike<number>, s: number, e: number, reference: ReferenceOption): number {
+  if (rule === 'min') return s;
+  if (rule === 'auto') {
+    if (method.toUpperCase() === 'DFT') for (let k = s; k < e; k++) if (dks[k] === DFT_REFERENCE_DK) return k;
+    return s;
+  }
+  if (typeof rule !== 'number' || !Number.isFinite(rule)) {
+    throw new Error(`reference must be "auto", "min", a Δk in Å⁻¹, {anchor: "mean-finest", n} or {anchor: "median-below", below}, or {method: one of these}, got ${JSON.stringify(reference)}`);
+  }
+  for (let k = s; k < e; k++) if (dks[k] === rule) return k;
+  throw new Error(`reference Δk ${rule} Å⁻¹ is not in the sweep of method ${method} (has ${Array.prototype.slice.call(dks, s, e).join(', ')})`);
+}
+
+/** The reference of one curve whose points dks[s … e − 1] (Å⁻¹), values[s … e − 1] ascend in Δk. */
+function sortedReference(method: string, dks: ArrayLike<number>, values: ArrayLike<number>, s: number, e: number, reference: ReferenceOption): CurveReference {
+  const rule = ruleOf(method, reference);
+  if (isAnchor(rule)) {
+    // an anchor takes the finest n, or every Δk below a cut: the first of the sorted points
+    const dk = anchorDks(rule, method, Array.prototype.slice.call(dks, s, e) as number[]);
+    const vs = Array.prototype.slice.call(values, s, s + dk.length) as number[];
+    if (rule.anchor === 'mean-finest') return { dks: dk, value: vs.reduce((a, b) => a + b, 0) / vs.length, rule: dk.length === 1 ? `Δk ${dk[0]}` : `mean of Δk ${dk.join(', ')}` };
+    return { dks: dk, value: median(vs), rule: dk.length === 1 ? `Δk ${dk[0]}` : `median of Δk ${dk.join(', ')} (below ${rule.below})` };
+  }
+  const k = referenceIndex(rule, method, dks, s, e, reference);
+  return { dks: [dks[k]], value: values[k], rule: `Δk ${dks[k]}` };
+}
+
+/** Points as two arrays ascending in Δk (Å⁻¹). */
+function sortedPoints(points: readonly { dk: number; value: number }[]): { dk: Float64Array; value: Float64Array } {
+  const s = [...points].sort((a, b) => a.dk - b.dk);
+  return { dk: Float64Array.from(s, (p) => p.dk), value: Float64Array.from(s, (p) => p.value) };
+}
+
+/**
  * The reference of one curve (points in any order) under `reference`: one Δk (the value there)
  * or an anchor (mean of the finest n, median below a cut) — see {@link ReferenceOption}.
  */
 export function curveReference(method: string, points: readonly { dk: number; value: number }[], reference: ReferenceOption = 'auto'): CurveReference {
-  const rule = ruleOf(method, reference);
-  if (isAnchor(rule)) {
-    const dks = anchorDks(rule, method, points.map((p) => p.dk));
-    const values = dks.map((d) => points.find((p) => p.dk === d)!.value);
-    if (rule.anchor === 'mean-finest') return { dks, value: values.reduce((a, b) => a + b, 0) / values.length, rule: dks.length === 1 ? `Δk ${dks[0]}` : `mean of Δk ${dks.join(', ')}` };
-    return { dks, value: median(values), rule: dks.length === 1 ? `Δk ${dks[0]}` : `median of Δk ${dks.join(', ')} (below ${rule.below})` };
-  }
-  const dk = referenceDk(method, points.map((p) => p.dk), reference);
-  return { dks: [dk], value: points.find((p) => p.dk === dk)!.value, rule: `Δk ${dk}` };
+  const p = sortedPoints(points);
+  return sortedReference(method, p.dk, p.value, 0, points.length, reference);
 }
 
 /** A reference option in words, for captions and metadata (Δk in Å⁻¹). */
@@ -211,27 +309,28 @@ export function describeReference(reference: ReferenceOption = 'auto'): string {
  * of them (see {@link curveReference} for x_ref).
  */
 export function referenceDk(method: string, dks: readonly number[], reference: ReferenceOption = 'auto'): number {
-  const smallest = Math.min(...dks);
   const rule = ruleOf(method, reference);
   if (isAnchor(rule)) return anchorDks(rule, method, dks)[0];
-  if (rule === 'min') return smallest;
-  if (rule === 'auto') {
-    if (method.toUpperCase() === 'DFT' && dks.includes(DFT_REFERENCE_DK)) return DFT_REFERENCE_DK;
-    return smallest;
-  }
-  if (typeof rule !== 'number' || !Number.isFinite(rule)) {
-    throw new Error(`reference must be "auto", "min", a Δk in Å⁻¹, {anchor: "mean-finest", n} or {anchor: "median-below", below}, or {method: one of these}, got ${JSON.stringify(reference)}`);
-  }
-  if (!dks.includes(rule)) {
-    throw new Error(`reference Δk ${rule} Å⁻¹ is not in the sweep of method ${method} (has ${dks.join(', ')})`);
-  }
-  return rule;
+  const sorted = Float64Array.from(dks).sort();
+  return sorted[referenceIndex(rule, method, sorted, 0, sorted.length, reference)];
 }
 
 function checkFactor(factor: number): void {
   if (typeof factor !== 'number' || !Number.isFinite(factor) || factor <= 0) {
     throw new Error(`factor must be a positive number, got ${factor}`);
   }
+}
+
+/**
+ * The index of Δk_T among points dks[s … e − 1] (Å⁻¹, ascending) with values alongside: the
+ * first Δk strictly above `aboveDk` whose |value − refValue| reaches `bound` (≥, with
+ * {@link TIE_RTOL}); −1 when none does or bound = 0.
+ */
+function thresholdIndex(dks: ArrayLike<number>, values: ArrayLike<number>, s: number, e: number, aboveDk: number, refValue: number, bound: number): number {
+  if (!(bound > 0)) return -1;
+  const reach = bound * (1 - TIE_RTOL);
+  for (let k = s; k < e; k++) if (dks[k] > aboveDk && Math.abs(values[k] - refValue) >= reach) return k;
+  return -1;
 }
 
 /**
@@ -249,18 +348,116 @@ export function thresholdDk(points: readonly { dk: number; value: number }[], re
  * |value − refValue| reaches `bound` (≥, with {@link TIE_RTOL}); null when none does or bound = 0.
  */
 export function thresholdAbove(points: readonly { dk: number; value: number }[], aboveDk: number, refValue: number, bound: number): number | null {
-  if (!(bound > 0)) return null;
-  const above = points.filter((p) => p.dk > aboveDk).sort((a, b) => a.dk - b.dk);
-  for (const p of above) {
-    if (Math.abs(p.value - refValue) >= bound * (1 - TIE_RTOL)) return p.dk;
-  }
-  return null;
+  const p = sortedPoints(points);
+  const k = thresholdIndex(p.dk, p.value, 0, points.length, aboveDk, refValue, bound);
+  return k < 0 ? null : p.dk[k];
 }
 
 /** Whether |value − refValue| stays inside the band f·MAD_max, i.e. does not reach `bound` (the complement of the Δk_T test). */
 export function insideBand(value: number, refValue: number, bound: number): boolean {
   if (!(bound > 0)) return value === refValue;
   return Math.abs(value - refValue) < bound * (1 - TIE_RTOL);
+}
+
+/** The rows an analysis leaves out of a validated sweep (moduli of an unstable C), as a mask and as points. */
+interface Exclusion {
+  /** keep[i] = 0 for a row left out; null when none is. */
+  keep: Uint8Array | null;
+  excluded: ExcludedPoint[];
+  /** Rows left out per curve (the sweep's numbering). */
+  perCurve: Int32Array;
+}
+
+function exclusion(cols: SweepColumns, unstable: UnstableOption | undefined): Exclusion {
+  const perCurve = new Int32Array(cols.nCurves);
+  if (checkUnstableOption(unstable ?? 'exclude') === 'include') return { keep: null, excluded: [], perCurve };
+  const { rows, reasons } = unstableModuliRows(cols);
+  if (rows.length === 0) return { keep: null, excluded: [], perCurve };
+  const keep = new Uint8Array(cols.length).fill(1);
+  const excluded = rows.map((i, k): ExcludedPoint => {
+    keep[i] = 0;
+    perCurve[cols.curve[i]]++;
+    const { metal, lattice, property, unit, method, dk, value } = sweepRowAt(cols, i);
+    return { metal, lattice, property, unit, method, dk, value, reason: reasons[k] };
+  });
+  return { keep, excluded, perCurve };
+}
+
+/** The text of curve k's first row. */
+function curveText(cols: SweepColumns, row: number): Pick<SweepRow, 'metal' | 'lattice' | 'property' | 'unit' | 'method'> {
+  const { codes, names } = cols;
+  return {
+    metal: names.metal[codes.metal[row]], lattice: names.lattice[codes.lattice[row]], property: names.property[codes.property[row]],
+    unit: names.unit[codes.unit[row]], method: names.method[codes.method[row]],
+  };
+}
+
+/** The thresholds table by column (the fields of {@link ThresholdRow}), and the points left out. */
+function thresholdColumns(cols: SweepColumns, options: ThresholdOptions): { columns: Record<keyof ThresholdRow, unknown[]>; excluded: ExcludedPoint[] } {
+  const factor = options.factor ?? 0.5;
+  checkFactor(factor);
+  const ex = exclusion(cols, options.unstable);
+  const cs = curveSet(cols, ex.keep);
+  const m = cs.ids.length;
+  for (let k = 0; k < m; k++) {
+    if (cs.start[k + 1] - cs.start[k] < 2) {
+      const n = ex.perCurve[cs.ids[k]];
+      throw new Error(
+        `${describeCurve(curveText(cols, cs.row[k]))} has a single Δk (${cs.dk[cs.start[k]]} Å⁻¹)${n ? ` once ${n} moduli of an unstable C are left out (option unstable: "include" keeps them)` : ''}: a threshold needs at least two`,
+      );
+    }
+  }
+  const mads = new Float64Array(m);
+  const madMax = new Float64Array(cols.nGroups);
+  for (let k = 0; k < m; k++) {
+    mads[k] = mad(cs.value.subarray(cs.start[k], cs.start[k + 1]));
+    const g = cols.group[cs.row[k]];
+    madMax[g] = Math.max(madMax[g], mads[k]);
+  }
+  const reference = options.reference ?? 'auto';
+  const c: Record<keyof ThresholdRow, unknown[]> = {
+    metal: new Array(m), lattice: new Array(m), property: new Array(m), unit: new Array(m), method: new Array(m),
+    n_dk: new Array(m), ref_dk: new Array(m), ref_value: new Array(m), ref_rule: new Array(m), n_excluded: new Array(m),
+    mad: new Array(m), mad_max: new Array(m), factor: new Array(m), bound: new Array(m), threshold_dk: new Array(m), threshold_value: new Array(m),
+  };
+  for (let k = 0; k < m; k++) {
+    const t = curveText(cols, cs.row[k]);
+    const s = cs.start[k], e = cs.start[k + 1];
+    const ref = sortedReference(t.method, cs.dk, cs.value, s, e, reference);
+    const mad_max = madMax[cols.group[cs.row[k]]];
+    const bound = factor * mad_max;
+    const hit = thresholdIndex(cs.dk, cs.value, s, e, ref.dks[0], ref.value, bound);
+    c.metal[k] = t.metal;
+    c.lattice[k] = t.lattice;
+    c.property[k] = t.property;
+    c.unit[k] = t.unit;
+    c.method[k] = t.method;
+    c.n_dk[k] = e - s;
+    c.ref_dk[k] = ref.dks[0];
+    c.ref_value[k] = ref.value;
+    c.ref_rule[k] = ref.rule;
+    c.n_excluded[k] = ex.perCurve[cs.ids[k]];
+    c.mad[k] = mads[k];
+    c.mad_max[k] = mad_max;
+    c.factor[k] = factor;
+    c.bound[k] = bound;
+    c.threshold_dk[k] = hit < 0 ? null : cs.dk[hit];
+    c.threshold_value[k] = hit < 0 ? null : cs.value[hit];
+  }
+  return { columns: c, excluded: ex.excluded };
+}
+
+/** Rows from columns of equal length (keys in the columns' order). */
+function rowsOf<T>(columns: Record<string, unknown[]>): T[] {
+  const names = Object.keys(columns);
+  const n = names.length ? columns[names[0]].length : 0;
+  const out = new Array<T>(n);
+  for (let i = 0; i < n; i++) {
+    const o: Record<string, unknown> = {};
+    for (const c of names) o[c] = columns[c][i];
+    out[i] = o as T;
+  }
+  return out;
 }
 
 /**
@@ -271,40 +468,8 @@ export function insideBand(value: number, refValue: number, bound: number): bool
  * other input errors.
  */
 export function thresholdRows(sweep: SweepInput, options: ThresholdOptions = {}): ThresholdRow[] {
-  const factor = options.factor ?? 0.5;
-  checkFactor(factor);
-  const { kept, excluded } = analysedRows(sweepRows(sweep), options.unstable);
-  const cs = curves(kept);
-  const nExcluded = (k: SweepRow): number => excluded.filter((e) => curveKey(e) === curveKey(k)).length;
-  for (const c of cs) {
-    if (c.points.length < 2) {
-      const n = nExcluded(c.key);
-      throw new Error(
-        `${describeCurve(c.key)} has a single Δk (${c.points[0].dk} Å⁻¹)${n ? ` once ${n} moduli of an unstable C are left out (option unstable: "include" keeps them)` : ''}: a threshold needs at least two`,
-      );
-    }
-  }
-  const mads = cs.map((c) => mad(c.points.map((p) => p.value)));
-  const madMax = new Map<string, number>();
-  cs.forEach((c, i) => {
-    const pk = JSON.stringify([c.key.metal, c.key.lattice, c.key.property]);
-    madMax.set(pk, Math.max(madMax.get(pk) ?? 0, mads[i]));
-  });
-  return cs.map((c, i) => {
-    const { metal, lattice, property, unit, method } = c.key;
-    const ref = curveReference(method, c.points, options.reference ?? 'auto');
-    const ref_dk = ref.dks[0];
-    const ref_value = ref.value;
-    const mad_max = madMax.get(JSON.stringify([metal, lattice, property]))!;
-    const bound = factor * mad_max;
-    const threshold_dk = thresholdAbove(c.points, ref_dk, ref_value, bound);
-    const threshold_value = threshold_dk === null ? null : c.points.find((p) => p.dk === threshold_dk)!.value;
-    return {
-      metal, lattice, property, unit, method,
-      n_dk: c.points.length, ref_dk, ref_value, ref_rule: ref.rule, n_excluded: nExcluded(c.key), mad: mads[i], mad_max, factor, bound,
-      threshold_dk, threshold_value,
-    };
-  });
+  checkFactor(options.factor ?? 0.5);
+  return rowsOf<ThresholdRow>(thresholdColumns(sweepColumns(sweep), options).columns);
 }
 
 /**
@@ -321,18 +486,39 @@ export function analysedRows(rows: readonly SweepRow[], unstable: UnstableOption
 }
 
 /**
- * {@link thresholdRows} as an arquero table, with units and the options used in its metadata.
+ * The validated sweep's rows, made when first asked for (a display of the table draws them) and
+ * then kept; until then the metadata holds only the sweep's columns.
+ */
+function lazySweep(cols: SweepColumns): () => SweepRow[] {
+  let rows: SweepRow[] | null = null;
+  return () => {
+    if (!rows) {
+      rows = new Array<SweepRow>(cols.length);
+      for (let i = 0; i < cols.length; i++) rows[i] = sweepRowAt(cols, i);
+    }
+    return rows;
+  };
+}
+
+/**
+ * {@link thresholdRows} as an arquero table, with units and the options used in its metadata:
+ * `notes.sweep` (the validated sweep's rows, made when first read), `notes.n_rows` (its row
+ * count), `notes.excluded` (the points left out).
  */
 export function thresholds(sweep: SweepInput, options: ThresholdOptions = {}): ColumnTable {
-  const input = sweepRows(sweep);
-  const rows = thresholdRows(input, options);
+  const cols = sweepColumns(sweep);
+  const { columns, excluded } = thresholdColumns(cols, options);
   const unstable = options.unstable ?? 'exclude';
-  return withMeta(from(rows), {
+  const sweepOf = lazySweep(cols);
+  return withMeta(table(columns), {
     kind: 'thresholds',
     units: { ...THRESHOLD_UNITS },
     notes: {
       factor: options.factor ?? 0.5, reference: options.reference ?? 'auto', reference_text: describeReference(options.reference ?? 'auto'),
-      unstable, excluded: analysedRows(input, unstable).excluded, sweep: input,
+      unstable, excluded, n_rows: cols.length,
+      get sweep(): SweepRow[] {
+        return sweepOf();
+      },
     },
   });
 }
@@ -371,59 +557,65 @@ export function formatPlusMinus(value: number, spread: number): string {
  */
 export function madSummary(sweep: SweepInput, options: MadSummaryOptions = {}): ColumnTable {
   const unstable = options.unstable ?? 'exclude';
-  const analysed = analysedRows(sweepRows(sweep), unstable);
-  let rows = analysed.kept;
+  const cols = sweepColumns(sweep);
+  const ex = exclusion(cols, unstable);
+  let cs: CurveSet;
   if (options.dkBelow !== undefined) {
     const lim = options.dkBelow;
-    const before = curves(rows);
-    rows = rows.filter((r) => r.dk < lim);
-    if (rows.length === 0) throw new Error(`madSummary: no Δk below ${lim} Å⁻¹`);
-    // a curve with no Δk in range is not "method absent": name it
-    const kept = new Set(curves(rows).map((c) => describeCurve(c.key)));
-    const gone = before.map((c) => describeCurve(c.key)).filter((d) => !kept.has(d));
-    if (gone.length > 0) throw new Error(`madSummary: ${gone.join('; ')}: no Δk below ${lim} Å⁻¹, so no MAD there`);
-  }
-  const cs = curves(rows);
-  const methods = [...new Set(cs.map((c) => c.key.method))].sort(methodOrder);
-  const out = new Map<string, MadSummaryRow>();
-  for (const c of cs) {
-    const { metal, lattice, property, unit, method } = c.key;
-    if (c.points.length < 2) {
-      throw new Error(`${describeCurve(c.key)} has a single Δk (${c.points[0].dk} Å⁻¹) in range: its MAD says nothing`);
-    }
-    const pk = JSON.stringify([metal, lattice, property]);
-    let row = out.get(pk);
-    if (!row) {
-      row = { metal, lattice, property, unit };
-      for (const m of methods) {
-        row[`${m}_ref_dk`] = null;
-        row[`${m}_value`] = null;
-        row[`${m}_mad`] = null;
-        row[m] = null;
+    const before = curveSet(cols, ex.keep);
+    const keep = new Uint8Array(cols.length);
+    let any = false;
+    for (let i = 0; i < cols.length; i++) {
+      if ((!ex.keep || ex.keep[i]) && cols.dk[i] < lim) {
+        keep[i] = 1;
+        any = true;
       }
-      out.set(pk, row);
     }
-    const ref = curveReference(method, c.points, options.reference ?? 'auto');
-    const refDk = ref.dks[0];
-    const v = ref.value;
-    const m = mad(c.points.map((p) => p.value));
-    row[`${method}_ref_dk`] = refDk;
-    row[`${method}_value`] = v;
-    row[`${method}_mad`] = m;
-    row[method] = formatPlusMinus(v, m);
+    if (!any) throw new Error(`madSummary: no Δk below ${lim} Å⁻¹`);
+    cs = curveSet(cols, keep);
+    // a curve with no Δk in range is not "method absent": name it
+    const kept = new Set(cs.ids);
+    const gone = Array.from(before.ids, (c, k) => (kept.has(c) ? null : describeCurve(curveText(cols, before.row[k])))).filter((d) => d !== null);
+    if (gone.length > 0) throw new Error(`madSummary: ${gone.join('; ')}: no Δk below ${lim} Å⁻¹, so no MAD there`);
+  } else cs = curveSet(cols, ex.keep);
+  const m = cs.ids.length;
+  const methodCodes = [...new Set(Array.from(cs.row, (r) => cols.codes.method[r]))];
+  const methods = methodCodes.map((c) => cols.names.method[c]).sort(methodOrder);
+  // one output row per (metal, lattice, property); its curves are next to each other in cs
+  const rowOf = new Int32Array(m);
+  let nRows = 0;
+  for (let k = 0; k < m; k++) rowOf[k] = k > 0 && cols.group[cs.row[k]] === cols.group[cs.row[k - 1]] ? rowOf[k - 1] : nRows++;
+  const out: Record<string, unknown[]> = { metal: new Array(nRows), lattice: new Array(nRows), property: new Array(nRows), unit: new Array(nRows) };
+  for (const me of methods) for (const c of [`${me}_ref_dk`, `${me}_value`, `${me}_mad`, me]) out[c] = new Array(nRows).fill(null);
+  const reference = options.reference ?? 'auto';
+  for (let k = 0; k < m; k++) {
+    const t = curveText(cols, cs.row[k]);
+    const s = cs.start[k], e = cs.start[k + 1];
+    if (e - s < 2) throw new Error(`${describeCurve(t)} has a single Δk (${cs.dk[s]} Å⁻¹) in range: its MAD says nothing`);
+    const i = rowOf[k];
+    out.metal[i] = t.metal;
+    out.lattice[i] = t.lattice;
+    out.property[i] = t.property;
+    out.unit[i] = t.unit;
+    const ref = sortedReference(t.method, cs.dk, cs.value, s, e, reference);
+    const v = mad(cs.value.subarray(s, e));
+    out[`${t.method}_ref_dk`][i] = ref.dks[0];
+    out[`${t.method}_value`][i] = ref.value;
+    out[`${t.method}_mad`][i] = v;
+    out[t.method][i] = formatPlusMinus(ref.value, v);
   }
   const units: Record<string, string> = {};
-  for (const m of methods) {
-    units[`${m}_ref_dk`] = 'Å⁻¹';
-    units[`${m}_value`] = 'from column unit';
-    units[`${m}_mad`] = 'from column unit';
+  for (const me of methods) {
+    units[`${me}_ref_dk`] = 'Å⁻¹';
+    units[`${me}_value`] = 'from column unit';
+    units[`${me}_mad`] = 'from column unit';
   }
-  return withMeta(from([...out.values()]), {
+  return withMeta(table(out), {
     kind: 'mad-summary',
     units,
     notes: {
-      methods, dkBelow: options.dkBelow ?? null, reference: options.reference ?? 'auto', reference_text: describeReference(options.reference ?? 'auto'),
-      unstable, excluded: analysed.excluded,
+      methods, dkBelow: options.dkBelow ?? null, reference, reference_text: describeReference(reference),
+      unstable, excluded: ex.excluded,
     },
   });
 }

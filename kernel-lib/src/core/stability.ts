@@ -7,7 +7,7 @@
  */
 import { latticeSymmetry, stiffnessFromConstants, type ElasticSymmetry } from './elastic.js';
 import { isPositiveDefinite } from './linalg.js';
-import type { SweepRow } from './sweep.js';
+import { pairCodes, type SweepColumns, type SweepRow } from './sweep.js';
 
 /** The moduli derived from C, excluded where C is not positive definite. */
 export const MODULI: readonly string[] = ['B', 'G', 'E', 'nu'];
@@ -83,15 +83,77 @@ export function elasticStability(rows: readonly SweepRow[]): ElasticStability[] 
   const out: ElasticStability[] = [];
   for (const { key, c } of groups.values()) {
     const { metal, lattice, method, dk } = key;
-    const symmetry = latticeSymmetry(lattice);
-    const missing = NEEDED[symmetry].filter((n) => c[n] === undefined);
-    if (missing.length > 0) {
-      out.push({ metal, lattice, method, dk, stable: null, reason: `stability unknown: the sweep has no ${missing.join(', ')} here (${symmetry} C needs ${NEEDED[symmetry].join(', ')})` });
-      continue;
+    out.push({ metal, lattice, method, dk, ...judge(c, latticeSymmetry(lattice)) });
+  }
+  return out;
+}
+
+/** Whether the C rebuilt from the independent Cᵢⱼ (GPa) `c` of a lattice of `symmetry` is positive definite, and why not. */
+function judge(c: Record<string, number>, symmetry: ElasticSymmetry): { stable: boolean | null; reason: string } {
+  const missing = NEEDED[symmetry].filter((n) => c[n] === undefined);
+  if (missing.length > 0) return { stable: null, reason: `stability unknown: the sweep has no ${missing.join(', ')} here (${symmetry} C needs ${NEEDED[symmetry].join(', ')})` };
+  const stable = isPositiveDefinite(stiffnessFromConstants(c, symmetry));
+  const born = stable ? [] : failedBorn(c, symmetry);
+  return { stable, reason: stable ? '' : `C is not positive definite${born.length ? ` (${born.join('; ')})` : ''}` };
+}
+
+/**
+ * {@link unstableModuli} on a validated sweep held by column: the rows (ascending) that are
+ * moduli from a C that is not positive definite, each with its reason. Every (metal, lattice,
+ * method, Δk) with Cᵢⱼ or moduli needs a lattice deltak knows, as in {@link elasticStability}.
+ */
+export function unstableModuliRows(cols: SweepColumns): { rows: number[]; reasons: string[] } {
+  const { codes, names } = cols;
+  const slots = NEEDED.triclinic;
+  // 0: another property; 1 + slot: an independent Cᵢⱼ; −1: another Cᵢⱼ (not used); −2: a modulus
+  const kind = names.property.map((p) => (/^C\d\d$/.test(p) ? (slots.includes(p) ? 1 + slots.indexOf(p) : -1) : MODULI.includes(p) ? -2 : 0));
+  const sub: number[] = [];
+  for (let i = 0; i < cols.length; i++) if (kind[codes.property[i]] !== 0) sub.push(i);
+  const m = sub.length;
+  const out = { rows: [] as number[], reasons: [] as string[] };
+  if (m === 0) return out;
+  // the (metal, lattice, method, Δk) of each of these rows, numbered by first appearance
+  const pick = (a: Int32Array): Int32Array => Int32Array.from(sub, (i) => a[i]);
+  const dkCode = new Int32Array(m);
+  const dks = new Map<number, number>();
+  for (let j = 0; j < m; j++) {
+    const d = cols.dk[sub[j]];
+    let c = dks.get(d);
+    if (c === undefined) dks.set(d, (c = dks.size));
+    dkCode[j] = c;
+  }
+  const lattice = pick(codes.lattice);
+  const ml = pairCodes(pick(codes.metal), names.metal.length, lattice, names.lattice.length, m);
+  const mlm = pairCodes(ml.codes, ml.size, pick(codes.method), names.method.length, m);
+  const key = pairCodes(mlm.codes, mlm.size, dkCode, dks.size, m);
+  const first = new Int32Array(key.size).fill(-1);
+  const hasModuli = new Uint8Array(key.size);
+  const c = new Float64Array(key.size * slots.length).fill(NaN);
+  for (let j = 0; j < m; j++) {
+    const k = key.codes[j];
+    if (first[k] < 0) first[k] = j;
+    const t = kind[codes.property[sub[j]]];
+    if (t === -2) hasModuli[k] = 1;
+    else if (t > 0) c[k * slots.length + t - 1] = cols.value[sub[j]];
+  }
+  const symmetry = new Map<number, ElasticSymmetry>();
+  const reason = new Array<string | undefined>(key.size);
+  for (let k = 0; k < key.size; k++) {
+    const l = lattice[first[k]];
+    let sym = symmetry.get(l);
+    if (sym === undefined) symmetry.set(l, (sym = latticeSymmetry(names.lattice[l])));
+    if (!hasModuli[k]) continue;
+    const ck: Record<string, number> = {};
+    for (let s = 0; s < slots.length; s++) if (!Number.isNaN(c[k * slots.length + s])) ck[slots[s]] = c[k * slots.length + s];
+    const v = judge(ck, sym);
+    if (v.stable === false) reason[k] = v.reason;
+  }
+  for (let j = 0; j < m; j++) {
+    const why = reason[key.codes[j]];
+    if (why !== undefined && kind[codes.property[sub[j]]] === -2) {
+      out.rows.push(sub[j]);
+      out.reasons.push(why);
     }
-    const stable = isPositiveDefinite(stiffnessFromConstants(c, symmetry));
-    const born = stable ? [] : failedBorn(c, symmetry);
-    out.push({ metal, lattice, method, dk, stable, reason: stable ? '' : `C is not positive definite${born.length ? ` (${born.join('; ')})` : ''}` });
   }
   return out;
 }

@@ -4,19 +4,21 @@
  * Mean absolute deviation about the mean, (1/N) Σ |xᵢ − x̄|, in the unit of the values.
  * Empty input or a non-finite value is an error.
  */
-export function mad(values: readonly number[]): number {
-  if (values.length === 0) throw new Error('mad: no values');
+export function mad(values: ArrayLike<number>): number {
+  const n = values.length;
+  if (n === 0) throw new Error('mad: no values');
   let sum = 0;
-  values.forEach((x, i) => {
+  for (let i = 0; i < n; i++) {
+    const x = values[i];
     if (typeof x !== 'number' || !Number.isFinite(x)) {
       throw new Error(`mad: value ${i} is ${x}, expected a finite number`);
     }
     sum += x;
-  });
-  const mean = sum / values.length;
+  }
+  const mean = sum / n;
   let dev = 0;
-  for (const x of values) dev += Math.abs(x - mean);
-  return dev / values.length;
+  for (let i = 0; i < n; i++) dev += Math.abs(values[i] - mean);
+  return dev / n;
 }
 
 /** Arithmetic mean; empty input is an error. */
