@@ -9,6 +9,8 @@
 #   out/report/                           `deltak report` of data/al-fcc (the bundled data);
 #                                         out/report-al/ of data/al when the reference dataset
 #                                         has written its manifest
+# <name> above: from the code cell's metadata "deltak_export" (a list of names for the cell's figures
+# and tables, in order; edit it in JupyterLab's cell metadata), else cell<NN>-<k>
 # Options: --update-notebooks  also store the executed notebooks (with outputs) in notebooks/
 #          --no-setup          skip scripts/setup.sh (already done)
 #          --no-png            SVG only
@@ -91,7 +93,9 @@ for path in sorted((out / "notebooks").glob("*.ipynb")):
         if cell["cell_type"] != "code":
             continue
         names = cell.get("metadata", {}).get("deltak_export", [])
-        rich = [o for o in cell.get("outputs", []) if o["output_type"] in ("display_data", "execute_result")]
+        # the cell's figures and tables, in order (progress lines and text summaries are not exported)
+        rich = [o for o in cell.get("outputs", []) if o["output_type"] in ("display_data", "execute_result")
+                and (VL in o.get("data", {}) or "deltak-table" in str(o.get("data", {}).get("text/html", "")))]
         for o in cell.get("outputs", []):
             if o["output_type"] == "error" or o.get("name") == "stderr":
                 failed.append(f"{path.name} cell {ci}: {o.get('ename', '')} {o.get('evalue', '')} {''.join(o.get('text', ''))[:300]}")

@@ -1,13 +1,14 @@
 /**
  * Every notebook in notebooks/ executed by the real tslab kernel through nbclient (.venv):
  * no error output, deltak's MIME types present, and the key numbers the notebooks show equal
- * to those kernel-lib computes here, directly, from the same files. 01-quickstart has its own
- * test (quickstart.test.ts); this one runs the others.
+ * to those kernel-lib computes here, directly, from the same files (read with the same library
+ * calls: openDataset, readFolder). 01-quickstart has its own test (quickstart.test.ts); this one
+ * runs the others.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { thresholdRows, madSummary } from '../kernel-lib/src/core/convergence.ts';
@@ -20,7 +21,8 @@ import { thresholds } from '../kernel-lib/src/core/convergence.ts';
 import { compareThresholds, splitBySemGroup } from '../kernel-lib/src/core/comparison.ts';
 import { parity } from '../kernel-lib/src/core/parity.ts';
 import { readDpTest } from '../kernel-lib/src/io/dptest.ts';
-import { AL, ROOT, bundledSemSet, bundledSweep, referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
+import { readFolder, folderReport } from '../kernel-lib/src/io/folder.ts';
+import { AL, ROOT, bundledDataset, bundledSemSet, bundledSweep, referenceCacheSweep, referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
 
 const PY = join(ROOT, '.venv', 'bin', 'python');
 
@@ -65,13 +67,14 @@ const sup = prim.map((v) => v.map((x) => 2 * x));
 
 test('every notebook in notebooks/ is covered by a test', () => {
   const books = readdirSync(join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
-  assert.deepEqual(books, ['01-quickstart.ipynb', '02-paper-figures.ipynb', '03-choose-dk-for-a-new-material.ipynb', '04-workshop-solutions.ipynb', '04-workshop.ipynb']);
+  assert.deepEqual(books, ['01-quickstart.ipynb', '02-paper-figures.ipynb', '03-choose-dk-for-a-new-material.ipynb', '04-workshop-solutions.ipynb', '04-workshop.ipynb', '05-your-own-data.ipynb']);
 });
 
-test('02-paper-figures: thresholds, Table 1 and SEM thresholds as kernel-lib computes them', { timeout: 600_000 }, () => {
+test('02-paper-figures: thresholds, Table 1 and SEM thresholds as kernel-lib computes them', { timeout: 600_000 }, async () => {
   const outputs = execute('02-paper-figures.ipynb');
   assertClean('02-paper-figures', outputs);
-  const sweep = bundledSweep();
+  // the bundled dataset's property table, as openDataset(example("al-fcc")) reads it
+  const sweep = (await bundledDataset()).sweep!;
   const shown = payloads<SweepPayload>(outputs, SWEEP_MIME)[0];
   assert.ok(shown, 'the Al FCC sweep is displayed');
   assert.deepEqual(shown.thresholds, thresholdRows(sweep, { factor: 0.5 }));
@@ -143,5 +146,62 @@ test('04-workshop and its solutions: the exercises run; the solutions show kerne
       const rec = recommendDk(semThresholds(semTable(bundledSemSet())), { structures: [{ name: 'Al fcc 2x2x2', cell: sup, natoms: 8 }] });
       assert.ok(stdout(outputs).includes(rec.reason), `${name}: the recommendation is printed`);
     }
+  }
+});
+
+test('05-your-own-data: SEMs, properties and recommendation from the DFT cache tree read with patterns; the VASP tree', { timeout: 600_000 }, () => {
+  const outputs = execute('05-your-own-data.ipynb');
+  assertClean('05-your-own-data', outputs);
+  const text = stdout(outputs);
+  const page = html(outputs);
+  // the test set read from the cache tree with a pattern gives the SEMs of the manifest's test set
+  const testSet = readFolder(join(AL, 'dft', 'fcc', 'sem'), { pattern: 'dk{dk}/{structure}-*_*.extxyz' });
+  const semTh = semThresholds(semTable(testSet), { factor: 0.5 });
+  const key = (rows: Record<string, unknown>[]) => rows.map((t) => `${t.structure} ${t.sem} ${t.threshold_dk}`).sort();
+  assert.deepEqual(key(semTh.objects() as Record<string, unknown>[]), key(semThresholds(semTable(semSet()), { factor: 0.5 }).objects() as Record<string, unknown>[]));
+  const shownSem = payloads<SemPayload>(outputs, SEM_MIME);
+  assert.equal(shownSem.length, 1, 'the SEMs are shown');
+  assert.deepEqual(key(shownSem[0].thresholds as unknown as Record<string, unknown>[]), key(semTh.objects() as Record<string, unknown>[]));
+  // the report of the whole tree: what it found
+  const report = folderReport(readFolder(join(AL, 'dft', 'fcc'), { pattern: '{stage}/dk{dk}/*.extxyz' }))!;
+  assert.ok(text.includes(`Δk found (Å⁻¹): ${report.dks.join(', ')}`), 'the Δk of the tree are printed');
+  // properties and thresholds from the property stages
+  const sweep = referenceCacheSweep();
+  const shown = payloads<SweepPayload>(outputs, SWEEP_MIME);
+  assert.equal(shown.length, 1, 'the sweep is shown');
+  assert.deepEqual(shown[0].thresholds, thresholdRows(sweep, { factor: 0.5 }));
+  // the recommendation and its saving against the training Δk
+  const rec = recommendDk(semTh, { structures: [{ name: 'Al fcc primitive', cell: prim, natoms: 1 }, { name: 'Al fcc 2x2x2', cell: sup, natoms: 8 }], trainingDks: [0.12] });
+  assert.ok(text.includes(rec.reason), `the recommendation "${rec.reason}" is printed`);
+  assert.ok(text.includes(`(${rec.cost!.fullSaving.toFixed(1)}× fewer, full grids`), 'its saving is printed');
+  // the VASP tree: the same tree built here and read with the same options gives the Δk the notebook shows
+  const fixtures = join(ROOT, '..', 'shared', 'fixtures', 'vasp');
+  if (!existsSync(fixtures)) {
+    assert.match(text, /the VASP tree is skipped/);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'deltak-vasp-'));
+  try {
+    const links: [string, string][] = [
+      ['Al/fcc/relax/vasprun.xml', 'custodian_Al1_r2scan_kspacing/vasprun.xml'],
+      ['Ti/hcp/md/OUTCAR', 'dpdata_Ti32_aimd_nwrite0/OUTCAR'],
+      ['Ti/hcp/md/vasprun.xml', 'dpdata_Ti32_aimd_nwrite0/vasprun.xml'],
+      ['Fe/bcc/static/OUTCAR', 'pyiron_outcar_samples/OUTCAR_2'],
+    ];
+    for (const [link, target] of links) {
+      mkdirSync(join(dir, link, '..'), { recursive: true });
+      symlinkSync(join(fixtures, target), join(dir, link));
+    }
+    const runs = readFolder(dir, { pattern: '{metal}/{lattice}/{run}/*', dkCandidates: [0.25, 0.6, 5] });
+    const seen = new Map<string, { dk: number; from: unknown; n: number }>();
+    for (const r of runs.objects() as { dk: number; tags: Record<string, unknown> }[]) {
+      const run = `${r.tags.metal}/${r.tags.lattice}/${r.tags.run}`;
+      seen.set(run, { dk: r.dk, from: r.tags.dk_source, n: (seen.get(run)?.n ?? 0) + 1 });
+    }
+    assert.equal(seen.size, 3);
+    for (const [run, s] of seen) assert.ok(page.includes(`<tr><td>${run}</td><td>${s.dk}</td><td>${s.from}</td>`), `${run}: Δk ${s.dk} from ${s.from} shown`);
+    assert.match(text, /semTable: the frames lack "config"/, 'the missing tags of the VASP runs are named');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

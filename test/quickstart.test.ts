@@ -6,15 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { thresholdRows, madSummary } from '../kernel-lib/src/core/convergence.ts';
-import { concatFrames } from '../kernel-lib/src/io/frames.ts';
-import { calculationsFromFrames } from '../kernel-lib/src/core/fromframes.ts';
-import { computeProperties } from '../kernel-lib/src/core/properties.ts';
 import { SWEEP_MIME, type SweepPayload } from '../kernel-lib/src/display/bundle.ts';
-import { ROOT, bundledSweep, readFolder } from './reference-data.ts';
+import { ROOT, bundledSweep, referenceCacheSweep } from './reference-data.ts';
 
 const PY = join(ROOT, '.venv', 'bin', 'python');
 
@@ -55,10 +52,8 @@ test('01-quickstart runs in the tslab kernel and shows kernel-lib’s thresholds
   const html = outputs.map((o) => String(o.data?.['text/html'] ?? '')).join('\n');
   const summary = madSummary(sweep).objects() as Record<string, unknown>[];
   for (const r of summary) assert.ok(html.includes(String(r.DFT)), `Table 1 cell ${r.DFT} shown`);
-  // step 9: the reference dataset's Al FCC single points, every DFT property at every Δk
-  const refDir = join(ROOT, 'data', 'al', 'dft', 'fcc');
-  const refSweep = computeProperties(calculationsFromFrames(concatFrames(['eos', 'elastic', 'defects'].flatMap((stage) =>
-    readdirSync(join(refDir, stage)).sort().map((d) => readFolder(join(refDir, stage, d)))))));
+  // step 9: the reference dataset's Al FCC single points (its DFT cache read per stage), every DFT property at every Δk
+  const refSweep = referenceCacheSweep();
   assert.equal(refSweep.numRows(), 14 * 8, 'data/al: 14 properties at 8 Δk');
   const refShown = payloads.filter((p) => p.kind !== 'thresholds').at(-1)!;
   const refValues = (refSweep.objects() as { property: string; dk: number; value: number }[]).map((r) => `${r.property}@${r.dk}=${r.value}`).sort();

@@ -1,81 +1,95 @@
 /**
- * The data the notebooks read, computed here directly with kernel-lib so that tests can compare
- * what a notebook shows with what the library gives: the reference dataset of data/al (its
- * manifest's complete property curves and SEM test set) and the bundled data/al-fcc points.
+ * The data the notebooks read, loaded here with kernel-lib's own calls so that tests can compare
+ * what a notebook shows with what the library gives: the bundled data/al-fcc and the reference
+ * dataset data/al as their manifests describe them (openDataset, or readFolder on each frames
+ * entry for the synchronous callers), and the sweeps the notebooks compute from raw single
+ * points (readFolder → computeProperties).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { escape, fromCSV, type ColumnTable } from 'arquero';
-import { readExtxyz } from '../kernel-lib/src/io/extxyz.ts';
+import { escape, type ColumnTable } from 'arquero';
+import { readFolder } from '../kernel-lib/src/io/folder.ts';
 import { concatFrames } from '../kernel-lib/src/io/frames.ts';
-import { calculationsFromFrames, semFramesFromFrames } from '../kernel-lib/src/core/fromframes.ts';
+import { readTable } from '../kernel-lib/src/io/table.ts';
+import { openDataset, type Dataset } from '../kernel-lib/src/io/dataset.ts';
+import { validateManifest, type Manifest, type ManifestFrames } from '../kernel-lib/src/io/manifest.ts';
 import { computeProperties } from '../kernel-lib/src/core/properties.ts';
-import { sweepRows, type SweepRow } from '../kernel-lib/src/core/sweep.ts';
-import type { SemFrame } from '../kernel-lib/src/core/sem.ts';
+import { completeCurves, sweepRows, type SweepRow } from '../kernel-lib/src/core/sweep.ts';
 
 export const ROOT = process.env.DELTAK_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 /** The reference dataset written by data/pipeline/build.py. */
 export const AL = join(ROOT, 'data', 'al');
+/** The bundled Al FCC dataset. */
+export const AL_FCC = join(ROOT, 'data', 'al-fcc');
 /** The bundled Al FCC single points. */
-export const RAW = join(ROOT, 'data', 'al-fcc', 'raw');
+export const RAW = join(AL_FCC, 'raw');
 
-/** The keys of data/al/manifest.json the notebooks read. */
-export interface ReferenceManifest {
-  properties?: string[];
-  sem_frames?: string[];
-  dp_test?: { prefix: string; dk: number; dataset: string }[];
-  dks?: number[];
-  train_dks?: number[];
+function manifestOf(dir: string): Manifest | null {
+  const p = join(dir, 'manifest.json');
+  return existsSync(p) ? validateManifest(JSON.parse(readFileSync(p, 'utf8')), p) : null;
 }
 
-/** data/al/manifest.json, or null when the pipeline has not written it. */
-export function referenceManifest(): ReferenceManifest | null {
-  const p = join(AL, 'manifest.json');
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as ReferenceManifest) : null;
+/** data/al/manifest.json (validated), or null when the pipeline has not written it. */
+export function referenceManifest(): Manifest | null {
+  return manifestOf(AL);
 }
 
-/** Every extxyz file of a folder, in name order, as one frames table. */
-export const readFolder = (dir: string): ColumnTable =>
-  concatFrames(readdirSync(dir).filter((f) => f.endsWith('.extxyz')).sort().map((f) => readExtxyz(join(dir, f))));
+/** A manifest's frames entries, each read by readFolder with the entry's own pattern and tags. */
+function readEntries(dir: string, entries: readonly ManifestFrames[]): ColumnTable {
+  return concatFrames(entries.map((e) => {
+    const { path, pattern, tags } = typeof e === 'string' ? { path: e, pattern: undefined, tags: undefined } : e;
+    return readFolder(resolve(dir, path), { pattern, tags: tags ? () => tags : undefined });
+  }));
+}
+
+let reference: Promise<Dataset> | undefined;
+let bundled: Promise<Dataset> | undefined;
+
+/** The reference dataset opened from its manifest, as the notebooks open it (`openDataset(example("al"))`). */
+export function referenceDataset(): Promise<Dataset> {
+  reference ??= openDataset(AL);
+  return reference;
+}
+
+/** The bundled dataset opened from its manifest, as the notebooks open it (`openDataset(example("al-fcc"))`). */
+export function bundledDataset(): Promise<Dataset> {
+  bundled ??= openDataset(AL_FCC);
+  return bundled;
+}
 
 /**
- * The bundled Al FCC sweep as the notebooks compute it: the EOS points on the mesh of the
- * unscaled cell at each Δk (plus the recomputed ones), the bulk and the vacancy cell.
+ * The bundled Al FCC sweep as 01-quickstart and the workshop compute it: the EOS points on the
+ * mesh of the unscaled cell at each Δk (plus the recomputed ones), the bulk and the vacancy cell.
  */
 export function bundledSweep(): ColumnTable {
   const eos = readFolder(join(RAW, 'eos'));
   const refMesh = new Map<number, string>();
   for (const r of eos.objects() as { dk: number; kmesh: string; tags: Record<string, unknown> }[]) if (r.tags.volume_scale === 1) refMesh.set(r.dk, r.kmesh);
   const oneMesh = eos.filter(escape((r: { dk: number; kmesh: string }) => r.kmesh === refMesh.get(r.dk)));
-  return computeProperties(calculationsFromFrames(concatFrames([oneMesh, readFolder(join(RAW, 'eos_fixedmesh')), readFolder(join(RAW, 'bulk')), readFolder(join(RAW, 'vacancy'))])));
+  return computeProperties(concatFrames([oneMesh, readFolder(join(RAW, 'eos_fixedmesh')), readFolder(join(RAW, 'bulk')), readFolder(join(RAW, 'vacancy'))]));
 }
 
-/** The bundled points as a SEM set (the workshop uses them whatever data/al holds). */
-export function bundledSemSet(): SemFrame[] {
-  const sp = concatFrames([readFolder(join(RAW, 'eos')), readFolder(join(RAW, 'bulk')), readFolder(join(RAW, 'vacancy'))]);
-  return (sp.objects() as Record<string, any>[]).map((r) => ({
-    id: r.tags.kind === 'eos' ? `eos-v${r.tags.volume_scale}` : `${r.tags.kind}-2x2x2`,
-    dk: r.dk, species: r.symbols, positions: r.positions, energy: r.energy, forces: r.forces, virial: r.virial,
-    metal: r.tags.metal, lattice: r.tags.lattice, structure: r.tags.kind === 'vacancy' ? 'vacancy' : 'pristine',
-  }));
+/** The Al FCC DFT sweep of the reference dataset's cache (data/al/dft/fcc/{eos,elastic,defects}), as 01-quickstart and 05-your-own-data read it. */
+export function referenceCacheSweep(): ColumnTable {
+  return computeProperties(concatFrames(['eos', 'elastic', 'defects'].map((stage) => readFolder(join(AL, 'dft', 'fcc', stage)))));
 }
 
-/** The SEM set the notebooks choose: the reference dataset's when its manifest lists one, else the bundled points. */
-export function semSet(): SemFrame[] {
+/** The bundled single points as a test set, tagged as data/al-fcc/manifest.json says (the workshop uses them whatever data/al holds). */
+export function bundledSemSet(): ColumnTable {
+  return readEntries(AL_FCC, manifestOf(AL_FCC)!.sem_frames!);
+}
+
+/** The SEM test set the notebooks choose: the reference dataset's when its manifest lists one, else the bundled single points. */
+export function semSet(): ColumnTable {
   const m = referenceManifest();
-  if (m?.sem_frames?.length) return semFramesFromFrames(concatFrames(m.sem_frames.map((f) => readExtxyz(join(AL, f)))));
-  return bundledSemSet();
+  return m?.sem_frames?.length ? readEntries(AL, m.sem_frames) : bundledSemSet();
 }
 
-/** The reference dataset's property curves that are complete over every Δk its manifest lists (as 02 selects them). */
+/** The reference dataset's property curves that are complete over every Δk its manifest lists (for its method: dks for DFT, train_dks for MLP). */
 export function referenceCompleteCurves(): SweepRow[] {
   const m = referenceManifest();
   if (!m) return [];
-  const rows = (m.properties ?? []).filter((f) => existsSync(join(AL, f))).flatMap((f) => sweepRows(fromCSV(readFileSync(join(AL, f), 'utf8'))));
-  const want = (method: string): number[] => (method === 'MLP' ? m.train_dks : m.dks) ?? [];
-  const key = (r: SweepRow): string => `${r.lattice} ${r.property} ${r.method}`;
-  const seen = new Map<string, Set<number>>();
-  for (const r of rows) seen.set(key(r), (seen.get(key(r)) ?? new Set<number>()).add(r.dk));
-  return rows.filter((r) => want(r.method).length > 1 && want(r.method).every((d) => seen.get(key(r))!.has(d)));
+  const rows = (m.properties ?? []).flatMap((f) => sweepRows(readTable(join(AL, f))));
+  return completeCurves(rows, { ...(m.dks ? { DFT: m.dks } : {}), ...(m.train_dks ? { MLP: m.train_dks } : {}) }).rows;
 }
