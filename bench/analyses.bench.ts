@@ -168,7 +168,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'deltak-analyses-bench-'));
 try {
   const core = join(tmp, 'deltak-core.mjs');
   await build({
-    stdin: { contents: "export * from './kernel-lib/src/core/index.ts'; export { table } from 'arquero';", resolveDir: ROOT, loader: 'ts' },
+    stdin: {
+      contents: "export { thresholds, madSummary } from './kernel-lib/src/core/convergence.ts'; export { semTable } from './kernel-lib/src/core/sem.ts'; export { table } from 'arquero';",
+      resolveDir: ROOT, loader: 'ts',
+    },
     bundle: true, format: 'esm', platform: 'node', target: 'node20', outfile: core, logLevel: 'error',
   });
   const py = execFileSync(PY, ['-c', 'import numpy, pandas, sys; print(f"Python {sys.version.split()[0]}, pandas {pandas.__version__}, NumPy {numpy.__version__}")'], { encoding: 'utf8' }).trim();

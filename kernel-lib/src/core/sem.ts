@@ -102,19 +102,95 @@ export interface GroupDeltas {
 
 const describeFrame = (f: SemFrame): string => `configuration "${f.id}" at Δk = ${f.dk} Å⁻¹`;
 
+/** Σ (a[i] − b[i])² over i < n; NaN when a difference is not finite (its place: {@link firstNonFinite}). */
+function sumSquaredDiff(a: ArrayLike<number>, b: ArrayLike<number>, n: number, scale: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] - b[i]) / scale;
+    s += d * d;
+  }
+  return s;
+}
+
+/** The first i < n where (a[i] − b[i]) / scale is not finite, or −1. */
+function firstNonFinite(a: ArrayLike<number>, b: ArrayLike<number>, n: number, scale: number): number {
+  for (let i = 0; i < n; i++) if (!Number.isFinite((a[i] - b[i]) / scale)) return i;
+  return -1;
+}
+
+/** The first i < n where |a[i] − b[i]| is not within tol, or −1. */
+function firstMoved(a: ArrayLike<number>, b: ArrayLike<number>, n: number, tol: number): number {
+  for (let i = 0; i < n; i++) if (!(Math.abs(a[i] - b[i]) <= tol)) return i;
+  return -1;
+}
+
+/** The per-configuration differences of frame f to its reference frame r (docs/method.md §5); errors name f. */
+function configDelta(f: SemFrame, r: SemFrame, tol: number, needV: boolean): ConfigDelta {
+  const n = r.species.length;
+  if (f.species !== r.species) {
+    let same = f.species.length === n;
+    for (let i = 0; same && i < n; i++) same = f.species[i] === r.species[i];
+    if (!same) throw new Error(`SEM: ${describeFrame(f)} has species ${f.species.join(' ')}, at the reference ${r.species.join(' ')}`);
+  }
+  const moved = firstMoved(f.positions, r.positions, 3 * n, tol);
+  if (moved >= 0) {
+    const by = Math.abs(f.positions[moved] - r.positions[moved]);
+    throw new Error(`SEM: ${describeFrame(f)}: atom ${Math.floor(moved / 3)} is at a different position than at the reference (by ${by} Å > ${tol} Å)`);
+  }
+  let sumF2 = sumSquaredDiff(f.forces, r.forces, 3 * n, 1);
+  if (!Number.isFinite(sumF2)) {
+    const i = firstNonFinite(f.forces, r.forces, 3 * n, 1);
+    if (i >= 0) throw new Error(`SEM: ${describeFrame(f)}: force component ${i} is not finite`);
+    sumF2 = Infinity; // finite differences whose squares overflow
+  }
+  let sumV2: number | null = null;
+  if (needV) {
+    sumV2 = sumSquaredDiff(f.virial!, r.virial!, 9, n);
+    if (!Number.isFinite(sumV2)) {
+      const i = firstNonFinite(f.virial!, r.virial!, 9, n);
+      if (i >= 0) throw new Error(`SEM: ${describeFrame(f)}: virial component ${i} is not finite`);
+      sumV2 = Infinity;
+    }
+  }
+  return { id: r.id, natoms: n, de: f.energy / n - r.energy / n, sumF2, nF: 3 * n, sumV2 };
+}
+
+/** One group's frames matched across Δk: at every Δk (ascending), the frame of each configuration of `refs` (sorted by id). */
+interface MatchedGroup {
+  tags: Record<string, string>;
+  refDk: number;
+  dks: number[];
+  /** frames[k][c]: the frame of configuration c at Δk dks[k]. */
+  frames: SemFrame[][];
+  refs: SemFrame[];
+}
+
 /**
  * Match configurations across Δk and compute their differences to the reference, per group.
  * Errors (naming the configuration): a configuration missing at some Δk, different species or
  * positions (beyond the tolerance), duplicate (id, Δk), non-finite numbers, a missing virial.
  */
 export function semDeltas(input: readonly SemFrame[] | ColumnTable, options: SemTableOptions = {}): GroupDeltas[] {
+  const { groups, tol, needV } = matchGroups(input, options);
+  return groups.map(({ tags, refDk, dks, frames, refs }) => ({ tags, refDk, dks, deltas: frames.map((fs) => fs.map((f, c) => configDelta(f, refs[c], tol, needV))) }));
+}
+
+/** The frames of each group matched across Δk ({@link semDeltas} without the differences). */
+function matchGroups(input: readonly SemFrame[] | ColumnTable, options: SemTableOptions): { groups: MatchedGroup[]; tol: number; needV: boolean } {
   const frames = isFramesTable(input) ? semFramesFromFrames(input) : (input as readonly SemFrame[]);
   const groupBy = options.groupBy ?? ['metal', 'lattice', 'structure'];
   const tol = options.positionTolerance ?? 1e-6;
   const needV = (options.sems ?? SEM_NAMES).includes('V-RMSE');
   if (frames.length === 0) throw new Error('SEM: no frames');
   const groups = new Map<string, { tags: Record<string, string>; frames: SemFrame[] }>();
+  // frames in a row with the same tag values (as read from one folder) share their group
+  let last: SemFrame | null = null;
+  let lastGroup: SemFrame[] = [];
   for (const f of frames) {
+    if (last && groupBy.every((g) => f[g] === last![g])) {
+      lastGroup.push(f);
+      continue;
+    }
     const tags: Record<string, string> = {};
     for (const g of groupBy) {
       if (f[g] === undefined || f[g] === null) throw new Error(`SEM: ${describeFrame(f)} has no tag "${g}" (groupBy)`);
@@ -122,12 +198,16 @@ export function semDeltas(input: readonly SemFrame[] | ColumnTable, options: Sem
     }
     const k = JSON.stringify(groupBy.map((g) => tags[g]));
     if (!groups.has(k)) groups.set(k, { tags, frames: [] });
-    groups.get(k)!.frames.push(f);
+    lastGroup = groups.get(k)!.frames;
+    lastGroup.push(f);
+    last = f;
   }
-  const out: GroupDeltas[] = [];
+  const out: MatchedGroup[] = [];
   for (const { tags, frames: fs } of groups.values()) {
     const where = Object.values(tags).join(' ');
     const byDk = new Map<number, Map<string, SemFrame>>();
+    let m: Map<string, SemFrame> | undefined;
+    let lastDk = NaN;
     for (const f of fs) {
       if (!(typeof f.dk === 'number' && f.dk > 0)) throw new Error(`SEM: ${describeFrame(f)}: dk must be a positive number (Å⁻¹)`);
       if (!Number.isFinite(f.energy)) throw new Error(`SEM: ${describeFrame(f)}: energy is ${f.energy}`);
@@ -136,10 +216,13 @@ export function semDeltas(input: readonly SemFrame[] | ColumnTable, options: Sem
         throw new Error(`SEM: ${describeFrame(f)}: ${n} species but ${f.positions.length / 3} positions and ${f.forces.length / 3} forces`);
       }
       if (needV && (!f.virial || f.virial.length !== 9)) throw new Error(`SEM: ${describeFrame(f)}: no 9-component virial (needed for V-RMSE; pass sems without it)`);
-      if (!byDk.has(f.dk)) byDk.set(f.dk, new Map());
-      const m = byDk.get(f.dk)!;
-      if (m.has(f.id)) throw new Error(`SEM: ${describeFrame(f)} appears twice in group ${where}`);
-      m.set(f.id, f);
+      if (f.dk !== lastDk) {
+        m = byDk.get(f.dk);
+        if (!m) byDk.set(f.dk, (m = new Map()));
+        lastDk = f.dk;
+      }
+      if (m!.has(f.id)) throw new Error(`SEM: ${describeFrame(f)} appears twice in group ${where}`);
+      m!.set(f.id, f);
     }
     const dks = [...byDk.keys()].sort((a, b) => a - b);
     if (dks.length < 2) throw new Error(`SEM: group ${where} has a single Δk (${dks[0]} Å⁻¹)`);
@@ -147,64 +230,52 @@ export function semDeltas(input: readonly SemFrame[] | ColumnTable, options: Sem
     const ref = byDk.get(refDk);
     if (!ref) throw new Error(`SEM: group ${where} has no frames at the reference Δk ${refDk} Å⁻¹`);
     const ids = [...ref.keys()].sort();
+    const refs = ids.map((id) => ref.get(id)!);
     for (const dk of dks) {
-      const m = byDk.get(dk)!;
-      for (const id of ids) if (!m.has(id)) throw new Error(`SEM: configuration "${id}" of group ${where} is missing at Δk = ${dk} Å⁻¹`);
-      for (const id of m.keys()) if (!ref.has(id)) throw new Error(`SEM: configuration "${id}" of group ${where} at Δk = ${dk} Å⁻¹ is missing at the reference Δk ${refDk} Å⁻¹`);
+      const at = byDk.get(dk)!;
+      for (const id of ids) if (!at.has(id)) throw new Error(`SEM: configuration "${id}" of group ${where} is missing at Δk = ${dk} Å⁻¹`);
+      if (at.size !== ids.length) {
+        for (const id of at.keys()) if (!ref.has(id)) throw new Error(`SEM: configuration "${id}" of group ${where} at Δk = ${dk} Å⁻¹ is missing at the reference Δk ${refDk} Å⁻¹`);
+      }
     }
-    const deltas = dks.map((dk) =>
-      ids.map((id): ConfigDelta => {
-        const f = byDk.get(dk)!.get(id)!;
-        const r = ref.get(id)!;
-        const n = r.species.length;
-        if (f.species.length !== n || f.species.some((s, i) => s !== r.species[i])) {
-          throw new Error(`SEM: ${describeFrame(f)} has species ${f.species.join(' ')}, at the reference ${r.species.join(' ')}`);
-        }
-        for (let i = 0; i < 3 * n; i++) {
-          if (!(Math.abs(f.positions[i] - r.positions[i]) <= tol)) {
-            throw new Error(`SEM: ${describeFrame(f)}: atom ${Math.floor(i / 3)} is at a different position than at the reference (by ${Math.abs(f.positions[i] - r.positions[i])} Å > ${tol} Å)`);
-          }
-        }
-        let sumF2 = 0;
-        for (let i = 0; i < 3 * n; i++) {
-          const d = f.forces[i] - r.forces[i];
-          if (!Number.isFinite(d)) throw new Error(`SEM: ${describeFrame(f)}: force component ${i} is not finite`);
-          sumF2 += d * d;
-        }
-        let sumV2: number | null = null;
-        if (needV) {
-          sumV2 = 0;
-          for (let i = 0; i < 9; i++) {
-            const d = (f.virial![i] - r.virial![i]) / n;
-            if (!Number.isFinite(d)) throw new Error(`SEM: ${describeFrame(f)}: virial component ${i} is not finite`);
-            sumV2 += d * d;
-          }
-        }
-        return { id, natoms: n, de: f.energy / n - r.energy / n, sumF2, nF: 3 * n, sumV2 };
-      }),
-    );
-    out.push({ tags, refDk, dks, deltas });
+    out.push({ tags, refDk, dks, refs, frames: dks.map((dk) => ids.map((id) => byDk.get(dk)!.get(id)!)) });
   }
-  return out;
+  return { groups: out, tol, needV };
+}
+
+/** Sums over the per-configuration deltas of one group at one Δk, from which every SEM follows. */
+class SemSums {
+  M = 0;
+  sumDe = 0;
+  sumDe2 = 0;
+  sumF2 = 0;
+  nF = 0;
+  sumV2 = 0;
+  add(d: ConfigDelta): void {
+    this.M++;
+    this.sumDe += d.de;
+    this.sumDe2 += d.de * d.de;
+    this.sumF2 += d.sumF2;
+    this.nF += d.nF;
+    if (d.sumV2 !== null) this.sumV2 += d.sumV2;
+  }
+  /** The SEMs of docs/method.md §5 (eV/atom; F-RMSE eV/Å). */
+  values(sems: readonly SemName[]): Record<SemName, number> {
+    const { M, sumDe, sumDe2, sumF2, nF, sumV2 } = this;
+    const out = {} as Record<SemName, number>;
+    if (sems.includes('AEAD')) out.AEAD = sumDe / M;
+    if (sems.includes('E-RMSE')) out['E-RMSE'] = Math.sqrt(sumDe2 / M);
+    if (sems.includes('F-RMSE')) out['F-RMSE'] = Math.sqrt(sumF2 / nF);
+    if (sems.includes('V-RMSE')) out['V-RMSE'] = Math.sqrt(sumV2 / (9 * M));
+    return out;
+  }
 }
 
 /** The SEM values of one Δk from its per-configuration deltas (docs/method.md §5). */
 export function semValues(ds: readonly ConfigDelta[], sems: readonly SemName[] = SEM_NAMES): Record<SemName, number> {
-  const M = ds.length;
-  let sumDe = 0, sumDe2 = 0, sumF2 = 0, nF = 0, sumV2 = 0;
-  for (const d of ds) {
-    sumDe += d.de;
-    sumDe2 += d.de * d.de;
-    sumF2 += d.sumF2;
-    nF += d.nF;
-    if (d.sumV2 !== null) sumV2 += d.sumV2;
-  }
-  const out = {} as Record<SemName, number>;
-  if (sems.includes('AEAD')) out.AEAD = sumDe / M;
-  if (sems.includes('E-RMSE')) out['E-RMSE'] = Math.sqrt(sumDe2 / M);
-  if (sems.includes('F-RMSE')) out['F-RMSE'] = Math.sqrt(sumF2 / nF);
-  if (sems.includes('V-RMSE')) out['V-RMSE'] = Math.sqrt(sumV2 / (9 * M));
-  return out;
+  const sums = new SemSums();
+  for (const d of ds) sums.add(d);
+  return sums.values(sems);
 }
 
 /**
@@ -216,11 +287,14 @@ export function semValues(ds: readonly ConfigDelta[], sems: readonly SemName[] =
 export function semTable(frames: readonly SemFrame[] | ColumnTable, options: SemTableOptions = {}): ColumnTable {
   const sems = options.sems ?? SEM_NAMES;
   const rows: SemRow[] = [];
-  const groups = semDeltas(frames, options);
+  const { groups, tol, needV } = matchGroups(frames, options);
   for (const g of groups) {
     g.dks.forEach((dk, k) => {
-      const v = semValues(g.deltas[k], sems);
-      for (const sem of sems) rows.push({ ...g.tags, sem, ref_dk: g.refDk, dk, value: v[sem], n_configs: g.deltas[k].length });
+      // the deltas are summed as they come, not kept
+      const sums = new SemSums();
+      g.frames[k].forEach((f, c) => sums.add(configDelta(f, g.refs[c], tol, needV)));
+      const v = sums.values(sems);
+      for (const sem of sems) rows.push({ ...g.tags, sem, ref_dk: g.refDk, dk, value: v[sem], n_configs: g.frames[k].length });
     });
   }
   return withMeta(from(rows), {
