@@ -5,7 +5,7 @@
  */
 import { table, type ColumnTable } from 'arquero';
 import { withMeta } from './meta.js';
-import { mad } from './stats.js';
+import { madOf } from './stats.js';
 import { curveKey, sweepColumns, sweepRowAt, type SweepColumns, type SweepInput, type SweepRow } from './sweep.js';
 import { checkUnstableOption, unstableModuli, unstableModuliRows, type ExcludedPoint, type UnstableOption } from './stability.js';
 
@@ -131,36 +131,49 @@ interface CurveSet {
  */
 function curveSet(cols: SweepColumns, keep: Uint8Array | null): CurveSet {
   const { nCurves, curveStart, byCurve, group, nGroups } = cols;
+  const n = cols.length;
+  const kept = keep ?? new Uint8Array(n).fill(1);
+  const method = cols.codes.method, dkAll = cols.dk, valueAll = cols.value;
   const nKept = new Int32Array(nCurves);
-  const firstRow = new Int32Array(nCurves).fill(cols.length);
+  const firstRow = new Int32Array(nCurves).fill(n);
   let total = 0;
   for (let c = 0; c < nCurves; c++) {
-    for (let j = curveStart[c]; j < curveStart[c + 1]; j++) {
+    let count = 0, f = n;
+    for (let j = curveStart[c], e = curveStart[c + 1]; j < e; j++) {
       const r = byCurve[j];
-      if (keep && !keep[r]) continue;
-      nKept[c]++;
-      if (r < firstRow[c]) firstRow[c] = r;
+      if (kept[r] === 0) continue;
+      count++;
+      if (r < f) f = r;
     }
-    total += nKept[c];
+    nKept[c] = count;
+    firstRow[c] = f;
+    total += count;
   }
   const rank = new Int32Array(nGroups).fill(-1);
   let nRanked = 0;
-  for (let i = 0; i < cols.length; i++) if ((!keep || keep[i]) && rank[group[i]] < 0) rank[group[i]] = nRanked++;
+  for (let i = 0; i < n; i++) if (kept[i] !== 0 && rank[group[i]] < 0) rank[group[i]] = nRanked++;
   const methods = cols.names.method;
   const methodRank = new Int32Array(methods.length);
-  methods.map((_, k) => k).sort((a, b) => methodOrder(methods[a], methods[b])).forEach((m, k) => (methodRank[m] = k));
-  // curves by group rank (counting sort), then by method within a group
+  methods.map((_, k) => k).sort((a, b) => methodOrder(methods[a], methods[b])).forEach((me, k) => (methodRank[me] = k));
+  // curves by group rank (counting sort), then by method within a group (insertion sort: few methods)
+  const curveRank = new Int32Array(nCurves);
+  const curveMethod = new Int32Array(nCurves);
   const at = new Int32Array(nRanked + 1);
   let m = 0;
-  for (let c = 0; c < nCurves; c++) if (nKept[c] > 0) (at[rank[group[firstRow[c]]] + 1]++, m++);
+  for (let c = 0; c < nCurves; c++) {
+    if (nKept[c] === 0) continue;
+    curveRank[c] = rank[group[firstRow[c]]];
+    curveMethod[c] = methodRank[method[firstRow[c]]];
+    at[curveRank[c] + 1]++;
+    m++;
+  }
   for (let g = 0; g < nRanked; g++) at[g + 1] += at[g];
   const ids = new Int32Array(m);
-  for (let c = 0; c < nCurves; c++) if (nKept[c] > 0) ids[at[rank[group[firstRow[c]]]]++] = c;
-  const mr = (c: number): number => methodRank[cols.codes.method[firstRow[c]]];
+  for (let c = 0; c < nCurves; c++) if (nKept[c] > 0) ids[at[curveRank[c]]++] = c;
   for (let k = 1; k < m; k++) {
-    const c = ids[k], g = rank[group[firstRow[c]]];
+    const c = ids[k], g = curveRank[c], mr = curveMethod[c];
     let j = k - 1;
-    while (j >= 0 && rank[group[firstRow[ids[j]]]] === g && mr(ids[j]) > mr(c)) {
+    while (j >= 0 && curveRank[ids[j]] === g && curveMethod[ids[j]] > mr) {
       ids[j + 1] = ids[j];
       j--;
     }
@@ -173,11 +186,11 @@ function curveSet(cols: SweepColumns, keep: Uint8Array | null): CurveSet {
   for (let k = 0; k < m; k++) {
     const c = ids[k];
     row[k] = firstRow[c];
-    for (let j = curveStart[c]; j < curveStart[c + 1]; j++) {
+    for (let j = curveStart[c], e = curveStart[c + 1]; j < e; j++) {
       const r = byCurve[j];
-      if (keep && !keep[r]) continue;
-      dk[p] = cols.dk[r];
-      value[p++] = cols.value[r];
+      if (kept[r] === 0) continue;
+      dk[p] = dkAll[r];
+      value[p++] = valueAll[r];
     }
     start[k + 1] = p;
   }
@@ -410,7 +423,7 @@ function thresholdColumns(cols: SweepColumns, options: ThresholdOptions): { colu
   const mads = new Float64Array(m);
   const madMax = new Float64Array(cols.nGroups);
   for (let k = 0; k < m; k++) {
-    mads[k] = mad(cs.value.subarray(cs.start[k], cs.start[k + 1]));
+    mads[k] = madOf(cs.value, cs.start[k], cs.start[k + 1]);
     const g = cols.group[cs.row[k]];
     madMax[g] = Math.max(madMax[g], mads[k]);
   }
@@ -420,18 +433,20 @@ function thresholdColumns(cols: SweepColumns, options: ThresholdOptions): { colu
     n_dk: new Array(m), ref_dk: new Array(m), ref_value: new Array(m), ref_rule: new Array(m), n_excluded: new Array(m),
     mad: new Array(m), mad_max: new Array(m), factor: new Array(m), bound: new Array(m), threshold_dk: new Array(m), threshold_value: new Array(m),
   };
+  const { codes, names } = cols;
   for (let k = 0; k < m; k++) {
-    const t = curveText(cols, cs.row[k]);
+    const r = cs.row[k];
+    const method = names.method[codes.method[r]];
     const s = cs.start[k], e = cs.start[k + 1];
-    const ref = sortedReference(t.method, cs.dk, cs.value, s, e, reference);
-    const mad_max = madMax[cols.group[cs.row[k]]];
+    const ref = sortedReference(method, cs.dk, cs.value, s, e, reference);
+    const mad_max = madMax[cols.group[r]];
     const bound = factor * mad_max;
     const hit = thresholdIndex(cs.dk, cs.value, s, e, ref.dks[0], ref.value, bound);
-    c.metal[k] = t.metal;
-    c.lattice[k] = t.lattice;
-    c.property[k] = t.property;
-    c.unit[k] = t.unit;
-    c.method[k] = t.method;
+    c.metal[k] = names.metal[codes.metal[r]];
+    c.lattice[k] = names.lattice[codes.lattice[r]];
+    c.property[k] = names.property[codes.property[r]];
+    c.unit[k] = names.unit[codes.unit[r]];
+    c.method[k] = method;
     c.n_dk[k] = e - s;
     c.ref_dk[k] = ref.dks[0];
     c.ref_value[k] = ref.value;
@@ -598,7 +613,7 @@ export function madSummary(sweep: SweepInput, options: MadSummaryOptions = {}): 
     out.property[i] = t.property;
     out.unit[i] = t.unit;
     const ref = sortedReference(t.method, cs.dk, cs.value, s, e, reference);
-    const v = mad(cs.value.subarray(s, e));
+    const v = madOf(cs.value, s, e);
     out[`${t.method}_ref_dk`][i] = ref.dks[0];
     out[`${t.method}_value`][i] = ref.value;
     out[`${t.method}_mad`][i] = v;

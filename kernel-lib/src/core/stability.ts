@@ -103,38 +103,56 @@ function judge(c: Record<string, number>, symmetry: ElasticSymmetry): { stable: 
  * method, Δk) with Cᵢⱼ or moduli needs a lattice deltak knows, as in {@link elasticStability}.
  */
 export function unstableModuliRows(cols: SweepColumns): { rows: number[]; reasons: string[] } {
-  const { codes, names } = cols;
-  const slots = NEEDED.triclinic;
-  // 0: another property; 1 + slot: an independent Cᵢⱼ; −1: another Cᵢⱼ (not used); −2: a modulus
-  const kind = names.property.map((p) => (/^C\d\d$/.test(p) ? (slots.includes(p) ? 1 + slots.indexOf(p) : -1) : MODULI.includes(p) ? -2 : 0));
-  const sub: number[] = [];
-  for (let i = 0; i < cols.length; i++) if (kind[codes.property[i]] !== 0) sub.push(i);
-  const m = sub.length;
+  const { codes, names, value } = cols;
+  const property = codes.property;
+  // per property: 1 a Cᵢⱼ, 2 a modulus, 0 another; the independent Cᵢⱼ present get a slot
+  const kind = new Int8Array(names.property.length);
+  const slot = new Int32Array(names.property.length).fill(-1);
+  const slotName: string[] = [];
+  names.property.forEach((p, k) => {
+    if (/^C\d\d$/.test(p)) {
+      kind[k] = 1;
+      if (NEEDED.triclinic.includes(p)) slot[k] = slotName.push(p) - 1;
+    } else if (MODULI.includes(p)) kind[k] = 2;
+  });
+  let m = 0;
+  for (let i = 0; i < cols.length; i++) if (kind[property[i]] !== 0) m++;
   const out = { rows: [] as number[], reasons: [] as string[] };
   if (m === 0) return out;
+  const sub = new Int32Array(m);
+  for (let i = 0, j = 0; i < cols.length; i++) if (kind[property[i]] !== 0) sub[j++] = i;
   // the (metal, lattice, method, Δk) of each of these rows, numbered by first appearance
-  const pick = (a: Int32Array): Int32Array => Int32Array.from(sub, (i) => a[i]);
+  const pick = (a: Int32Array): Int32Array => {
+    const o = new Int32Array(m);
+    for (let j = 0; j < m; j++) o[j] = a[sub[j]];
+    return o;
+  };
   const dkCode = new Int32Array(m);
-  const dks = new Map<number, number>();
+  const dkSeen: number[] = [];
+  const dkMap = new Map<number, number>();
   for (let j = 0; j < m; j++) {
     const d = cols.dk[sub[j]];
-    let c = dks.get(d);
-    if (c === undefined) dks.set(d, (c = dks.size));
+    let c = dkSeen.length <= 16 ? dkSeen.indexOf(d) : (dkMap.get(d) ?? -1);
+    if (c < 0) {
+      c = dkSeen.push(d) - 1;
+      dkMap.set(d, c);
+    }
     dkCode[j] = c;
   }
   const lattice = pick(codes.lattice);
   const ml = pairCodes(pick(codes.metal), names.metal.length, lattice, names.lattice.length, m);
   const mlm = pairCodes(ml.codes, ml.size, pick(codes.method), names.method.length, m);
-  const key = pairCodes(mlm.codes, mlm.size, dkCode, dks.size, m);
+  const key = pairCodes(mlm.codes, mlm.size, dkCode, dkSeen.length, m);
+  const ns = slotName.length;
   const first = new Int32Array(key.size).fill(-1);
   const hasModuli = new Uint8Array(key.size);
-  const c = new Float64Array(key.size * slots.length).fill(NaN);
+  const c = new Float64Array(key.size * ns).fill(NaN);
   for (let j = 0; j < m; j++) {
     const k = key.codes[j];
     if (first[k] < 0) first[k] = j;
-    const t = kind[codes.property[sub[j]]];
-    if (t === -2) hasModuli[k] = 1;
-    else if (t > 0) c[k * slots.length + t - 1] = cols.value[sub[j]];
+    const p = property[sub[j]];
+    if (kind[p] === 2) hasModuli[k] = 1;
+    else if (slot[p] >= 0) c[k * ns + slot[p]] = value[sub[j]];
   }
   const symmetry = new Map<number, ElasticSymmetry>();
   const reason = new Array<string | undefined>(key.size);
@@ -144,13 +162,13 @@ export function unstableModuliRows(cols: SweepColumns): { rows: number[]; reason
     if (sym === undefined) symmetry.set(l, (sym = latticeSymmetry(names.lattice[l])));
     if (!hasModuli[k]) continue;
     const ck: Record<string, number> = {};
-    for (let s = 0; s < slots.length; s++) if (!Number.isNaN(c[k * slots.length + s])) ck[slots[s]] = c[k * slots.length + s];
+    for (let s = 0; s < ns; s++) if (!Number.isNaN(c[k * ns + s])) ck[slotName[s]] = c[k * ns + s];
     const v = judge(ck, sym);
     if (v.stable === false) reason[k] = v.reason;
   }
   for (let j = 0; j < m; j++) {
     const why = reason[key.codes[j]];
-    if (why !== undefined && kind[codes.property[sub[j]]] === -2) {
+    if (why !== undefined && kind[property[sub[j]]] === 2) {
       out.rows.push(sub[j]);
       out.reasons.push(why);
     }

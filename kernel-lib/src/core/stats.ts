@@ -5,19 +5,24 @@
  * Empty input or a non-finite value is an error.
  */
 export function mad(values: ArrayLike<number>): number {
-  const n = values.length;
-  if (n === 0) throw new Error('mad: no values');
+  return madOf(values, 0, values.length);
+}
+
+/** {@link mad} of values[start … end − 1]. */
+export function madOf(values: ArrayLike<number>, start: number, end: number): number {
+  const n = end - start;
+  if (n <= 0) throw new Error('mad: no values');
   let sum = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = start; i < end; i++) {
     const x = values[i];
     if (typeof x !== 'number' || !Number.isFinite(x)) {
-      throw new Error(`mad: value ${i} is ${x}, expected a finite number`);
+      throw new Error(`mad: value ${i - start} is ${x}, expected a finite number`);
     }
     sum += x;
   }
   const mean = sum / n;
   let dev = 0;
-  for (let i = 0; i < n; i++) dev += Math.abs(values[i] - mean);
+  for (let i = start; i < end; i++) dev += Math.abs(values[i] - mean);
   return dev / n;
 }
 
