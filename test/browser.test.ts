@@ -18,6 +18,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { thresholdRows, type ThresholdRow } from '../kernel-lib/src/core/convergence.ts';
 import { sweepBundle } from '../kernel-lib/src/display/bundle.ts';
@@ -167,13 +168,18 @@ test('quickstart in JupyterLab: the widget recomputes Δk_T when the slider move
 
     // the CSV download holds the same thresholds (full precision)
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), widget.locator('button', { hasText: 'CSV' }).click()]);
-    const text = readFileSync((await download.path())!, 'utf8');
+    const csvPath = (await download.path())!;
+    const text = readFileSync(csvPath, 'utf8');
     const shownProperty = await widget.locator('select').first().inputValue();
-    const lines = text.trim().split('\n');
-    assert.match(lines[0], new RegExp(`^# deltak thresholds; factor=${target};`));
+    assert.ok(text.startsWith('\uFEFFmetal,'), 'UTF-8 BOM (Excel reads Å⁻¹), then the header: no comment line');
+    assert.match(download.suggestedFilename(), new RegExp(`^deltak-.*-f${target.toFixed(2)}\\.csv$`), 'the factor in the file name');
     const expected = at(target).filter((t) => t.property === shownProperty);
-    assert.equal(lines.length, 2 + expected.length);
-    expected.forEach((t, i) => assert.equal(lines[2 + i].split(',')[12], t.threshold_dk === null ? '' : String(t.threshold_dk), `CSV Δk_T of ${t.method}`));
+    // read back by pandas as it is
+    const py = join(ROOT, '.venv', 'bin', 'python');
+    const back = JSON.parse(execFileSync(py, ['-c', 'import sys, json, pandas as pd; d = pd.read_csv(sys.argv[1], encoding="utf-8-sig"); print(json.dumps({"columns": list(d.columns), "dk": [None if pd.isna(x) else float(x) for x in d["threshold_dk (Å⁻¹)"]], "method": list(d["method"])}))', csvPath], { encoding: 'utf8' }));
+    assert.equal(back.columns.length, 14, `pandas reads 14 columns: ${back.columns.join(', ')}`);
+    assert.deepEqual(back.method, expected.map((t) => t.method));
+    assert.deepEqual(back.dk, expected.map((t) => t.threshold_dk), 'pandas reads the thresholds kernel-lib computes');
     // the chart as SVG (with its axis title) and as PNG (the PNG signature)
     const [svgDl] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), widget.locator('button', { hasText: 'SVG' }).click()]);
     const svg = readFileSync((await svgDl.path())!, 'utf8');
@@ -238,14 +244,14 @@ function handMadeOutputs(): object[] {
   const sem: SemPayload = {
     version: 1,
     sems: ['pristine', XSS].flatMap((structure) =>
-      ['F-RMSE', 'V-RMSE'].flatMap((s) => dks.map((dk, i) => ({ metal: 'Al', lattice: 'fcc', structure, sem: s, dk, value: i * i * (s === 'F-RMSE' ? 0.004 : 0.002) * (structure === 'pristine' ? 1 : 1.5), n_configs: 5 }))),
+      ['AEAD', 'E-RMSE', 'F-RMSE', 'V-RMSE'].flatMap((s) => dks.map((dk, i) => ({ metal: 'Al', lattice: 'fcc', structure, sem: s, dk, value: i * i * (s === 'F-RMSE' ? 0.004 : 0.002) * (structure === 'pristine' ? 1 : 1.5), n_configs: 5 }))),
     ),
     options: { factor: 0.5, reference_dk: 0.09 },
     thresholds: [
       { metal: 'Al', lattice: 'fcc', structure: 'pristine', sem: 'F-RMSE', ref_dk: 0.09, mad: 0.012, factor: 0.5, bound: 0.006, threshold_dk: 0.18 },
       { metal: 'Al', lattice: 'fcc', structure: XSS, sem: 'V-RMSE', ref_dk: 0.09, mad: 0.009, factor: 0.5, bound: 0.0045, threshold_dk: 0.18 },
     ],
-    units: { dk: 'Å⁻¹', 'F-RMSE': 'eV/Å', 'V-RMSE': 'eV/atom' },
+    units: { dk: 'Å⁻¹', AEAD: 'eV/atom', 'E-RMSE': 'eV/atom', 'F-RMSE': 'eV/Å', 'V-RMSE': 'eV/atom' },
   };
   const comparison: ComparisonPayload = {
     version: 1,
@@ -291,7 +297,7 @@ test('untrusted notebook: names are text, nothing executes; SEM and comparison v
     assert.equal(option, `${XSS} (<b>eV</b>)`, 'the property name shows literally');
     const cells = await sweep.locator('.deltak-table td').allTextContents();
     assert.ok(cells.includes(XSS_FLAG), 'names show literally in the table');
-    assert.match((await sweep.locator('.deltak-table caption').textContent()) ?? '', new RegExp(`^Thresholds of ${XSS.replace(/[()]/g, '\\$&')} at f = 0.50`));
+    assert.match((await sweep.locator('.deltak-table caption').textContent()) ?? '', new RegExp(`^Thresholds of ${XSS.replace(/[()]/g, '\\$&')} at f = 0.5, reference auto`));
     const axis = await sweep.locator('svg .role-axis-title text').allTextContents();
     assert.ok(axis.includes(`${XSS} (<b>eV</b>)`), `the y axis names the property and unit as text (got ${axis.join(' | ')})`);
     // thresholds of the hand-made sweep: DFT Δk_T 0.18 at f = 0.5 (MAD_max 0.35, bound 0.175)
@@ -306,6 +312,25 @@ test('untrusted notebook: names are text, nothing executes; SEM and comparison v
     assert.equal(await cmp.locator('.deltak-table tbody tr').count(), 3);
     const barTitles = await cmp.locator('svg .role-axis-title text').allTextContents();
     assert.ok(barTitles.includes('share of pairs (%)'), barTitles.join(' | '));
+    // every panel of the sweep, SEM and comparison widgets lies inside the output area at 820 and 1400 px
+    for (const width of [820, 1400]) {
+      await page.setViewportSize({ width, height: 1000 });
+      for (const w of [sweep, sem, cmp]) {
+        await page.waitForFunction((el) => el.getAttribute('data-deltak-busy') === 'false', await w.elementHandle(), { timeout: 30_000 });
+        await page.waitForTimeout(500);
+        await page.waitForFunction((el) => el.getAttribute('data-deltak-busy') === 'false', await w.elementHandle(), { timeout: 30_000 });
+        const fit = await w.evaluate((el) => {
+          const area = (el.closest('.jp-OutputArea-output') ?? el).getBoundingClientRect();
+          const svg = el.querySelector('.deltak-chart svg.marks')!.getBoundingClientRect();
+          return { view: el.className, root: el.getBoundingClientRect().width, area: [area.left, area.right], svg: [svg.left, svg.right] };
+        });
+        assert.ok(fit.svg[0] >= fit.area[0] - 1 && fit.svg[1] <= fit.area[1] + 1, `chart inside the output area at ${width} px: ${JSON.stringify(fit)}`);
+      }
+      const semAxes = await sem.locator('svg .role-axis-title text').allTextContents();
+      for (const s of ['AEAD (eV/atom)', 'E-RMSE (eV/atom)', 'F-RMSE (eV/Å)', 'V-RMSE (eV/atom)']) assert.ok(semAxes.includes(s), `${s} panel at ${width} px`);
+      await sem.screenshot({ path: join(RESULTS, `handmade-sem-${width}.png`), timeout: 30_000 });
+      await sweep.screenshot({ path: join(RESULTS, `handmade-sweep-${width}.png`), timeout: 30_000 });
+    }
     // keyboard: every control is reachable with Tab and labelled
     const unlabelled = await page.locator('.deltak-widget select, .deltak-widget input').evaluateAll((els) =>
       els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.outerHTML.slice(0, 80)),

@@ -19,7 +19,7 @@ import { readDpTest } from '../kernel-lib/src/io/dptest.ts';
 import { concatFrames } from '../kernel-lib/src/io/frames.ts';
 import { calculationsFromFrames, semFramesFromFrames, type FrameRow } from '../kernel-lib/src/core/fromframes.ts';
 import { computeProperties, type Calculation } from '../kernel-lib/src/core/properties.ts';
-import { EV_PER_A3_TO_GPA } from '../kernel-lib/src/core/units.ts';
+import { EV_PER_A3_IN_GPA } from '../kernel-lib/src/core/units.ts';
 import { assertWithin, bm3Conditioning, cellDetConditioning, exactFitsTolerance, gamma, printedDigitsTolerance } from '../kernel-lib/test/tolerance.ts';
 import { semTable } from '../kernel-lib/src/core/sem.ts';
 import { runReport } from '../kernel-lib/src/cli/report.ts';
@@ -44,7 +44,7 @@ function pipelineTolerance(name: string, printed: number, group: Calculation[], 
   if (name === 'V0' || name === 'B0') {
     const eos = group.filter((c) => c.kind === 'eos');
     const p = Object.fromEntries(['V0', 'E0', 'B0', 'B0p'].map((k) => [k, deltak.find((x) => x.property === k)!.value]));
-    const { cond, cubicTermSums, slopes, scale } = bm3Conditioning(eos.map((c) => c.volume / c.natoms), eos.map((c) => c.energy / c.natoms), { v0: p.V0, e0: p.E0, b0: p.B0, b0p: p.B0p }, EV_PER_A3_TO_GPA);
+    const { cond, cubicTermSums, slopes, scale } = bm3Conditioning(eos.map((c) => c.volume / c.natoms), eos.map((c) => c.energy / c.natoms), { v0: p.V0, e0: p.E0, b0: p.B0, b0p: p.B0p }, EV_PER_A3_IN_GPA);
     const volumeEta = eos.map((c, k) => {
       const { per, det } = cellDetConditioning((frameOf(c) as unknown as { cell: ArrayLike<number> }).cell);
       return slopes[k] * (c.volume / c.natoms) * 2 * gamma(9) * (per / det);

@@ -15,7 +15,7 @@ import { seededRandom } from '../kernel-lib/src/core/random.ts';
 import { fileURLToPath } from 'node:url';
 import { fitEos, eosEnergy, type EosForm, type EosFit } from '../kernel-lib/src/core/eos.ts';
 import { moduli } from '../kernel-lib/src/core/elastic.ts';
-import { EV_PER_A3_TO_GPA } from '../kernel-lib/src/core/units.ts';
+import { EV_PER_A3_IN_GPA } from '../kernel-lib/src/core/units.ts';
 import { assertWithin, leastSquaresTolerance, ssrSlack, vrhTolerances, U, type FitConditioning, type VrhValues } from '../kernel-lib/test/tolerance.ts';
 
 const ROOT = process.env.DELTAK_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
@@ -39,7 +39,7 @@ const pymatgen = (req: object): PmOut =>
 const PARAMS = ['v0', 'e0', 'b0', 'b0p'] as const;
 /** deltak's parameters as pymatgen_reference.py's ssr_of takes them (B₀ back in eV/Å³ with deltak's own factor). */
 const asSsrOf = (volumes: number[], energies: number[], form: EosForm, f: EosFit) =>
-  ({ volumes, energies, form, params: { v0: f.v0, e0: f.e0, b0_ev_a3: f.b0 / EV_PER_A3_TO_GPA, b0p: f.b0p } });
+  ({ volumes, energies, form, params: { v0: f.v0, e0: f.e0, b0_ev_a3: f.b0 / EV_PER_A3_IN_GPA, b0p: f.b0p } });
 
 /**
  * deltak's EOS fit against pymatgen's on the same points, parameter by parameter, within
@@ -56,7 +56,7 @@ const asSsrOf = (volumes: number[], energies: number[], form: EosForm, f: EosFit
 function assertEosAgrees(what: string, f: EosFit, pm: PmFit, ssrDeltak: number, gpa: number): void {
   const c = pm.conditioning;
   const scale = c.e_max + (pm.b0 / gpa) * pm.v0;
-  const relGpa = Math.abs(gpa / EV_PER_A3_TO_GPA - 1) + 2 * U;
+  const relGpa = Math.abs(gpa / EV_PER_A3_IN_GPA - 1) + 2 * U;
   const tol = leastSquaresTolerance(c, PARAMS.map((k) => pm[k]), scale, [0, 0, relGpa, 0]);
   PARAMS.forEach((k, i) => assertWithin(f[k], pm[k], tol[i], `${what} ${k} (deltak vs pymatgen, leastSquaresTolerance)`));
   const slack = ssrSlack(c, scale);

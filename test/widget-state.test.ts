@@ -14,7 +14,8 @@ import {
   ALL, FACTOR_DEFAULT, ThresholdCache, chartData, clampFactor, facets, formatNumber, initialState,
   sweepModel, tableRows, thresholdsCsv, update,
 } from '../extension/src/sweep/state.ts';
-import { panelWidth, sweepSpec } from '../extension/src/sweep/chart.ts';
+import { sweepFigure, semFigure, panelGrid, seriesColours, chartConfig, columnFormatter, formatPercent, DELTAK_VERSION } from '../kernel-lib/src/charts/index.ts';
+import { readFileSync } from 'node:fs';
 import { semChartData, semModel, semOrder, semTableRows } from '../extension/src/sem/state.ts';
 import { comparisonModel, outcomeOf, recommendationText, shares } from '../extension/src/comparison/state.ts';
 
@@ -44,8 +45,12 @@ test('sweep payload: choices and initial state', () => {
   assert.equal(m.choices.units.get('V0'), 'Å^3/atom');
   assert.deepEqual(m.choices.metals, ['Al', 'Cu']);
   assert.deepEqual(m.choices.methods, ['DFT', 'MLP']);
-  // Δk present in every curve: 0.12, 0.18, 0.24 (0.09 is DFT only, 0.30 MLP only)
+  // Δk present in every curve: 0.12, 0.18, 0.24 (0.09 is DFT only, 0.30 MLP only); each has a
+  // coarser Δk in some curve (0.30 of MLP), so each can give a threshold
   assert.deepEqual(m.choices.references.map((r) => r.value), ['auto', 'min', 'dk:0.12', 'dk:0.18', 'dk:0.24']);
+  // without the MLP's 0.30, no curve is coarser than 0.24: that reference is not offered
+  const m2 = sweepModel(payloadOf(handSweep().filter((r) => r.dk !== 0.3)));
+  assert.deepEqual(m2.choices.references.map((r) => r.value), ['auto', 'min', 'dk:0.12', 'dk:0.18']);
   const s = initialState(m);
   assert.deepEqual(s, { property: 'E_vac', metal: ALL, lattice: ALL, methods: ['DFT', 'MLP'], factor: FACTOR_DEFAULT, reference: 'auto' });
 });
@@ -111,12 +116,17 @@ test('chart and table rows of a selection', () => {
   const count = (layer: string) => data.filter((d) => d.layer === layer).length;
   // E_vac of Al and Cu: 2 groups × (4 + 4 points, 2 bands, 2 references, 2 thresholds)
   assert.deepEqual([count('point'), count('band'), count('reference'), count('threshold')], [16, 4, 4, 4]);
-  const band = data.find((d) => d.layer === 'band' && d.method === 'DFT' && d.metal === 'Al')!;
+  const band = data.find((d) => d.layer === 'band' && d.method === 'DFT' && d.panel === 'Al fcc')!;
   assert.ok(Math.abs(band.lo! - -0.175) < 1e-12 && Math.abs(band.hi! - 0.175) < 1e-12);
+  // deviation of a point from x_ref in the unit and in MAD_max: DFT at 0.18 is 0.5 from 0 (MAD_max 0.35)
+  const p18 = data.find((d) => d.layer === 'point' && d.method === 'DFT' && d.panel === 'Al fcc' && d.dk === 0.18)!;
+  assert.equal(p18.dev, 0.5);
+  assert.ok(Math.abs(p18.dev_mad! - 0.5 / 0.35) < 1e-12);
+  assert.equal(p18.unit, 'eV');
   assert.deepEqual(facets(m, s), { metals: ['Al', 'Cu'], lattices: ['fcc'] });
   s = update(m, s, { methods: ['DFT'], metal: 'Cu', factor: 1.0 });
   data = chartData(m, s, cache.get(s));
-  assert.ok(data.every((d) => d.method === 'DFT' && d.metal === 'Cu'));
+  assert.ok(data.every((d) => d.method === 'DFT' && d.panel === 'Cu fcc'));
   const table = tableRows(s, cache.get(s));
   assert.deepEqual(table.map((t) => [t.metal, t.method, t.property, t.threshold_dk]), [['Cu', 'DFT', 'E_vac', 0.18]]);
   s = update(m, s, { methods: ['MLP'] });
@@ -132,9 +142,10 @@ test('numbers and CSV', () => {
   const rows = handSweep().map((r) => ({ ...r, property: XSS, metal: 'A,"l"' }));
   const m = sweepModel(payloadOf(rows));
   const th = new ThresholdCache(m).get({ factor: 1, reference: 'auto' });
-  const csv = thresholdsCsv(th, { factor: 1, reference: 'auto' });
-  const lines = csv.trimEnd().split('\n');
-  assert.match(lines[0], /^# deltak thresholds; factor=1; reference=auto/);
+  const csv = thresholdsCsv(th);
+  assert.ok(csv.startsWith('\uFEFFmetal,'), 'UTF-8 BOM, then the header: no comment line');
+  const lines = csv.slice(1).trimEnd().split('\r\n');
+  lines.unshift('');
   assert.equal(lines[1], 'metal,lattice,property,unit,method,n_dk,ref_dk (Å⁻¹),ref_value,mad,mad_max,factor,bound,threshold_dk (Å⁻¹),threshold_value');
   assert.equal(lines.length, 4);
   assert.ok(lines[2].startsWith(`"A,""l""",fcc,${XSS},eV,DFT,4,0.09,0,0.35,0.35,1,0.35,0.18,0.5`), lines[2]);
@@ -156,18 +167,71 @@ function axisTitles(spec: TopLevelSpec): string[] {
   return titles;
 }
 
-test('sweep chart spec compiles, with units on both axes', () => {
-  const spec = sweepSpec({
-    property: XSS, unit: 'eV', metals: ['Al', 'Cu'], lattices: ['fcc', 'bcc', 'hcp'], methods: ['DFT', 'MLP'],
-    palette: ['#000', '#111'], width: 200, height: 150, config: {},
-  });
-  const titles = new Set(axisTitles(spec));
-  assert.ok(titles.has('Δk (Å⁻¹)'), [...titles].join('; '));
-  assert.ok(titles.has(`${XSS} (eV)`));
-  assert.equal(panelWidth(10_000, 3), 340);
-  assert.equal(panelWidth(10_000, 1), 520);
-  assert.equal(panelWidth(200, 3), 140);
-  assert.equal(panelWidth(900, 3), Math.floor((900 - 90) / 3 - 24));
+/** Compile a spec with vega-lite and run it in vega (no renderer): throws on any error. */
+async function runSpec(spec: Record<string, unknown>): Promise<void> {
+  const vega = await import('vega');
+  const view = new vega.View(vega.parse(compile(spec as unknown as TopLevelSpec).spec), { renderer: 'none' });
+  await view.runAsync();
+  view.finalize();
+}
+
+test('sweep figure: one definition, units on both axes, names with quotes, panels wrap to the width', async () => {
+  const rows = [...handSweep(`C"44`, XSS), ...handSweep(`C"44`, 'Cu', 'bcc')];
+  const m = sweepModel(payloadOf(rows));
+  const s = initialState(m);
+  const values = chartData(m, s, new ThresholdCache(m).get(s), true);
+  for (const interactive of [false, true]) {
+    for (const data of [{ values }, { name: 'deltak_data' }]) {
+      const spec = sweepFigure({ property: `C"44`, unit: 'GPa', panels: [`${XSS} fcc`, 'Cu bcc'], methods: ['DFT', 'MLP'], dks: [0.09, 0.12, 0.18, 0.24, 0.3], width: 820, interactive }, data);
+      const titles = new Set(axisTitles(spec as unknown as TopLevelSpec));
+      assert.ok(titles.has('Δk (Å⁻¹)'), [...titles].join('; '));
+      assert.ok(titles.has('C"44 (GPa)'), [...titles].join('; '));
+      await runSpec(spec);
+    }
+  }
+  // x ticks at the sampled Δk
+  const spec = sweepFigure({ property: 'B0', unit: 'GPa', panels: ['Al fcc'], methods: ['DFT'], dks: [0.09, 0.66], width: 820 }, { values: [] });
+  assert.deepEqual(((spec.spec as { layer: { encoding: { x?: { axis: { values: number[] } } } }[] }).layer[2].encoding.x!.axis.values), [0.09, 0.66]);
+  // panels wrap: every panel (width + axis gutter) fits the width given
+  for (const [width, n] of [[820, 4], [1400, 4], [820, 9], [640, 1]]) {
+    const g = panelGrid(width, n, { minWidth: 170, maxWidth: 420, gutter: 90 });
+    assert.ok(g.columns * (g.width + 90) <= width, `${n} panels at ${width} px: ${g.columns} × ${g.width} px`);
+    assert.ok(g.width >= 140, `panels stay readable at ${width} px`);
+  }
+  assert.equal(panelGrid(1400, 4, { minWidth: 170, maxWidth: 420, gutter: 90 }).columns, 4, 'four SEM panels side by side at 1400 px');
+  assert.equal(panelGrid(820, 4, { minWidth: 170, maxWidth: 420, gutter: 90 }).columns, 3, 'three columns at 820 px');
+});
+
+test('clipped outliers: drawn at the edge of the range, flagged, the true value kept', () => {
+  const rows = handSweep().map((r) => (r.method === 'DFT' && r.dk === 0.24 ? { ...r, value: -300 } : r));
+  const m = sweepModel(payloadOf(rows));
+  const s = initialState(m);
+  const th = new ThresholdCache(m).get(s);
+  const far = chartData(m, s, th, true).find((d) => d.layer === 'point' && d.value === -300)!;
+  assert.equal(far.clipped, true);
+  assert.ok(far.y! > -300 && far.y! < 0, `drawn at the edge (${far.y})`);
+  assert.equal(chartData(m, s, th, false).find((d) => d.value === -300)!.clipped, false);
+});
+
+test('one palette: a name has one colour in every chart and both themes; config follows the theme', () => {
+  const a = seriesColours(['DFT', 'MLP']);
+  const b = seriesColours(['MLP', 'DFT', 'SCAN']);
+  assert.equal(a[0], b[1]);
+  assert.equal(a[1], b[0]);
+  const s1 = seriesColours(['pristine', 'vacancy', 'dimer']);
+  const s2 = seriesColours(['dimer', 'vacancy']);
+  assert.equal(s1[2], s2[0], 'an unknown name keeps its colour');
+  assert.equal(new Set(seriesColours(['a', 'b', 'c', 'd', 'e', 'f', 'g'])).size, 7, 'no two series of a chart share a colour');
+  assert.equal((chartConfig() as { aria: boolean }).aria, false, 'fallback: no generated descriptions (names with quotes)');
+  assert.equal(DELTAK_VERSION, JSON.parse(readFileSync(new URL('../kernel-lib/package.json', import.meta.url), 'utf8')).version);
+});
+
+test('numbers: one notation per column, shares as percentages', () => {
+  const f = columnFormatter([2.1256e-7, 0.00000529186, 0.5]);
+  assert.deepEqual([f(2.1256e-7), f(0.00000529186), f(0.5)], ['2.126e-7', '5.292e-6', '5e-1']);
+  const g = columnFormatter([421.875, 16.21206051, null]);
+  assert.deepEqual([g(421.875), g(16.21206051), g(null)], ['421.9', '16.21', 'none']);
+  assert.equal(formatPercent(28.5714), '28.6 %');
 });
 
 /** A hand-made SEM payload: one group, pristine and vacancy, F-RMSE and V-RMSE at 4 Δk. */
@@ -188,6 +252,16 @@ function semPayload(): SemPayload {
     units: { dk: 'Å⁻¹', 'F-RMSE': 'eV/Å', 'V-RMSE': 'eV/atom' },
   };
 }
+
+test('SEM figure: four SEMs with their units, names with quotes, compiled and run', async () => {
+  const m = semModel(semPayload());
+  const data = semChartData(m, { group: ALL });
+  const spec = semFigure({ panels: m.groups, sems: ['AEAD', 'E-RMSE', 'F-RMSE', 'V-RMSE'], units: { AEAD: 'eV/atom', 'E-RMSE': 'eV/atom', 'F-RMSE': 'eV/Å', 'V-RMSE': 'eV/atom' }, structures: m.structures, dks: [0.09, 0.24], width: 820 }, { values: data.map((d) => ({ ...d, panel: d.panel })) });
+  const titles = new Set(axisTitles(spec as unknown as TopLevelSpec));
+  for (const t of ['AEAD (eV/atom)', 'E-RMSE (eV/atom)', 'F-RMSE (eV/Å)', 'V-RMSE (eV/atom)', 'Δk (Å⁻¹)']) assert.ok(titles.has(t), t);
+  assert.equal(spec.columns, 3);
+  await runSpec(spec);
+});
 
 test('SEM view: validation, order, chart data', () => {
   const m = semModel(semPayload());

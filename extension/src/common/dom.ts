@@ -87,8 +87,37 @@ export function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'deltak';
 }
 
-/** A table: a caption, headers (scope=col) and rows of cells set as text. */
+/** Rows a table shows before it offers "show all". */
+export const TABLE_ROWS_SHOWN = 20;
+
+/**
+ * A table: a caption, headers (scope=col) and rows of cells set as text, in a box that scrolls
+ * horizontally (headers stay on top while it scrolls); beyond {@link TABLE_ROWS_SHOWN} rows the
+ * rest is collapsed behind a "show all" button.
+ */
 export function table(
+  caption: string,
+  headers: readonly string[],
+  rows: readonly { cells: readonly string[]; values?: readonly (string | null)[] }[],
+): HTMLElement {
+  const box = el('div', 'deltak-table-scroll');
+  const t = tableElement(caption, headers, rows);
+  box.append(t);
+  if (rows.length > TABLE_ROWS_SHOWN + 2) {
+    t.classList.add('deltak-collapsed');
+    const more = button(`show all ${rows.length} rows`, 'Show every row of the table', () => {
+      const collapsed = t.classList.toggle('deltak-collapsed');
+      more.textContent = collapsed ? `show all ${rows.length} rows` : `show the first ${TABLE_ROWS_SHOWN} rows`;
+      more.setAttribute('aria-expanded', String(!collapsed));
+    });
+    more.classList.add('deltak-show-all');
+    more.setAttribute('aria-expanded', 'false');
+    box.append(more);
+  }
+  return box;
+}
+
+function tableElement(
   caption: string,
   headers: readonly string[],
   rows: readonly { cells: readonly string[]; values?: readonly (string | null)[] }[],

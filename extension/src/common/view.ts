@@ -1,9 +1,11 @@
 /**
- * A base for deltak's simpler views (SEM, comparison): a chart redrawn from a spec on every
- * change, theme and width followed, SVG/PNG/CSV downloads. The chart keeps its height while it
- * is rebuilt (drawn off-screen, then swapped), so the output area does not jump.
+ * The base of deltak's views (sweep, SEM, comparison): a chart drawn from a spec of deltak's
+ * charts module, its data replaced in place when only the data change (the slider), rebuilt when
+ * the layout changes (selection, theme, width); SVG/PNG/CSV downloads. The chart keeps its height
+ * while it is rebuilt (drawn off-screen, then swapped), so the output area does not jump.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec } from 'deltak/charts';
 import { Chart } from './vega.js';
 import { readTheme, watchTheme, type Theme } from './theme.js';
 import { button, download, el, keepKeys } from './dom.js';
@@ -11,8 +13,18 @@ import { Redraw } from './redraw.js';
 
 /** Width assumed before the view is attached, px. */
 const DEFAULT_WIDTH = 760;
+/** Name of every view's chart dataset. */
+export const VIEW_DATA = 'deltak_data';
 
-/** A view with one chart and a table below its controls. */
+/** Timing of the last redraw, for benchmarks: ms from the change to the finished drawing. */
+export interface RedrawTiming {
+  /** Analysis (thresholds by deltak's core) and the text below the chart, ms. */
+  compute: number;
+  /** Chart data replaced (or chart rebuilt) and drawn, ms. */
+  draw: number;
+}
+
+/** A view with controls, one chart and what is below it (tables, notes). */
 export abstract class ChartView {
   readonly root: HTMLElement;
   protected readonly controls: HTMLElement;
@@ -20,14 +32,18 @@ export abstract class ChartView {
   protected readonly below: HTMLElement;
   protected readonly status: HTMLElement;
   protected theme: Theme;
+  /** Width of the view, px (follows the output area). */
   protected width = DEFAULT_WIDTH;
+  /** Timing of the last redraw (see {@link RedrawTiming}). */
+  lastTiming: RedrawTiming = { compute: 0, draw: 0 };
   private chart: Chart | null = null;
+  private chartKey = '';
   private readonly redraw: Redraw;
   private readonly stopTheme: () => void;
   private readonly resize: ResizeObserver;
 
   /** `className` and `label` name the view for styles and assistive technology. */
-  constructor(className: string, label: string, private readonly fileStem: string) {
+  constructor(className: string, protected readonly label: string) {
     const root = (this.root = el('div', `deltak-widget ${className}`));
     root.setAttribute('role', 'group');
     root.setAttribute('aria-label', label);
@@ -41,8 +57,7 @@ export abstract class ChartView {
     this.status = el('div', 'deltak-status');
     this.status.setAttribute('role', 'status');
     this.status.setAttribute('aria-live', 'polite');
-    root.append(this.controls, this.chartBox, this.below, this.status);
-    this.redraw = new Redraw(root, () => this.drawChart(), (e) => {
+    this.redraw = new Redraw(root, (layout) => this.draw(layout), (e) => {
       this.status.textContent = `deltak: could not draw the chart: ${e.message}`;
     });
     this.stopTheme = watchTheme(() => {
@@ -59,29 +74,40 @@ export abstract class ChartView {
     this.resize.observe(root);
   }
 
-  /** Add the SVG, PNG and CSV download buttons to the controls. */
-  protected addDownloads(): void {
-    const box = el('div', 'deltak-control deltak-downloads');
-    box.setAttribute('role', 'group');
-    box.setAttribute('aria-label', 'Downloads');
-    box.append(
+  /** Add the SVG, PNG and CSV download buttons to `box` (default: the controls). */
+  protected addDownloads(box: HTMLElement = this.controls): void {
+    const group = el('div', 'deltak-control deltak-downloads');
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', 'Downloads');
+    group.append(
       button('SVG', 'Download the chart as SVG', () => void this.downloadChart('svg')),
       button('PNG', 'Download the chart as PNG', () => void this.downloadChart('png')),
-      button('CSV', 'Download the table as CSV', () => download(`${this.fileStem}.csv`, this.csv(), 'text/csv')),
+      button('CSV', 'Download the table as CSV', () => download(`${this.fileStem()}.csv`, this.csv(), 'text/csv')),
     );
-    this.controls.append(box);
+    box.append(group);
   }
 
-  /** The spec for the current state, theme and width. */
-  protected abstract spec(): TopLevelSpec;
+  /** The spec for the current state, theme and width (data: the dataset {@link VIEW_DATA}). */
+  protected abstract spec(): VegaLiteSpec;
+  /** The rows of the chart's dataset {@link VIEW_DATA} for the current state. */
+  protected abstract data(): object[];
   /** The text below the chart (tables, notes) for the current state. */
   protected abstract renderBelow(): void;
   /** The table as CSV. */
   protected abstract csv(): string;
+  /** File name of the downloads, without extension. */
+  protected abstract fileStem(): string;
+  /**
+   * What the spec depends on besides width and theme: when it is unchanged, a redraw only
+   * replaces the data. Default: always rebuild.
+   */
+  protected layoutKey(): string | null {
+    return null;
+  }
 
-  /** Redraw everything; resolves when the drawing is finished. */
-  request(_layout = true): Promise<void> {
-    return this.redraw.request(true);
+  /** Redraw (`layout`: the chart's structure may have changed); resolves when drawn. */
+  request(layout = true): Promise<void> {
+    return this.redraw.request(layout);
   }
 
   /** Resolves when every requested redraw is finished. */
@@ -89,28 +115,41 @@ export abstract class ChartView {
     return this.redraw.whenIdle();
   }
 
-  private async drawChart(): Promise<void> {
-    this.renderBelow();
-    const box = el('div', 'deltak-chart-inner');
-    const chart = await Chart.draw(box, this.spec(), 'deltak_data', this.data());
-    if (this.redraw.isStopped) {
-      chart.dispose();
-      return;
-    }
-    this.chart?.dispose();
-    this.chart = chart;
-    this.chartBox.replaceChildren(box);
-    this.chartBox.style.minHeight = `${box.offsetHeight}px`;
+  /** The drawn chart (null before the first drawing). */
+  protected get drawn(): Chart | null {
+    return this.chart;
   }
 
-  /** The rows of the chart's dataset `deltak_data`. */
-  protected abstract data(): object[];
+  private async draw(layout: boolean): Promise<void> {
+    const t0 = performance.now();
+    this.renderBelow();
+    const t1 = performance.now();
+    const values = this.data();
+    const own = this.layoutKey();
+    const key = own === null ? null : JSON.stringify([own, this.width, this.theme]);
+    if (this.chart && !layout && key !== null && key === this.chartKey) {
+      await this.chart.setData(VIEW_DATA, values);
+    } else {
+      const box = el('div', 'deltak-chart-inner');
+      const chart = await Chart.draw(box, this.spec() as unknown as TopLevelSpec, VIEW_DATA, values);
+      if (this.redraw.isStopped) {
+        chart.dispose();
+        return;
+      }
+      this.chart?.dispose();
+      this.chart = chart;
+      this.chartKey = key ?? '';
+      this.chartBox.replaceChildren(box);
+      this.chartBox.style.minHeight = `${box.offsetHeight}px`;
+    }
+    this.lastTiming = { compute: t1 - t0, draw: performance.now() - t1 };
+  }
 
   private async downloadChart(kind: 'svg' | 'png'): Promise<void> {
     await this.whenIdle();
     if (!this.chart) return;
-    if (kind === 'svg') download(`${this.fileStem}.svg`, await this.chart.svg(), 'image/svg+xml');
-    else download(`${this.fileStem}.png`, await this.chart.png(this.theme.background));
+    if (kind === 'svg') download(`${this.fileStem()}.svg`, await this.chart.svg(), 'image/svg+xml');
+    else download(`${this.fileStem()}.png`, await this.chart.png(this.theme.background));
   }
 
   /** Stop watching theme and size, release the chart. */

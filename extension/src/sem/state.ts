@@ -2,13 +2,13 @@
  * State of the SEM view (docs/method.md §5, the paper's Fig. 4): SEMs of a DFT test set against Δk,
  * per group (metal × lattice × structure type), with the thresholds Δk_T^SEM of the payload.
  */
-import type { SemPayload, SemRow, SemThresholdRow } from 'deltak/payloads';
+import type { SemPayload, SemThresholdRow } from 'deltak/payloads';
+import { panelOf, semData, semOrder, type SemDatum } from 'deltak/charts';
 import { checkArray, checkNumber, checkNumberOrNull, checkObject, checkString } from '../common/validate.js';
 
 /** The value of the group selector that keeps every group. */
 export const ALL = '*';
-/** SEMs in the paper's order; others follow alphabetically. */
-export const SEM_ORDER = ['AEAD', 'E-RMSE', 'F-RMSE', 'V-RMSE'];
+export { semOrder, type SemDatum } from 'deltak/charts';
 
 /** A validated SEM payload and what it offers. */
 export interface SemModel {
@@ -26,15 +26,8 @@ export interface SemState {
 
 const uniq = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
 
-/** Order of SEM names: the paper's four first. */
-export function semOrder(a: string, b: string): number {
-  const ia = SEM_ORDER.indexOf(a), ib = SEM_ORDER.indexOf(b);
-  if (ia !== ib) return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** The "metal lattice" label of a row. */
-export const groupOf = (r: { metal: string; lattice: string }): string => `${r.metal} ${r.lattice}`;
+export const groupOf = panelOf;
 
 /** Validate an untrusted payload of `application/vnd.deltak.sem.v1+json`. */
 export function semModel(data: unknown): SemModel {
@@ -70,31 +63,10 @@ export function semModel(data: unknown): SemModel {
   return { payload, groups: uniq(payload.sems.map(groupOf)), sems, structures: uniq(payload.sems.map((r) => r.structure)) };
 }
 
-/** One datum of the SEM chart: a point of a series or an outlined threshold. */
-export interface SemDatum {
-  layer: 'point' | 'threshold';
-  group: string;
-  structure: string;
-  sem: string;
-  /** Δk, Å⁻¹. */
-  dk: number;
-  /** The SEM in its unit. */
-  value: number;
-}
-
 /** The chart's data: the selected series and their thresholds (at the threshold's value). */
 export function semChartData(m: SemModel, s: SemState): SemDatum[] {
   const sel = (r: { metal: string; lattice: string }): boolean => s.group === ALL || groupOf(r) === s.group;
-  const out: SemDatum[] = m.payload.sems.filter(sel).map((r: SemRow) => ({
-    layer: 'point' as const, group: groupOf(r), structure: r.structure, sem: r.sem, dk: r.dk, value: r.value,
-  }));
-  for (const t of m.payload.thresholds.filter(sel)) {
-    if (t.threshold_dk === null) continue;
-    const at = m.payload.sems.find((r) => groupOf(r) === groupOf(t) && r.structure === t.structure && r.sem === t.sem && r.dk === t.threshold_dk);
-    if (!at) throw new Error(`SEM payload: threshold ${t.threshold_dk} Å⁻¹ of ${groupOf(t)} ${t.structure} ${t.sem} is not a Δk of its series`);
-    out.push({ layer: 'threshold', group: groupOf(t), structure: t.structure, sem: t.sem, dk: t.threshold_dk, value: at.value });
-  }
-  return out;
+  return semData(m.payload.sems.filter(sel), m.payload.thresholds.filter(sel), m.payload.units);
 }
 
 /** The thresholds of the selection. */

@@ -1,14 +1,12 @@
 /**
- * The SEM view: one column per SEM (each with its unit on the y axis), one row per metal ×
- * lattice, a line per structure type against Δk (Å⁻¹), thresholds Δk_T^SEM outlined; a table of
- * the thresholds below.
+ * The SEM view (the paper's Fig. 4, drawn by deltak's SEM figure): one panel per metal × lattice
+ * and SEM (each SEM's unit on its y axis), panels wrapping to the output's width, a line per
+ * structure type against Δk (Å⁻¹), thresholds Δk_T^SEM outlined; a table of the thresholds below.
  */
-import type { TopLevelSpec } from 'vega-lite';
-import { ChartView } from '../common/view.js';
-import { vegaConfig } from '../common/theme.js';
+import { columnFormatter, formatDk, formatFactor, semFigure, type VegaLiteSpec } from 'deltak/charts';
+import { ChartView, VIEW_DATA } from '../common/view.js';
 import { labelledSelect, table } from '../common/dom.js';
 import { toCsv } from '../common/csv.js';
-import { formatNumber } from '../sweep/state.js';
 import { ALL, semChartData, semModel, semTableRows, type SemModel, type SemState } from './state.js';
 
 /** The SEM view of one payload. */
@@ -18,7 +16,7 @@ export class SemView extends ChartView {
 
   /** Build the view for an untrusted payload (invalid payloads are errors naming the field). */
   constructor(data: unknown) {
-    super('deltak-sem', 'deltak statistical error metrics against Δk', 'deltak-sem');
+    super('deltak-sem', 'deltak statistical error metrics against Δk');
     this.model = semModel(data);
     const groups = [{ value: ALL, label: 'all metals and lattices' }, ...this.model.groups.map((g) => ({ value: g, label: g }))];
     this.controls.append(labelledSelect('Metal and lattice', groups, ALL, (v) => {
@@ -26,74 +24,50 @@ export class SemView extends ChartView {
       void this.request(true);
     }).root);
     this.addDownloads();
+    this.root.append(this.controls, this.chartBox, this.below, this.status);
   }
 
   protected data(): object[] {
     return semChartData(this.model, this.state);
   }
 
-  protected spec(): TopLevelSpec {
-    const u = this.model.payload.units;
-    const groups = this.state.group === ALL ? this.model.groups : [this.state.group];
-    const n = this.model.sems.length;
-    const width = Math.max(120, Math.min(300, Math.floor((this.width - 140) / Math.max(1, n) - 40)));
-    const color = {
-      field: 'structure', type: 'nominal', title: 'structure',
-      scale: { domain: this.model.structures, range: this.theme.palette },
-      legend: { orient: 'top', direction: 'horizontal', symbolOpacity: 1 },
-    };
-    const x = { field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 } };
-    return {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      description: 'Statistical error metrics of the DFT test set against Δk, thresholds outlined',
-      data: { name: 'deltak_data' },
-      config: vegaConfig(this.theme),
-      hconcat: this.model.sems.map((sem) => {
-        const y = { field: 'value', type: 'quantitative', title: `${sem} (${u[sem]})` };
-        return {
-          transform: [{ filter: { field: 'sem', equal: sem } }],
-          facet: { row: { field: 'group', type: 'nominal', title: null, sort: groups, header: { labelAngle: 0, labelAlign: 'left' } } },
-          spec: {
-            width,
-            height: 120,
-            layer: [
-              {
-                transform: [{ filter: "datum.layer === 'point'" }],
-                mark: { type: 'line', point: true, strokeWidth: 1.5 },
-                encoding: { x, y, color, tooltip: [{ field: 'structure' }, { field: 'dk', title: 'Δk (Å⁻¹)' }, { field: 'value', title: `${sem} (${u[sem]})`, format: '.4~g' }] },
-              },
-              {
-                transform: [{ filter: "datum.layer === 'threshold'" }],
-                mark: { type: 'point', filled: false, size: 240, strokeWidth: 2.5, opacity: 1 },
-                encoding: { x, y, color, tooltip: [{ field: 'structure' }, { field: 'dk', title: 'Δk_T (Å⁻¹)' }] },
-              },
-            ],
-          },
-        };
-      }),
-    } as TopLevelSpec;
+  protected spec(): VegaLiteSpec {
+    return semFigure({
+      panels: this.state.group === ALL ? this.model.groups : [this.state.group],
+      sems: this.model.sems,
+      units: this.model.payload.units,
+      structures: this.model.structures,
+      dks: [...new Set(this.model.payload.sems.map((r) => r.dk))].sort((a, b) => a - b),
+      width: this.width,
+      theme: this.theme,
+    }, { name: VIEW_DATA });
   }
 
   protected renderBelow(): void {
     const rows = semTableRows(this.model, this.state);
     const u = this.model.payload.units;
     const headers = ['metal', 'lattice', 'structure', 'SEM', 'ref Δk (Å⁻¹)', 'MAD (SEM unit)', 'f', 'f·MAD (SEM unit)', 'Δk_T (Å⁻¹)'];
+    const mad = columnFormatter(rows.map((t) => t.mad));
+    const bound = columnFormatter(rows.map((t) => t.bound));
     const body = rows.map((t) => ({
-      cells: [t.metal, t.lattice, t.structure, `${t.sem} (${u[t.sem] ?? '?'})`, formatNumber(t.ref_dk), formatNumber(t.mad), formatNumber(t.factor), formatNumber(t.bound), formatNumber(t.threshold_dk)],
+      cells: [t.metal, t.lattice, t.structure, `${t.sem} (${u[t.sem] ?? '?'})`, formatDk(t.ref_dk), mad(t.mad), String(t.factor), bound(t.bound), formatDk(t.threshold_dk)],
       values: [t.metal, t.lattice, t.structure, t.sem, String(t.ref_dk), String(t.mad), String(t.factor), String(t.bound), t.threshold_dk === null ? 'none' : String(t.threshold_dk)],
     }));
-    const caption = `SEM thresholds Δk_T^SEM (${this.state.group === ALL ? 'all groups' : this.state.group}; "none": never reaches the bound)`;
+    const p = this.model.payload.options;
+    const caption = `SEM thresholds Δk_T^SEM at ${formatFactor(p.factor)}, reference Δk ${formatDk(p.reference_dk)} Å⁻¹ (${this.state.group === ALL ? 'all groups' : this.state.group}; "none": never reaches the bound)`;
     this.below.replaceChildren(table(caption, headers, body));
+  }
+
+  protected fileStem(): string {
+    return `deltak-sem-thresholds-f${this.model.payload.options.factor}`;
   }
 
   protected csv(): string {
     const u = this.model.payload.units;
     const rows = semTableRows(this.model, this.state);
     return toCsv(
-      'deltak SEM thresholds; Δk in Å⁻¹; mad and bound in the unit column; empty threshold = never reaches the bound',
-      ['metal', 'lattice', 'structure', 'sem', 'unit', 'ref_dk', 'mad', 'factor', 'bound', 'threshold_dk'],
+      ['metal', 'lattice', 'structure', 'sem', 'unit', 'ref_dk (Å⁻¹)', 'mad', 'factor', 'bound', 'threshold_dk (Å⁻¹)'],
       rows.map((t) => [t.metal, t.lattice, t.structure, t.sem, u[t.sem], t.ref_dk, t.mad, t.factor, t.bound, t.threshold_dk]),
     );
   }
 }
-

@@ -4,9 +4,12 @@
  * with deltak's core (`thresholdRows`), and the rows of the chart and of the table.
  */
 import { analysedRows, methodOrder, sweepRows, thresholdRows, type ReferenceOption, type SweepRow, type ThresholdRow } from 'deltak/core';
+import { sweepData, type SweepDatum } from 'deltak/charts';
 import type { SweepPayload } from 'deltak/payloads';
 import { checkArray, checkObject, checkNumber } from '../common/validate.js';
 import { toCsv } from '../common/csv.js';
+
+export { formatNumber } from 'deltak/charts';
 
 /** The criterion-factor slider's range and step (dimensionless). */
 export const FACTOR_MIN = 0.1;
@@ -90,7 +93,9 @@ export function sweepModel(data: unknown): SweepModel {
   if (typeof payload.options.reference === 'object') {
     references.push({ value: 'payload', label: `as computed: ${JSON.stringify(payload.options.reference)}` });
   }
-  for (const dk of common) references.push({ value: `dk:${dk}`, label: `${dk} Å⁻¹ for every curve` });
+  // a reference Δk offers a threshold only when some curve has a coarser Δk to search
+  const coarser = (dk: number): boolean => [...dksByCurve.values()].some((s) => [...s].some((x) => x > dk));
+  for (const dk of common.filter(coarser)) references.push({ value: `dk:${dk}`, label: `${dk} Å⁻¹ for every curve` });
   return {
     payload,
     rows,
@@ -199,45 +204,16 @@ export function facets(model: SweepModel, state: SweepState): { metals: string[]
   };
 }
 
-/** One datum of the chart: a sweep point, a band, a reference value or a threshold. */
-export interface ChartDatum {
-  /** "excluded": a point left out of MAD, bands and thresholds (moduli of an unstable C). */
-  layer: 'point' | 'band' | 'reference' | 'threshold' | 'excluded';
-  metal: string;
-  lattice: string;
-  method: string;
-  /** Δk, Å⁻¹ (points, reference, thresholds). */
-  dk?: number;
-  /** Value in the property's unit (points, reference, thresholds). */
-  value?: number;
-  /** Band x_ref ± f·MAD_max, in the property's unit. */
-  lo?: number;
-  hi?: number;
-  /** Why an excluded point is left out. */
-  reason?: string;
-}
+/** One datum of the chart (deltak's sweep figure). */
+export type ChartDatum = SweepDatum;
 
-/** The chart's data for a state: the selected curves, their bands, references and Δk_T points. */
-export function chartData(model: SweepModel, state: SweepState, th: readonly ThresholdRow[]): ChartDatum[] {
-  const out: ChartDatum[] = [];
+/**
+ * The chart's data for a state: the selected curves (with their deviation from the reference),
+ * their bands, references and Δk_T points; `clip`: outliers drawn at the edge of the range.
+ */
+export function chartData(model: SweepModel, state: SweepState, th: readonly ThresholdRow[], clip = false): ChartDatum[] {
   const { excluded } = analysedRows(model.rows, model.payload.options.unstable ?? 'exclude');
-  const why = new Map(excluded.map((e) => [JSON.stringify([e.metal, e.lattice, e.property, e.method, e.dk]), e.reason]));
-  for (const r of model.rows) {
-    if (!selected(state, r)) continue;
-    const reason = why.get(JSON.stringify([r.metal, r.lattice, r.property, r.method, r.dk]));
-    if (reason === undefined) out.push({ layer: 'point', metal: r.metal, lattice: r.lattice, method: r.method, dk: r.dk, value: r.value });
-    else out.push({ layer: 'excluded', metal: r.metal, lattice: r.lattice, method: r.method, dk: r.dk, value: r.value, reason: `left out: ${reason}` });
-  }
-  for (const t of th) {
-    if (!selected(state, t)) continue;
-    const base = { metal: t.metal, lattice: t.lattice, method: t.method };
-    out.push({ ...base, layer: 'band', lo: t.ref_value - t.bound, hi: t.ref_value + t.bound });
-    out.push({ ...base, layer: 'reference', dk: t.ref_dk, value: t.ref_value });
-    if (t.threshold_dk !== null && t.threshold_value !== null) {
-      out.push({ ...base, layer: 'threshold', dk: t.threshold_dk, value: t.threshold_value });
-    }
-  }
-  return out;
+  return sweepData(model.rows.filter((r) => selected(state, r)), th.filter((t) => selected(state, t)), { excluded, clip });
 }
 
 /** The table's rows for a state: the thresholds of the selection, in core order. */
@@ -258,26 +234,42 @@ export const TABLE_COLUMNS: readonly { key: keyof ThresholdRow; header: string; 
   { key: 'threshold_dk', header: 'Δk_T', unit: 'Å⁻¹' },
 ];
 
-/** A number for the table: 4 significant digits; null (Δk_T never reached) is "none". */
-export function formatNumber(x: number | null): string {
-  if (x === null) return 'none';
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  if (a >= 1e5 || a < 1e-3) return x.toExponential(3);
-  return String(Number(x.toPrecision(4)));
-}
+/** Columns of the thresholds CSV: the core's fields, Δk columns with their unit. */
+const CSV_COLUMNS: readonly (keyof ThresholdRow)[] = ['metal', 'lattice', 'property', 'unit', 'method', 'n_dk', 'ref_dk', 'ref_value', 'mad', 'mad_max', 'factor', 'bound', 'threshold_dk', 'threshold_value'];
 
 /**
- * The thresholds as CSV, full precision, with the unit of every column in its header
- * (`unit` column for values) and the options in a leading comment line.
+ * The thresholds as CSV, full precision, with the unit of every column in its header (`unit`
+ * column for values); an empty threshold means the curve never reaches the bound.
  */
-export function thresholdsCsv(rows: readonly ThresholdRow[], state: Pick<SweepState, 'factor' | 'reference'>): string {
-  const cols: (keyof ThresholdRow)[] = ['metal', 'lattice', 'property', 'unit', 'method', 'n_dk', 'ref_dk', 'ref_value', 'mad', 'mad_max', 'factor', 'bound', 'threshold_dk', 'threshold_value'];
-  const header = cols.map((c) => (c === 'ref_dk' || c === 'threshold_dk' ? `${c} (Å⁻¹)` : c));
-  return toCsv(
-    `deltak thresholds; factor=${state.factor}; reference=${state.reference}; values, MAD and bound in the row's unit; empty threshold = never reaches the bound`,
-    header,
-    rows.map((r) => cols.map((c) => r[c])),
-  );
+export function thresholdsCsv(rows: readonly ThresholdRow[]): string {
+  const header = CSV_COLUMNS.map((c) => (c === 'ref_dk' || c === 'threshold_dk' ? `${c} (Å⁻¹)` : c));
+  return toCsv(header, rows.map((r) => CSV_COLUMNS.map((c) => r[c])));
+}
+
+/** The context of an export: what a figure or table shows and where it comes from. */
+export interface ExportContext {
+  title: string;
+  /** Criterion factor f (dimensionless). */
+  factor: number;
+  /** The reference in words, e.g. "auto (DFT 0.09 Å⁻¹ if present, others their smallest Δk)". */
+  reference: string;
+  /** Where the data come from. */
+  source: string;
+  /** deltak's version that made the payload or the view. */
+  version: string;
+  /** Units of the columns. */
+  units: Record<string, string>;
+}
+
+/** The context of the sweep view's exports in its state. */
+export function exportContext(model: SweepModel, state: SweepState, version: string): ExportContext {
+  const ref = model.choices.references.find((r) => r.value === state.reference)?.label ?? state.reference;
+  return {
+    title: `${state.property} against Δk: thresholds Δk_T`,
+    factor: state.factor,
+    reference: ref,
+    source: model.payload.source ?? 'notebook output (deltak sweep payload)',
+    version,
+    units: { dk: 'Å⁻¹', ref_dk: 'Å⁻¹', threshold_dk: 'Å⁻¹', [state.property]: model.choices.units.get(state.property) ?? '' },
+  };
 }

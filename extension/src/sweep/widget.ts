@@ -4,66 +4,42 @@
  * the browser by deltak's core at every change.
  */
 import type { ThresholdRow } from 'deltak/core';
-import { Chart } from '../common/vega.js';
-import { readTheme, vegaConfig, watchTheme, type Theme } from '../common/theme.js';
-import { button, download, el, keepKeys, labelledCheckbox, labelledSelect, safeName, table, uid } from '../common/dom.js';
-import { Redraw } from '../common/redraw.js';
-import { panelWidth, sweepSpec, SWEEP_DATA } from './chart.js';
+import { columnFormatter, formatDk, formatFactor, panelGrid, sweepFigure, type VegaLiteSpec } from 'deltak/charts';
+import { ChartView, VIEW_DATA } from '../common/view.js';
+import { el, labelledCheckbox, labelledSelect, safeName, table, uid } from '../common/dom.js';
 import {
-  ALL, FACTOR_MAX, FACTOR_MIN, FACTOR_STEP, ThresholdCache, chartData, facets, formatNumber,
+  ALL, FACTOR_MAX, FACTOR_MIN, FACTOR_STEP, ThresholdCache, chartData, facets,
   initialState, sweepModel, tableRows, thresholdsCsv, update, TABLE_COLUMNS,
   type SweepModel, type SweepState,
 } from './state.js';
 
 /** Height of one chart panel, px (fixed: a width change never changes the height). */
 const PANEL_HEIGHT = 150;
-/** Width assumed before the widget is attached, px. */
-const DEFAULT_WIDTH = 760;
 
-/** Timing of the last redraw, for benchmarks: ms from the change to the finished drawing. */
-export interface RedrawTiming {
-  /** Thresholds by deltak's core and the table, ms. */
-  compute: number;
-  /** Chart data replaced and drawn, ms. */
-  draw: number;
-}
+export type { RedrawTiming } from '../common/view.js';
 
 /**
  * The widget's DOM and behaviour. `root` is the element to insert; call `dispose` when done.
  */
-export class SweepView {
-  readonly root: HTMLElement;
+export class SweepView extends ChartView {
   private readonly model: SweepModel;
   private state: SweepState;
   private readonly cache: ThresholdCache;
-  private readonly chartBox: HTMLElement;
-  private readonly tableBox: HTMLElement;
-  private readonly status: HTMLElement;
   private readonly factorInput: HTMLInputElement;
   private readonly factorOutput: HTMLOutputElement;
-  private chart: Chart | null = null;
-  private chartKey = '';
-  private width = DEFAULT_WIDTH;
-  private theme: Theme;
-  private readonly redraw: Redraw;
-  private readonly stopTheme: () => void;
-  private readonly resize: ResizeObserver;
-  /** Timing of the last redraw (see {@link RedrawTiming}). */
-  lastTiming: RedrawTiming = { compute: 0, draw: 0 };
+  private readonly hint: HTMLElement;
+  private clip = false;
 
   /** Build the widget for an untrusted payload (invalid payloads are errors naming the field). */
   constructor(data: unknown) {
+    super('deltak-sweep', 'deltak Δk sweep with thresholds');
     this.model = sweepModel(data);
     this.state = initialState(this.model);
     this.cache = new ThresholdCache(this.model);
     const c = this.model.choices;
-    const root = (this.root = el('div', 'deltak-widget deltak-sweep'));
-    root.setAttribute('role', 'group');
-    root.setAttribute('aria-label', 'deltak Δk sweep with thresholds');
-    keepKeys(root);
-    this.theme = readTheme(document.body);
+    this.chartBox.setAttribute('aria-label', 'Chart of the selected property against Δk');
+    this.below.className = 'deltak-table-box';
 
-    const controls = el('div', 'deltak-controls');
     const prop = labelledSelect('Property', c.properties.map((p) => ({ value: p, label: `${p} (${c.units.get(p)})` })), this.state.property, (v) => this.set({ property: v }, true));
     const metal = labelledSelect('Metal', [{ value: ALL, label: 'all metals' }, ...c.metals.map((m) => ({ value: m, label: m }))], ALL, (v) => this.set({ metal: v }, true));
     const lattice = labelledSelect('Lattice', [{ value: ALL, label: 'all lattices' }, ...c.lattices.map((m) => ({ value: m, label: m }))], ALL, (v) => this.set({ lattice: v }, true));
@@ -72,7 +48,7 @@ export class SweepView {
     for (const m of c.methods) {
       const box = labelledCheckbox(m, true, (on) => {
         const next = on ? [...this.state.methods, m] : this.state.methods.filter((x) => x !== m);
-        this.set({ methods: next }, false);
+        void this.set({ methods: next }, false);
       });
       box.input.dataset.method = m;
       methods.append(box.root);
@@ -91,50 +67,27 @@ export class SweepView {
     input.value = String(this.state.factor);
     const out = (this.factorOutput = el('output'));
     out.htmlFor.add(fid);
-    input.addEventListener('input', () => this.set({ factor: Number(input.value) }, false));
+    input.addEventListener('input', () => void this.set({ factor: Number(input.value) }, false));
     factor.append(flabel, input, out);
 
     const ref = labelledSelect('Reference Δk', c.references.map((r) => ({ value: r.value, label: r.label })), this.state.reference, (v) => this.set({ reference: v as SweepState['reference'] }, false));
+    const clip = labelledCheckbox('clip outliers', false, (on) => {
+      this.clip = on;
+      void this.request(false);
+    });
+    clip.root.classList.add('deltak-control');
+    clip.root.title = 'Draw values far outside the band at the edge of the range (triangles), so the band stays readable';
 
-    const downloads = el('div', 'deltak-control deltak-downloads');
-    downloads.setAttribute('role', 'group');
-    downloads.setAttribute('aria-label', 'Downloads');
-    downloads.append(
-      button('SVG', 'Download the chart as SVG', () => void this.downloadChart('svg')),
-      button('PNG', 'Download the chart as PNG', () => void this.downloadChart('png')),
-      button('CSV', 'Download the thresholds table as CSV', () => this.downloadCsv()),
-    );
-    controls.append(prop.root, metal.root, lattice.root, methods, factor, ref.root, downloads);
+    this.controls.append(prop.root, metal.root, lattice.root, methods, factor, ref.root, clip.root);
+    this.addDownloads();
 
-    this.chartBox = el('div', 'deltak-chart');
-    this.chartBox.setAttribute('role', 'img');
-    this.chartBox.setAttribute('aria-label', 'Chart of the selected property against Δk');
-    const note = el('p', 'deltak-note', 'Lines: values against Δk; dashed line: the reference value x(Δk_ref); shaded band: x(Δk_ref) ± f·MAD_max; outlined circle: the threshold Δk_T.');
-    this.tableBox = el('div', 'deltak-table-box');
-    this.status = el('div', 'deltak-status');
-    this.status.setAttribute('role', 'status');
-    this.status.setAttribute('aria-live', 'polite');
-    const chartSection = [this.chartBox, note];
-    if (this.model.payload.kind === 'thresholds') root.append(controls, this.tableBox, ...chartSection, this.status);
-    else root.append(controls, ...chartSection, this.tableBox, this.status);
-
+    const note = el('p', 'deltak-note', 'Lines: values against Δk; dashed line: the reference value x_ref; shaded band: x_ref ± f·MAD_max; outlined circle: the threshold Δk_T; triangle: a value beyond the drawn range. Drag to pan, wheel to zoom, double-click to reset; click a legend entry to show that method alone.');
+    this.hint = el('p', 'deltak-hint');
+    this.hint.setAttribute('role', 'note');
+    const chart = [this.hint, this.chartBox, note];
+    if (this.model.payload.kind === 'thresholds') this.root.append(this.controls, this.below, ...chart, this.status);
+    else this.root.append(this.controls, ...chart, this.below, this.status);
     this.chartBox.style.minHeight = `${this.expectedHeight()}px`;
-    this.redraw = new Redraw(root, (layout) => this.draw(layout), (e) => {
-      this.status.textContent = `deltak: could not draw the chart: ${e.message}`;
-    });
-    this.stopTheme = watchTheme(() => {
-      this.theme = readTheme(this.root);
-      this.request(true);
-    });
-    this.resize = new ResizeObserver((entries) => {
-      const w = entries[0]?.contentRect.width ?? 0;
-      if (w > 0 && Math.abs(w - this.width) >= 8) {
-        this.width = w;
-        this.request(true);
-      }
-    });
-    this.resize.observe(this.root);
-    this.updateTable();
   }
 
   /** The current state (a copy). */
@@ -151,18 +104,7 @@ export class SweepView {
       this.status.textContent = `deltak: ${(e as Error).message}`;
       return Promise.resolve();
     }
-    this.updateTable();
     return this.request(layout);
-  }
-
-  /** Resolves when every requested redraw is finished. */
-  whenIdle(): Promise<void> {
-    return this.redraw.whenIdle();
-  }
-
-  /** Draw (first time or again). */
-  request(layout: boolean): Promise<void> {
-    return this.redraw.request(layout);
   }
 
   private thresholds(): ThresholdRow[] {
@@ -171,93 +113,68 @@ export class SweepView {
 
   private expectedHeight(): number {
     const f = facets(this.model, this.state);
-    return Math.max(1, f.metals.length) * (PANEL_HEIGHT + 30) + 90;
+    const n = f.metals.length * f.lattices.length;
+    const { columns } = panelGrid(this.width, n, { minWidth: 180, maxWidth: 520, gutter: 90 });
+    return Math.ceil(Math.max(1, n) / columns) * (PANEL_HEIGHT + 40) + 90;
   }
 
-  private updateTable(): void {
-    const t0 = performance.now();
+  protected override layoutKey(): string {
+    const f = facets(this.model, this.state);
+    return JSON.stringify([this.state.property, f.metals, f.lattices]);
+  }
+
+  protected spec(): VegaLiteSpec {
+    const f = facets(this.model, this.state);
+    const rows = this.model.rows.filter((r) => r.property === this.state.property);
+    return sweepFigure({
+      property: this.state.property,
+      unit: this.model.choices.units.get(this.state.property) ?? '',
+      panels: f.metals.flatMap((m) => f.lattices.filter((l) => rows.some((r) => r.metal === m && r.lattice === l)).map((l) => `${m} ${l}`)),
+      methods: this.model.choices.methods,
+      dks: [...new Set(rows.map((r) => r.dk))].sort((a, b) => a - b),
+      width: this.width,
+      panelHeight: PANEL_HEIGHT,
+      theme: this.theme,
+      interactive: true,
+    }, { name: VIEW_DATA });
+  }
+
+  protected data(): object[] {
+    return chartData(this.model, this.state, this.thresholds(), this.clip);
+  }
+
+  protected renderBelow(): void {
     const th = this.thresholds();
     const rows = tableRows(this.state, th);
     const unit = this.model.choices.units.get(this.state.property) ?? '';
     const headers = TABLE_COLUMNS.map((c) => (c.unit === '' ? c.header : `${c.header} (${c.unit === 'u' ? unit : c.unit})`));
-    const caption = `Thresholds of ${this.state.property} at f = ${this.state.factor.toFixed(2)}, reference ${this.state.reference} (Δk_T "none": never leaves the band)`;
+    const ref = this.model.choices.references.find((r) => r.value === this.state.reference)?.label ?? this.state.reference;
+    const caption = `Thresholds of ${this.state.property} at ${formatFactor(this.state.factor)}, reference ${ref} (Δk_T "none": never leaves the band)`;
+    const formats = TABLE_COLUMNS.map((c) => (c.unit === 'Å⁻¹' ? formatDk : columnFormatter(rows.map((r) => r[c.key] as number | null))));
     const body = rows.map((r) => ({
-      cells: TABLE_COLUMNS.map((c) => {
+      cells: TABLE_COLUMNS.map((c, i) => {
         const v = r[c.key];
-        return typeof v === 'number' || v === null ? formatNumber(v) : String(v);
+        return typeof v === 'number' || v === null ? formats[i](v) : String(v);
       }),
       values: TABLE_COLUMNS.map((c) => {
         const v = r[c.key];
         return v === null ? 'none' : String(v);
       }),
     }));
-    this.tableBox.replaceChildren(table(caption, headers, body));
+    this.below.replaceChildren(table(caption, headers, body));
+    this.hint.textContent = this.state.methods.length === 0
+      ? 'No method is shown: tick DFT or MLP under Methods to draw the curves.'
+      : rows.length === 0 ? `No curve of ${this.state.property} in this selection: choose another metal or lattice.` : '';
     this.factorOutput.textContent = `f = ${this.state.factor.toFixed(2)}`;
     this.factorInput.setAttribute('aria-valuetext', `f = ${this.state.factor.toFixed(2)}`);
     this.root.dataset.deltakFactor = String(this.state.factor);
-    this.lastTiming = { compute: performance.now() - t0, draw: this.lastTiming.draw };
   }
 
-  private async draw(layout: boolean): Promise<void> {
-    const t0 = performance.now();
-    const values = chartData(this.model, this.state, this.thresholds());
-    const f = facets(this.model, this.state);
-    const pw = panelWidth(this.width, f.lattices.length);
-    const key = JSON.stringify([this.state.property, f.metals, f.lattices, this.theme.light, this.theme.text, pw]);
-    if (this.chart && !layout && key === this.chartKey) {
-      await this.chart.setData(SWEEP_DATA, values);
-    } else {
-      await this.rebuild(key, pw, values);
-    }
-    this.lastTiming = { compute: this.lastTiming.compute, draw: performance.now() - t0 };
+  protected fileStem(): string {
+    return `deltak-${safeName(this.state.property)}-f${this.state.factor.toFixed(2)}`;
   }
 
-  private async rebuild(key: string, pw: number, values: object[]): Promise<void> {
-    const f = facets(this.model, this.state);
-    const spec = sweepSpec({
-      property: this.state.property,
-      unit: this.model.choices.units.get(this.state.property) ?? '',
-      metals: f.metals,
-      lattices: f.lattices,
-      methods: this.model.choices.methods,
-      palette: this.theme.palette,
-      width: pw,
-      height: PANEL_HEIGHT,
-      config: vegaConfig(this.theme),
-    });
-    // Draw off-screen, then swap: the output keeps its height while the new chart is built.
-    const box = el('div', 'deltak-chart-inner');
-    const chart = await Chart.draw(box, spec, SWEEP_DATA, values);
-    if (this.redraw.isStopped) {
-      chart.dispose();
-      return;
-    }
-    this.chart?.dispose();
-    this.chart = chart;
-    this.chartKey = key;
-    this.chartBox.replaceChildren(box);
-    this.chartBox.style.minHeight = `${Math.max(box.offsetHeight, 0)}px`;
-  }
-
-  private async downloadChart(kind: 'svg' | 'png'): Promise<void> {
-    await this.whenIdle();
-    if (!this.chart) return;
-    const name = `deltak-${safeName(this.state.property)}-f${this.state.factor.toFixed(2)}`;
-    if (kind === 'svg') download(`${name}.svg`, await this.chart.svg(), 'image/svg+xml');
-    else download(`${name}.png`, await this.chart.png(this.theme.background));
-  }
-
-  private downloadCsv(): void {
-    const rows = tableRows(this.state, this.thresholds());
-    download(`deltak-thresholds-${safeName(this.state.property)}-f${this.state.factor.toFixed(2)}.csv`, thresholdsCsv(rows, this.state), 'text/csv');
-  }
-
-  /** Stop watching theme and size, release the chart. */
-  dispose(): void {
-    this.redraw.stop();
-    this.stopTheme();
-    this.resize.disconnect();
-    this.chart?.dispose();
-    this.chart = null;
+  protected csv(): string {
+    return thresholdsCsv(tableRows(this.state, this.thresholds()));
   }
 }

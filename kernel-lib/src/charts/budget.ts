@@ -2,43 +2,58 @@
  * Vega-lite v5 spec of the error budget (docs/method.md §8): per quantity, the label noise of
  * the DFT test set (SEM against the reference Δk) and the test RMSE of the MLP trained at each Δk.
  */
-import { VEGALITE_V5_SCHEMA, type VegaLiteSpec } from './sweep.js';
+import { VEGALITE_V5_SCHEMA, type FigureOptions, type VegaLiteSpec } from './sweep.js';
+import { chartConfig, panelGrid, seriesColours } from './theme.js';
 import type { ErrorBudgetRow } from '../core/errorbudget.js';
 
-const PANEL: Record<string, string> = { energy_per_atom: 'energy per atom (eV/atom)', force: 'force components (eV/Å)', virial_per_atom: 'virial per atom (eV/atom)' };
+const PANEL: Record<string, { title: string; unit: string }> = {
+  energy_per_atom: { title: 'energy per atom', unit: 'eV/atom' }, force: { title: 'force components', unit: 'eV/Å' }, virial_per_atom: { title: 'virial per atom', unit: 'eV/atom' },
+};
 
 /** Series names of the chart. */
 export const BUDGET_SERIES = { noise: 'label noise: DFT at Δk against the reference (SEM)', model: 'model error: MLP trained at Δk, test RMSE' } as const;
 
 /**
- * One panel per quantity: label noise and model error against Δk (Å⁻¹), on a symmetric-log
- * y axis (zero at the reference stays drawable); the verdict of each Δk in the tooltip.
+ * One panel per quantity (its unit on the y axis): label noise and model error against Δk
+ * (Å⁻¹), on a symmetric-log y axis (zero at the reference stays drawable); the verdict of each
+ * Δk in the tooltip.
  */
-export function errorBudgetChart(rows: readonly ErrorBudgetRow[]): VegaLiteSpec {
+export function errorBudgetChart(rows: readonly ErrorBudgetRow[], options: FigureOptions = {}): VegaLiteSpec {
   if (rows.length === 0) throw new Error('errorBudgetChart: no rows');
   const values = rows.flatMap((r) => {
-    const base = { dk: r.dk, panel: PANEL[r.quantity] ?? `${r.quantity} (${r.unit})`, sem: r.sem, verdict: r.verdict, ratio: r.ratio };
+    const base = { dk: r.dk, quantity: r.quantity, unit: r.unit, sem: r.sem, verdict: r.verdict, ratio: r.ratio };
     return [{ ...base, series: BUDGET_SERIES.noise, value: r.label_noise }, { ...base, series: BUDGET_SERIES.model, value: r.model_rmse }];
   });
+  const rank = (q: string): number => (Object.keys(PANEL).indexOf(q) + 1 || 99);
+  const quantities = [...new Set(rows.map((r) => r.quantity))].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const dks = [...new Set(rows.map((r) => r.dk))].sort((a, b) => a - b);
+  const grid = panelGrid(options.width ?? 760, quantities.length, { minWidth: 170, maxWidth: 320, gutter: 90 });
+  const series = [BUDGET_SERIES.noise, BUDGET_SERIES.model];
   return {
     $schema: VEGALITE_V5_SCHEMA,
     description: 'deltak: error budget, label noise of the DFT test set beside the MLP test error, per Δk',
     data: { values },
-    facet: { column: { field: 'panel', type: 'nominal', title: null, sort: Object.values(PANEL) } },
+    config: chartConfig(options.theme),
+    concat: quantities.map((q) => {
+      const unit = PANEL[q]?.unit ?? rows.find((r) => r.quantity === q)?.unit ?? '';
+      return {
+        title: { text: PANEL[q]?.title ?? q, fontSize: 11, anchor: 'start' },
+        transform: [{ filter: { field: 'quantity', equal: q } }],
+        width: grid.width,
+        height: 170,
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 }, axis: { values: dks, format: '~g', labelOverlap: 'greedy' } },
+          y: { field: 'value', type: 'quantitative', title: `RMSE (${unit})`, scale: { type: 'symlog', constant: 1e-4 } },
+          color: { field: 'series', type: 'nominal', title: null, sort: series, scale: { domain: series, range: seriesColours(['label noise', 'model error']) }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 420 } },
+          tooltip: [
+            { field: 'dk', title: 'Δk (Å⁻¹)', format: '~g' }, { field: 'series', title: 'series' }, { field: 'value', title: 'RMSE', format: '.3~g' }, { field: 'unit', title: 'unit' },
+            { field: 'ratio', title: 'model / noise', format: '.3~g' }, { field: 'verdict', title: 'verdict' },
+          ],
+        },
+      };
+    }),
+    columns: grid.columns,
     resolve: { scale: { y: 'independent' } },
-    spec: {
-      width: 220,
-      height: 170,
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)' },
-        y: { field: 'value', type: 'quantitative', title: 'RMSE (unit in header)', scale: { type: 'symlog', constant: 1e-4 } },
-        color: { field: 'series', type: 'nominal', title: null, sort: [BUDGET_SERIES.noise, BUDGET_SERIES.model], legend: { orient: 'bottom', direction: 'vertical', labelLimit: 420 } },
-        tooltip: [
-          { field: 'dk', title: 'Δk (Å⁻¹)' }, { field: 'series' }, { field: 'value', format: '.3~g' },
-          { field: 'ratio', title: 'model / noise', format: '.3~g' }, { field: 'verdict' },
-        ],
-      },
-    },
   };
 }

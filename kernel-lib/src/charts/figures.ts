@@ -3,8 +3,9 @@
  * Node draw them): SEM against Δk with thresholds (Fig. 4/S3), the outcome bars (Fig. 5),
  * parity (Fig. 2a) and RMSE against Δk (Fig. 2b/c).
  */
-import { VEGALITE_V5_SCHEMA, type VegaLiteSpec } from './sweep.js';
-import type { SemPoint } from '../core/sem.js';
+import { VEGALITE_V5_SCHEMA, panelOf, type ChartData, type FigureOptions, type VegaLiteSpec } from './sweep.js';
+import { SEM_NAMES, SEM_UNITS, type SemPoint } from '../core/sem.js';
+import { chartConfig, colourScale, DK_SCHEME, panelGrid } from './theme.js';
 
 /** A SEM value with optional interval (Fig. 4 input). Δk in Å⁻¹. */
 export interface SemChartRow extends SemPoint {
@@ -21,38 +22,127 @@ export interface SemChartThreshold {
   threshold_dk: number | null;
 }
 
-const SEM_AXIS: Record<string, string> = { AEAD: 'AEAD (eV/atom)', 'E-RMSE': 'E-RMSE (eV/atom)', 'F-RMSE': 'F-RMSE (eV/Å)', 'V-RMSE': 'V-RMSE (eV/atom)' };
+/** One datum of the SEM figure: a point of a series or an outlined threshold. */
+export interface SemDatum {
+  layer: 'point' | 'threshold';
+  /** "metal lattice". */
+  panel: string;
+  structure: string;
+  sem: string;
+  /** Unit of the SEM. */
+  unit: string;
+  /** Δk, Å⁻¹. */
+  dk: number;
+  /** The SEM in its unit. */
+  value: number;
+  /** Bootstrap interval, in the SEM's unit. */
+  lo?: number;
+  hi?: number;
+}
+
+/** The SEM figure's rows: the series and their thresholds (at the threshold's value). */
+export function semData(rows: readonly SemChartRow[], thresholds: readonly SemChartThreshold[], units: Readonly<Record<string, string>> = SEM_UNITS): SemDatum[] {
+  const out: SemDatum[] = rows.map((r) => {
+    const d: SemDatum = { layer: 'point', panel: panelOf(r), structure: r.structure, sem: r.sem, unit: units[r.sem] ?? '', dk: r.dk, value: r.value };
+    if (r.lo !== undefined && r.hi !== undefined) Object.assign(d, { lo: r.lo, hi: r.hi });
+    return d;
+  });
+  for (const t of thresholds) {
+    if (t.threshold_dk === null) continue;
+    const at = rows.find((r) => r.metal === t.metal && r.lattice === t.lattice && r.structure === t.structure && r.sem === t.sem && r.dk === t.threshold_dk);
+    if (!at) throw new Error(`SEM payload: threshold ${t.threshold_dk} Å⁻¹ of ${panelOf(t)} ${t.structure} ${t.sem} is not a Δk of its series`);
+    out.push({ layer: 'threshold', panel: panelOf(t), structure: t.structure, sem: t.sem, unit: units[t.sem] ?? '', dk: t.threshold_dk, value: at.value });
+  }
+  return out;
+}
+
+/** Order of SEM names: {@link SEM_NAMES} first, others alphabetically. */
+export function semOrder(a: string, b: string): number {
+  const names = SEM_NAMES as readonly string[];
+  const ia = names.indexOf(a), ib = names.indexOf(b);
+  if (ia !== ib) return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The parameters of a SEM figure besides its data. */
+export interface SemFigureLayout extends FigureOptions {
+  /** Panels' groups ("metal lattice") in display order. */
+  panels: readonly string[];
+  /** SEMs drawn, in {@link semOrder}. */
+  sems: readonly string[];
+  /** Unit of each SEM. */
+  units: Readonly<Record<string, string>>;
+  /** Every structure type of the data (fixes the colours). */
+  structures: readonly string[];
+  /** The sampled Δk (Å⁻¹): the x ticks. */
+  dks: readonly number[];
+  /** Height of one panel, px; default 130. */
+  panelHeight?: number;
+}
 
 /**
- * Fig. 4/S3: one SEM against Δk (Å⁻¹) per metal × lattice panel, one line per structure type,
- * thresholds Δk_T^SEM outlined; bootstrap intervals as error bars when rows carry lo/hi.
+ * Fig. 4/S3: one panel per group × SEM (each SEM's unit on its y axis), panels wrapping to the
+ * width, one line per structure type against Δk (Å⁻¹), thresholds Δk_T^SEM outlined, bootstrap
+ * intervals as error bars when rows carry lo/hi. Tooltips have fixed titles (names are data).
  */
-export function semChart(rows: readonly SemChartRow[], thresholds: readonly SemChartThreshold[] = [], sem = 'E-RMSE'): VegaLiteSpec {
-  const sel = rows.filter((r) => r.sem === sem);
-  if (sel.length === 0) throw new Error(`semChart: no rows for SEM ${sem}`);
-  const values: Record<string, unknown>[] = sel.map((r) => ({ ...r, layer: 'point', group: `${r.metal} ${r.lattice}` }));
-  for (const t of thresholds.filter((t) => t.sem === sem && t.threshold_dk !== null)) {
-    const at = sel.find((r) => r.metal === t.metal && r.lattice === t.lattice && r.structure === t.structure && r.dk === t.threshold_dk);
-    if (at) values.push({ ...at, layer: 'threshold', group: `${t.metal} ${t.lattice}` });
-  }
-  const hasCi = sel.some((r) => r.lo !== undefined && r.hi !== undefined);
-  const x = { field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)' };
-  const y = { field: 'value', type: 'quantitative', title: SEM_AXIS[sem] ?? sem };
-  const color = { field: 'structure', type: 'nominal', title: 'structure' };
-  const layer: Record<string, unknown>[] = [
-    { transform: [{ filter: "datum.layer === 'point'" }], mark: { type: 'line', point: true }, encoding: { x, y, color, tooltip: [{ field: 'structure' }, { field: 'dk', title: 'Δk (Å⁻¹)' }, { field: 'value', title: SEM_AXIS[sem] ?? sem }] } },
-    { transform: [{ filter: "datum.layer === 'threshold'" }], mark: { type: 'point', filled: false, size: 220, strokeWidth: 2, color: 'black' }, encoding: { x, y } },
+export function semFigure(layout: SemFigureLayout, data: ChartData, withIntervals = false): VegaLiteSpec {
+  const n = layout.panels.length * layout.sems.length;
+  const grid = panelGrid(layout.width ?? 760, n, { minWidth: 170, maxWidth: 420, gutter: 90 });
+  const color = {
+    field: 'structure', type: 'nominal', title: 'structure', scale: colourScale(layout.structures),
+    legend: { orient: 'top', direction: 'horizontal', symbolOpacity: 1 },
+  };
+  const x = {
+    field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 },
+    axis: { values: [...layout.dks], format: '~g', labelOverlap: 'greedy' },
+  };
+  const tooltip = [
+    { field: 'structure', title: 'structure' }, { field: 'sem', title: 'SEM' }, { field: 'dk', title: 'Δk (Å⁻¹)', format: '~g' },
+    { field: 'value', title: 'value', format: '.4~g' }, { field: 'unit', title: 'unit' },
   ];
-  if (hasCi) layer.splice(1, 0, { transform: [{ filter: "datum.layer === 'point'" }], mark: 'errorbar', encoding: { x, y: { field: 'lo', type: 'quantitative', title: SEM_AXIS[sem] ?? sem }, y2: { field: 'hi' }, color } });
+  const panels = layout.panels.flatMap((group) => layout.sems.map((sem) => {
+    const title = `${sem} (${layout.units[sem] ?? ''})`;
+    const y = { field: 'value', type: 'quantitative', title };
+    const layer: Record<string, unknown>[] = [
+      { transform: [{ filter: "datum.layer === 'point'" }], mark: { type: 'line', point: true, strokeWidth: 1.5 }, encoding: { x, y, color, tooltip } },
+      { transform: [{ filter: "datum.layer === 'threshold'" }], mark: { type: 'point', filled: false, size: 240, strokeWidth: 2.5, opacity: 1 }, encoding: { x, y, color, tooltip: [...tooltip.slice(0, 2), { field: 'dk', title: 'Δk_T^SEM (Å⁻¹)', format: '~g' }] } },
+    ];
+    if (withIntervals) layer.splice(1, 0, { transform: [{ filter: "datum.layer === 'point'" }], mark: 'errorbar', encoding: { x, y: { field: 'lo', type: 'quantitative', title }, y2: { field: 'hi' }, color } });
+    return {
+      title: layout.panels.length > 1 ? { text: group, fontSize: 11, anchor: 'start' } : undefined,
+      transform: [{ filter: { field: 'panel', equal: group } }, { filter: { field: 'sem', equal: sem } }],
+      width: grid.width,
+      height: layout.panelHeight ?? 130,
+      layer,
+    };
+  }));
   return {
     $schema: VEGALITE_V5_SCHEMA,
-    description: `deltak: ${sem} of the DFT test set against Δk, thresholds Δk_T^SEM outlined`,
-    data: { values },
-    facet: { field: 'group', type: 'nominal', title: null },
-    columns: 3,
+    description: 'deltak: statistical error metrics of the DFT test set against Δk, thresholds Δk_T^SEM outlined',
+    data,
+    config: chartConfig(layout.theme),
+    concat: panels,
+    columns: grid.columns,
     resolve: { scale: { y: 'independent' } },
-    spec: { width: 200, height: 140, layer },
   };
+}
+
+/**
+ * Fig. 4/S3 with data inline (the vega-lite fallback, `deltak report`): the SEM `sem` (every SEM
+ * of the rows when absent) against Δk per metal × lattice, thresholds outlined.
+ */
+export function semChart(rows: readonly SemChartRow[], thresholds: readonly SemChartThreshold[] = [], sem?: string, options: FigureOptions = {}): VegaLiteSpec {
+  const sel = rows.filter((r) => sem === undefined || r.sem === sem);
+  if (sel.length === 0) throw new Error(`semChart: no rows for SEM ${sem}`);
+  const values = semData(sel, thresholds.filter((t) => sem === undefined || t.sem === sem));
+  return semFigure({
+    ...options,
+    panels: [...new Set(sel.map(panelOf))],
+    sems: [...new Set(sel.map((r) => r.sem))].sort(semOrder),
+    units: SEM_UNITS,
+    structures: [...new Set(sel.map((r) => r.structure))],
+    dks: [...new Set(sel.map((r) => r.dk))].sort((a, b) => a - b),
+  }, { values }, sel.some((r) => r.lo !== undefined && r.hi !== undefined));
 }
 
 /** One outcome share for Fig. 5: by metal or SEM, percent of exact/conservative/mismatch. */
@@ -64,30 +154,57 @@ export interface OutcomeShare {
   mismatch: number;
 }
 
-/** Fig. 5: stacked bars (%) of exact / conservative / mismatch per metal and per SEM. */
-export function comparisonChart(summary: readonly OutcomeShare[]): VegaLiteSpec {
-  const values = summary.flatMap((r) =>
-    (['exact', 'conservative', 'mismatch'] as const).map((o) => ({ by: r.by === 'metal' ? 'per metal' : 'per SEM', key: r.key, outcome: o, percent: r[o] })),
-  );
+/** The outcomes of a SEM ↔ MLP pair, in display order (docs/method.md §6). */
+export const OUTCOME_ORDER = ['exact', 'conservative', 'mismatch'] as const;
+
+/** One bar segment of Fig. 5: the share (%) of one outcome among the pairs of a metal or a SEM. */
+export interface OutcomeDatum {
+  by: 'metal' | 'SEM';
+  group: string;
+  outcome: string;
+  /** Share of the group's pairs, %. */
+  percent: number;
+  /** Number of pairs with this outcome, when known. */
+  count?: number;
+}
+
+/** Fig. 5 as stacked bars (%) of exact / conservative / mismatch per metal and per SEM, side by side when they fit. */
+export function comparisonFigure(options: FigureOptions, data: ChartData): VegaLiteSpec {
+  const grid = panelGrid(options.width ?? 760, 2, { minWidth: 150, maxWidth: 320, gutter: 110 });
+  const width = grid.width;
+  const bar = (by: string) => ({
+    title: `per ${by}`,
+    transform: [{ filter: { field: 'by', equal: by } }],
+    width,
+    mark: { type: 'bar' },
+    encoding: {
+      y: { field: 'group', type: 'nominal', title: by },
+      x: { field: 'percent', type: 'quantitative', title: 'share of pairs (%)', stack: 'zero', scale: { domain: [0, 100] } },
+      color: {
+        field: 'outcome', type: 'nominal', title: 'Δk_T^SEM against Δk_T^MLP', scale: colourScale(OUTCOME_ORDER),
+        legend: { orient: 'top', direction: 'horizontal', titleLimit: 400 },
+      },
+      order: { field: 'order', type: 'quantitative' },
+      tooltip: [{ field: 'group', title: by }, { field: 'outcome', title: 'outcome' }, { field: 'count', title: 'pairs' }, { field: 'percent', title: 'share (%)', format: '.1f' }],
+    },
+  });
   return {
     $schema: VEGALITE_V5_SCHEMA,
-    description: 'deltak: do SEM thresholds predict MLP property thresholds? (share of pairs, %)',
-    data: { values },
-    facet: { column: { field: 'by', type: 'nominal', title: null } },
-    resolve: { scale: { x: 'independent' } },
-    spec: {
-      width: 220,
-      height: 180,
-      mark: 'bar',
-      encoding: {
-        x: { field: 'key', type: 'nominal', title: null },
-        y: { field: 'percent', type: 'quantitative', title: 'pairs (%)', scale: { domain: [0, 100] } },
-        color: { field: 'outcome', type: 'nominal', sort: ['exact', 'conservative', 'mismatch'], scale: { domain: ['exact', 'conservative', 'mismatch'], range: ['#2ca02c', '#1f77b4', '#d62728'] } },
-        order: { field: 'outcome', sort: 'ascending' },
-        tooltip: [{ field: 'key' }, { field: 'outcome' }, { field: 'percent', format: '.1f', title: '%' }],
-      },
-    },
+    description: 'deltak: share of exact, conservative and mismatched SEM thresholds per metal and per SEM (%)',
+    data,
+    config: chartConfig(options.theme),
+    transform: [{ calculate: `indexof(${JSON.stringify(OUTCOME_ORDER)}, datum.outcome)`, as: 'order' }],
+    concat: [bar('metal'), bar('SEM')],
+    columns: grid.columns,
   };
+}
+
+/** Fig. 5 from the comparison summary (the vega-lite fallback, `deltak report`). */
+export function comparisonChart(summary: readonly OutcomeShare[], options: FigureOptions = {}): VegaLiteSpec {
+  const values: OutcomeDatum[] = summary.flatMap((r) =>
+    OUTCOME_ORDER.map((o) => ({ by: r.by === 'metal' ? 'metal' as const : 'SEM' as const, group: r.key, outcome: o, percent: r[o] })),
+  );
+  return comparisonFigure(options, { values });
 }
 
 /** A parity point: DFT and MLP values of one quantity at one Δk. */
@@ -98,29 +215,44 @@ export interface ParityPoint {
   mlp: number;
 }
 
-const QUANTITY_AXIS: Record<string, string> = { energy: 'energy (eV/atom)', force: 'force (eV/Å)', virial: 'virial (eV/atom)' };
+/** Fig. 2's quantities: axis name and unit (energies and virials per atom, force components). */
+export const QUANTITY_AXIS: Readonly<Record<string, { name: string; unit: string }>> = {
+  energy: { name: 'energy', unit: 'eV/atom' }, energy_per_atom: { name: 'energy', unit: 'eV/atom' },
+  force: { name: 'force', unit: 'eV/Å' },
+  virial: { name: 'virial', unit: 'eV/atom' }, virial_per_atom: { name: 'virial', unit: 'eV/atom' },
+};
+const quantityTitle = (q: string): string => (QUANTITY_AXIS[q] ? `${QUANTITY_AXIS[q].name} (${QUANTITY_AXIS[q].unit})` : q);
 
-/** Fig. 2a: MLP against DFT for one quantity, coloured by Δk, with the y = x line. */
-export function parityChart(points: readonly ParityPoint[], quantity = 'energy'): VegaLiteSpec {
+/** The Δk colour of Fig. 2: sequential (fine → coarse), each sampled Δk (Å⁻¹) in the legend. */
+const dkColour = (dks: readonly number[]): Record<string, unknown> => ({
+  field: 'dk', type: 'ordinal', title: 'Δk (Å⁻¹)', sort: 'ascending',
+  scale: { domain: [...dks], scheme: DK_SCHEME }, legend: { format: '~g', symbolOpacity: 1 },
+});
+
+/** Fig. 2a: MLP against DFT for one quantity, coloured by the Δk of the MLP's training data, with the y = x line. */
+export function parityChart(points: readonly ParityPoint[], quantity = 'energy', options: FigureOptions = {}): VegaLiteSpec {
   const sel = points.filter((p) => p.quantity === quantity);
   if (sel.length === 0) throw new Error(`parityChart: no points for ${quantity}`);
   const lo = Math.min(...sel.map((p) => Math.min(p.dft, p.mlp)));
   const hi = Math.max(...sel.map((p) => Math.max(p.dft, p.mlp)));
-  const t = QUANTITY_AXIS[quantity] ?? quantity;
+  const t = quantityTitle(quantity);
+  const side = Math.max(220, Math.min(360, (options.width ?? 760) - 160));
   return {
     $schema: VEGALITE_V5_SCHEMA,
     description: `deltak: parity of MLP against DFT, ${quantity}`,
-    width: 300,
-    height: 300,
+    config: chartConfig(options.theme),
+    width: side,
+    height: side,
     layer: [
       { data: { values: [{ a: lo, b: lo }, { a: hi, b: hi }] }, mark: { type: 'line', color: 'gray', strokeDash: [4, 4] }, encoding: { x: { field: 'a', type: 'quantitative', title: `DFT ${t}` }, y: { field: 'b', type: 'quantitative', title: `MLP ${t}` } } },
       {
         data: { values: sel },
-        mark: { type: 'point', opacity: 0.6, size: 12 },
+        mark: { type: 'point', opacity: 0.7, size: 14, filled: true },
         encoding: {
           x: { field: 'dft', type: 'quantitative', title: `DFT ${t}`, scale: { zero: false } },
           y: { field: 'mlp', type: 'quantitative', title: `MLP ${t}`, scale: { zero: false } },
-          color: { field: 'dk', type: 'ordinal', title: 'Δk (Å⁻¹)' },
+          color: dkColour([...new Set(sel.map((p) => p.dk))].sort((a, b) => a - b)),
+          tooltip: [{ field: 'dk', title: 'Δk (Å⁻¹)', format: '~g' }, { field: 'dft', title: 'DFT', format: '.5~g' }, { field: 'mlp', title: 'MLP', format: '.5~g' }],
         },
       },
     ],
@@ -135,23 +267,30 @@ export interface RmseChartRow {
   rmse: number;
 }
 
-/** Fig. 2b/c: RMSE of energy, force and virial against Δk (Å⁻¹), training and test sets. */
-export function rmseChart(rows: readonly RmseChartRow[]): VegaLiteSpec {
+/** Fig. 2b/c: RMSE of energy, force and virial against Δk (Å⁻¹), one panel per quantity with its unit, training and test sets. */
+export function rmseChart(rows: readonly RmseChartRow[], options: FigureOptions = {}): VegaLiteSpec {
+  const quantities = [...new Set(rows.map((r) => r.quantity))];
+  const datasets = [...new Set(rows.map((r) => r.dataset))];
+  const dks = [...new Set(rows.map((r) => r.dk))].sort((a, b) => a - b);
+  const grid = panelGrid(options.width ?? 760, quantities.length, { minWidth: 170, maxWidth: 320, gutter: 90 });
   return {
     $schema: VEGALITE_V5_SCHEMA,
     description: 'deltak: MLP RMSE against the Δk of its training data',
-    data: { values: rows.map((r) => ({ ...r, panel: QUANTITY_AXIS[r.quantity] ? `RMSE ${QUANTITY_AXIS[r.quantity]}` : r.quantity })) },
-    facet: { column: { field: 'panel', type: 'nominal', title: null } },
-    resolve: { scale: { y: 'independent' } },
-    spec: {
-      width: 200,
+    data: { values: rows },
+    config: chartConfig(options.theme),
+    concat: quantities.map((q) => ({
+      transform: [{ filter: { field: 'quantity', equal: q } }],
+      width: grid.width,
       height: 160,
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)' },
-        y: { field: 'rmse', type: 'quantitative', title: 'RMSE (unit in header)' },
-        color: { field: 'dataset', type: 'nominal', title: 'dataset' },
+        x: { field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 }, axis: { values: dks, format: '~g', labelOverlap: 'greedy' } },
+        y: { field: 'rmse', type: 'quantitative', title: `RMSE ${quantityTitle(q)}` },
+        color: { field: 'dataset', type: 'nominal', title: 'dataset', scale: colourScale(datasets) },
+        tooltip: [{ field: 'dataset', title: 'dataset' }, { field: 'dk', title: 'Δk (Å⁻¹)', format: '~g' }, { field: 'rmse', title: 'RMSE', format: '.4~g' }],
       },
-    },
+    })),
+    columns: grid.columns,
+    resolve: { scale: { y: 'independent' } },
   };
 }

@@ -4,7 +4,7 @@
  * B₀ in GPa.
  */
 import { levenbergMarquardt, lstsq } from './linalg.js';
-import { EV_PER_A3_TO_GPA } from './units.js';
+import { EV_PER_A3_IN_GPA } from './units.js';
 
 /** The EOS forms deltak fits. */
 export type EosForm = 'birch-murnaghan' | 'vinet' | 'murnaghan';
@@ -36,7 +36,7 @@ export interface FitEosOptions {
  * Murnaghan: E₀ + B₀V/B₀′ [(V₀/V)^B₀′/(B₀′−1) + 1] − V₀B₀/(B₀′−1).
  */
 export function eosEnergy(form: EosForm, p: EosParams, v: number): number {
-  const b0 = p.b0 / EV_PER_A3_TO_GPA;
+  const b0 = p.b0 / EV_PER_A3_IN_GPA;
   const { v0, e0, b0p } = p;
   switch (form) {
     case 'birch-murnaghan': {
@@ -89,7 +89,7 @@ export function birchMurnaghanFromCubic(volumes: readonly number[], energies: re
   const x2 = (10 / 9) * v0 ** (-8 / 3);
   const evv = exx * x1 * x1;
   const evvv = exxx * x1 ** 3 + 3 * exx * x1 * x2;
-  return { v0, e0, b0: v0 * evv * EV_PER_A3_TO_GPA, b0p: -1 - (v0 * evvv) / evv };
+  return { v0, e0, b0: v0 * evv * EV_PER_A3_IN_GPA, b0p: -1 - (v0 * evvv) / evv };
 }
 
 /**
@@ -150,7 +150,7 @@ export function fitEos(volumes: readonly number[], energies: readonly number[], 
   }
   const rmse = Math.sqrt(volumes.reduce((s, v, i) => s + (eosEnergy(form, p, v) - energies[i]) ** 2, 0) / volumes.length);
   // the energy the fitted curvature raises across the sampled volumes, ½ E''(V₀) (ΔV/2)² with E'' = B₀/V₀
-  const rise = ((p.b0 / EV_PER_A3_TO_GPA / p.v0) * (vmax - vmin) ** 2) / 8;
+  const rise = ((p.b0 / EV_PER_A3_IN_GPA / p.v0) * (vmax - vmin) ** 2) / 8;
   if (!(p.b0 > 0) || !(rise > Math.max(1e-6, rmse))) {
     throw new Error(
       `EOS: no curvature resolved: B0 = ${p.b0.toPrecision(3)} GPa raises E by ${rise.toPrecision(3)} eV/atom across the sampled volumes, ` +

@@ -27,7 +27,8 @@ export function semBundle(sem: ColumnTable | readonly SemRow[], options: { facto
     thresholds: th.map((t) => ({ metal: String(t.metal), lattice: String(t.lattice), structure: String(t.structure), sem: t.sem, ref_dk: t.ref_dk, mad: t.mad, factor: t.factor, bound: t.bound, threshold_dk: t.threshold_dk })),
     units: { dk: 'Å⁻¹', ...SEM_UNITS },
   };
-  const chartSem = options.chartSem ?? (rows.some((r) => r.sem === 'E-RMSE') ? 'E-RMSE' : rows[0].sem);
+  // the fallback chart: the SEM asked for, else every SEM (as the widget)
+  const chartSem = options.chartSem;
   const text = [
     `deltak SEMs: ${rows.length} values; thresholds Δk_T^SEM (Å⁻¹) at factor ${factor} (— = never reached):`,
     formatTable(th as unknown as Record<string, unknown>[], { columns: ['metal', 'lattice', 'structure', 'sem', 'mad', 'bound', 'threshold_dk'] }),

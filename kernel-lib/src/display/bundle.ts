@@ -42,6 +42,8 @@ export interface SweepPayload {
   /** Sweep points left out of MAD, bands and thresholds, with the reason (moduli of an unstable C). */
   excluded?: ExcludedPoint[];
   units: Record<string, string>;
+  /** Where the data come from (a file, a dataset), stated in exports; absent when unknown. */
+  source?: string;
 }
 
 /** Options of {@link sweepBundle}. */
@@ -54,6 +56,8 @@ export interface SweepBundleOptions {
   kind?: 'sweep' | 'thresholds';
   /** Moduli of a C that is not positive definite: "exclude" (default) or "include". */
   unstable?: UnstableOption;
+  /** Where the data come from (a file, a dataset), stated in the widget's exports. */
+  source?: string;
 }
 
 const TABLE_COLUMNS = ['metal', 'lattice', 'property', 'unit', 'method', 'ref_rule', 'ref_value', 'mad', 'mad_max', 'factor', 'threshold_dk'];
@@ -74,6 +78,7 @@ export function sweepBundle(sweep: SweepInput, options: SweepBundleOptions = {})
     thresholds: th,
     excluded,
     units: { dk: 'Å⁻¹', ...THRESHOLD_UNITS },
+    ...(options.source ? { source: options.source } : {}),
   };
   const metals = [...new Set(rows.map((r) => `${r.metal} ${r.lattice}`))].join(', ');
   const props = [...new Set(rows.map((r) => r.property))].join(', ');

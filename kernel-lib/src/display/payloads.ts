@@ -13,13 +13,8 @@ export const SEM_MIME = 'application/vnd.deltak.sem.v1+json';
 /** MIME type of the SEM ↔ MLP threshold comparison and the recommended Δk (Fig. 5). */
 export const COMPARISON_MIME = 'application/vnd.deltak.comparison.v1+json';
 
-/** Units of the SEMs of docs/method.md §5 (energies per atom; forces per component; virial per atom). */
-export const SEM_UNITS: Readonly<Record<string, string>> = {
-  AEAD: 'eV/atom',
-  'E-RMSE': 'eV/atom',
-  'F-RMSE': 'eV/Å',
-  'V-RMSE': 'eV/atom',
-};
+/** Units of the SEMs (docs/method.md §5), defined once in core/sem.ts. */
+export { SEM_UNITS, SEM_NAMES } from '../core/sem.js';
 
 /** One SEM value of one group (metal × lattice × structure type) at one Δk (docs/method.md §9). */
 export interface SemRow extends SemPoint {

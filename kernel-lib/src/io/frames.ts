@@ -4,6 +4,10 @@
  */
 import { table as aqTable, type ColumnTable } from 'arquero';
 import { withMeta, tableMeta } from '../core/meta.js';
+import { EV_PER_A3_IN_GPA } from '../core/units.js';
+
+/** The unit constants of docs/method.md §3, defined once in core/units.ts. */
+export { EV_PER_A3_IN_GPA, KBAR_IN_EV_PER_A3 } from '../core/units.js';
 
 /** A per-atom array, flattened atom-major (x₀ y₀ z₀ x₁ …); float32 data stays float32. */
 export type AtomArray = Float64Array | Float32Array;
@@ -71,10 +75,6 @@ export const FRAMES_CONVENTIONS = {
   positions: 'Cartesian, atom-major flattened typed arrays',
 } as const;
 
-/** eV/Å³ → GPa. */
-export const EV_PER_A3_IN_GPA = 160.21766208;
-/** kBar → eV/Å³ (1 kBar = 0.1 GPa). */
-export const KBAR_IN_EV_PER_A3 = 0.1 / 160.21766208;
 
 /** Absolute determinant of a flattened 3×3 cell (Å³). */
 export function volumeOf(cell: ArrayLike<number>): number {
