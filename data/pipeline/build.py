@@ -6,7 +6,7 @@ Stages (``--stages``, default all, in this order):
   props     DFT single points for the properties at every Δk: EOS (primitive cell, mesh of
             the unscaled cell), elastic (strained primitive cell, mesh of the unstrained cell,
             symmetry-reduced strain set), bulk / vacancy / Oh / Td in the 2x2x2 supercell of
-            the primitive cell (defect ions relaxed at fixed cell, own mesh)
+            the primitive or conventional cell (config defects.cell; defect ions relaxed at fixed cell, own mesh)
   train     DFT single points of the scale-and-perturb training structures at every training Δk
             (identical structures at every Δk)
   sem       DFT single points of the scale-and-perturb test set (pristine, vacancy, oh, td) at
@@ -39,10 +39,9 @@ import fcntl  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
-import multiprocessing as mp  # noqa: E402
 import re  # noqa: E402
+import shlex  # noqa: E402
 import shutil  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import zlib  # noqa: E402
@@ -79,8 +78,8 @@ def smoke_config(out: Path) -> dict:
         "dks": [0.30, 0.96],
         "train_dks": [0.30, 0.96],
         "calculator": {"name": "emt"},
-        "workers": 1,
     })
+    cfg.pop("workers", None)  # as many tasks at once as cores
     cfg["eos"]["volume_scales"] = [0.97, 0.99, 1.00, 1.01, 1.03]
     cfg["elastic"]["normal"] = [0.01]
     cfg["elastic"]["shear"] = [0.03]
@@ -112,7 +111,7 @@ def load_config(args) -> dict:
 
 # ----------------------------------------------------------------------------- k-points
 def kmesh(cell, dk: float) -> tuple[int, int, int]:
-    """METHOD §2: N_i = max(1, ceil(|b_i| / dk)), b_i = 2π (A⁻¹)ᵀ rows."""
+    """docs/method.md §2: N_i = max(1, ceil(|b_i| / dk)), b_i = 2π (A⁻¹)ᵀ rows."""
     b = 2.0 * math.pi * np.linalg.inv(np.asarray(cell, float)).T
     return tuple(max(1, math.ceil(round(float(np.linalg.norm(bi)) / dk, 8))) for bi in b)
 
@@ -121,7 +120,11 @@ def kmesh(cell, dk: float) -> tuple[int, int, int]:
 def primitive(cfg, lattice: str, linear_scale: float = 1.0):
     from ase.build import bulk
     p = cfg["lattices"][lattice]
-    if lattice == "hcp":
+    if "structure" in p:  # a cell of the user's (plan.py): numbers, cell rows (Å), scaled_positions
+        from ase import Atoms
+        s = p["structure"]
+        at = Atoms(numbers=s["numbers"], cell=s["cell"], scaled_positions=s["scaled_positions"], pbc=True)
+    elif lattice == "hcp":
         at = bulk(cfg["metal"], "hcp", a=p["a"], c=p["c"])
     else:
         at = bulk(cfg["metal"], lattice, a=p["a"])
@@ -130,27 +133,68 @@ def primitive(cfg, lattice: str, linear_scale: float = 1.0):
     return at
 
 
+def supercell_convention(cfg, lattice: str) -> str:
+    """Which cell the defect, training and test supercells repeat: "primitive" (1 atom for FCC
+    and BCC) or "conventional" (the cubic cell, 4 atoms FCC / 2 atoms BCC, as DP-GEN's
+    init_bulk does). HCP's 2-atom hexagonal cell is both. Set per lattice in the config's
+    defects.cell; a lattice without an entry uses the primitive cell."""
+    conv = cfg["defects"].get("cell", {}).get(lattice, "primitive")
+    if conv not in ("primitive", "conventional"):
+        raise SystemExit(f"config defects.cell.{lattice}: expected 'primitive' or 'conventional', got {conv!r}")
+    return conv
+
+
+def supercell_base(cfg, lattice: str):
+    """The cell that the defect supercells repeat (see supercell_convention)."""
+    from ase.build import bulk
+    if supercell_convention(cfg, lattice) == "conventional" and lattice in ("fcc", "bcc") \
+            and "structure" not in cfg["lattices"][lattice]:
+        return bulk(cfg["metal"], lattice, a=cfg["lattices"][lattice]["a"], cubic=True)
+    return primitive(cfg, lattice)
+
+
 def defect_cell(cfg, lattice: str, structure: str):
-    """2x2x2 supercell of the primitive cell: pristine, vacancy (atom 0 removed), oh, td."""
+    """Supercell (defects.supercell, e.g. 2x2x2) of the primitive or conventional cell
+    (supercell_convention): pristine, vacancy (atom 0 removed), oh, td."""
     from ase import Atom
-    prim = primitive(cfg, lattice)
+    prim = supercell_base(cfg, lattice)
     sc = prim.repeat(tuple(cfg["defects"]["supercell"]))
     if structure == "pristine":
         return sc
     if structure == "vacancy":
         del sc[0]
         return sc
-    how, x = SITES[lattice][structure]
+    own = cfg["lattices"][lattice].get("sites")  # the user's sites: fractional in the repeated cell
+    if own is not None:
+        if structure not in own:
+            raise ValueError(f"lattice {lattice}: no {structure} site in the config's lattices.{lattice}.sites "
+                             f"(has {sorted(own)})")
+        how, x = "frac", own[structure]
+    elif lattice in SITES:
+        how, x = SITES[lattice][structure]
+    else:
+        raise ValueError(f"lattice {lattice}: no interstitial sites known; give lattices.{lattice}.sites "
+                         f"{{\"{structure}\": [f1, f2, f3]}} (fractional coordinates of the repeated cell)")
     pos = np.array(x) * cfg["lattices"][lattice]["a"] if how == "cart" else np.array(x) @ prim.cell.array
     sc.append(Atom(cfg["metal"], pos))
     sc.wrap()
     d = sc.get_distances(len(sc) - 1, list(range(len(sc) - 1)), mic=True)
     dmin = d.min()
     n = int(np.sum(d < dmin * 1.02))
-    want = SITE_NEIGHBOURS[lattice][structure]
+    want = SITE_NEIGHBOURS[lattice][structure] if own is None else n
     if n != want:
         raise RuntimeError(f"{lattice} {structure} site has {n} nearest neighbours at {dmin:.3f} Å, expected {want}")
     return sc
+
+
+def groups_of(cfg):
+    """The structure groups of the defect cells and the test set: all four (pristine, vacancy,
+    oh, td) unless the config's defects.groups names fewer (plan.py)."""
+    g = cfg["defects"].get("groups", GROUPS)
+    bad = [x for x in g if x not in GROUPS]
+    if bad or not g:
+        raise SystemExit(f"config defects.groups: expected some of {GROUPS}, got {g}")
+    return [x for x in GROUPS if x in g]
 
 
 def _rng(cfg, *parts) -> np.random.Generator:
@@ -196,7 +240,10 @@ def strained(atoms, eps: np.ndarray):
 
 # ----------------------------------------------------------------------------- jobs
 def elastic_strains(cfg, lattice):
-    comps = cfg["elastic"]["components"][SYMMETRY[lattice]]
+    # symmetry-reduced strain set of the lattice; a crystal system the config has no set for
+    # (a user's structure of lower symmetry, plan.py) gets all six Voigt components
+    sym = cfg["lattices"][lattice].get("symmetry", SYMMETRY.get(lattice))
+    comps = cfg["elastic"]["components"].get(sym, [1, 2, 3, 4, 5, 6])
     out = []
     for j in comps:
         mags = cfg["elastic"]["normal"] if j <= 3 else cfg["elastic"]["shear"]
@@ -246,7 +293,7 @@ def property_jobs(cfg, lattice, dks, start="dft"):
             mesh = ref_mesh if cfg["elastic"]["mesh"] == "reference" else kmesh(at.cell, dk)
             jobs.append(dict(lattice=lattice, stage="elastic", label=f"e{j}{m:+.3f}", dk=dk, atoms=at, mesh=mesh,
                              relax=relax_el, tags={"kind": "elastic", "strain": np.array(strain)}))
-        for st in GROUPS:
+        for st in groups_of(cfg):
             at = defect_cell(cfg, lattice, st)
             kind = "bulk" if st == "pristine" else st
             tags = {"kind": kind}
@@ -266,8 +313,9 @@ def property_jobs(cfg, lattice, dks, start="dft"):
 def set_base_cell(cfg, lattice, st, _cache={}):
     """Starting cell of a training/test structure: the ideal pristine supercell, or the defect
     cell with its ions as relaxed by DFT at prerelax_dk (unrelaxed interstitials at the ideal
-    site lie many eV above the relaxed ones and are no sensible sample of the defect)."""
-    if st == "pristine":
+    site lie many eV above the relaxed ones and are no sensible sample of the defect). A plan
+    made before any DFT (plan.py; config defects.start "ideal") starts from the ideal cells."""
+    if st == "pristine" or cfg["defects"].get("start") == "ideal":
         return defect_cell(cfg, lattice, st)
     key = (cfg["out_path"], lattice)
     if key not in _cache or st not in _cache[key]:
@@ -286,7 +334,7 @@ def sem_structures(cfg, lattice):
     out = []
     scales = cfg["sem"]["scales"]
     for i in range(cfg["sem"]["n_per_group"]):
-        for st in GROUPS:
+        for st in groups_of(cfg):
             base = set_base_cell(cfg, lattice, st)
             at = scale_perturb(cfg, base, scales[i % len(scales)], _rng(cfg, lattice, "sem", st, i))
             out.append((f"{cfg['metal']}-{lattice}-sem-{st}-{i:03d}", st, scales[i % len(scales)], at))
@@ -405,13 +453,15 @@ def result_atoms(atoms, calc_name, extra_info):
     return out
 
 
-def run_job(cfg, job) -> dict:
+def run_job(cfg, job, path=None, logs=None) -> dict:
+    """One DFT single point (or relaxation) into its cache file (job_path; `path` and `logs`
+    put the result and the calculator's logs elsewhere, e.g. into a task folder)."""
     from ase.io import write
     key = cache_key(cfg, job)
-    path = job_path(cfg, job, key)
+    path = Path(path) if path is not None else job_path(cfg, job, key)
     if path.exists():
         return {"path": str(path), "cached": True}
-    logs = Path(cfg["out_path"]) / "logs"
+    logs = Path(logs) if logs is not None else Path(cfg["out_path"]) / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     txt = logs / f"{job['lattice']}_{job['stage']}_{path.stem}.txt"
     atoms = job["atoms"].copy()
@@ -425,7 +475,13 @@ def run_job(cfg, job) -> dict:
         info.update(relax_steps=steps, relax_converged=conv)
     out = result_atoms(atoms, cfg["calculator"]["name"], {})
     cpu, wall = time.process_time() - c0, time.time() - w0
-    nibz = len(calc.get_ibz_k_points()) if cfg["calculator"]["name"] == "gpaw" else 0
+    if cfg["calculator"]["name"] == "gpaw":
+        nibz = len(calc.get_ibz_k_points())
+    else:  # a calculator without k-points (EMT): the count the mesh has, by spglib (GPAW's count on the bundled data)
+        import spglib
+        mapping, _ = spglib.get_ir_reciprocal_mesh(list(job["mesh"]), (job["atoms"].cell.array, job["atoms"].get_scaled_positions(),
+                                                    job["atoms"].numbers), is_shift=[0, 0, 0], is_time_reversal=True, symprec=1e-5)
+        nibz = int(len(np.unique(mapping)))
     if cfg["calculator"]["name"] == "gpaw":
         import gpaw
         code = f"gpaw {gpaw.__version__}"
@@ -447,38 +503,130 @@ def run_job(cfg, job) -> dict:
     return {"path": str(path), "cached": False, "cpu": cpu, "wall": wall}
 
 
-def _worker(args):
-    cfg, job = args
-    try:
-        return run_job(cfg, job)
-    except Exception as exc:
-        import traceback
-        return {"error": f"{job['lattice']} {job['stage']} {job['label']} dk={job['dk']}: {exc!r}\n{traceback.format_exc()}"}
+TASK_CODE = ("build.py", "dispatch.py", "dp_batch.py")
 
 
-def run_jobs(cfg, jobs, workers, what):
-    todo = [j for j in jobs if not job_path(cfg, j, cache_key(cfg, j)).exists()]
-    print(f"[{what}] {len(jobs)} single points, {len(jobs) - len(todo)} cached, {len(todo)} to compute", flush=True)
-    errors = []
-    if not todo:
-        return errors
-    items = [(cfg, j) for j in todo]
-    t0 = time.time()
-    if workers <= 1:
-        results = map(_worker, items)
-    else:
-        pool = mp.get_context("fork").Pool(workers, maxtasksperchild=1)
-        results = pool.imap(_worker, items, chunksize=1)
-    for n, r in enumerate(results, 1):
-        if "error" in r:
-            errors.append(r["error"])
-            print(f"[{what}] ERROR {r['error']}", file=sys.stderr, flush=True)
+def job_to_json(job) -> dict:
+    """A job as JSON with the exact floats (Python's repr round-trips), so the task computes
+    the same structure and cache key as the process that planned it."""
+    at = job["atoms"]
+    tags, arrays = {}, []
+    for k, v in job["tags"].items():
+        if isinstance(v, np.ndarray):
+            tags[k] = v.tolist()
+            arrays.append(k)
         else:
-            print(f"[{what}] {n}/{len(todo)} {Path(r['path']).relative_to(cfg['out_path'])} "
-                  f"cpu {r.get('cpu', 0):.1f} s  (elapsed {time.time() - t0:.0f} s)", flush=True)
-    if workers > 1:
-        pool.close()
-        pool.join()
+            tags[k] = v.item() if isinstance(v, np.generic) else v
+    return {"lattice": job["lattice"], "stage": job["stage"], "label": job["label"], "dk": job["dk"],
+            "mesh": [int(x) for x in job["mesh"]], "relax": bool(job["relax"]), "tags": tags, "array_tags": arrays,
+            "atoms": {"numbers": at.numbers.tolist(), "positions": at.positions.tolist(), "cell": at.cell.array.tolist(),
+                      "pbc": at.pbc.tolist()}}
+
+
+def job_from_json(d) -> dict:
+    from ase import Atoms
+    a = d["atoms"]
+    atoms = Atoms(numbers=a["numbers"], positions=a["positions"], cell=a["cell"], pbc=a["pbc"])
+    tags = {k: (np.array(v) if k in d["array_tags"] else v) for k, v in d["tags"].items()}
+    return {"lattice": d["lattice"], "stage": d["stage"], "label": d["label"], "dk": d["dk"], "atoms": atoms,
+            "mesh": tuple(d["mesh"]), "relax": d["relax"], "tags": tags}
+
+
+def run_task(task_json) -> int:
+    """Entry point of a single-point task folder (--run-task task.json): computes the point
+    into result.extxyz beside task.json, calculator logs into logs/."""
+    t = Path(task_json).resolve()
+    d = json.loads(t.read_text())
+    job = job_from_json(d["job"])
+    key = cache_key(d["cfg"], job)
+    if key != d["key"]:
+        raise SystemExit(f"{t}: the structure read back gives cache key {key[:12]}, the task was planned as {d['key'][:12]}")
+    (t.parent / "logs").mkdir(exist_ok=True)
+    r = run_job(d["cfg"], job, path=t.parent / "result.extxyz", logs=t.parent / "logs")
+    print(json.dumps({k: v for k, v in r.items() if k != "path"}))
+    return 0
+
+
+def task_root(cfg, what) -> Path:
+    """Task tree of a stage (not part of the dataset: left out of SHA256SUMS, like logs/)."""
+    return Path(cfg["out_path"]) / "tasks" / what
+
+
+def stage_code(root: Path):
+    """The pipeline code beside the tasks (forwarded to remote machines with them)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for f in TASK_CODE:
+        src = HERE / f
+        dst = root / f
+        if not dst.exists() or dst.read_bytes() != src.read_bytes():
+            shutil.copyfile(src, dst)
+
+
+def run_jobs(cfg, jobs, runner, what):
+    """The single points not cached yet, one dpdispatcher task each (see dispatch.py); the
+    results move into the cache under the same names as ever. Returns the failures as
+    messages with the end of each failed task's log. runner None: list only (dry run)."""
+    from dispatch import Task
+    todo, seen, cached = [], set(), 0
+    for j in jobs:
+        key = cache_key(cfg, j)
+        if job_path(cfg, j, key).exists():
+            cached += 1
+        elif key not in seen:
+            seen.add(key)
+            todo.append((j, key))
+    print(f"[{what}] {len(jobs)} single points, {cached} cached, {len(todo)} to compute", flush=True)
+    if not todo or runner is None:
+        return []
+    root = task_root(cfg, "dft")
+    stage_code(root)
+    tasks, earlier = [], []
+    for j, key in todo:
+        rel = Path(j["lattice"]) / j["stage"] / f"dk{j['dk']:.2f}" / f"{j['label']}_{key[:12]}"
+        tdir = root / rel
+        if (tdir / "result.extxyz").exists() and (tdir / "task.json").exists() and \
+                json.loads((tdir / "task.json").read_text()).get("key") == key:
+            earlier.append(Task(name=str(rel), work_path=str(rel), job=j, key=key))  # finished after its run stopped
+            continue
+        tdir.mkdir(parents=True, exist_ok=True)
+        for f in ("result.extxyz", "task.err", "task.out"):
+            (tdir / f).unlink(missing_ok=True)
+        tcfg = {k: v for k, v in cfg.items() if k not in ("out_path",)}
+        tcfg["out_path"] = "."
+        (tdir / "task.json").write_text(json.dumps({"cfg": tcfg, "key": key, "job": job_to_json(j)}))
+        tasks.append(Task(name=f"{j['lattice']} {j['stage']} {j['label']} dk={j['dk']}", work_path=str(rel),
+                          command=f'{shlex.quote(runner.python)} "$REMOTE_ROOT"/build.py --run-task task.json',
+                          forward_files=["task.json"], backward_files=["result.extxyz", "logs"], done="result.extxyz",
+                          job=j, key=key))
+    t0 = time.time()
+    if earlier:
+        print(f"[{what}] {len(earlier)} results of an earlier run found in their task folders", flush=True)
+    failed = runner.run(tasks, root, what, TASK_CODE)
+    failed_names = {f["name"] for f in failed}
+    logs = Path(cfg["out_path"]) / "logs"
+    n = 0
+    for t in earlier + tasks:
+        if t["name"] in failed_names:
+            continue
+        tdir = root / t["work_path"]
+        path = job_path(cfg, t["job"], t["key"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tdir / "result.extxyz", path)
+        if (tdir / "logs").is_dir():
+            logs.mkdir(parents=True, exist_ok=True)
+            for lg in (tdir / "logs").iterdir():
+                os.replace(lg, logs / lg.name)
+        shutil.rmtree(tdir)
+        for parent in tdir.relative_to(root).parents:  # the lattice/stage/dk folders once empty
+            if parent != Path(".") and not any((root / parent).iterdir()):
+                (root / parent).rmdir()
+        n += 1
+    print(f"[{what}] {n}/{len(earlier) + len(tasks)} computed (elapsed {time.time() - t0:.0f} s)", flush=True)
+    errors = []
+    for f in failed:
+        msg = f"{f['name']}: failed after retries; task folder {f['work_path']}, log {f['log']}\n{f['tail']}"
+        print(f"[{what}] ERROR {msg}", file=sys.stderr, flush=True)
+        errors.append(msg)
     return errors
 
 
@@ -695,14 +843,10 @@ def deepmd_input(cfg, systems, rel_to: Path):
     }
 
 
-def child_cpu():
-    t = os.times()
-    return t.children_user + t.children_system
-
-
-def models_stage(cfg, lattice, args):
+def models_stage(cfg, lattice, runner):
     """npy systems per training Δk, one DeePMD-kit model each (same input and seeds), dp test -d
-    on the training and the test (SEM) set. All DeePMD-kit commands run in one process."""
+    on the training and the test (SEM) set: one task per Δk through the job layer (dispatch.py),
+    its DeePMD-kit commands in one process (dp_batch.py)."""
     out = Path(cfg["out_path"])
     mdks = cfg["model_dks"]
     train_by_dk, train_ids, train_partial = complete_configs(cfg, lattice, "train", mdks)
@@ -714,7 +858,14 @@ def models_stage(cfg, lattice, args):
         return {}
     (out / "models" / lattice).mkdir(parents=True, exist_ok=True)
     (out / "models" / lattice / "model_dks.json").write_text(json.dumps(mdks) + "\n")
-    steps, trained, tests = [], [], []
+    # one task per training Δk (dispatch.py): the npy systems and input.json go into the task
+    # folder, dp_batch.py trains, freezes (unless the model is up to date) and runs dp test -d
+    # once per system (DeePMD-kit 3.2 appends later systems to the same detail files without
+    # their own header, so a multi-system file cannot be split by frame)
+    from dispatch import Task
+    root = task_root(cfg, "models")
+    stage_code(root)
+    tasks = []
     for dk in mdks:
         tag = f"dk{dk:.2f}"
         sys_train = write_npy_systems(train_by_dk[dk], out / "deepmd" / lattice / tag / "train", [cfg["metal"]])
@@ -724,54 +875,70 @@ def models_stage(cfg, lattice, args):
                                            "dk": dk}).encode()).hexdigest()[:16]
         model = mdir / "model.pth"
         stamp = mdir / "trained_on.json"
-        if model.exists() and stamp.exists() and json.loads(stamp.read_text()).get("id") == ident:
-            print(f"[models {lattice}] {tag}: model up to date ({n} training configurations)", flush=True)
-        else:
-            if mdir.exists():
-                shutil.rmtree(mdir)
-            mdir.mkdir(parents=True)
-            (mdir / "input.json").write_text(json.dumps(deepmd_input(cfg, sys_train, mdir), indent=2))
-            steps.append({"cwd": str(mdir), "argv": ["--pt", "train", "input.json", "--skip-neighbor-stat"], "log": str(mdir / "train.log")})
-            steps.append({"cwd": str(mdir), "argv": ["--pt", "freeze", "-o", "model.pth"], "log": str(mdir / "freeze.log")})
-            trained.append((mdir, stamp, ident))
-        tdir = out / "dptest" / lattice / tag
+        rel = Path(lattice) / tag
+        tdir = root / rel
         if tdir.exists():
             shutil.rmtree(tdir)
         tdir.mkdir(parents=True)
-        # one dp test per system (atom count): DeePMD-kit 3.2 appends later systems to the same
-        # detail files without their own header, so a multi-system file cannot be split by frame
+        for sub, systems in (("train", sys_train), ("test", sys_test)):
+            for sysdir in systems:
+                shutil.copytree(sysdir, tdir / sub / sysdir.name)
+        steps = []
+        up_to_date = model.exists() and stamp.exists() and json.loads(stamp.read_text()).get("id") == ident
+        if up_to_date:
+            print(f"[models {lattice}] {tag}: model up to date ({n} training configurations)", flush=True)
+            shutil.copyfile(model, tdir / "model.pth")
+        else:
+            (tdir / "input.json").write_text(json.dumps(deepmd_input(cfg, [tdir / "train" / s.name for s in sys_train], tdir),
+                                                        indent=2))
+            steps.append({"cwd": ".", "argv": ["--pt", "train", "input.json", "--skip-neighbor-stat"], "log": "train.log"})
+            steps.append({"cwd": ".", "argv": ["--pt", "freeze", "-o", "model.pth"], "log": "freeze.log"})
         for name, systems in (("train", sys_train), ("test", sys_test)):
             for sysdir in systems:
-                pre = tdir / f"{name}_{sysdir.name}"
-                steps.append({"cwd": str(tdir), "argv": ["--pt", "test", "-m", str(model), "-s", str(sysdir), "-d", str(pre)],
-                              "log": str(pre) + ".log"})
-        tests.append(tdir)
-    batch = out / "models" / lattice / "dp_batch.json"
-    batch.parent.mkdir(parents=True, exist_ok=True)
-    batch.write_text(json.dumps(steps, indent=1))
-    c0, w0 = child_cpu(), time.time()
-    r = subprocess.run([sys.executable, str(HERE / "dp_batch.py"), str(batch)], capture_output=True, text=True,
-                       env={**os.environ, "DP_INTER_OP_PARALLELISM_THREADS": "1", "DP_INTRA_OP_PARALLELISM_THREADS": "1"})
-    print(r.stdout, end="", flush=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"[models {lattice}] DeePMD-kit failed:\n{r.stderr[-3000:]}")
-    cpu, wall = child_cpu() - c0, time.time() - w0
-    batch.unlink()
-    walls = {}
-    for line in r.stdout.splitlines():
-        if line.startswith("dp ") and " in " in line and line.endswith(" s"):
-            cwd = line.rsplit(" in ", 1)[1].rsplit(":", 1)[0]
-            walls[cwd] = walls.get(cwd, 0.0) + float(line.rsplit(":", 1)[1].strip().split()[0])
-    for mdir, stamp, ident in trained:
-        for f in mdir.glob("model.ckpt*"):
-            f.unlink()
-        (mdir / "checkpoint").unlink(missing_ok=True)
-        stamp.write_text(json.dumps({"id": ident, "train_configs": train_ids, "test_configs": test_ids,
-                                     "wall_seconds_train_and_freeze": round(walls.get(str(mdir), 0.0), 1)}, indent=1))
+                pre = f"dptest/{name}_{sysdir.name}"
+                steps.append({"cwd": ".", "argv": ["--pt", "test", "-m", "model.pth", "-s", f"{name}/{sysdir.name}", "-d", pre],
+                              "log": pre + ".log"})
+        (tdir / "steps.json").write_text(json.dumps(steps, indent=1))
+        fwd = ["steps.json", "train"] + (["test"] if sys_test else []) + (["model.pth"] if up_to_date else ["input.json"])
+        back = ["dp_cost.json", "dptest"] + ([] if up_to_date else ["model.pth", "lcurve.out", "train.log", "freeze.log"])
+        tasks.append(Task(name=f"{lattice} models {tag}", work_path=str(rel), done="dp_cost.json",
+                          command=(f'DP_INTER_OP_PARALLELISM_THREADS=1 DP_INTRA_OP_PARALLELISM_THREADS=1 '
+                                   f'{shlex.quote(runner.python)} "$REMOTE_ROOT"/dp_batch.py steps.json dp_cost.json'),
+                          forward_files=fwd, backward_files=back, tdir=tdir, mdir=mdir, stamp=stamp, ident=ident,
+                          trained=not up_to_date, tag=tag, sys_train=sys_train, sys_test=sys_test))
+    w0 = time.time()
+    failed = runner.run(tasks, root, f"models {lattice}", TASK_CODE)
+    wall = time.time() - w0
+    if failed:
+        raise RuntimeError(f"[models {lattice}] DeePMD-kit failed after retries:\n" +
+                           "\n".join(f"{f['name']}: task folder {f['work_path']}, log {f['log']}\n{f['tail']}" for f in failed))
+    cpu, trained = 0.0, 0
+    for t in tasks:
+        tdir, mdir = t["tdir"], t["mdir"]
+        cost = json.loads((tdir / "dp_cost.json").read_text())
+        cpu += cost["cpu_seconds"]
+        if t["trained"]:
+            if mdir.exists():
+                shutil.rmtree(mdir)
+            mdir.mkdir(parents=True)
+            (mdir / "input.json").write_text(json.dumps(deepmd_input(cfg, t["sys_train"], mdir), indent=2))
+            for f in ("model.pth", "lcurve.out", "train.log", "freeze.log"):
+                os.replace(tdir / f, mdir / f)
+            walls = sum(s["wall_seconds"] for s in cost["steps"] if s["argv"][1] in ("train", "freeze"))
+            t["stamp"].write_text(json.dumps({"id": t["ident"], "train_configs": train_ids, "test_configs": test_ids,
+                                              "wall_seconds_train_and_freeze": round(walls, 1)}, indent=1))
+            trained += 1
+        ddir = out / "dptest" / lattice / t["tag"]
+        if ddir.exists():
+            shutil.rmtree(ddir)
+        ddir.mkdir(parents=True)
+        for f in (tdir / "dptest").iterdir():
+            os.replace(f, ddir / f.name)
+        shutil.rmtree(tdir)
     (out / "models" / lattice / "cost.json").write_text(json.dumps(
-        {"last_batch": {"models_trained": len(trained), "dp_tests": len(tests), "cpu_seconds": round(cpu, 1),
+        {"last_batch": {"models_trained": trained, "dp_tests": len(tasks), "cpu_seconds": round(cpu, 1),
                         "wall_seconds": round(wall, 1)}}, indent=1))
-    print(f"[models {lattice}] {len(trained)} models trained on {n} configurations, dp test on {len(tests)} Δk: "
+    print(f"[models {lattice}] {trained} models trained on {n} configurations, dp test on {len(tasks)} Δk: "
           f"{wall:.0f} s wall, {cpu:.0f} s CPU", flush=True)
     return {"train_configs": n, "test_configs": len(test_ids)}
 
@@ -937,7 +1104,8 @@ def tables_stage(cfg):
                                         and len(dft[dk].get("elastic", [])) == per_dk_expected["elastic"]
                                         and len(dft[dk].get("defects", [])) == 4)
         st["mlp_dks"] = sorted(mlp)
-        manifest["lattices"][lattice] = {"files": lat_files, "status": st}
+        manifest["lattices"][lattice] = {"files": lat_files, "status": st,
+                                         "supercell_cell": supercell_convention(cfg, lattice)}
     # write CSVs
     with open(out / "properties.csv", "w", newline="") as fh:
         w = csv.writer(fh)
@@ -978,7 +1146,8 @@ def tables_stage(cfg):
     for lattice in cfg["lattices"]:
         for st in ("pristine", "vacancy", "oh", "td"):
             c = defect_cell(cfg, lattice, st)
-            manifest["cells"].append({"name": f"{cfg['metal']} {lattice} 2x2x2 {st}", "cell": np.round(c.cell.array, 6).tolist(),
+            conv = "" if supercell_convention(cfg, lattice) == "primitive" else " conventional"
+            manifest["cells"].append({"name": f"{cfg['metal']} {lattice} 2x2x2{conv} {st}", "cell": np.round(c.cell.array, 6).tolist(),
                                       "natoms": len(c)})
         c = primitive(cfg, lattice)
         manifest["cells"].append({"name": f"{cfg['metal']} {lattice} primitive", "cell": np.round(c.cell.array, 6).tolist(),
@@ -1002,7 +1171,7 @@ def tables_stage(cfg):
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     sums = []
     for p in sorted(out.rglob("*")):
-        if (p.is_file() and p.name != "SHA256SUMS" and not p.name.startswith(".") and "logs" not in p.relative_to(out).parts
+        if (p.is_file() and p.name != "SHA256SUMS" and not p.name.startswith(".") and not {"logs", "tasks"} & set(p.relative_to(out).parts)
                 and p.suffix != ".tmp"):
             sums.append(f"{sha256(p)}  {p.relative_to(out)}\n")
     (out / "SHA256SUMS").write_text("".join(sums))
@@ -1018,7 +1187,16 @@ def main(argv=None):
     ap.add_argument("--smoke", action="store_true", help="EMT, tiny sizes, tiny training: the whole pipeline in minutes")
     ap.add_argument("--lattices", nargs="*")
     ap.add_argument("--stages", nargs="*", default=STAGES, choices=STAGES)
-    ap.add_argument("--workers", type=int)
+    ap.add_argument("--workers", type=int,
+                    help="local runs: tasks at once (default: the config's workers, else the number of cores)")
+    ap.add_argument("--machine", help="dpdispatcher machine.json (Slurm, PBS, LSF, Shell; local or SSH); "
+                                      "default: this machine's shell")
+    ap.add_argument("--resources", help="dpdispatcher resources.json for --machine (queue, CPUs per task, group_size)")
+    ap.add_argument("--python", help="Python interpreter of the pipeline on the machine that runs the tasks "
+                                     "(default: this one; python3 over SSH)")
+    ap.add_argument("--dry-run", action="store_true",
+                    help="list the single points of the DFT stages, cached and to compute, and run nothing")
+    ap.add_argument("--run-task", metavar="TASK_JSON", help=argparse.SUPPRESS)
     ap.add_argument("--dks", nargs="*", type=float, help="restrict the DFT stages to these Δk")
     ap.add_argument("--order", choices=["asc", "desc"], default="asc",
                     help="props: within a stage, finest Δk first (asc, default) or coarsest first (desc)")
@@ -1030,11 +1208,18 @@ def main(argv=None):
     ap.add_argument("--model-dks", nargs="*", type=float,
                     help="train models (and MLP properties) only at these training Δk (default: all of train_dks)")
     args = ap.parse_args(argv)
+    if args.run_task:
+        return run_task(args.run_task)
     cfg = load_config(args)
     cfg["config_file"] = "smoke" if args.smoke else os.path.relpath(args.config, REPO)
     out = Path(cfg["out_path"])
-    out.mkdir(parents=True, exist_ok=True)
-    workers = args.workers or cfg.get("workers", 1)
+    if args.dry_run:
+        runner = None
+        args.stages = [s for s in args.stages if s in ("props", "train", "sem")]
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        from dispatch import Runner
+        runner = Runner(args.machine, args.resources, args.workers or cfg.get("workers"), args.python)
     if args.model_dks:
         bad = [d for d in args.model_dks if not any(abs(d - x) < 1e-9 for x in cfg["train_dks"])]
         if bad:
@@ -1066,18 +1251,23 @@ def main(argv=None):
                     pj += [j for j in property_jobs(cfg, lattice, [pdk], start=None) if j["stage"] == "defects"]
                 pj = sorted(pj, key=lambda j: (order[j["stage"]] + (0 if pdk is None or abs(j["dk"] - pdk) < 1e-9 or j["stage"] != "defects" else 1),
                                                j["dk"] if args.order == "asc" else -j["dk"]))
-                errors += run_jobs(cfg, pj, workers, f"props {lattice}")
-        if "train" in args.stages:
-            # configuration-major, cheapest (largest) Δk first: a stopped run leaves whole configurations
-            errors += run_jobs(cfg, set_jobs(cfg, lattice, "train", sorted(tdks, reverse=True),
-                                                    args.max_train or cfg["train"].get("n_configs"), part), workers,
-                               f"train {lattice}")
-        if "sem" in args.stages:
-            errors += run_jobs(cfg, set_jobs(cfg, lattice, "sem", sorted(dks, reverse=True), args.max_sem, part), workers,
-                               f"sem {lattice}")
+                errors += run_jobs(cfg, pj, runner, f"props {lattice}")
+        for which in ("train", "sem"):
+            if which not in args.stages:
+                continue
+            try:
+                # configuration-major, cheapest (largest) Δk first: a stopped run leaves whole configurations
+                sj = (set_jobs(cfg, lattice, "train", sorted(tdks, reverse=True), args.max_train or cfg["train"].get("n_configs"), part)
+                      if which == "train" else set_jobs(cfg, lattice, "sem", sorted(dks, reverse=True), args.max_sem, part))
+            except RuntimeError as exc:
+                if runner is not None:
+                    raise
+                print(f"[{which} {lattice}] not listed: {exc}", flush=True)
+                continue
+            errors += run_jobs(cfg, sj, runner, f"{which} {lattice}")
     for lattice in cfg["lattices"]:
         if "models" in args.stages:
-            models_stage(cfg, lattice, args)
+            models_stage(cfg, lattice, runner)
         if "mlp" in args.stages:
             mlp_stage(cfg, lattice)
     if "tables" in args.stages:

@@ -1,0 +1,50 @@
+/**
+ * The pipeline's job layer (data/pipeline/dispatch.py, dpdispatcher underneath) on the local
+ * shell: a task that fails once is retried and succeeds; a task that always fails is retried
+ * retry_count times, then reported with the end of its log, while the other tasks finish; bad
+ * machine files are refused with the file named.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = process.env.DELTAK_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
+const PY = join(ROOT, '.venv', 'bin', 'python');
+
+test('job layer: bounded retries, failures reported with their log, never dropped', { timeout: 300_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deltak-dispatch-'));
+  try {
+    const r = spawnSync(PY, [join(ROOT, 'test', 'dispatch_check.py'), join(ROOT, 'data', 'pipeline'), dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr.slice(-3000));
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { failed: { name: string; log: string; tail: string }[]; runs: Record<string, number> };
+    assert.deepEqual(out.failed.map((f) => f.name), ['broken']);
+    assert.match(out.failed[0].tail, /SCF did not converge in 60 iterations/);
+    assert.match(out.failed[0].log, /broken\/task\.err$/);
+    // retry_count 2: the first run and two retries
+    assert.deepEqual(out.runs, { ok: 1, flaky: 2, broken: 3 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('job layer: a machine file without batch_type, or not JSON, is refused naming the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deltak-dispatch-'));
+  try {
+    const m = join(dir, 'machine.json');
+    const run = () => spawnSync(PY, ['-c', `import sys; sys.path.insert(0, ${JSON.stringify(join(ROOT, 'data', 'pipeline'))}); from dispatch import Runner; Runner(${JSON.stringify(m)})`], { encoding: 'utf8' });
+    writeFileSync(m, JSON.stringify({ context_type: 'LazyLocalContext' }));
+    let r = run();
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, new RegExp(`machine file ${m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: no 'batch_type'`));
+    writeFileSync(m, '{"batch_type": "Slurm",\n  "context_type": }');
+    r = run();
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /machine\.json: not JSON \(Expecting value at line 2, column 19\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

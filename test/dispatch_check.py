@@ -1,0 +1,34 @@
+"""The pipeline's job layer (data/pipeline/dispatch.py) on the local shell, with tasks that
+succeed, fail once and then succeed, and always fail. Prints a JSON summary for
+test/dispatch.test.ts: which tasks are reported failed, with what log, and how often each ran.
+
+  python test/dispatch_check.py <pipeline dir> <work dir>
+"""
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, sys.argv[1])
+from dispatch import Runner, Task  # noqa: E402
+
+root = Path(sys.argv[2])
+root.mkdir(parents=True, exist_ok=True)
+machine = root / "machine.json"
+machine.write_text(json.dumps({"batch_type": "Shell", "context_type": "LazyLocalContext", "local_root": "./",
+                               "retry_count": 2}))
+resources = root / "resources.json"
+resources.write_text(json.dumps({"number_node": 1, "cpu_per_node": 1, "gpu_per_node": 0, "queue_name": "",
+                                 "group_size": 1}))
+tasks = []
+scripts = {
+    "ok": "echo run >> runs; echo fine > done",
+    "flaky": "echo run >> runs; if [ $(wc -l < runs) -lt 2 ]; then echo 'first attempt lost' >&2; exit 7; fi; echo fine > done",
+    "broken": "echo run >> runs; echo 'SCF did not converge in 60 iterations' >&2; exit 3",
+}
+for name, cmd in scripts.items():
+    (root / "tasks" / name).mkdir(parents=True, exist_ok=True)
+    tasks.append(Task(name=name, work_path=name, command=cmd, done="done"))
+runner = Runner(str(machine), str(resources), python=sys.executable, check_interval=1)
+failed = runner.run(tasks, root / "tasks", "check")
+runs = {n: len((root / "tasks" / n / "runs").read_text().splitlines()) for n in scripts}
+print(json.dumps({"failed": failed, "runs": runs}))
