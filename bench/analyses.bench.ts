@@ -8,7 +8,7 @@
  *
  * DELTAK_BENCH_ROWS (default 10000,100000,1000000), DELTAK_BENCH_CONFIGS (default 10000),
  * DELTAK_BENCH_REPEAT (processes per case and side, default 3), DELTAK_BENCH_WARM (calls timed
- * after the first in each process, default 2), DELTAK_BENCH_ONLY=thresholds,madSummary,semTable.
+ * after the first in each process, default 5), DELTAK_BENCH_ONLY=thresholds,madSummary,semTable.
  * Needs .venv (numpy, pandas).
  */
 import { execFileSync } from 'node:child_process';
@@ -24,7 +24,7 @@ const PY = join(ROOT, '.venv', 'bin', 'python');
 const SIZES = (process.env.DELTAK_BENCH_ROWS ?? '10000,100000,1000000').split(',').map(Number);
 const CONFIGS = Number(process.env.DELTAK_BENCH_CONFIGS ?? 10000);
 const REPEAT = Number(process.env.DELTAK_BENCH_REPEAT ?? 3);
-const WARM = Number(process.env.DELTAK_BENCH_WARM ?? 2);
+const WARM = Number(process.env.DELTAK_BENCH_WARM ?? 5);
 const ONLY = (process.env.DELTAK_BENCH_ONLY ?? 'thresholds,madSummary,semTable').split(',');
 /** As the project's tslab kernel starts Node (scripts/setup.sh); see bench/README.md. */
 const DELTAK_ENV = { ...process.env, GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' };
@@ -126,7 +126,7 @@ function makeFrames(dir: string, configs: number): number {
   return nf;
 }
 
-interface Run { seconds: number; warm_seconds: number | null; cpu_seconds: number; peak_rss_mb: number; base_rss_mb: number; held_mb?: number; rows: number }
+interface Run { seconds: number; warm_seconds: number | null; cpu_seconds: number; warm_cpu_seconds: number | null; peak_rss_mb: number; base_rss_mb: number; held_mb?: number; rows: number }
 type Sample = { rows: number; columns: string[]; sample: Record<string, unknown>[]; null_thresholds?: number; excluded?: number };
 
 function runOnce(tool: 'deltak' | 'peer', core: string, task: string, dir: string, result: string): Run {
@@ -189,8 +189,8 @@ try {
     const n = makeFrames(dir, CONFIGS);
     cases.push({ task: 'semTable', label: `${n / DKS.length} configs × ${DKS.length} Δk × 32 atoms`, dir, n });
   }
-  console.log('| analysis | input | tool | first call (s) | warm call (s) | CPU, first call (s) | peak RSS − start (MB) | deltak / peer: first, warm, memory | same results |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| analysis | input | tool | first call (s) | warm call (s) | CPU first (s) | CPU warm (s) | peak RSS − start (MB) | deltak / peer: time first, warm; CPU first, warm; memory | same results |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const c of cases) {
     const best: Record<string, Run> = {};
     const all: Record<string, Run[]> = { deltak: [], peer: [] };
@@ -204,14 +204,16 @@ try {
     for (const tool of ['deltak', 'peer']) {
       best[tool].warm_seconds = Math.min(...all[tool].map((r) => r.warm_seconds ?? Infinity));
       best[tool].cpu_seconds = Math.min(...all[tool].map((r) => r.cpu_seconds));
+      best[tool].warm_cpu_seconds = Math.min(...all[tool].map((r) => r.warm_cpu_seconds ?? Infinity));
     }
     const same = compare(c.task, JSON.parse(readFileSync(join(tmp, 'deltak.json'), 'utf8')) as Sample, JSON.parse(readFileSync(join(tmp, 'peer.json'), 'utf8')) as Sample);
     const mem = (r: Run) => r.peak_rss_mb - r.base_rss_mb;
     const d = best.deltak, p = best.peer;
-    const ratio = `${(d.seconds / p.seconds).toFixed(2)}, ${(d.warm_seconds! / p.warm_seconds!).toFixed(2)}, ${(mem(d) / mem(p)).toFixed(2)}`;
+    const q = (a: number, b: number): string => (a / b).toFixed(2);
+    const ratio = `${q(d.seconds, p.seconds)}, ${q(d.warm_seconds!, p.warm_seconds!)}; ${q(d.cpu_seconds, p.cpu_seconds)}, ${q(d.warm_cpu_seconds!, p.warm_cpu_seconds!)}; ${q(mem(d), mem(p))}`;
     const agree = same.ok ? `yes (${same.values} values, max rel. diff ${same.maxRel.toExponential(1)})` : `NO: ${same.why.join('; ')}`;
     for (const [tool, r] of [['deltak', d], ['pandas/numpy', p]] as const) {
-      console.log(`| ${c.task} | ${c.label} | ${tool} | ${r.seconds.toFixed(3)} | ${r.warm_seconds!.toFixed(3)} | ${r.cpu_seconds.toFixed(3)} | ${mem(r).toFixed(0)} | ${tool === 'deltak' ? ratio : ''} | ${tool === 'deltak' ? agree : ''} |`);
+      console.log(`| ${c.task} | ${c.label} | ${tool} | ${r.seconds.toFixed(3)} | ${r.warm_seconds!.toFixed(3)} | ${r.cpu_seconds.toFixed(3)} | ${r.warm_cpu_seconds!.toFixed(3)} | ${mem(r).toFixed(0)} | ${tool === 'deltak' ? ratio : ''} | ${tool === 'deltak' ? agree : ''} |`);
     }
     console.log(`<!-- ${c.task} ${c.label}: all first calls deltak ${all.deltak.map((r) => r.seconds.toFixed(3)).join(' ')}; peer ${all.peer.map((r) => r.seconds.toFixed(3)).join(' ')}; load ${loadavg()[0].toFixed(1)} -->`);
   }
