@@ -11,7 +11,8 @@ import { fromCSV } from 'arquero';
 import {
   readFolder, folderReport, compilePattern, dkFromPattern, readExtxyz, concatFrames, openDataset, example, validateManifest, readDpTest,
 } from '../src/io/index.js';
-import { semTable, semThresholds, semFramesFromFrames, computeProperties, calculationsFromFrames, thresholds, sweepRows, recommendDk, parity, completeCurves } from '../src/core/index.js';
+import { semTable, semThresholds, computeProperties, thresholds, sweepRows, recommendDk, parity, completeCurves } from '../src/core/index.js';
+import { semFramesFromFrames, calculationsFromFrames } from '../src/core/fromframes.js';
 import { REPO_ROOT, NO_FIXTURES, fx, tempDir, assertThrowsWith } from './io-helpers.js';
 
 const AL = join(REPO_ROOT, 'data', 'al');
