@@ -1,6 +1,6 @@
 /**
  * Time one deltak reader on one file, in its own process (used by io.bench.ts).
- * Usage: node bench/io-run.mjs KIND PATH   (KIND: outcar | vasprun | deepmd | bare)
+ * Usage: node bench/io-run.mjs KIND PATH   (KIND: outcar | vasprun | extxyz | deepmd | bare)
  * Plain JavaScript on the compiled package (kernel-lib/dist, built by scripts/setup.sh), as the
  * tslab kernel loads it: no TypeScript loader in the process being measured.
  * KIND bare: no deltak, the floor for any Node reader of a DeePMD npy set: the data bytes of every
@@ -14,7 +14,7 @@
  */
 import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { readOutcar, readVasprun, readDeepmd } from '../kernel-lib/dist/io/index.js';
+import { readOutcar, readVasprun, readExtxyz, readDeepmd } from '../kernel-lib/dist/io/index.js';
 
 const [kind, path] = process.argv.slice(2);
 const rss = () => process.resourceUsage().maxRSS / 1024;
@@ -54,7 +54,7 @@ const m0 = process.memoryUsage();
 const base = rss();
 const c0 = process.cpuUsage();
 const t0 = performance.now();
-const t = kind === 'outcar' ? readOutcar(path) : kind === 'vasprun' ? readVasprun(path) : readDeepmd(path);
+const t = kind === 'outcar' ? readOutcar(path) : kind === 'vasprun' ? readVasprun(path) : kind === 'extxyz' ? readExtxyz(path) : readDeepmd(path);
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(c0);
 const peak = rss(); // before the loop below makes per-row views

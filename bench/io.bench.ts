@@ -1,11 +1,14 @@
 /**
  * Loader benchmark: a large vasprun.xml and two OUTCARs (built by repeating the ionic steps of
- * real fixture files) and a DeePMD-kit npy system of many frames × 32 atoms, each read by deltak,
- * ASE and dpdata, every reader in its own process (time of the read call, peak memory).
+ * real fixture files), extended XYZ files of 10⁴–5·10⁴ frames (the frames of a real fixture
+ * repeated) and a DeePMD-kit npy system of many frames × 32 atoms, each read by deltak, ASE and
+ * dpdata, every reader in its own process (time of the read call, peak memory). The readers of
+ * one input run in turn, DELTAK_BENCH_REPEAT rounds (interleaved, so a change of the machine's
+ * load falls on all of them).
  *
- * Sizes: DELTAK_BENCH_MB (default 500) for each VASP file, DELTAK_BENCH_FRAMES (default 10⁶).
- * DELTAK_BENCH_ONLY=vasprun,outcar,outcar-md,deepmd picks inputs. Files go to a temporary folder,
- * removed at the end. Needs ../shared/fixtures and .venv.
+ * Sizes: DELTAK_BENCH_MB (default 500) for each VASP file, DELTAK_BENCH_FRAMES (default 10⁶),
+ * DELTAK_BENCH_XYZ_FRAMES (default 10000,50000). DELTAK_BENCH_ONLY=vasprun,outcar,outcar-md,extxyz,deepmd
+ * picks inputs. Files go to a temporary folder, removed at the end. Needs ../shared/fixtures and .venv.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -18,7 +21,8 @@ const FIX = join(ROOT, '..', 'shared', 'fixtures');
 const PY = join(ROOT, '.venv', 'bin', 'python');
 const MB = Number(process.env.DELTAK_BENCH_MB ?? 500);
 const FRAMES = Number(process.env.DELTAK_BENCH_FRAMES ?? 1e6);
-const ONLY = (process.env.DELTAK_BENCH_ONLY ?? 'outcar,outcar-md,vasprun,deepmd').split(',');
+const XYZ_FRAMES = (process.env.DELTAK_BENCH_XYZ_FRAMES ?? '10000,50000').split(',').map(Number);
+const ONLY = (process.env.DELTAK_BENCH_ONLY ?? 'outcar,outcar-md,vasprun,extxyz,deepmd').split(',');
 /**
  * deltak's process starts as the project starts its Node processes (the tslab kernel spec, see
  * scripts/setup.sh): glibc's malloc asks for transparent huge pages for large allocations.
@@ -78,6 +82,27 @@ function makeOutcarMd(path: string): void {
   repeatInto(path, lines.slice(0, first).join('\n') + '\n', lines.slice(lastStep, end).join('\n') + '\n', lines.slice(end).join('\n'), MB);
 }
 
+/**
+ * An extended XYZ file of `frames` frames: the 152 frames of the LiCu fitting set of
+ * wfl (VASP labels under REF_ keys, 1–26 atoms, a dozen info keys each) repeated in order.
+ */
+function makeExtxyz(path: string, frames: number): void {
+  const lines = readFileSync(join(FIX, 'extxyz/wfl_LiCu_vasp_REF_keys_fitting.xyz'), 'latin1').split('\n');
+  const src: Buffer[] = [];
+  for (let i = 0; i < lines.length; ) {
+    if (lines[i].trim() === '') {
+      i++;
+      continue;
+    }
+    const n = Number(lines[i]);
+    src.push(Buffer.from(lines.slice(i, i + 2 + n).join('\n') + '\n', 'latin1'));
+    i += 2 + n;
+  }
+  const fd = openSync(path, 'w');
+  for (let k = 0; k < frames; k++) writeSync(fd, src[k % src.length]);
+  closeSync(fd);
+}
+
 function makeDeepmd(dir: string): void {
   const code = `
 import numpy as np, os, sys
@@ -105,17 +130,33 @@ interface Run { seconds: number; cpu_seconds: number; frames: number; peak_rss_m
 
 const REPEAT = Number(process.env.DELTAK_BENCH_REPEAT ?? 3);
 
-/** Best (shortest wall time) of REPEAT runs, with its peak memory; cpu_seconds is the least of all runs. */
-function run(tool: string, kind: string, path: string): Run | { error: string } {
-  let best: Run | null = null;
-  let cpu = Infinity;
+/** A reader's runs: the best (shortest wall time) with its peak memory, the least CPU time, and every wall time. */
+type Runs = Run & { all_seconds: number[] };
+
+/**
+ * Every tool on `path`, REPEAT rounds, the tools in turn within a round (interleaved); per tool
+ * the best run (shortest wall time) with its peak memory, cpu_seconds the least of all runs.
+ */
+function runAll(tools: string[], kind: string, path: string): Map<string, Runs | { error: string }> {
+  const out = new Map<string, Runs | { error: string }>();
   for (let k = 0; k < REPEAT; k++) {
-    const r = runOnce(tool, kind, path);
-    if ('error' in r) return r;
-    cpu = Math.min(cpu, r.cpu_seconds);
-    if (!best || r.seconds < best.seconds) best = r;
+    for (const tool of tools) {
+      const prev = out.get(tool);
+      if (prev && 'error' in prev) continue;
+      const r = runOnce(tool, kind, path);
+      if ('error' in r) {
+        out.set(tool, r);
+        continue;
+      }
+      if (!prev) out.set(tool, { ...r, all_seconds: [r.seconds] });
+      else {
+        const all = [...prev.all_seconds, r.seconds];
+        const cpu = Math.min(prev.cpu_seconds, r.cpu_seconds);
+        out.set(tool, { ...(r.seconds < prev.seconds ? r : prev), cpu_seconds: cpu, all_seconds: all });
+      }
+    }
   }
-  return { ...best!, cpu_seconds: cpu };
+  return out;
 }
 
 function runOnce(tool: string, kind: string, path: string): Run | { error: string } {
@@ -135,30 +176,31 @@ try {
   const py = execFileSync(PY, ['-c', 'import ase, dpdata, numpy, sys; print(f"Python {sys.version.split()[0]}, ASE {ase.__version__}, dpdata {dpdata.__version__}, NumPy {numpy.__version__}")'], { encoding: 'utf8' }).trim();
   console.log(`machine: ${cpus()[0]?.model} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.versions.node}; ${py}`);
   console.log(`load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' ')}; deltak runs with GLIBC_TUNABLES=${DELTAK_ENV.GLIBC_TUNABLES}, best of ${REPEAT}`);
-  const cases: [string, string, () => void, string[]][] = [
-    ['vasprun', join(tmp, 'vasprun.xml'), () => makeVasprun(join(tmp, 'vasprun.xml')), ['deltak', 'ase', 'dpdata']],
-    ['outcar', join(tmp, 'OUTCAR'), () => makeOutcar(join(tmp, 'OUTCAR')), ['deltak', 'ase', 'dpdata']],
-    ['outcar-md', join(tmp, 'OUTCAR-md'), () => makeOutcarMd(join(tmp, 'OUTCAR-md')), ['deltak', 'ase', 'dpdata']],
-    ['deepmd', join(tmp, 'deepmd'), () => makeDeepmd(join(tmp, 'deepmd')), ['deltak', 'dpdata', 'node-bare', 'numpy']],
+  const cases: [string, string, string, () => void, string[]][] = [
+    ['vasprun', 'vasprun.xml', join(tmp, 'vasprun.xml'), () => makeVasprun(join(tmp, 'vasprun.xml')), ['deltak', 'ase', 'dpdata']],
+    ['outcar', 'OUTCAR (Li40 relaxation)', join(tmp, 'OUTCAR'), () => makeOutcar(join(tmp, 'OUTCAR')), ['deltak', 'ase', 'dpdata']],
+    ['outcar-md', 'OUTCAR (Ti32 MD)', join(tmp, 'OUTCAR-md'), () => makeOutcarMd(join(tmp, 'OUTCAR-md')), ['deltak', 'ase', 'dpdata']],
+    ...XYZ_FRAMES.map((n): [string, string, string, () => void, string[]] => ['extxyz', `extxyz (LiCu) ${n} frames`, join(tmp, `f${n}.xyz`), () => makeExtxyz(join(tmp, `f${n}.xyz`), n), ['deltak', 'ase']]),
+    ['deepmd', `DeePMD npy ${FRAMES} × 32`, join(tmp, 'deepmd'), () => makeDeepmd(join(tmp, 'deepmd')), ['deltak', 'dpdata', 'node-bare', 'numpy']],
   ];
-  console.log('| file | size | reader | frames | read time (s) | CPU time (s) | peak RSS − start (MB) | arrays kept (MB) | held: ArrayBuffers + JS heap growth (MB) |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
-  for (const [kind, path, make, tools] of cases) {
+  console.log('| file | size | reader | frames | read time (s) | all runs (s) | CPU time (s) | peak RSS − start (MB) | arrays kept (MB) | held: ArrayBuffers + JS heap growth (MB) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const [kind, label, path, make, tools] of cases) {
     if (!ONLY.includes(kind)) continue;
     make();
     const size = kind === 'deepmd'
       ? ['coord', 'force', 'box', 'energy', 'virial'].reduce((s, n) => s + statSync(join(path, 'set.000', `${n}.npy`)).size, 0)
       : statSync(path).size;
     let keptMb = 0;
+    const runs = runAll(tools, kind === 'outcar-md' ? 'outcar' : kind, path);
     for (const tool of tools) {
-      const r = run(tool, kind === 'outcar-md' ? 'outcar' : kind, path);
-      const label = kind === 'deepmd' ? `DeePMD npy ${FRAMES} × 32` : kind === 'outcar' ? 'OUTCAR (Li40 relaxation)' : kind === 'outcar-md' ? 'OUTCAR (Ti32 MD)' : 'vasprun.xml';
+      const r = runs.get(tool)!;
       let line: string;
       const name = ({ 'node-bare': 'bare read, Node (floor)', numpy: 'numpy.load only (floor)' } as Record<string, string>)[tool] ?? tool;
-      if ('error' in r) line = `| ${label} | ${(size / 2 ** 20).toFixed(0)} MB | ${name} | — | failed: ${r.error.slice(0, 80)} | | | | |`;
+      if ('error' in r) line = `| ${label} | ${(size / 2 ** 20).toFixed(0)} MB | ${name} | — | failed: ${r.error.slice(0, 80)} | | | | | |`;
       else {
         if (r.kept_mb !== undefined) keptMb = r.kept_mb;
-        line = `| ${label} | ${(size / 2 ** 20).toFixed(0)} MB | ${name} | ${r.frames} | ${r.seconds.toFixed(2)} | ${r.cpu_seconds.toFixed(2)} | ${(r.peak_rss_mb - r.base_rss_mb).toFixed(0)} | ${tool === 'deltak' ? keptMb.toFixed(1) : ''} | ${r.held_mb !== undefined ? r.held_mb.toFixed(1) : ''} |`;
+        line = `| ${label} | ${(size / 2 ** 20).toFixed(0)} MB | ${name} | ${r.frames} | ${r.seconds.toFixed(2)} | ${r.all_seconds.map((x) => x.toFixed(2)).join(' ')} | ${r.cpu_seconds.toFixed(2)} | ${(r.peak_rss_mb - r.base_rss_mb).toFixed(0)} | ${tool === 'deltak' ? keptMb.toFixed(1) : ''} | ${r.held_mb !== undefined ? r.held_mb.toFixed(1) : ''} |`;
       }
       console.log(line);
       results.push(line);

@@ -1,6 +1,6 @@
 """Time one reference reader (ASE or dpdata) on one file, in its own process.
 
-Usage: io_run.py TOOL KIND PATH  (TOOL: ase | dpdata | numpy; KIND: outcar | vasprun | deepmd)
+Usage: io_run.py TOOL KIND PATH  (TOOL: ase | dpdata | numpy; KIND: outcar | vasprun | extxyz | deepmd)
 TOOL numpy (KIND deepmd only): numpy.load of every .npy file of PATH/set.000, nothing else: what
 dpdata's DeePMD reader does before it concatenates the sets and builds its system.
 Prints JSON: seconds (wall time of the read call only), cpu_seconds (user + system CPU time of
@@ -29,7 +29,7 @@ def main():
     if tool == "ase":
         from ase.io import read
 
-        fmt = {"outcar": "vasp-out", "vasprun": "vasp-xml"}[kind]
+        fmt = {"outcar": "vasp-out", "vasprun": "vasp-xml", "extxyz": "extxyz"}[kind]
         base = rss_mb()
         c = cpu_s()
         t = time.perf_counter()

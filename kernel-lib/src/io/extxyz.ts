@@ -3,9 +3,11 @@
  * stress or virial, pbc, anything else) and per-atom columns (species, pos, forces).
  */
 import type { ColumnTable } from 'arquero';
-import { ReadError, looksBinary, truncatedError, unterminatedLine, UNFINISHED, type Truncated } from './errors.js';
-import { fileSize, readFileBytes } from './files.js';
-import { framesTable, volumeOf, cellVolumeProblem, EV_PER_A3_IN_GPA, type Frame } from './frames.js';
+import { ReadError, truncatedError, UNFINISHED, type Truncated } from './errors.js';
+import { forEachLineBytes, decimalAt, numberAt } from './bytes.js';
+import { fileSize } from './files.js';
+import { volumeOf, cellVolumeProblem, EV_PER_A3_IN_GPA } from './frames.js';
+import { FrameColumns } from './framecolumns.js';
 import { isElement, ELEMENTS } from './elements.js';
 import { discoverDk, type DkOptions } from './dk.js';
 
@@ -33,43 +35,55 @@ export interface ReadExtxyzOptions extends DkOptions {
 
 type InfoValue = string | number | boolean | number[] | boolean[];
 
+/** Whether UTF-16 code c is a blank in the sense of JavaScript's \s. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || (c > 127 && (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff));
+}
+
 /** Parse the key=value pairs of an extxyz comment line (quotes, braces, spaces around "="). */
 export function parseExtxyzInfo(line: string): Record<string, string> {
   const out: Record<string, string> = {};
   let i = 0;
   const n = line.length;
   while (i < n) {
-    while (i < n && /\s/.test(line[i])) i++;
+    while (i < n && isSpace(line.charCodeAt(i))) i++;
     if (i >= n) break;
     let k = i;
-    while (k < n && line[k] !== '=' && !/\s/.test(line[k])) k++;
-    const key = line.slice(i, k).replace(/^"|"$/g, '');
+    for (let c = line.charCodeAt(k); k < n && c !== 61 /* = */ && !isSpace(c); c = line.charCodeAt(++k));
+    let key = line.slice(i, k);
+    if (key.charCodeAt(0) === 34 || key.charCodeAt(key.length - 1) === 34) key = key.replace(/^"|"$/g, '');
     let j = k;
-    while (j < n && line[j] === ' ') j++;
-    if (line[j] !== '=') {
+    while (j < n && line.charCodeAt(j) === 32) j++;
+    if (line.charCodeAt(j) !== 61) {
       out[key] = 'T';
       i = k;
       continue;
     }
     j++;
-    while (j < n && line[j] === ' ') j++;
+    while (j < n && line.charCodeAt(j) === 32) j++;
     let value: string;
-    if (line[j] === '"' || line[j] === '{' || line[j] === '[') {
-      const close = line[j] === '"' ? '"' : line[j] === '{' ? '}' : ']';
+    const open = line.charCodeAt(j);
+    if (open === 34 /* " */ || open === 123 /* { */ || open === 91 /* [ */) {
+      const close = open === 34 ? 34 : open === 123 ? 125 : 93;
       let e = j + 1;
       let v = '';
-      while (e < n && line[e] !== close) {
-        if (line[e] === '\\' && e + 1 < n) {
-          v += line[e + 1];
+      let from = e; // start of the part not yet copied into v
+      while (e < n) {
+        const c = line.charCodeAt(e);
+        if (c === close) break;
+        if (c === 92 /* \ */ && e + 1 < n) {
+          v += line.slice(from, e) + line[e + 1];
           e += 2;
-        } else v += line[e++];
+          from = e;
+        } else e++;
       }
       if (e >= n) throw new Error(`unterminated ${line[j]} in the value of ${key}`);
-      value = close === ']' ? v.replace(/,/g, ' ') : v;
+      v += line.slice(from, e);
+      value = close === 93 ? v.replace(/,/g, ' ') : v;
       i = e + 1;
     } else {
       let e = j;
-      while (e < n && !/\s/.test(line[e])) e++;
+      while (e < n && !isSpace(line.charCodeAt(e))) e++;
       value = line.slice(j, e);
       i = e;
     }
@@ -78,13 +92,28 @@ export function parseExtxyzInfo(line: string): Record<string, string> {
   return out;
 }
 
+/** Whether a boolean word of extxyz: T, True, true (1), F, False, false (0), else -1. */
+function boolWord(x: string): number {
+  return x === 'T' || x === 'True' || x === 'true' ? 1 : x === 'F' || x === 'False' || x === 'false' ? 0 : -1;
+}
+
 function typed(v: string): InfoValue {
-  const w = v.trim().split(/\s+/);
-  if (w.length === 0 || w[0] === '') return v;
+  const t = v.trim();
+  if (t === '') return v;
+  let one = true;
+  for (let k = 0; k < t.length && one; k++) one = !isSpace(t.charCodeAt(k));
+  if (one) {
+    // one word: a number, a boolean or text
+    const x = Number(t);
+    if (!Number.isNaN(x)) return x;
+    const b = boolWord(t);
+    return b < 0 ? v : b === 1;
+  }
+  const w = t.split(/\s+/);
   const nums = w.map(Number);
-  if (nums.every((x) => !Number.isNaN(x))) return nums.length === 1 ? nums[0] : nums;
-  const bools = w.map((x) => (/^(T|True|true)$/.test(x) ? true : /^(F|False|false)$/.test(x) ? false : null));
-  if (bools.every((b) => b !== null)) return bools.length === 1 ? (bools[0] as boolean) : (bools as boolean[]);
+  if (nums.every((x) => !Number.isNaN(x))) return nums;
+  const bools = w.map(boolWord);
+  if (bools.every((b) => b >= 0)) return bools.map((b) => b === 1);
   return v;
 }
 
@@ -109,224 +138,383 @@ function pickKey(keys: string[], exact: string[], suffix: RegExp, option: string
 
 const STRESS_UNIT: Record<string, number> = { 'eV/Å³': 1, GPa: 1 / EV_PER_A3_IN_GPA, kbar: 0.1 / EV_PER_A3_IN_GPA, bar: 1e-4 / EV_PER_A3_IN_GPA };
 
+/** The per-atom columns of a Properties spec, and where species, pos and the forces are. */
+interface Columns {
+  props: Prop[];
+  ncol: number;
+  species: Prop;
+  pos: Prop;
+  /** The forces property, when there is one. */
+  forces: Prop | undefined;
+}
+
+/** Which info keys of a comment line hold what (the same for every line with the same keys). */
+interface InfoKeys {
+  lattice: string | undefined;
+  pbc: string | undefined;
+  properties: string | undefined;
+  energy: string | null;
+  stress: string | null;
+  virial: string | null;
+}
+
+/** The keys of a comment line that name the cell, pbc, Properties, energy, stress and virial (see {@link pickKey}). */
+function infoKeys(keys: string[], options: ReadExtxyzOptions, ambiguous: (msg: string) => never): InfoKeys {
+  const lowerKey = (k: string): string | undefined => keys.find((x) => x.toLowerCase() === k);
+  return {
+    lattice: lowerKey('lattice'),
+    pbc: lowerKey('pbc'),
+    properties: lowerKey('properties'),
+    energy: options.energyKey ?? pickKey(keys, ['free_energy', 'energy'], /energy$/i, 'energyKey', ambiguous),
+    virial: options.virialKey ?? pickKey(keys, ['virial'], /virial$/i, 'virialKey', ambiguous),
+    stress: options.stressKey ?? pickKey(keys, ['stress'], /stress$/i, 'stressKey', ambiguous),
+  };
+}
+
+/** Parse a Properties spec (species:S:1:pos:R:3:…) and find the forces in it; the error names what is wrong. */
+function columnsOf(propSpec: string, options: ReadExtxyzOptions, fail: (array: string | undefined, msg: string) => never): Columns {
+  const ps = propSpec.split(':');
+  if (ps.length % 3 !== 0) fail('Properties', `malformed Properties ${JSON.stringify(propSpec)}`);
+  const props: Prop[] = [];
+  let ncol = 0;
+  for (let k = 0; k < ps.length; k += 3) {
+    const cols = Number(ps[k + 2]);
+    if (!Number.isInteger(cols) || cols < 1 || !/^[SRIL]$/.test(ps[k + 1])) fail('Properties', `malformed Properties ${JSON.stringify(propSpec)}`);
+    props.push({ name: ps[k], type: ps[k + 1], cols, start: ncol });
+    ncol += cols;
+  }
+  const species = props.find((p) => p.name === 'species' || p.name === 'Z');
+  const pos = props.find((p) => p.name === 'pos' || p.name === 'positions');
+  if (!species || !pos || pos.cols !== 3) fail('Properties', `Properties must include species and pos:R:3, got ${JSON.stringify(propSpec)}`);
+  const pnames = props.map((p) => p.name);
+  const fKey = options.forcesKey ?? pickKey(pnames, ['forces', 'force'], /forces?$/i, 'forcesKey', (msg) => fail(undefined, msg));
+  if (options.forcesKey && !pnames.includes(options.forcesKey)) fail(options.forcesKey, `no per-atom property ${options.forcesKey} in Properties ${propSpec}`);
+  const fProp = fKey ? props.find((p) => p.name === fKey) : undefined;
+  if (fProp && (fProp.cols !== 3 || fProp.type !== 'R')) fail(fKey!, `forces must be R:3, got ${fProp.type}:${fProp.cols}`);
+  return { props, ncol, species: species!, pos: pos!, forces: fProp };
+}
+
+/** What the comment lines read so far have in common: Properties specs and key sets, each analysed once. */
+interface HeaderCache {
+  columns: Map<string, Columns>;
+  keys: { keys: string[]; infoKeys: InfoKeys }[];
+}
+
+/** What a frame's comment line says, checked: everything but the atom lines. */
+interface FrameHeader {
+  natoms: number;
+  cell: Float64Array | null;
+  pbc: [boolean, boolean, boolean];
+  columns: Columns;
+  energy: number | null;
+  sigma0: number | null;
+  virial: Float64Array | null;
+  dk: number | null;
+  mesh: number[] | null;
+  nkpts: number | null;
+  tags: Record<string, unknown>;
+}
+
+/**
+ * Read a frame's comment line (line `line`, frame `fi`, `natoms` atoms): cell, pbc, Properties,
+ * energies, stress or virial, Δk and the other info keys as tags. Every value is read or refused.
+ */
+function frameHeader(path: string, comment: string, natoms: number, line: number, fi: number, options: ReadExtxyzOptions, cache: HeaderCache): FrameHeader {
+  const at = (array?: string): { line: number; frame: number; array?: string } => (array === undefined ? { line, frame: fi } : { line, frame: fi, array });
+  const fail = (array: string | undefined, msg: string): never => {
+    throw new ReadError(path, at(array), msg);
+  };
+  let info: Record<string, string>;
+  try {
+    info = parseExtxyzInfo(comment);
+  } catch (e) {
+    throw new ReadError(path, at(), (e as Error).message);
+  }
+  const keys = Object.keys(info);
+  let ik: InfoKeys | undefined;
+  for (let q = 0; q < cache.keys.length && !ik; q++) {
+    const known = cache.keys[q].keys;
+    if (known.length !== keys.length) continue;
+    let k = 0;
+    while (k < keys.length && known[k] === keys[k]) k++;
+    if (k === keys.length) ik = cache.keys[q].infoKeys;
+  }
+  const lowerKey = (k: string): string | undefined => keys.find((x) => x.toLowerCase() === k);
+  const latKey = ik ? ik.lattice : lowerKey('lattice');
+  let cell: Float64Array | null = null;
+  if (latKey) {
+    const text = info[latKey];
+    cell = new Float64Array(9);
+    const got = text.length < 1000 ? wordsAsNumbers(text, cell) : -1;
+    let finite = got === 9;
+    for (let k = 0; k < 9 && finite; k++) finite = Number.isFinite(cell[k]);
+    if (!finite) fail('Lattice', `Lattice must be 9 finite numbers, got ${JSON.stringify(text)}`);
+  }
+  const pbcKey = ik ? ik.pbc : lowerKey('pbc');
+  let pbc: [boolean, boolean, boolean] = cell ? [true, true, true] : [false, false, false];
+  if (pbcKey) {
+    const b = typed(info[pbcKey]);
+    if (Array.isArray(b) && b.length === 3 && typeof b[0] === 'boolean') pbc = b as [boolean, boolean, boolean];
+    else if (typeof b === 'boolean') pbc = [b, b, b];
+    else fail('pbc', `pbc must be three T/F, got ${JSON.stringify(info[pbcKey])}`);
+  }
+  // a periodic cell must have a volume (else a virial is 0 and a stress NaN); so must a cell a stress or virial is given with (below)
+  const checkVolume = (): void => {
+    const bad = cell ? cellVolumeProblem(cell) : null;
+    if (bad) fail('Lattice', bad);
+  };
+  if (pbc.some((x) => x)) checkVolume();
+  const propKey = ik ? ik.properties : lowerKey('properties');
+  const propSpec = propKey ? info[propKey] : 'species:S:1:pos:R:3';
+  let columns = cache.columns.get(propSpec);
+  if (!columns) {
+    columns = columnsOf(propSpec, options, fail);
+    cache.columns.set(propSpec, columns);
+  }
+  if (!ik) {
+    ik = infoKeys(keys, options, (msg) => fail(undefined, msg));
+    if (cache.keys.length < 64) cache.keys.push({ keys, infoKeys: ik });
+  }
+  // energies
+  const eKey = ik.energy;
+  const num = (k: string, what: string): number => {
+    const v = Number(info[k]);
+    if (!Number.isFinite(v)) fail(k, `${what} ${k}=${JSON.stringify(info[k])} is not a finite number`);
+    return v;
+  };
+  let energy: number | null = null;
+  if (eKey !== null && eKey in info) energy = num(eKey, 'energy');
+  else if (options.energyKey) fail(options.energyKey, `no info key ${options.energyKey}`);
+  let sigma0: number | null = null;
+  if ('energy_sigma0' in info) sigma0 = num('energy_sigma0', 'energy');
+  else if (eKey === 'free_energy' && 'energy' in info && Number(info.energy) !== energy) sigma0 = num('energy', 'energy');
+  // stress / virial
+  let virial: Float64Array | null = null;
+  const vKey = ik.virial;
+  const sKey = ik.stress;
+  const vec = (k: string): number[] => {
+    const v = info[k].trim().split(/\s+/).map(Number);
+    if (v.some((x) => !Number.isFinite(x))) fail(k, `not finite numbers: ${JSON.stringify(info[k])}`);
+    if (v.length === 6) return [v[0], v[5], v[4], v[5], v[1], v[3], v[4], v[3], v[2]];
+    if (v.length !== 9) fail(k, `${v.length} components, expected 9 or 6 (Voigt)`);
+    return v;
+  };
+  if (sKey && sKey in info) {
+    if (!cell) fail(sKey, 'a stress without a Lattice: no volume for the virial');
+    checkVolume();
+    const vol = volumeOf(cell!);
+    const sv = vec(sKey);
+    const sUnit = STRESS_UNIT[options.stressUnit ?? 'eV/Å³'];
+    const sSign = options.stressSign === 'pressure' ? -1 : 1;
+    const big = Math.max(...sv.map(Math.abs)) * sUnit;
+    if (big > 10 && options.stressUnit === undefined) {
+      fail(sKey, `stress component of ${big.toPrecision(4)} eV/Å³ (${(big * EV_PER_A3_IN_GPA).toPrecision(4)} GPa) is implausible in eV/Å³ (ASE's unit): give stressUnit ("GPa", "kbar", "bar") and stressSign ("pressure" when positive means compression)`);
+    }
+    virial = Float64Array.from(sv, (s) => -s * sUnit * sSign * vol);
+    if (vKey && vKey in info) {
+      // both given: they must describe the same tensor (W = −σV)
+      const w = vec(vKey);
+      const scale = Math.max(1e-3, ...w.map(Math.abs));
+      const k = w.findIndex((x, j) => Math.abs(x - virial![j]) > 1e-6 * scale);
+      if (k >= 0) fail(vKey, `${vKey}[${k}] = ${w[k]} eV but −${sKey}·V = ${virial[k]} eV: the stress and the virial disagree (check stressUnit/stressSign)`);
+    }
+  } else if (vKey && vKey in info) {
+    checkVolume();
+    virial = Float64Array.from(vec(vKey));
+  }
+  const tags: Record<string, unknown> = {};
+  for (const k of keys) {
+    if (k === latKey || k === propKey || k === pbcKey || k === eKey || k === sKey || k === vKey || k === 'energy_sigma0' || k === 'free_energy' || k === 'energy') continue;
+    tags[k] = typed(info[k]);
+  }
+  if ('dk' in tags && typeof tags.dk !== 'number') fail('dk', `dk=${JSON.stringify(info.dk)} is not a number of Å⁻¹`);
+  const fileDk = typeof tags.dk === 'number' ? (tags.dk as number) : null;
+  let mesh: number[] | null = null;
+  if (Array.isArray(tags.mesh) && tags.mesh.length === 3) mesh = tags.mesh as number[];
+  else if (Array.isArray(tags.kpts) && tags.kpts.length === 3) mesh = tags.kpts as number[];
+  // a mesh or k-point count the file states is used or refused, never passed over
+  const meshKey = mesh === tags.mesh ? 'mesh' : 'kpts';
+  if (mesh && !mesh.every((x) => Number.isInteger(x) && x > 0)) fail(meshKey, `${meshKey}=${JSON.stringify(info[meshKey])} is not three positive whole numbers (a k-point mesh)`);
+  if ('n_irreducible' in tags && !(Number.isInteger(tags.n_irreducible) && (tags.n_irreducible as number) > 0)) {
+    fail('n_irreducible', `n_irreducible=${JSON.stringify(info.n_irreducible)} is not a positive whole number of k-points`);
+  }
+  let found;
+  try {
+    found = discoverDk({ path, fileDk, mesh, cell }, options);
+  } catch (e) {
+    throw new ReadError(path, at(), (e as Error).message);
+  }
+  if (found) tags.dk_source = found.source;
+  return {
+    natoms, cell, pbc, columns, energy, sigma0, virial,
+    dk: found?.dk ?? null,
+    mesh,
+    nkpts: typeof tags.n_irreducible === 'number' ? (tags.n_irreducible as number) : null,
+    tags,
+  };
+}
+
+/**
+ * The blank-separated words of `text` as numbers (Number() of each, as the info values are read)
+ * into `out`, as many as fit; returns the count of words (more than out.length when there are more).
+ */
+function wordsAsNumbers(text: string, out: Float64Array): number {
+  let n = 0;
+  let i = 0;
+  const len = text.length;
+  while (i < len) {
+    while (i < len && isSpace(text.charCodeAt(i))) i++;
+    if (i >= len) break;
+    const s = i;
+    while (i < len && !isSpace(text.charCodeAt(i))) i++;
+    if (n < out.length) out[n] = Number(text.slice(s, i));
+    n++;
+  }
+  return n;
+}
+
+/** Whether bytes b[s, e) are all blanks (space, tab, CR, …). */
+function blank(b: Uint8Array, s: number, e: number): boolean {
+  for (let k = s; k < e; k++) if (b[k] > 32) return false;
+  return true;
+}
+
+/** The text of bytes b[s, e) without leading and trailing blanks (for messages). */
+function trimmed(b: Buffer, s: number, e: number): string {
+  return b.toString('utf8', s, e).trim();
+}
+
 /**
  * Read an extended XYZ file (as ASE writes it) into a frames table (Å, eV, eV/Å, virial eV).
  * `energy` is free_energy when present (else energy); `energy_sigma0` is the energy_sigma0 key,
  * or ASE's `energy` when it differs from free_energy. Stress (eV/Å³, tension positive, 9 or 6
  * Voigt components xx yy zz yz xz xy) becomes the virial W = −σV. Other info keys go to `tags`;
- * a `dk` key gives Δk.
+ * a `dk` key gives Δk. The file is streamed line by line (any size; memory near the arrays kept).
  */
 export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): ColumnTable {
   const size = fileSize(path, 'an extended XYZ file');
   if (size === 0) throw new ReadError(path, { line: 1 }, 'empty file, expected extended XYZ');
-  const buf = readFileBytes(path, 'an extended XYZ file');
-  if (looksBinary(buf)) throw new ReadError(path, { line: 1 }, 'binary data where extended XYZ text was expected');
-  const text = buf.toString('utf8');
-  const lines = text.split('\n');
-  const cutAt = unterminatedLine(text); // the last line, when it has no line end (the file may be cut inside it)
-  const frames: Frame[] = [];
+  if (STRESS_UNIT[options.stressUnit ?? 'eV/Å³'] === undefined) throw new Error(`stressUnit must be one of ${Object.keys(STRESS_UNIT).join(', ')}`);
+  const store = new FrameColumns(path);
   const skippedFrames: { frame: number; reason: string }[] = [];
+  const cache: HeaderCache = { columns: new Map(), keys: [] };
+  const symbolCache = new Map<string, string[]>(); // the symbols of a frame, shared by the frames of the same atoms
+  const speciesNames: { bytes: Uint8Array; name: string }[] = []; // species tokens read so far
+  // the frame being read: 0 = expecting its atom count, 1 = its comment line, 2 = its atom lines
+  let state = 0;
+  let fi = 0;
+  let natoms = 0;
+  let headLine = 0;
+  let head: FrameHeader | null = null;
+  let atom = 0;
+  let symbols: string[] = [];
+  let room: ReturnType<FrameColumns['atoms']> | null = null;
+  let stopped = false;
   /** A frame the file ends inside: an error, or (truncated: 'drop') the end of the reading. */
-  const unfinished = (fi: number, line: number, what: string): void => {
+  const unfinished = (line: number, what: string): false => {
     if (options.truncated !== 'drop' || fi === 0) throw truncatedError(path, { line, frame: fi }, `${what} (truncated extended XYZ)`, fi === 0 ? undefined : `the ${fi} whole frame(s) before it`);
     skippedFrames.push({ frame: fi, reason: UNFINISHED });
+    stopped = true;
+    return false;
   };
-  const symbolCache = new Map<string, string[]>();
-  const sUnit = STRESS_UNIT[options.stressUnit ?? 'eV/Å³'];
-  if (sUnit === undefined) throw new Error(`stressUnit must be one of ${Object.keys(STRESS_UNIT).join(', ')}`);
-  const sSign = options.stressSign === 'pressure' ? -1 : 1;
-  let li = 0;
-  while (li < lines.length) {
-    if (lines[li].trim() === '') {
-      li++;
-      continue;
+  const starts = new Int32Array(1024); // word starts and ends of an atom line
+  const ends = new Int32Array(1024);
+  /** The element of a species token b[s, e) (interned: one string per distinct token). */
+  const speciesOf = (b: Buffer, s: number, e: number, line: number): string => {
+    const len = e - s;
+    for (let q = 0; q < speciesNames.length; q++) {
+      const x = speciesNames[q].bytes;
+      if (x.length !== len) continue;
+      let k = 0;
+      while (k < len && x[k] === b[s + k]) k++;
+      if (k === len) return speciesNames[q].name;
     }
-    const fi = frames.length;
-    const headLine = li + 1;
-    const natoms = Number(lines[li].trim());
-    if (cutAt > 0 && (cutAt === headLine || (Number.isInteger(natoms) && natoms >= 0 && cutAt <= headLine + 1 + natoms))) {
-      unfinished(fi, cutAt, `the last line has no line end: the file ends inside frame ${fi}, perhaps inside a number`);
-      break;
+    const sym = b.toString('utf8', s, e);
+    if (!isElement(sym)) throw new ReadError(path, { line, frame: fi }, `unknown element ${JSON.stringify(sym)}`);
+    if (speciesNames.length < 256) speciesNames.push({ bytes: Uint8Array.from(b.subarray(s, e)), name: sym });
+    return sym;
+  };
+  /** Finish the frame whose last atom line was read. */
+  const finishFrame = (): void => {
+    const h = head!;
+    const key = symbols.join(' ');
+    let syms = symbolCache.get(key);
+    if (!syms) {
+      syms = symbols;
+      symbolCache.set(key, syms);
     }
-    if (!Number.isInteger(natoms) || natoms < 0) throw new ReadError(path, { line: headLine, frame: fi }, `expected the number of atoms, got ${JSON.stringify(lines[li].trim().slice(0, 60))}`);
-    if (li + 2 >= lines.length) {
-      unfinished(fi, headLine, 'file ends before the comment line');
-      break;
-    }
-    let info: Record<string, string>;
-    try {
-      info = parseExtxyzInfo(lines[li + 1]);
-    } catch (e) {
-      throw new ReadError(path, { line: headLine + 1, frame: fi }, (e as Error).message);
-    }
-    const keys = Object.keys(info);
-    const lowerKey = (k: string): string | undefined => keys.find((x) => x.toLowerCase() === k);
-    const latKey = lowerKey('lattice');
-    let cell: Float64Array | null = null;
-    if (latKey) {
-      const v = info[latKey].trim().split(/\s+/).map(Number);
-      if (v.length !== 9 || v.some((x) => !Number.isFinite(x))) throw new ReadError(path, { line: headLine + 1, frame: fi, array: 'Lattice' }, `Lattice must be 9 finite numbers, got ${JSON.stringify(info[latKey])}`);
-      cell = Float64Array.from(v);
-    }
-    const pbcKey = lowerKey('pbc');
-    let pbc: [boolean, boolean, boolean] = cell ? [true, true, true] : [false, false, false];
-    if (pbcKey) {
-      const b = typed(info[pbcKey]);
-      if (Array.isArray(b) && b.length === 3 && typeof b[0] === 'boolean') pbc = b as [boolean, boolean, boolean];
-      else if (typeof b === 'boolean') pbc = [b, b, b];
-      else throw new ReadError(path, { line: headLine + 1, frame: fi, array: 'pbc' }, `pbc must be three T/F, got ${JSON.stringify(info[pbcKey])}`);
-    }
-    // a periodic cell must have a volume (else a virial is 0 and a stress NaN); so must a cell a stress or virial is given with (below)
-    const checkVolume = (): void => {
-      const bad = cell ? cellVolumeProblem(cell) : null;
-      if (bad) throw new ReadError(path, { line: headLine + 1, frame: fi, array: 'Lattice' }, bad);
-    };
-    if (pbc.some((x) => x)) checkVolume();
-    const propKey = lowerKey('properties');
-    const propSpec = propKey ? info[propKey] : 'species:S:1:pos:R:3';
-    const ps = propSpec.split(':');
-    if (ps.length % 3 !== 0) throw new ReadError(path, { line: headLine + 1, frame: fi, array: 'Properties' }, `malformed Properties ${JSON.stringify(propSpec)}`);
-    const props: Prop[] = [];
-    let ncol = 0;
-    for (let k = 0; k < ps.length; k += 3) {
-      const cols = Number(ps[k + 2]);
-      if (!Number.isInteger(cols) || cols < 1 || !/^[SRIL]$/.test(ps[k + 1])) throw new ReadError(path, { line: headLine + 1, frame: fi, array: 'Properties' }, `malformed Properties ${JSON.stringify(propSpec)}`);
-      props.push({ name: ps[k], type: ps[k + 1], cols, start: ncol });
-      ncol += cols;
-    }
-    const species = props.find((p) => p.name === 'species' || p.name === 'Z');
-    const pos = props.find((p) => p.name === 'pos' || p.name === 'positions');
-    if (!species || !pos || pos.cols !== 3) throw new ReadError(path, { line: headLine + 1, frame: fi, array: 'Properties' }, `Properties must include species and pos:R:3, got ${JSON.stringify(propSpec)}`);
-    const pnames = props.map((p) => p.name);
-    const ambiguous = (msg: string): never => {
-      throw new ReadError(path, { line: headLine + 1, frame: fi }, msg);
-    };
-    const fKey = options.forcesKey ?? pickKey(pnames, ['forces', 'force'], /forces?$/i, 'forcesKey', ambiguous);
-    if (options.forcesKey && !pnames.includes(options.forcesKey)) throw new ReadError(path, { line: headLine + 1, frame: fi, array: options.forcesKey }, `no per-atom property ${options.forcesKey} in Properties ${propSpec}`);
-    const fProp = fKey ? props.find((p) => p.name === fKey) : undefined;
-    if (fProp && (fProp.cols !== 3 || fProp.type !== 'R')) throw new ReadError(path, { line: headLine + 1, frame: fi, array: fKey! }, `forces must be R:3, got ${fProp.type}:${fProp.cols}`);
-    if (li + 2 + natoms >= lines.length) {
-      unfinished(fi, lines.length - 1, `file ends after ${Math.max(0, lines.length - li - 3)} of ${natoms} atom lines`);
-      break;
-    }
-    const symbols: string[] = new Array(natoms);
-    const positions = new Float64Array(3 * natoms);
-    const forces = fProp ? new Float64Array(3 * natoms) : null;
-    for (let a = 0; a < natoms; a++) {
-      const ln = li + 2 + a;
-      const w = lines[ln].trim().split(/\s+/);
-      if (w.length !== ncol) throw new ReadError(path, { line: ln + 1, frame: fi }, `${w.length === 1 && w[0] === '' ? 0 : w.length} columns, Properties says ${ncol}${ln === lines.length - 1 ? ' (truncated file?)' : ''}`);
-      let sym = w[species.start];
-      if (species.name === 'Z') sym = elementByZ(Number(sym), path, ln + 1, fi);
-      if (!isElement(sym)) throw new ReadError(path, { line: ln + 1, frame: fi }, `unknown element ${JSON.stringify(sym)}`);
-      symbols[a] = sym;
-      for (let k = 0; k < 3; k++) {
-        const x = Number(w[pos.start + k]);
-        if (!Number.isFinite(x)) throw new ReadError(path, { line: ln + 1, frame: fi, array: 'pos' }, `not a finite number: ${JSON.stringify(w[pos.start + k])}`);
-        positions[3 * a + k] = x;
-        if (forces) {
-          const f = Number(w[fProp!.start + k]);
-          if (!Number.isFinite(f)) throw new ReadError(path, { line: ln + 1, frame: fi, array: fKey! }, `not a finite number: ${JSON.stringify(w[fProp!.start + k])}`);
-          forces[3 * a + k] = f;
-        }
-      }
-    }
-    const symKey = symbols.join(' ');
-    const syms = symbolCache.get(symKey) ?? symbols;
-    symbolCache.set(symKey, syms);
-    // energies
-    const eKey = options.energyKey ?? pickKey(keys, ['free_energy', 'energy'], /energy$/i, 'energyKey', ambiguous);
-    const num = (k: string, what: string): number => {
-      const v = Number(info[k]);
-      if (!Number.isFinite(v)) throw new ReadError(path, { line: headLine + 1, frame: fi, array: k }, `${what} ${k}=${JSON.stringify(info[k])} is not a finite number`);
-      return v;
-    };
-    let energy: number | null = null;
-    if (eKey !== null && eKey in info) energy = num(eKey, 'energy');
-    else if (options.energyKey) throw new ReadError(path, { line: headLine + 1, frame: fi, array: options.energyKey }, `no info key ${options.energyKey}`);
-    let sigma0: number | null = null;
-    if ('energy_sigma0' in info) sigma0 = num('energy_sigma0', 'energy');
-    else if (eKey === 'free_energy' && 'energy' in info && Number(info.energy) !== energy) sigma0 = num('energy', 'energy');
-    // stress / virial
-    let virial: Float64Array | null = null;
-    const vKey = options.virialKey ?? pickKey(keys, ['virial'], /virial$/i, 'virialKey', ambiguous);
-    const sKey = options.stressKey ?? pickKey(keys, ['stress'], /stress$/i, 'stressKey', ambiguous);
-    const vec = (k: string): number[] => {
-      const v = info[k].trim().split(/\s+/).map(Number);
-      if (v.some((x) => !Number.isFinite(x))) throw new ReadError(path, { line: headLine + 1, frame: fi, array: k }, `not finite numbers: ${JSON.stringify(info[k])}`);
-      if (v.length === 6) return [v[0], v[5], v[4], v[5], v[1], v[3], v[4], v[3], v[2]];
-      if (v.length !== 9) throw new ReadError(path, { line: headLine + 1, frame: fi, array: k }, `${v.length} components, expected 9 or 6 (Voigt)`);
-      return v;
-    };
-    if (sKey && sKey in info) {
-      if (!cell) throw new ReadError(path, { line: headLine + 1, frame: fi, array: sKey }, 'a stress without a Lattice: no volume for the virial');
-      checkVolume();
-      const vol = volumeOf(cell);
-      const sv = vec(sKey);
-      const big = Math.max(...sv.map(Math.abs)) * sUnit;
-      if (big > 10 && options.stressUnit === undefined) {
-        throw new ReadError(path, { line: headLine + 1, frame: fi, array: sKey }, `stress component of ${big.toPrecision(4)} eV/Å³ (${(big * EV_PER_A3_IN_GPA).toPrecision(4)} GPa) is implausible in eV/Å³ (ASE's unit): give stressUnit ("GPa", "kbar", "bar") and stressSign ("pressure" when positive means compression)`);
-      }
-      virial = Float64Array.from(sv, (s) => -s * sUnit * sSign * vol);
-      if (vKey && vKey in info) {
-        // both given: they must describe the same tensor (W = −σV)
-        const w = vec(vKey);
-        const scale = Math.max(1e-3, ...w.map(Math.abs));
-        const k = w.findIndex((x, j) => Math.abs(x - virial![j]) > 1e-6 * scale);
-        if (k >= 0) {
-          throw new ReadError(path, { line: headLine + 1, frame: fi, array: vKey }, `${vKey}[${k}] = ${w[k]} eV but −${sKey}·V = ${virial[k]} eV: the stress and the virial disagree (check stressUnit/stressSign)`);
-        }
-      }
-    } else if (vKey && vKey in info) {
-      checkVolume();
-      virial = Float64Array.from(vec(vKey));
-    }
-    const tags: Record<string, unknown> = {};
-    const used = new Set([latKey, propKey, pbcKey, eKey, sKey, vKey, 'energy_sigma0', 'free_energy', 'energy'].filter(Boolean) as string[]);
-    for (const k of keys) if (!used.has(k)) tags[k] = typed(info[k]);
-    if ('dk' in tags && typeof tags.dk !== 'number') {
-      throw new ReadError(path, { line: headLine + 1, frame: fi, array: 'dk' }, `dk=${JSON.stringify(info.dk)} is not a number of Å⁻¹`);
-    }
-    const fileDk = typeof tags.dk === 'number' ? (tags.dk as number) : null;
-    let mesh: number[] | null = null;
-    if (Array.isArray(tags.mesh) && tags.mesh.length === 3) mesh = tags.mesh as number[];
-    else if (Array.isArray(tags.kpts) && tags.kpts.length === 3) mesh = tags.kpts as number[];
-    // a mesh or k-point count the file states is used or refused, never passed over
-    const meshKey = mesh === tags.mesh ? 'mesh' : 'kpts';
-    if (mesh && !mesh.every((x) => Number.isInteger(x) && x > 0)) {
-      throw new ReadError(path, { line: headLine + 1, frame: fi, array: meshKey }, `${meshKey}=${JSON.stringify(info[meshKey])} is not three positive whole numbers (a k-point mesh)`);
-    }
-    if ('n_irreducible' in tags && !(Number.isInteger(tags.n_irreducible) && (tags.n_irreducible as number) > 0)) {
-      throw new ReadError(path, { line: headLine + 1, frame: fi, array: 'n_irreducible' }, `n_irreducible=${JSON.stringify(info.n_irreducible)} is not a positive whole number of k-points`);
-    }
-    let found;
-    try {
-      found = discoverDk({ path, fileDk, mesh, cell }, options);
-    } catch (e) {
-      throw new ReadError(path, { line: headLine + 1, frame: fi }, (e as Error).message);
-    }
-    if (found) tags.dk_source = found.source;
-    frames.push({
-      id: `${path}#${fi}`,
-      source: path,
-      frame: fi,
-      symbols: syms,
-      cell,
-      pbc,
-      positions,
-      forces,
-      energy,
-      energySigma0: sigma0,
-      virial,
-      dk: found?.dk ?? null,
-      kmesh: mesh && mesh.every((x) => Number.isInteger(x) && x > 0) ? [mesh[0], mesh[1], mesh[2]] : null,
-      nkpts: typeof tags.n_irreducible === 'number' ? (tags.n_irreducible as number) : null,
-      tags,
+    store.add({
+      symbols: syms, cell: h.cell, pbc: h.pbc, energy: h.energy, energySigma0: h.sigma0, virial: h.virial, dk: h.dk,
+      kmesh: h.mesh ? [h.mesh[0], h.mesh[1], h.mesh[2]] : null, nkpts: h.nkpts, tags: h.tags,
     });
-    li += 2 + natoms;
-  }
-  if (frames.length === 0) throw new ReadError(path, { line: 1 }, 'no frames (only blank lines)');
-  return framesTable(frames, {
+    fi++;
+    state = 0;
+  };
+  const read = forEachLineBytes(path, (b, s, e, lineNo, _offset, ended) => {
+    const cut = !ended && !blank(b, s, e); // the last line, without its line end: the file may be cut inside it
+    if (state === 0) {
+      if (blank(b, s, e)) return;
+      headLine = lineNo;
+      if (cut) return unfinished(lineNo, `the last line has no line end: the file ends inside frame ${fi}, perhaps inside a number`);
+      let x = s;
+      while (x < e && b[x] <= 32) x++;
+      let y = e;
+      while (y > x && b[y - 1] <= 32) y--;
+      natoms = decimalAt(b, x, y);
+      if (!Number.isInteger(natoms) || natoms < 0) throw new ReadError(path, { line: lineNo, frame: fi }, `expected the number of atoms, got ${JSON.stringify(trimmed(b, s, e).slice(0, 60))}`);
+      state = 1;
+      return;
+    }
+    if (state === 1) {
+      if (cut) return unfinished(lineNo, `the last line has no line end: the file ends inside frame ${fi}, perhaps inside a number`);
+      head = frameHeader(path, b.toString('utf8', s, e), natoms, lineNo, fi, options, cache);
+      room = store.atoms(natoms, head.columns.forces !== undefined);
+      symbols = new Array(natoms);
+      atom = 0;
+      state = 2;
+      if (natoms === 0) finishFrame();
+      return;
+    }
+    // an atom line
+    if (cut) return unfinished(lineNo, `the last line has no line end: the file ends inside frame ${fi}, perhaps inside a number`);
+    const h = head!;
+    const { ncol, species, pos } = h.columns;
+    let nw = 0;
+    let i = s;
+    while (i < e) {
+      while (i < e && b[i] <= 32) i++;
+      if (i >= e) break;
+      if (nw < starts.length) starts[nw] = i;
+      while (i < e && b[i] > 32) i++;
+      if (nw < ends.length) ends[nw] = i;
+      nw++;
+    }
+    if (nw !== ncol) throw new ReadError(path, { line: lineNo, frame: fi }, `${nw} columns, Properties says ${ncol}`);
+    let sym: string;
+    if (species.name === 'Z') sym = elementByZ(numberAt(b, starts[species.start], ends[species.start]), path, lineNo, fi);
+    else sym = speciesOf(b, starts[species.start], ends[species.start], lineNo);
+    symbols[atom] = sym;
+    const r = room!;
+    const fProp = h.columns.forces;
+    for (let k = 0; k < 3; k++) {
+      const w = pos.start + k;
+      const x = numberAt(b, starts[w], ends[w]);
+      if (!Number.isFinite(x)) throw new ReadError(path, { line: lineNo, frame: fi, array: 'pos' }, `not a finite number: ${JSON.stringify(b.toString('utf8', starts[w], ends[w]))}`);
+      r.pos[r.posOffset + 3 * atom + k] = x;
+      if (fProp) {
+        const wf = fProp.start + k;
+        const f = numberAt(b, starts[wf], ends[wf]);
+        if (!Number.isFinite(f)) throw new ReadError(path, { line: lineNo, frame: fi, array: fProp.name }, `not a finite number: ${JSON.stringify(b.toString('utf8', starts[wf], ends[wf]))}`);
+        r.frc![r.frcOffset + 3 * atom + k] = f;
+      }
+    }
+    atom++;
+    if (atom === natoms) finishFrame();
+  }, { what: 'an extended XYZ file' });
+  if (!stopped && state === 1) unfinished(headLine, 'file ends before the comment line');
+  else if (!stopped && state === 2) unfinished(read.lines, `file ends after ${atom} of ${natoms} atom lines`);
+  if (store.length === 0) throw new ReadError(path, { line: 1 }, 'no frames (only blank lines)');
+  return store.build({
     notes: {
       reader: 'readExtxyz',
       file: path,

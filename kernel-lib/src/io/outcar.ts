@@ -6,7 +6,8 @@
 import { readSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ColumnTable } from 'arquero';
-import { ReadError, forEachLine, parseNumbers, parseNumbersBytes, lineAt, bytesAt, parseDecimal, truncatedError, UNFINISHED, type Truncated } from './errors.js';
+import { ReadError, truncatedError, UNFINISHED, type Truncated } from './errors.js';
+import { forEachLine, parseNumbers, parseNumbersBytes, lineAt, bytesAt, parseDecimal } from './bytes.js';
 import { fileSize, openFile, isFile } from './files.js';
 import { FrameStore, volumeOf, cellVolumeProblem, KBAR_IN_EV_PER_A3 } from './frames.js';
 import { elementOfPotcar } from './elements.js';

@@ -6,9 +6,13 @@ import { extname } from 'node:path';
 import { from, type ColumnTable } from 'arquero';
 import { withMeta } from '../core/meta.js';
 import { sweepRows, SWEEP_UNITS, SWEEP_TEXT_COLUMNS } from '../core/sweep.js';
-import { ReadError, looksBinary, parseDecimal, requireLineEnd } from './errors.js';
+import { ReadError, noLineEndError } from './errors.js';
+import { looksBinary, parseDecimal, forEachLineBytes } from './bytes.js';
 import { fileSize, readFileBytes } from './files.js';
 import { dkFromPattern } from './dk.js';
+
+/** Bytes of the longest text V8 makes into one string (2²⁹ − 24 characters). */
+const MAX_STRING_BYTES = 2 ** 29 - 24;
 
 /** Options of {@link readTable}. */
 export interface ReadTableOptions {
@@ -32,61 +36,77 @@ export interface ReadTableOptions {
   text?: readonly string[];
 }
 
-function splitDelimited(path: string, text: string, delim: string): { header: string[]; rows: { cells: string[]; line: number }[] } {
-  const records: { cells: string[]; line: number }[] = [];
+/**
+ * The records of a delimited text file, streamed: `onRecord(cells, line)` gets each record's cells
+ * (unquoted, trimmed unless quoted) and the line it starts on; blank lines are skipped. The first
+ * record is the header. `firstLine` picks the delimiter from the file's first line. A quoted
+ * field may hold delimiters and line ends ("" is a quote).
+ */
+function readDelimited(path: string, firstLine: (line: string) => string, onRecord: (cells: string[], line: number) => void): void {
+  let delim = -1;
   let cells: string[] = [];
   let cell = '';
   let q = false;
-  let line = 1;
-  let startLine = 1;
-  let i = 0;
-  const n = text.length;
   let quotedCell = false;
-  while (i < n) {
-    const c = text[i];
-    if (q) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          cell += '"';
-          i += 2;
-          continue;
+  let startLine = 1;
+  let extra = 0; // lines ended by a lone CR (counted as lines, as a line end)
+  const endRecord = (line: number): void => {
+    cells.push(quotedCell ? cell : cell.trim());
+    if (!(cells.length === 1 && cells[0] === '')) onRecord(cells, startLine);
+    cells = [];
+    cell = '';
+    quotedCell = false;
+    startLine = line + 1;
+  };
+  forEachLineBytes(path, (b, s, e, lineNo, _offset, ended) => {
+    const text = b.toString('utf8', s, e);
+    if (delim < 0) delim = firstLine(text).charCodeAt(0);
+    if (!ended && text.trim() !== '') throw noLineEndError(path, lineNo, 'table');
+    const line = lineNo + extra;
+    if (!q && cells.length === 0 && cell === '') startLine = line;
+    const n = text.length;
+    let from = 0; // start of the part of text not yet added to cell
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (q) {
+        if (c === 34) {
+          cell += text.slice(from, i);
+          if (text.charCodeAt(i + 1) === 34) {
+            cell += '"';
+            i++;
+          } else q = false;
+          from = i + 1;
         }
-        q = false;
-      } else {
-        if (c === '\n') line++;
-        cell += c;
+        continue;
       }
-      i++;
-      continue;
+      if (c === 34 && (cell + text.slice(from, i)).trim() === '') {
+        q = true;
+        quotedCell = true;
+        cell = '';
+        from = i + 1;
+      } else if (c === delim) {
+        cell += text.slice(from, i);
+        cells.push(quotedCell ? cell : cell.trim());
+        cell = '';
+        quotedCell = false;
+        from = i + 1;
+      } else if (c === 13) {
+        // a lone CR ends a line (old Mac line ends)
+        cell += text.slice(from, i);
+        extra++;
+        endRecord(lineNo + extra - 1);
+        from = i + 1;
+      }
     }
-    if (c === '"' && cell.trim() === '') {
-      q = true;
-      quotedCell = true;
-      cell = '';
-    } else if (c === delim) {
-      cells.push(quotedCell ? cell : cell.trim());
-      cell = '';
-      quotedCell = false;
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      cells.push(quotedCell ? cell : cell.trim());
-      if (!(cells.length === 1 && cells[0] === '')) records.push({ cells, line: startLine });
-      cells = [];
-      cell = '';
-      quotedCell = false;
-      line++;
-      startLine = line;
-    } else cell += c;
-    i++;
-  }
+    cell += text.slice(from);
+    if (q) cell += '\n';
+    else if (ended) endRecord(lineNo + extra);
+  }, { what: 'a CSV/TSV table', bom: true });
   if (q) throw new ReadError(path, { line: startLine }, 'unterminated quoted field (truncated file?)');
   if (cell !== '' || cells.length > 0) {
     cells.push(quotedCell ? cell : cell.trim());
-    records.push({ cells, line: startLine });
+    onRecord(cells, startLine);
   }
-  if (records.length === 0) throw new ReadError(path, { line: 1 }, 'empty table: no header line');
-  const header = records[0].cells;
-  return { header, rows: records.slice(1) };
 }
 
 /**
@@ -136,14 +156,16 @@ function isTextColumn(name: string, extra: readonly string[]): boolean {
 export function readTable(path: string, options: ReadTableOptions = {}): ColumnTable {
   const size = fileSize(path, 'a table');
   if (size === 0) throw new ReadError(path, { line: 1 }, 'empty file, expected a table');
-  const buf = readFileBytes(path, 'a table');
-  if (looksBinary(buf)) throw new ReadError(path, { line: 1 }, 'binary data where a CSV/TSV/JSON table was expected');
-  const text = buf.toString('utf8').replace(/^\uFEFF/, '');
   const ext = extname(path).toLowerCase();
   const format = options.format ?? (ext === '.json' ? 'json' : 'csv');
   let header: string[];
   let records: { values: Record<string, unknown>; line: number }[];
   if (format === 'json') {
+    // JSON is parsed whole: one string, at most V8's longest (512 MiB)
+    if (size > MAX_STRING_BYTES) throw new ReadError(path, {}, `a JSON table of ${(size / 2 ** 20).toFixed(0)} MiB: JSON tables are read whole, up to 512 MiB; write larger tables as CSV or TSV (streamed)`);
+    const buf = readFileBytes(path, 'a table');
+    if (looksBinary(buf)) throw new ReadError(path, { line: 1 }, 'binary data where a CSV/TSV/JSON table was expected');
+    const text = buf.toString('utf8').replace(/^\uFEFF/, '');
     let j: unknown;
     try {
       j = JSON.parse(text);
@@ -174,27 +196,37 @@ export function readTable(path: string, options: ReadTableOptions = {}): ColumnT
       records = Array.from({ length: lens[0] ?? 0 }, (_, i) => ({ values: Object.fromEntries(header.map((h) => [h, (cols[h] as unknown[])[i]])), line: i }));
     } else throw new ReadError(path, {}, 'expected an array of rows or an object of columns');
   } else {
-    requireLineEnd(path, text, 'table');
     let delim = options.delimiter ?? (ext === '.tsv' || ext === '.tab' ? '\t' : '');
-    if (!delim) {
-      const first = text.slice(0, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n'));
-      const counts = [',', ';', '\t'].map((d) => [d, first.split(d).length] as const).sort((a, b) => b[1] - a[1]);
-      if (counts[0][1] < 2) throw new ReadError(path, { line: 1 }, `no delimiter (",", ";" or tab) in the first line ${JSON.stringify(first.slice(0, 60))}: not a table with a header (give the delimiter option for a one-column table)`);
-      delim = counts[0][0];
-    }
-    const parsed = splitDelimited(path, text, delim);
-    header = parsed.header;
-    // a header names its columns: no number, no blank (but in the first column, where pandas writes its index)
-    header.forEach((h, i) => {
-      if (h === '' && i > 0) throw new ReadError(path, { line: 1 }, `column ${i + 1} of the header line is blank: a table's first line names its columns`);
-      if (!Number.isNaN(parseDecimal(h))) throw new ReadError(path, { line: 1 }, `the header line holds the number ${h} (column ${i + 1}): a table's first line names its columns`);
+    const firstLine = (first: string): string => {
+      if (!delim) {
+        const counts = [',', ';', '\t'].map((d) => [d, first.split(d).length] as const).sort((a, b) => b[1] - a[1]);
+        if (counts[0][1] < 2) throw new ReadError(path, { line: 1 }, `no delimiter (",", ";" or tab) in the first line ${JSON.stringify(first.slice(0, 60))}: not a table with a header (give the delimiter option for a one-column table)`);
+        delim = counts[0][0];
+      }
+      return delim;
+    };
+    let head: string[] | null = null;
+    records = [];
+    readDelimited(path, firstLine, (cells, line) => {
+      if (head === null) {
+        head = cells;
+        // a header names its columns: no number, no blank (but in the first column, where pandas writes its index)
+        head.forEach((h, i) => {
+          if (h === '' && i > 0) throw new ReadError(path, { line: 1 }, `column ${i + 1} of the header line is blank: a table's first line names its columns`);
+          if (!Number.isNaN(parseDecimal(h))) throw new ReadError(path, { line: 1 }, `the header line holds the number ${h} (column ${i + 1}): a table's first line names its columns`);
+        });
+        const dup = head.find((h, i) => head!.indexOf(h) !== i);
+        if (dup !== undefined) throw new ReadError(path, { line: 1 }, `header ${JSON.stringify(dup)} appears twice`);
+        return;
+      }
+      const hd: string[] = head;
+      if (cells.length !== hd.length) throw new ReadError(path, { line }, `${cells.length} fields, the header has ${hd.length}`);
+      const values: Record<string, unknown> = {};
+      for (let i = 0; i < hd.length; i++) values[hd[i]] = cells[i];
+      records.push({ values, line });
     });
-    const dup = header.find((h, i) => header.indexOf(h) !== i);
-    if (dup !== undefined) throw new ReadError(path, { line: 1 }, `header ${JSON.stringify(dup)} appears twice`);
-    records = parsed.rows.map((r) => {
-      if (r.cells.length !== header.length) throw new ReadError(path, { line: r.line }, `${r.cells.length} fields, the header has ${header.length}`);
-      return { values: Object.fromEntries(header.map((h, i) => [h, r.cells[i]])), line: r.line };
-    });
+    if (head === null) throw new ReadError(path, { line: 1 }, 'empty table: no header line');
+    header = head;
   }
   const map = options.columns ?? {};
   for (const [target, src] of Object.entries(map)) {
