@@ -171,12 +171,19 @@ interface MatchedGroup {
  * positions (beyond the tolerance), duplicate (id, Δk), non-finite numbers, a missing virial.
  */
 export function semDeltas(input: readonly SemFrame[] | ColumnTable, options: SemTableOptions = {}): GroupDeltas[] {
-  const { groups, tol, needV } = matchGroups(input, options);
-  return groups.map(({ tags, refDk, dks, frames, refs }) => ({ tags, refDk, dks, deltas: frames.map((fs) => fs.map((f, c) => configDelta(f, refs[c], tol, needV))) }));
+  const out: GroupDeltas[] = [];
+  matchGroups(input, options, ({ tags, refDk, dks, frames, refs }, tol, needV) => {
+    out.push({ tags, refDk, dks, deltas: frames.map((fs) => fs.map((f, c) => configDelta(f, refs[c], tol, needV))) });
+  });
+  return out;
 }
 
-/** The frames of each group matched across Δk ({@link semDeltas} without the differences). */
-function matchGroups(input: readonly SemFrame[] | ColumnTable, options: SemTableOptions): { groups: MatchedGroup[]; tol: number; needV: boolean } {
+/**
+ * The frames of each group matched across Δk, handed to `each` group by group ({@link semDeltas}
+ * without the differences): all frames are grouped first (a missing tag is an error), then each
+ * group is checked and matched, and handed over before the next is.
+ */
+function matchGroups(input: readonly SemFrame[] | ColumnTable, options: SemTableOptions, each: (g: MatchedGroup, tol: number, needV: boolean) => void): void {
   const frames = isFramesTable(input) ? semFramesFromFrames(input) : (input as readonly SemFrame[]);
   const groupBy = options.groupBy ?? ['metal', 'lattice', 'structure'];
   const tol = options.positionTolerance ?? 1e-6;
@@ -202,7 +209,6 @@ function matchGroups(input: readonly SemFrame[] | ColumnTable, options: SemTable
     lastGroup.push(f);
     last = f;
   }
-  const out: MatchedGroup[] = [];
   for (const { tags, frames: fs } of groups.values()) {
     const where = Object.values(tags).join(' ');
     const byDk = new Map<number, Map<string, SemFrame>>();
@@ -238,9 +244,8 @@ function matchGroups(input: readonly SemFrame[] | ColumnTable, options: SemTable
         for (const id of at.keys()) if (!ref.has(id)) throw new Error(`SEM: configuration "${id}" of group ${where} at Δk = ${dk} Å⁻¹ is missing at the reference Δk ${refDk} Å⁻¹`);
       }
     }
-    out.push({ tags, refDk, dks, refs, frames: dks.map((dk) => ids.map((id) => byDk.get(dk)!.get(id)!)) });
+    each({ tags, refDk, dks, refs, frames: dks.map((dk) => ids.map((id) => byDk.get(dk)!.get(id)!)) }, tol, needV);
   }
-  return { groups: out, tol, needV };
 }
 
 /** Sums over the per-configuration deltas of one group at one Δk, from which every SEM follows. */
@@ -287,16 +292,18 @@ export function semValues(ds: readonly ConfigDelta[], sems: readonly SemName[] =
 export function semTable(frames: readonly SemFrame[] | ColumnTable, options: SemTableOptions = {}): ColumnTable {
   const sems = options.sems ?? SEM_NAMES;
   const rows: SemRow[] = [];
-  const { groups, tol, needV } = matchGroups(frames, options);
-  for (const g of groups) {
+  const groups: { tags: Record<string, string>; refDk: number }[] = [];
+  matchGroups(frames, options, (g, tol, needV) => {
+    groups.push({ tags: g.tags, refDk: g.refDk });
     g.dks.forEach((dk, k) => {
       // the deltas are summed as they come, not kept
       const sums = new SemSums();
-      g.frames[k].forEach((f, c) => sums.add(configDelta(f, g.refs[c], tol, needV)));
+      const fs = g.frames[k];
+      for (let c = 0; c < fs.length; c++) sums.add(configDelta(fs[c], g.refs[c], tol, needV));
       const v = sums.values(sems);
-      for (const sem of sems) rows.push({ ...g.tags, sem, ref_dk: g.refDk, dk, value: v[sem], n_configs: g.frames[k].length });
+      for (const sem of sems) rows.push({ ...g.tags, sem, ref_dk: g.refDk, dk, value: v[sem], n_configs: fs.length });
     });
-  }
+  });
   return withMeta(from(rows), {
     kind: 'sem',
     units: { dk: 'Å⁻¹', ref_dk: 'Å⁻¹', value: 'AEAD, E-RMSE, V-RMSE: eV/atom; F-RMSE: eV/Å' },
