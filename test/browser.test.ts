@@ -12,16 +12,22 @@
  * 3. the paper-figures notebook as saved: its SEM and comparison widgets hold the reference
  *    dataset's real test set and MLP thresholds, as kernel-lib computes them;
  * 4. with the extension disabled (isolated config folder), the same quickstart shows
- *    JupyterLab's vega-lite fallback instead.
+ *    JupyterLab's vega-lite fallback instead;
+ * 5. the sweep and SEM widgets' state (factor, reference, selection, clipping, legend, group) is
+ *    saved in the notebook by JupyterLab's save and shown again on reopen; "copy as code" puts the
+ *    call for that state on the clipboard; the SVG, PNG and CSV (with its JSON) carry the context.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Download, Locator, Page } from 'playwright-core';
 import { thresholdRows, type ThresholdRow } from '../kernel-lib/src/core/convergence.ts';
-import { sweepBundle } from '../kernel-lib/src/display/bundle.ts';
+import { sweepBundle, SWEEP_MIME } from '../kernel-lib/src/display/bundle.ts';
+import { semBundle } from '../kernel-lib/src/display/analyses.ts';
+import { DELTAK_VERSION } from '../kernel-lib/src/charts/version.ts';
+import { pngTexts } from '../extension/src/common/context.ts';
 import { COMPARISON_MIME, SEM_MIME, type ComparisonPayload, type SemPayload } from '../kernel-lib/src/display/payloads.ts';
 import { thresholds } from '../kernel-lib/src/core/convergence.ts';
 import { semTable, semThresholds } from '../kernel-lib/src/core/sem.ts';
@@ -29,7 +35,7 @@ import { compareThresholds, splitBySemGroup } from '../kernel-lib/src/core/compa
 import { recommendDk } from '../kernel-lib/src/core/recommend.ts';
 import { bundledSweep, referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
 import {
-  ROOT, RESULTS, cleanup, jupyter, jupyterEnv, launchChromium, openNotebook, runAll, startLab, workspace, writeNotebook,
+  ROOT, RESULTS, cleanup, jupyter, jupyterEnv, launchChromium, menu, openNotebook, runAll, sleep, startLab, workspace, writeNotebook,
   type Lab,
 } from './browser/lab.ts';
 
@@ -45,9 +51,15 @@ after(async () => {
   await browser?.close();
 });
 
-/** A new page that fails the test on any dialog (alert, confirm, ...) and collects page errors. */
-async function newPage(): Promise<{ page: Page; dialogs: string[]; errors: string[] }> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+/**
+ * A new page that fails the test on any dialog (alert, confirm, ...) and collects page errors;
+ * `clipboard`: the page may read and write the clipboard.
+ */
+async function newPage(options: { clipboard?: boolean } = {}): Promise<{ page: Page; dialogs: string[]; errors: string[] }> {
+  const ctx = await browser.newContext({
+    viewport: { width: 1280, height: 1000 }, acceptDownloads: true,
+    ...(options.clipboard ? { permissions: ['clipboard-read', 'clipboard-write'] } : {}),
+  });
   const page = await ctx.newPage();
   page.setDefaultTimeout(60_000);
   const dialogs: string[] = [];
@@ -58,6 +70,24 @@ async function newPage(): Promise<{ page: Page; dialogs: string[]; errors: strin
   });
   page.on('pageerror', (e) => errors.push(String(e)));
   return { page, dialogs, errors };
+}
+
+/** The `n` downloads a click starts (≤ 30 s), in the order they start. */
+async function downloadsOf(page: Page, n: number, click: () => Promise<void>): Promise<Download[]> {
+  const got: Download[] = [];
+  const on = (d: Download): void => void got.push(d);
+  page.on('download', on);
+  try {
+    await click();
+    const t0 = Date.now();
+    while (got.length < n) {
+      if (Date.now() - t0 > 30_000) throw new Error(`${got.length} of ${n} downloads started: ${got.map((d) => d.suggestedFilename()).join(', ')}`);
+      await sleep(100);
+    }
+    return got;
+  } finally {
+    page.off('download', on);
+  }
 }
 
 /** The thresholds table of a widget as rows of `data-value` strings, by column header. */
@@ -166,13 +196,15 @@ test('quickstart in JupyterLab: the widget recomputes Δk_T when the slider move
     await refSelect.selectOption('auto');
     await settled(widget, target);
 
-    // the CSV download holds the same thresholds (full precision)
-    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), widget.locator('button', { hasText: 'CSV' }).click()]);
+    // the CSV download holds the same thresholds (full precision); its context comes beside it as JSON
+    const [download, contextDl] = await downloadsOf(page, 2, () => widget.locator('button', { hasText: 'CSV' }).click());
     const csvPath = (await download.path())!;
+    assert.equal(contextDl.suggestedFilename(), download.suggestedFilename().replace(/\.csv$/, '.json'), 'the context JSON beside the CSV');
+    assert.equal(JSON.parse(readFileSync((await contextDl.path())!, 'utf8')).factor, target);
     const text = readFileSync(csvPath, 'utf8');
     const shownProperty = await widget.locator('select').first().inputValue();
     assert.ok(text.startsWith('\uFEFFmetal,'), 'UTF-8 BOM (Excel reads Å⁻¹), then the header: no comment line');
-    assert.match(download.suggestedFilename(), new RegExp(`^deltak-.*-f${target.toFixed(2)}\\.csv$`), 'the factor in the file name');
+    assert.match(download.suggestedFilename(), new RegExp(`^deltak-.*-f${target.toFixed(2)}-ref-auto\\.csv$`), 'the factor and reference in the file name');
     const expected = at(target).filter((t) => t.property === shownProperty);
     // read back by pandas as it is
     const py = join(ROOT, '.venv', 'bin', 'python');
@@ -377,6 +409,27 @@ test('paper figures notebook as saved: the SEM and comparison widgets show the r
     assert.deepEqual(outcomes.sort(), pairs.map((p) => p.outcome).sort(), 'the outcomes kernel-lib gives');
     assert.match((await cmp.locator('.deltak-recommendation').textContent()) ?? '', new RegExp(`^Recommended Δk for training data: ${rec.dk} Å⁻¹`));
     await cmp.screenshot({ path: join(RESULTS, 'paper-comparison.png'), timeout: 30_000 });
+    // at 820 and 1400 px every panel of the SEM and sweep widgets lies within the output area's
+    // width (the page scrolls down to the rest): the four SEMs with their units, every sweep panel
+    const sweeps = page.locator('.deltak-widget.deltak-sweep');
+    for (const width of [820, 1400]) {
+      await page.setViewportSize({ width, height: 1000 });
+      for (const w of [sem, ...(await sweeps.all())]) {
+        await w.scrollIntoViewIfNeeded();
+        await page.waitForFunction((el) => el !== null && el.getAttribute('data-deltak-busy') === 'false', await w.elementHandle(), { timeout: 60_000 });
+        await page.waitForTimeout(300);
+        await page.waitForFunction((el) => el !== null && el.getAttribute('data-deltak-busy') === 'false', await w.elementHandle(), { timeout: 60_000 });
+        const fit = await w.evaluate((el) => {
+          const area = (el.closest('.jp-OutputArea-output') ?? el).getBoundingClientRect();
+          const panels = [...el.querySelectorAll('.deltak-chart svg.marks .role-scope, .deltak-chart svg.marks .role-axis')].map((p) => p.getBoundingClientRect());
+          return { view: el.className, area: [area.left, area.right], n: panels.length, outside: panels.filter((p) => p.width > 0 && (p.left < area.left - 1 || p.right > area.right + 1)).length };
+        });
+        assert.ok(fit.n > 0 && fit.outside === 0, `every panel inside the output area at ${width} px: ${JSON.stringify(fit)}`);
+      }
+      const semAxes = await sem.locator('svg .role-axis-title text').allTextContents();
+      for (const t of ['AEAD (eV/atom)', 'E-RMSE (eV/atom)', 'F-RMSE (eV/Å)', 'V-RMSE (eV/atom)']) assert.ok(semAxes.includes(t), `${t} panel at ${width} px (${semAxes.join(' | ')})`);
+      await sem.screenshot({ path: join(RESULTS, `paper-sem-${width}.png`), timeout: 30_000 });
+    }
     assert.deepEqual(dialogs, []);
     assert.deepEqual(errors, [], 'no page error');
   } finally {
@@ -405,6 +458,134 @@ test('extension disabled: the quickstart shows the vega-lite fallback', { timeou
     assert.equal(await page.locator('.deltak-widget').count(), 0, 'no deltak widget');
     await embeds.first().screenshot({ path: join(RESULTS, 'fallback.png'), timeout: 30_000 });
     assert.deepEqual(dialogs, []);
+  } finally {
+    await page.context().close();
+    await lab.stop();
+    if (!KEEP) cleanup(ws.dir);
+  }
+});
+
+/** Hand-made sweep rows (two metals, DFT and MLP) and SEM rows (two groups), drawn as kernel-lib bundles them. */
+function stateNotebookOutputs(): object[] {
+  const dft = [[0.09, 0], [0.12, 0.1], [0.18, 0.5], [0.24, 1.0]];
+  const mlp = [[0.12, 2.0], [0.18, 2.02], [0.24, 2.04], [0.3, 2.3]];
+  const sweep = ['Al', 'Cu'].flatMap((metal, j) => [
+    ...dft.map(([dk, value]) => ({ metal, lattice: 'fcc', property: 'E_vac', unit: 'eV', method: 'DFT', dk, value: value + j })),
+    ...mlp.map(([dk, value]) => ({ metal, lattice: 'fcc', property: 'E_vac', unit: 'eV', method: 'MLP', dk, value: value + j })),
+  ]);
+  const dks = [0.09, 0.12, 0.18, 0.24];
+  const sem = ['Al', 'Cu'].flatMap((metal) => ['pristine', 'vacancy'].flatMap((structure) =>
+    (['AEAD', 'E-RMSE', 'F-RMSE', 'V-RMSE'] as const).flatMap((s) => dks.map((dk, i) => ({ metal, lattice: 'fcc', structure, sem: s, ref_dk: 0.09, dk, value: i * i * 0.002 * (structure === 'pristine' ? 1 : 1.5) * (metal === 'Al' ? 1 : 2), n_configs: 5 }))),
+  ));
+  const out = (b: { data: Record<string, unknown> }): object => ({ output_type: 'display_data', data: b.data, metadata: {} });
+  return [out(sweepBundle(sweep, { source: 'hand-made rows of the browser test' })), out(semBundle(sem, { source: 'hand-made SEMs of the browser test' }))];
+}
+
+/** Wait (≤ 30 s) until no document of the page has unsaved changes. */
+async function waitClean(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.querySelectorAll('.lm-TabBar-tab.jp-mod-dirty').length === 0, undefined, { timeout: 30_000 });
+}
+
+test('widget state survives save and reopen; copy as code; exports carry their context', { timeout: 600_000 }, async () => {
+  const ws = workspace('browser-state');
+  const path = join(ws.notebooks, 'state.ipynb');
+  writeNotebook(path, [{ source: '// saved outputs only', outputs: stateNotebookOutputs() }]);
+  const lab = await startLab(ws.notebooks, jupyterEnv(ws.dir));
+  let { page, dialogs, errors } = await newPage({ clipboard: true });
+  const expectedCode = 'dk.showSweep(sweep, { factor: 0.65, reference: 0.12, metal: "Cu", clip: true, legend: ["MLP"], source: "hand-made rows of the browser test" });';
+  try {
+    await openNotebook(page, lab, 'state.ipynb');
+    let sweep = page.locator('.deltak-widget.deltak-sweep');
+    let sem = page.locator('.deltak-widget.deltak-sem');
+    await sweep.locator('.deltak-chart svg.marks').waitFor({ timeout: 60_000 });
+    await sem.locator('.deltak-chart svg.marks').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(1000);
+    assert.equal(await page.locator('.lm-TabBar-tab.jp-mod-dirty').count(), 0, 'opening writes nothing');
+    // change every part of the sweep widget's state, and the SEM view's group
+    await sweep.locator('input[type="range"]').fill('0.65');
+    await settled(sweep, 0.65);
+    await sweep.locator('select').nth(1).selectOption('Cu');
+    await sweep.locator('select').nth(3).selectOption('dk:0.12');
+    await sweep.getByLabel('clip outliers').check();
+    await settled(sweep, 0.65);
+    await sweep.locator('.deltak-chart svg .role-legend-label text', { hasText: /^MLP$/ }).first().click();
+    await page.waitForFunction((el) => el?.getAttribute('data-deltak-legend') === 'MLP', await sweep.elementHandle(), { timeout: 30_000 });
+    await sem.locator('select').first().selectOption('Cu fcc');
+    await page.waitForFunction(() => document.querySelectorAll('.lm-TabBar-tab.jp-mod-dirty').length > 0, undefined, { timeout: 30_000 });
+
+    // copy as code: the call for this state, read back from the clipboard
+    await sweep.locator('button', { hasText: 'Copy as code' }).click();
+    await page.waitForFunction(() => document.querySelector('.deltak-sweep .deltak-status')?.textContent?.startsWith('Copied') ?? false, undefined, { timeout: 30_000 });
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), expectedCode);
+    await sem.locator('button', { hasText: 'Copy as code' }).click();
+    await page.waitForFunction(() => document.querySelector('.deltak-sem .deltak-status')?.textContent?.startsWith('Copied') ?? false, undefined, { timeout: 30_000 });
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'dk.showSem(sem, { factor: 0.5, group: "Cu fcc", source: "hand-made SEMs of the browser test" });');
+
+    // exports: the SVG's context parsed as XML, the PNG's text chunks, the CSV by pandas and its JSON
+    const py = join(ROOT, '.venv', 'bin', 'python');
+    const [svgDl] = await downloadsOf(page, 1, () => sweep.locator('button', { hasText: 'SVG' }).click());
+    const svgPath = (await svgDl.path())!;
+    const svg = JSON.parse(execFileSync(py, ['-c', `
+import sys, json, xml.etree.ElementTree as ET
+ns = {"s": "http://www.w3.org/2000/svg", "d": "urn:deltak:export-context"}
+r = ET.parse(sys.argv[1]).getroot()
+print(json.dumps({"title": r.find("s:title", ns).text, "context": json.loads(r.find("s:metadata/d:deltak-context", ns).text),
+  "caption": [t.text for t in r.findall(".//s:g[@class='deltak-caption']/s:text", ns)]}))
+`, svgPath], { encoding: 'utf8' }));
+    assert.equal(svg.title, 'E_vac (eV) against Δk (Å⁻¹) with thresholds Δk_T at f = 0.65');
+    assert.equal(svg.context.factor, 0.65);
+    assert.equal(svg.context.reference, '0.12 Å⁻¹ for every curve');
+    assert.equal(svg.context.source, 'hand-made rows of the browser test');
+    assert.equal(svg.context.version, DELTAK_VERSION);
+    assert.equal(svg.context.selection, 'Cu; legend: MLP; outliers clipped');
+    assert.ok(svg.caption.includes('f = 0.65; reference: 0.12 Å⁻¹ for every curve'), svg.caption.join(' | '));
+    assert.match(svgDl.suggestedFilename(), /^deltak-E_vac-f0\.65-ref0\.12\.svg$/);
+    const [pngDl] = await downloadsOf(page, 1, () => sweep.locator('button', { hasText: 'PNG' }).click());
+    const png = readFileSync((await pngDl.path())!);
+    const texts = pngTexts(new Uint8Array(png));
+    assert.equal(texts.Title, svg.title);
+    assert.deepEqual(JSON.parse(texts['deltak-context']), svg.context);
+    const [csvDl, jsonDl] = await downloadsOf(page, 2, () => sweep.locator('button', { hasText: 'CSV' }).click());
+    const back = JSON.parse(execFileSync(py, ['-c', 'import sys, json, pandas as pd; d = pd.read_csv(sys.argv[1], encoding="utf-8-sig"); print(json.dumps({"metal": list(d["metal"]), "factor": [float(x) for x in d["factor"]], "ref": [float(x) for x in d["ref_dk (Å⁻¹)"]]}))', (await csvDl.path())!], { encoding: 'utf8' }));
+    assert.deepEqual(back, { metal: ['Cu', 'Cu'], factor: [0.65, 0.65], ref: [0.12, 0.12] }, 'pandas reads the selection at f = 0.65, reference 0.12');
+    assert.equal(jsonDl.suggestedFilename(), 'deltak-E_vac-f0.65-ref0.12.json');
+    const ctx = JSON.parse(readFileSync((await jsonDl.path())!, 'utf8'));
+    assert.deepEqual({ ...ctx, generator: undefined }, { ...svg.context, generator: undefined });
+    assert.equal(ctx.units.threshold_dk, 'Å⁻¹');
+
+    // save in JupyterLab: the file holds the state in the outputs' metadata
+    await menu(page, 'File', 'Save Notebook');
+    await waitClean(page);
+    const saved = JSON.parse(readFileSync(path, 'utf8')).cells[0].outputs as { metadata: Record<string, { state?: Record<string, unknown> }> }[];
+    assert.deepEqual(saved[0].metadata[SWEEP_MIME].state, { property: 'E_vac', metal: 'Cu', lattice: '*', methods: ['DFT', 'MLP'], factor: 0.65, reference: 'dk:0.12', clip: true, legend: ['MLP'] });
+    assert.deepEqual(saved[1].metadata[SEM_MIME].state, { group: 'Cu fcc' });
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(errors, [], 'no page error');
+
+    // close, reopen: the controls show the saved state, and opening leaves the notebook clean
+    await page.context().close();
+    ({ page, dialogs, errors } = await newPage());
+    await openNotebook(page, lab, 'state.ipynb');
+    sweep = page.locator('.deltak-widget.deltak-sweep');
+    sem = page.locator('.deltak-widget.deltak-sem');
+    await sweep.locator('.deltak-chart svg.marks').waitFor({ timeout: 60_000 });
+    await sem.locator('.deltak-chart svg.marks').waitFor({ timeout: 60_000 });
+    await settled(sweep, 0.65);
+    assert.equal(await sweep.locator('input[type="range"]').inputValue(), '0.65');
+    assert.equal(await sweep.locator('output').textContent(), 'f = 0.65');
+    assert.equal(await sweep.locator('select').nth(1).inputValue(), 'Cu');
+    assert.equal(await sweep.locator('select').nth(3).inputValue(), 'dk:0.12');
+    assert.equal(await sweep.getByLabel('clip outliers').isChecked(), true);
+    await page.waitForFunction((el) => el?.getAttribute('data-deltak-legend') === 'MLP', await sweep.elementHandle(), { timeout: 30_000 });
+    assert.match((await sweep.locator('.deltak-table caption').textContent()) ?? '', /^Thresholds of E_vac at f = 0\.65, reference 0\.12 Å⁻¹ for every curve/);
+    assert.deepEqual((await tableValues(sweep)).map((r) => r.metal), ['Cu', 'Cu']);
+    assert.equal(await sem.locator('select').first().inputValue(), 'Cu fcc');
+    const semMetals = await sem.locator('.deltak-table tbody tr td:first-child').allTextContents();
+    assert.ok(semMetals.length === 8 && semMetals.every((m) => m === 'Cu'), `the SEM table shows Cu fcc only: ${semMetals.join(', ')}`);
+    await page.waitForTimeout(1000);
+    assert.equal(await page.locator('.lm-TabBar-tab.jp-mod-dirty').count(), 0, 'reopening writes nothing');
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(errors, [], 'no page error');
   } finally {
     await page.context().close();
     await lab.stop();

@@ -18,6 +18,11 @@ import { sweepFigure, semFigure, panelGrid, seriesColours, chartConfig, columnFo
 import { readFileSync } from 'node:fs';
 import { semChartData, semModel, semOrder, semTableRows } from '../extension/src/sem/state.ts';
 import { comparisonModel, outcomeOf, recommendationText, shares } from '../extension/src/comparison/state.ts';
+import { exportContext, savedState, sweepCode } from '../extension/src/sweep/state.ts';
+import { initialSemState, semCode, semExportContext } from '../extension/src/sem/state.ts';
+import { captionLines, contextJson, crc32, pngTexts, pngWithContext, svgWithContext } from '../extension/src/common/context.ts';
+import { execFileSync } from 'node:child_process';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -52,7 +57,7 @@ test('sweep payload: choices and initial state', () => {
   const m2 = sweepModel(payloadOf(handSweep().filter((r) => r.dk !== 0.3)));
   assert.deepEqual(m2.choices.references.map((r) => r.value), ['auto', 'min', 'dk:0.12', 'dk:0.18']);
   const s = initialState(m);
-  assert.deepEqual(s, { property: 'E_vac', metal: ALL, lattice: ALL, methods: ['DFT', 'MLP'], factor: FACTOR_DEFAULT, reference: 'auto' });
+  assert.deepEqual(s, { property: 'E_vac', metal: ALL, lattice: ALL, methods: ['DFT', 'MLP'], factor: FACTOR_DEFAULT, reference: 'auto', clip: false, legend: [] });
 });
 
 test('sweep payload: invalid payloads are errors naming the field', () => {
@@ -338,4 +343,112 @@ test('the SEM and comparison bundles made by kernel-lib are accepted and drawn b
   const cmp = comparisonModel(comparisonBundle(pairs, rec).data['application/vnd.deltak.comparison.v1+json']);
   assert.match(recommendationText(cmp), /^Recommended Δk for training data: 0.18 Å⁻¹ \(the largest sampled Δk below the smallest SEM threshold of F-RMSE, V-RMSE, 0.24 Å⁻¹\)\.$/);
   assert.deepEqual(shares(cmp.pairs).filter((r) => r.by === 'metal').map((r) => r.percent), [50, 50, 0]);
+});
+
+/** The options object of a `dk.showX(name, { … })` call, evaluated as the notebook would. */
+function optionsOfCall(code: string, fn: string, arg: string): Record<string, unknown> {
+  const m = new RegExp(`^dk\\.${fn}\\(${arg}, (\\{.*\\})\\);$`).exec(code);
+  assert.ok(m, `a ${fn} call: ${code}`);
+  return new Function(`return (${m[1]});`)() as Record<string, unknown>;
+}
+
+test('sweep state: saved in the notebook and read back; invalid saved fields are ignored', () => {
+  const rows = [...handSweep(), ...handSweep('V0', 'Cu', 'bcc').map((r) => ({ ...r, unit: 'Å^3/atom' }))];
+  const m = sweepModel(payloadOf(rows));
+  const s = update(m, initialState(m), { property: 'V0', metal: 'Cu', methods: ['DFT'], factor: 0.65, reference: 'dk:0.12', clip: true, legend: ['MLP'] });
+  const saved = JSON.parse(JSON.stringify(savedState(s)));
+  assert.deepEqual(initialState(m, saved), s, 'a saved state reopens as it was');
+  // a saved state from another payload or an older widget: what is valid is kept, the rest is the payload's
+  const odd = { ...saved, property: 'C44', factor: 7, methods: 'DFT', legend: ['SCAN'], clip: 'yes', lattice: 'bcc' };
+  assert.deepEqual(initialState(m, odd), { ...initialState(m), metal: 'Cu', lattice: 'bcc', reference: 'dk:0.12' });
+  for (const junk of [null, 3, 'x', [1, 2]]) assert.deepEqual(initialState(m, junk), initialState(m));
+  assert.throws(() => update(m, s, { legend: ['SCAN'] }), /unknown method "SCAN" in the legend/);
+  assert.throws(() => update(m, s, { clip: 'yes' as unknown as boolean }), /clip must be true or false/);
+});
+
+test('copy as code: the showSweep call reopens the widget in the same state', () => {
+  const rows = [...handSweep(), ...handSweep('V0', 'Cu', 'bcc').map((r) => ({ ...r, unit: 'Å^3/atom' }))];
+  const m = sweepModel(payloadOf(rows));
+  assert.equal(sweepCode(m, initialState(m)), 'dk.showSweep(sweep, { factor: 0.5, reference: "auto" });');
+  const s = update(m, initialState(m), { property: 'V0', metal: 'Cu', methods: ['DFT'], factor: 0.65, reference: 'dk:0.12', clip: true, legend: ['DFT'] });
+  const code = sweepCode(m, s);
+  assert.equal(code, 'dk.showSweep(sweep, { factor: 0.65, reference: 0.12, property: "V0", metal: "Cu", methods: ["DFT"], clip: true, legend: ["DFT"] });');
+  // the call, run through kernel-lib's bundle, opens the widget on that state
+  const again = sweepModel(sweepBundle(rows, optionsOfCall(code, 'showSweep', 'sweep')).data[SWEEP_MIME]);
+  assert.deepEqual(initialState(again), s);
+  // names with quotes stay valid source
+  const q = sweepModel(payloadOf(handSweep(`C"44`, `Al"x`)));
+  const qs = update(q, initialState(q), { metal: `Al"x` });
+  assert.equal(optionsOfCall(sweepCode(q, qs), 'showSweep', 'sweep').metal, `Al"x`);
+});
+
+test('SEM state and copy as code: the group is saved and written back as showSem', async () => {
+  const { semBundle } = await import('../kernel-lib/src/display/analyses.ts');
+  const p = semPayload();
+  const two = { ...p, sems: [...p.sems, ...p.sems.map((r) => ({ ...r, metal: 'Cu' }))] };
+  const m = semModel(two);
+  assert.deepEqual(initialSemState(m), { group: ALL });
+  assert.deepEqual(initialSemState(m, { group: 'Cu fcc' }), { group: 'Cu fcc' });
+  assert.deepEqual(initialSemState(m, { group: 'Zr hcp' }), { group: ALL }, 'an unknown group is ignored');
+  assert.equal(semCode(m, { group: ALL }), 'dk.showSem(sem, { factor: 0.5 });');
+  const code = semCode(m, { group: 'Cu fcc' });
+  assert.equal(code, 'dk.showSem(sem, { factor: 0.5, group: "Cu fcc" });');
+  const rows = two.sems.map((r) => ({ ...r, ref_dk: 0.09 })) as Parameters<typeof semBundle>[0];
+  const back = semModel(semBundle(rows, optionsOfCall(code, 'showSem', 'sem')).data['application/vnd.deltak.sem.v1+json']);
+  assert.deepEqual(initialSemState(back), { group: 'Cu fcc' });
+  const ctx = semExportContext(m, { group: 'Cu fcc' });
+  assert.equal(ctx.factor, 0.5);
+  assert.equal(ctx.units['F-RMSE'], 'eV/Å');
+  assert.equal(ctx.selection, 'Cu fcc');
+});
+
+test('exports carry their context: SVG title, desc, metadata and caption; PNG text chunks; CSV context JSON', async () => {
+  const m = sweepModel(sweepBundle(handSweep(), { source: 'data/al/manifest.json' }).data[SWEEP_MIME]);
+  const s = update(m, initialState(m), { factor: 0.35, reference: 'dk:0.12' });
+  const ctx = exportContext(m, s);
+  assert.equal(ctx.factor, 0.35);
+  assert.equal(ctx.reference, '0.12 Å⁻¹ for every curve');
+  assert.equal(ctx.source, 'data/al/manifest.json');
+  assert.equal(ctx.version, DELTAK_VERSION);
+  assert.match(ctx.title, /^E_vac \(eV\) against Δk \(Å⁻¹\) with thresholds Δk_T at f = 0\.35$/);
+  assert.deepEqual(JSON.parse(contextJson(ctx)), { generator: `deltak ${DELTAK_VERSION}`, ...ctx });
+  // a real drawing (vega in Node), then its context
+  const vega = await import('vega');
+  const spec = sweepFigure({ property: 'E_vac', unit: 'eV', panels: ['Al fcc'], methods: m.choices.methods, dks: [0.09, 0.12, 0.18, 0.24, 0.3] }, { values: chartData(m, s, new ThresholdCache(m).get(s)) });
+  const view = new vega.View(vega.parse(compile(spec as unknown as TopLevelSpec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  const out = svgWithContext(svg, { ...ctx, source: 'a <b>"quoted"</b> & odd source' }, { text: '#111111', background: '#ffffff' });
+  // parsed by an XML parser (Python's), as a reader of the file would
+  const py = new URL('../.venv/bin/python', import.meta.url).pathname;
+  const parsed = JSON.parse(execFileSync(py, ['-c', `
+import sys, json, xml.etree.ElementTree as ET
+ns = {"s": "http://www.w3.org/2000/svg", "d": "urn:deltak:export-context"}
+r = ET.fromstring(sys.stdin.read())
+print(json.dumps({"title": r.find("s:title", ns).text, "desc": r.find("s:desc", ns).text,
+  "context": json.loads(r.find("s:metadata/d:deltak-context", ns).text), "height": float(r.get("height")),
+  "caption": [t.text for t in r.findall(".//s:g[@class='deltak-caption']/s:text", ns)]}))
+`], { input: out, encoding: 'utf8' }));
+  assert.equal(parsed.title, ctx.title);
+  assert.equal(parsed.context.factor, 0.35);
+  assert.equal(parsed.context.source, 'a <b>"quoted"</b> & odd source');
+  assert.equal(parsed.context.version, DELTAK_VERSION);
+  assert.deepEqual(parsed.caption, captionLines({ ...ctx, source: 'a <b>"quoted"</b> & odd source' }));
+  assert.match(parsed.desc, /^f = 0\.35; reference: 0\.12 Å⁻¹ for every curve/);
+  assert.ok(parsed.height > Number(/height="([0-9.]+)"/.exec(svg)![1]), 'the caption adds height');
+  // PNG: iTXt chunks (UTF-8) with valid CRCs, after IHDR
+  const tiny = Uint8Array.from(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64'));
+  const png = pngWithContext(tiny, ctx);
+  const texts = pngTexts(png);
+  assert.equal(texts.Title, ctx.title);
+  assert.deepEqual(JSON.parse(texts['deltak-context']), ctx);
+  assert.equal(texts.Software, `deltak ${DELTAK_VERSION}`);
+  assert.equal(crc32(new TextEncoder().encode('IEND')), zlibCrc32('IEND'));
+  for (let at = 8; at < png.length;) {
+    const len = new DataView(png.buffer, png.byteOffset).getUint32(at);
+    const crc = new DataView(png.buffer, png.byteOffset).getUint32(at + 8 + len);
+    assert.equal(crc, zlibCrc32(png.subarray(at + 4, at + 8 + len)), 'chunk CRC');
+    at += 12 + len;
+  }
+  assert.throws(() => pngWithContext(new Uint8Array(40), ctx), /not a PNG/);
 });

@@ -18,14 +18,28 @@ export interface DeltakView {
   readonly root: HTMLElement;
   /** Draw for the first time (or again). */
   request(layout: boolean): Promise<void>;
+  /** Called with the view's state (plain JSON) when the user changes it. */
+  onStateChange: ((state: Record<string, unknown>) => void) | null;
   dispose(): void;
 }
 
-type ViewFactory = (data: unknown) => DeltakView;
+/** A view of a payload (untrusted JSON), opened on a state saved in the notebook (untrusted too; undefined when none). */
+type ViewFactory = (data: unknown, saved: unknown) => DeltakView;
 
-/** A Lumino widget that renders one deltak MIME type with a view of it. */
+/** How long the renderer waits after the last change before it writes the state to the notebook, ms. */
+export const SAVE_DELAY = 250;
+
+/**
+ * A Lumino widget that renders one deltak MIME type with a view of it. The view's state is
+ * saved in the output's metadata under the MIME type (`{"state": {...}}`), so the notebook file
+ * keeps it and the view reopens on it; opening alone writes nothing (the notebook stays clean).
+ */
 export class DeltakRenderer extends Widget implements IRenderMime.IRenderer {
   private view: DeltakView | null = null;
+  private model: IRenderMime.IMimeModel | null = null;
+  /** True while this renderer writes its model (the output area then renders the same model again). */
+  private writing = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly mimeType: string, private readonly make: ViewFactory) {
     super();
@@ -34,10 +48,16 @@ export class DeltakRenderer extends Widget implements IRenderMime.IRenderer {
 
   /** Render (or re-render, on update_display_data) the model's payload. */
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    // our own metadata write comes back as a render of the same model: the view is already right
+    if (this.writing && model === this.model && this.view) return;
+    this.flush();
     this.view?.dispose();
     this.view = null;
+    this.model = model;
     try {
-      const view = (this.view = this.make(model.data[this.mimeType]));
+      const saved = (model.metadata[this.mimeType] as { state?: unknown } | undefined)?.state;
+      const view = (this.view = this.make(model.data[this.mimeType], saved));
+      view.onStateChange = (state) => this.save(state);
       this.node.replaceChildren(view.root);
       await view.request(true);
     } catch (e) {
@@ -49,7 +69,36 @@ export class DeltakRenderer extends Widget implements IRenderMime.IRenderer {
     }
   }
 
+  private pending: Record<string, unknown> | null = null;
+
+  /** Write `state` to the output's metadata, after {@link SAVE_DELAY} ms without a newer one. */
+  private save(state: Record<string, unknown>): void {
+    this.pending = state;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), SAVE_DELAY);
+  }
+
+  /** Write the pending state now. */
+  private flush(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const state = this.pending;
+    const model = this.model;
+    this.pending = null;
+    if (!state || !model) return;
+    const own = (model.metadata[this.mimeType] ?? {}) as Record<string, unknown>;
+    this.writing = true;
+    try {
+      model.setData({ metadata: { ...model.metadata, [this.mimeType]: { ...own, state } } as IRenderMime.IMimeModel['metadata'] });
+    } catch {
+      // the output is gone (cleared, or its notebook closed): nothing to keep the state in
+    } finally {
+      this.writing = false;
+    }
+  }
+
   override dispose(): void {
+    this.flush();
     this.view?.dispose();
     this.view = null;
     super.dispose();
@@ -69,14 +118,14 @@ const extensions: IRenderMime.IExtension[] = [
   {
     id: 'deltak-jupyterlab:sweep',
     description: 'Interactive Δk sweep with thresholds recomputed in the browser',
-    rendererFactory: factory(SWEEP_MIME, (d) => new SweepView(d)),
+    rendererFactory: factory(SWEEP_MIME, (d, saved) => new SweepView(d, saved)),
     rank: RANK,
     dataType: 'json',
   },
   {
     id: 'deltak-jupyterlab:sem',
     description: 'Statistical error metrics of a DFT test set against Δk',
-    rendererFactory: factory(SEM_MIME, (d) => new SemView(d)),
+    rendererFactory: factory(SEM_MIME, (d, saved) => new SemView(d, saved)),
     rank: RANK,
     dataType: 'json',
   },

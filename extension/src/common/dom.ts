@@ -82,6 +82,32 @@ export function download(filename: string, data: string | Blob, type = 'text/pla
   if (revoke) setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/**
+ * Put `text` on the clipboard (the asynchronous clipboard API, else a selected text area and the
+ * copy command); true when it worked.
+ */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = el('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.position = 'fixed';
+    area.style.opacity = '0';
+    document.body.append(area);
+    area.select();
+    try {
+      return document.execCommand('copy');
+    } catch {
+      return false;
+    } finally {
+      area.remove();
+    }
+  }
+}
+
 /** A file-name-safe version of a label. */
 export function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'deltak';

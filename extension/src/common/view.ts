@@ -8,8 +8,9 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { VegaLiteSpec } from 'deltak/charts';
 import { Chart } from './vega.js';
 import { readTheme, watchTheme, type Theme } from './theme.js';
-import { button, download, el, keepKeys } from './dom.js';
+import { button, copyText, download, el, keepKeys } from './dom.js';
 import { Redraw } from './redraw.js';
+import { captionLines, contextJson, pngWithContext, svgWithContext, type ExportContext } from './context.js';
 
 /** Width assumed before the view is attached, px. */
 const DEFAULT_WIDTH = 760;
@@ -36,6 +37,11 @@ export abstract class ChartView {
   protected width = DEFAULT_WIDTH;
   /** Timing of the last redraw (see {@link RedrawTiming}). */
   lastTiming: RedrawTiming = { compute: 0, draw: 0 };
+  /**
+   * Called with the view's state (plain JSON) after the user changed it, for the renderer to save
+   * in the notebook; null: nobody listens.
+   */
+  onStateChange: ((state: Record<string, unknown>) => void) | null = null;
   private chart: Chart | null = null;
   private chartKey = '';
   private readonly redraw: Redraw;
@@ -74,17 +80,55 @@ export abstract class ChartView {
     this.resize.observe(root);
   }
 
-  /** Add the SVG, PNG and CSV download buttons to `box` (default: the controls). */
+  /**
+   * Add the SVG, PNG and CSV download buttons to `box` (default: the controls), each file with
+   * its context (the CSV's in a JSON file beside it), and "copy as code" when the view has state.
+   */
   protected addDownloads(box: HTMLElement = this.controls): void {
     const group = el('div', 'deltak-control deltak-downloads');
     group.setAttribute('role', 'group');
     group.setAttribute('aria-label', 'Downloads');
     group.append(
-      button('SVG', 'Download the chart as SVG', () => void this.downloadChart('svg')),
-      button('PNG', 'Download the chart as PNG', () => void this.downloadChart('png')),
-      button('CSV', 'Download the table as CSV', () => download(`${this.fileStem()}.csv`, this.csv(), 'text/csv')),
+      button('SVG', 'Download the chart as SVG (title, f, reference, data source and deltak version inside)', () => void this.downloadChart('svg')),
+      button('PNG', 'Download the chart as PNG (a caption with f, reference, data source and deltak version below it)', () => void this.downloadChart('png')),
+      button('CSV', 'Download the table as CSV, and its context (f, reference, source, units) as JSON beside it', () => {
+        const stem = this.fileStem();
+        download(`${stem}.csv`, this.csv(), 'text/csv');
+        download(`${stem}.json`, contextJson(this.exportContext()), 'application/json');
+      }),
     );
+    if (this.code() !== null) {
+      const copy = button('Copy as code', 'Copy the call that shows this view in its current state', () => void this.copyCode());
+      copy.classList.add('deltak-copy-code');
+      group.append(copy);
+    }
     box.append(group);
+  }
+
+  /** The context of the view's exports (title, f, reference, source, version, units). */
+  protected abstract exportContext(): ExportContext;
+
+  /** The deltak call that shows this view in its current state; null: the view has no state. */
+  code(): string | null {
+    return null;
+  }
+
+  /** The view's state as plain JSON (what {@link onStateChange} receives); null: no state. */
+  savedState(): Record<string, unknown> | null {
+    return null;
+  }
+
+  /** Tell the renderer the state changed (it saves it in the notebook). */
+  protected stateChanged(): void {
+    const s = this.savedState();
+    if (s && this.onStateChange) this.onStateChange(s);
+  }
+
+  private async copyCode(): Promise<void> {
+    const code = this.code();
+    if (code === null) return;
+    const ok = await copyText(code);
+    this.status.textContent = ok ? `Copied: ${code}` : `Could not use the clipboard; the call is: ${code}`;
   }
 
   /** The spec for the current state, theme and width (data: the dataset {@link VIEW_DATA}). */
@@ -141,15 +185,24 @@ export abstract class ChartView {
       this.chartKey = key ?? '';
       this.chartBox.replaceChildren(box);
       this.chartBox.style.minHeight = `${box.offsetHeight}px`;
+      await this.afterBuild(chart);
     }
     this.lastTiming = { compute: t1 - t0, draw: performance.now() - t1 };
   }
 
+  /** After a chart is built (not when only its data change): restore what lives in the chart. */
+  protected async afterBuild(_chart: Chart): Promise<void> {}
+
   private async downloadChart(kind: 'svg' | 'png'): Promise<void> {
     await this.whenIdle();
     if (!this.chart) return;
-    if (kind === 'svg') download(`${this.fileStem()}.svg`, await this.chart.svg(), 'image/svg+xml');
-    else download(`${this.fileStem()}.png`, await this.chart.png(this.theme.background));
+    const ctx = this.exportContext();
+    if (kind === 'svg') {
+      download(`${this.fileStem()}.svg`, svgWithContext(await this.chart.svg(), ctx, this.theme), 'image/svg+xml');
+    } else {
+      const png = pngWithContext(await this.chart.png(this.theme.background, captionLines(ctx), this.theme.text), ctx);
+      download(`${this.fileStem()}.png`, new Blob([png as BlobPart], { type: 'image/png' }));
+    }
   }
 
   /** Stop watching theme and size, release the chart. */

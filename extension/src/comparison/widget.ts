@@ -7,6 +7,8 @@ import { comparisonFigure, formatDk, type VegaLiteSpec } from 'deltak/charts';
 import { ChartView, VIEW_DATA } from '../common/view.js';
 import { el, table } from '../common/dom.js';
 import { toCsv } from '../common/csv.js';
+import { DELTAK_VERSION } from 'deltak/charts';
+import { UNKNOWN_SOURCE, type ExportContext } from '../common/context.js';
 import { comparisonModel, coverageText, recommendationText, shares } from './state.js';
 
 /** The comparison view of one payload. */
@@ -27,6 +29,18 @@ export class ComparisonView extends ChartView {
 
   protected fileStem(): string {
     return 'deltak-comparison';
+  }
+
+  /** The comparison has no f of its own (the thresholds it pairs were computed before, with theirs). */
+  protected exportContext(): ExportContext {
+    const r = this.payload.recommendation;
+    return {
+      title: 'SEM thresholds Δk_T^SEM against MLP thresholds Δk_T^MLP (Å⁻¹): shares of exact, conservative and mismatched pairs (%)',
+      reference: `recommendation rule ${r.rule} over ${r.sems.join(', ') || 'every SEM'}: ${recommendationText(this.payload)}`,
+      source: this.payload.source ?? UNKNOWN_SOURCE,
+      version: DELTAK_VERSION,
+      units: { mlp_threshold_dk: 'Å⁻¹', sem_threshold_dk: 'Å⁻¹', percent: '%' },
+    };
   }
 
   protected data(): object[] {

@@ -4,7 +4,9 @@
  */
 import type { SemPayload, SemThresholdRow } from 'deltak/payloads';
 import { panelOf, semData, semOrder, type SemDatum } from 'deltak/charts';
+import { DELTAK_VERSION, formatDk } from 'deltak/charts';
 import { checkArray, checkNumber, checkNumberOrNull, checkObject, checkString } from '../common/validate.js';
+import { UNKNOWN_SOURCE, type ExportContext } from '../common/context.js';
 
 /** The value of the group selector that keeps every group. */
 export const ALL = '*';
@@ -72,4 +74,40 @@ export function semChartData(m: SemModel, s: SemState): SemDatum[] {
 /** The thresholds of the selection. */
 export function semTableRows(m: SemModel, s: SemState): SemThresholdRow[] {
   return m.payload.thresholds.filter((t) => s.group === ALL || groupOf(t) === s.group);
+}
+
+/**
+ * The state the view opens with: the payload's group (else every group), then the group saved in
+ * the notebook when it is one of this payload's (saved state is untrusted).
+ */
+export function initialSemState(m: SemModel, saved?: unknown): SemState {
+  const ok = (g: unknown): g is string => typeof g === 'string' && (g === ALL || m.groups.includes(g));
+  const fromPayload = m.payload.view?.group;
+  let group = ok(fromPayload) ? fromPayload : ALL;
+  const fromSaved = typeof saved === 'object' && saved !== null ? (saved as Record<string, unknown>).group : undefined;
+  if (ok(fromSaved)) group = fromSaved;
+  return { group };
+}
+
+/** The `dk.showSem(sem, { … })` call that opens the view in `state` (`sem` names the SEM table). */
+export function semCode(m: SemModel, state: SemState, sem = 'sem'): string {
+  const opts = [`factor: ${m.payload.options.factor}`];
+  if (state.group !== ALL) opts.push(`group: ${JSON.stringify(state.group)}`);
+  if (m.payload.source) opts.push(`source: ${JSON.stringify(m.payload.source)}`);
+  return `dk.showSem(${sem}, { ${opts.join(', ')} });`;
+}
+
+/** The context of the SEM view's exports in its state. */
+export function semExportContext(m: SemModel, state: SemState, version = DELTAK_VERSION): ExportContext {
+  const units: Record<string, string> = { dk: 'Å⁻¹', ref_dk: 'Å⁻¹', threshold_dk: 'Å⁻¹' };
+  for (const s of m.sems) units[s] = m.payload.units[s] ?? '';
+  return {
+    title: `SEMs of the test set against Δk (Å⁻¹) with thresholds Δk_T^SEM at f = ${m.payload.options.factor}`,
+    factor: m.payload.options.factor,
+    reference: `Δk ${formatDk(m.payload.options.reference_dk)} Å⁻¹ (x(ref) = 0)`,
+    source: m.payload.source ?? UNKNOWN_SOURCE,
+    version,
+    ...(state.group === ALL ? {} : { selection: state.group }),
+    units,
+  };
 }

@@ -7,20 +7,26 @@ import { columnFormatter, formatDk, formatFactor, semFigure, type VegaLiteSpec }
 import { ChartView, VIEW_DATA } from '../common/view.js';
 import { labelledSelect, table } from '../common/dom.js';
 import { toCsv } from '../common/csv.js';
-import { ALL, semChartData, semModel, semTableRows, type SemModel, type SemState } from './state.js';
+import type { ExportContext } from '../common/context.js';
+import { ALL, initialSemState, semChartData, semCode, semExportContext, semModel, semTableRows, type SemModel, type SemState } from './state.js';
 
 /** The SEM view of one payload. */
 export class SemView extends ChartView {
   private readonly model: SemModel;
-  private state: SemState = { group: ALL };
+  private state: SemState;
 
-  /** Build the view for an untrusted payload (invalid payloads are errors naming the field). */
-  constructor(data: unknown) {
+  /**
+   * Build the view for an untrusted payload (invalid payloads are errors naming the field),
+   * opened on `saved`, a state saved in the notebook (untrusted; an unknown group is ignored).
+   */
+  constructor(data: unknown, saved?: unknown) {
     super('deltak-sem', 'deltak statistical error metrics against Δk');
     this.model = semModel(data);
+    this.state = initialSemState(this.model, saved);
     const groups = [{ value: ALL, label: 'all metals and lattices' }, ...this.model.groups.map((g) => ({ value: g, label: g }))];
-    this.controls.append(labelledSelect('Metal and lattice', groups, ALL, (v) => {
+    this.controls.append(labelledSelect('Metal and lattice', groups, this.state.group, (v) => {
       this.state = { group: v };
+      this.stateChanged();
       void this.request(true);
     }).root);
     this.addDownloads();
@@ -56,6 +62,18 @@ export class SemView extends ChartView {
     const p = this.model.payload.options;
     const caption = `SEM thresholds Δk_T^SEM at ${formatFactor(p.factor)}, reference Δk ${formatDk(p.reference_dk)} Å⁻¹ (${this.state.group === ALL ? 'all groups' : this.state.group}; "none": never reaches the bound)`;
     this.below.replaceChildren(table(caption, headers, body));
+  }
+
+  override savedState(): Record<string, unknown> {
+    return { ...this.state };
+  }
+
+  override code(): string {
+    return semCode(this.model, this.state);
+  }
+
+  protected exportContext(): ExportContext {
+    return semExportContext(this.model, this.state);
   }
 
   protected fileStem(): string {

@@ -5,9 +5,11 @@
  */
 import { analysedRows, methodOrder, sweepRows, thresholdRows, type ReferenceOption, type SweepRow, type ThresholdRow } from 'deltak/core';
 import { sweepData, type SweepDatum } from 'deltak/charts';
-import type { SweepPayload } from 'deltak/payloads';
+import { DELTAK_VERSION, formatFactor } from 'deltak/charts';
+import type { SweepPayload, SweepViewOptions } from 'deltak/payloads';
 import { checkArray, checkObject, checkNumber } from '../common/validate.js';
 import { toCsv } from '../common/csv.js';
+import { UNKNOWN_SOURCE, type ExportContext } from '../common/context.js';
 
 export { formatNumber } from 'deltak/charts';
 
@@ -35,6 +37,10 @@ export interface SweepState {
   /** Criterion factor f (dimensionless), within [FACTOR_MIN, FACTOR_MAX]. */
   factor: number;
   reference: ReferenceChoice;
+  /** Values far outside the band drawn at the edge of the range. */
+  clip: boolean;
+  /** Methods picked in the chart's legend (the others faded); [] = none picked. */
+  legend: string[];
 }
 
 /** The choices the data offers, each list in display order. */
@@ -127,16 +133,70 @@ export function referenceChoiceOf(reference: ReferenceOption, choices: SweepChoi
   return 'payload';
 }
 
-/** The state a payload opens with: its first property, every metal, lattice and method. */
-export function initialState(model: SweepModel): SweepState {
-  return {
+/**
+ * The state a payload opens with: the payload's view options (else its first property, every
+ * metal, lattice and method, no clipping), then the state saved in the notebook when there is
+ * one. Saved state is untrusted: a field that is not valid for this payload (a property no longer
+ * in the data, a factor off the slider) is left at the payload's value.
+ */
+export function initialState(model: SweepModel, saved?: unknown): SweepState {
+  const v: SweepViewOptions = model.payload.view ?? {};
+  let state: SweepState = {
     property: model.choices.properties[0],
     metal: ALL,
     lattice: ALL,
     methods: [...model.choices.methods],
     factor: clampFactor(model.payload.options.factor ?? FACTOR_DEFAULT),
     reference: referenceChoiceOf(model.payload.options.reference ?? 'auto', model.choices),
+    clip: false,
+    legend: [],
   };
+  const apply = (change: Record<string, unknown>): void => {
+    for (const [k, x] of Object.entries(change)) {
+      if (x === undefined) continue;
+      try {
+        state = update(model, state, { [k]: x } as Partial<SweepState>);
+      } catch {
+        // not valid for this payload: keep what the payload says
+      }
+    }
+  };
+  apply({ property: v.property, metal: v.metal, lattice: v.lattice, methods: v.methods, clip: v.clip, legend: v.legend });
+  if (typeof saved === 'object' && saved !== null && !Array.isArray(saved)) {
+    const s = saved as Record<string, unknown>;
+    apply({
+      property: s.property, metal: s.metal, lattice: s.lattice, methods: s.methods, clip: s.clip, legend: s.legend,
+      factor: s.factor, reference: s.reference,
+    });
+  }
+  return state;
+}
+
+/** The state as saved in the notebook (plain JSON; {@link initialState} reads it back). */
+export function savedState(state: SweepState): Record<string, unknown> {
+  return { ...state, methods: [...state.methods], legend: [...state.legend] };
+}
+
+/** A value as TypeScript source (JSON is valid TypeScript for strings, numbers, arrays, objects). */
+const src = (x: unknown): string => JSON.stringify(x);
+
+/**
+ * The `dk.showSweep(sweep, { … })` call that opens the widget in `state`: factor and reference
+ * always, the view options (property, metal, lattice, methods, clip, legend) where they differ
+ * from what the widget opens on by default. `sweep` names the data shown (rows or table).
+ */
+export function sweepCode(model: SweepModel, state: SweepState, sweep = 'sweep'): string {
+  const o = model.payload.options;
+  const opts: string[] = [`factor: ${state.factor}`, `reference: ${src(referenceOption(state.reference, model.payload))}`];
+  if (o.unstable !== undefined && o.unstable !== 'exclude') opts.push(`unstable: ${src(o.unstable)}`);
+  if (state.property !== model.choices.properties[0]) opts.push(`property: ${src(state.property)}`);
+  if (state.metal !== ALL) opts.push(`metal: ${src(state.metal)}`);
+  if (state.lattice !== ALL) opts.push(`lattice: ${src(state.lattice)}`);
+  if (state.methods.length !== model.choices.methods.length) opts.push(`methods: ${src(state.methods)}`);
+  if (state.clip) opts.push('clip: true');
+  if (state.legend.length) opts.push(`legend: ${src(state.legend)}`);
+  if (model.payload.source) opts.push(`source: ${src(model.payload.source)}`);
+  return `dk.showSweep(${sweep}, { ${opts.join(', ')} });`;
 }
 
 /** The `reference` option of deltak's core for a choice. */
@@ -153,8 +213,14 @@ export function update(model: SweepModel, state: SweepState, change: Partial<Swe
   if (!c.properties.includes(next.property)) throw new Error(`unknown property ${JSON.stringify(next.property)}`);
   if (next.metal !== ALL && !c.metals.includes(next.metal)) throw new Error(`unknown metal ${JSON.stringify(next.metal)}`);
   if (next.lattice !== ALL && !c.lattices.includes(next.lattice)) throw new Error(`unknown lattice ${JSON.stringify(next.lattice)}`);
+  if (!Array.isArray(next.methods)) throw new Error('methods must be a list of methods');
   for (const m of next.methods) if (!c.methods.includes(m)) throw new Error(`unknown method ${JSON.stringify(m)}`);
   next.methods = c.methods.filter((m) => next.methods.includes(m));
+  if (!Array.isArray(next.legend)) throw new Error('legend must be a list of methods');
+  for (const m of next.legend) if (!c.methods.includes(m)) throw new Error(`unknown method ${JSON.stringify(m)} in the legend`);
+  next.legend = c.methods.filter((m) => next.legend.includes(m));
+  if (typeof next.clip !== 'boolean') throw new Error(`clip must be true or false, got ${JSON.stringify(next.clip)}`);
+  if (typeof next.factor !== 'number') throw new Error(`factor must be a number, got ${JSON.stringify(next.factor)}`);
   if (!(next.factor >= FACTOR_MIN && next.factor <= FACTOR_MAX)) {
     throw new Error(`factor must be within [${FACTOR_MIN}, ${FACTOR_MAX}], got ${next.factor}`);
   }
@@ -209,9 +275,9 @@ export type ChartDatum = SweepDatum;
 
 /**
  * The chart's data for a state: the selected curves (with their deviation from the reference),
- * their bands, references and Δk_T points; `clip`: outliers drawn at the edge of the range.
+ * their bands, references and Δk_T points; `clip` (default: the state's): outliers drawn at the edge of the range.
  */
-export function chartData(model: SweepModel, state: SweepState, th: readonly ThresholdRow[], clip = false): ChartDatum[] {
+export function chartData(model: SweepModel, state: SweepState, th: readonly ThresholdRow[], clip = state.clip): ChartDatum[] {
   const { excluded } = analysedRows(model.rows, model.payload.options.unstable ?? 'exclude');
   return sweepData(model.rows.filter((r) => selected(state, r)), th.filter((t) => selected(state, t)), { excluded, clip });
 }
@@ -246,30 +312,28 @@ export function thresholdsCsv(rows: readonly ThresholdRow[]): string {
   return toCsv(header, rows.map((r) => CSV_COLUMNS.map((c) => r[c])));
 }
 
-/** The context of an export: what a figure or table shows and where it comes from. */
-export interface ExportContext {
-  title: string;
-  /** Criterion factor f (dimensionless). */
-  factor: number;
-  /** The reference in words, e.g. "auto (DFT 0.09 Å⁻¹ if present, others their smallest Δk)". */
-  reference: string;
-  /** Where the data come from. */
-  source: string;
-  /** deltak's version that made the payload or the view. */
-  version: string;
-  /** Units of the columns. */
-  units: Record<string, string>;
+/** The reference of a state in words, as the widget's selector names it (Δk in Å⁻¹). */
+export function referenceLabel(model: SweepModel, state: Pick<SweepState, 'reference'>): string {
+  return model.choices.references.find((r) => r.value === state.reference)?.label ?? state.reference;
 }
 
 /** The context of the sweep view's exports in its state. */
-export function exportContext(model: SweepModel, state: SweepState, version: string): ExportContext {
-  const ref = model.choices.references.find((r) => r.value === state.reference)?.label ?? state.reference;
+export function exportContext(model: SweepModel, state: SweepState, version = DELTAK_VERSION): ExportContext {
+  const unit = model.choices.units.get(state.property) ?? '';
+  const shown = [
+    state.metal === ALL ? '' : state.metal,
+    state.lattice === ALL ? '' : state.lattice,
+    state.methods.length === model.choices.methods.length ? '' : `methods ${state.methods.join(', ') || 'none'}`,
+    state.legend.length ? `legend: ${state.legend.join(', ')}` : '',
+    state.clip ? 'outliers clipped' : '',
+  ].filter(Boolean).join('; ');
   return {
-    title: `${state.property} against Δk: thresholds Δk_T`,
+    title: `${state.property} (${unit}) against Δk (Å⁻¹) with thresholds Δk_T at ${formatFactor(state.factor)}`,
     factor: state.factor,
-    reference: ref,
-    source: model.payload.source ?? 'notebook output (deltak sweep payload)',
+    reference: referenceLabel(model, state),
+    source: model.payload.source ?? UNKNOWN_SOURCE,
     version,
-    units: { dk: 'Å⁻¹', ref_dk: 'Å⁻¹', threshold_dk: 'Å⁻¹', [state.property]: model.choices.units.get(state.property) ?? '' },
+    ...(shown ? { selection: shown } : {}),
+    units: { dk: 'Å⁻¹', ref_dk: 'Å⁻¹', threshold_dk: 'Å⁻¹', [state.property]: unit, ref_value: unit, mad: unit, mad_max: unit, bound: unit, threshold_value: unit },
   };
 }

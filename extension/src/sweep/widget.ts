@@ -6,10 +6,12 @@
 import type { ThresholdRow } from 'deltak/core';
 import { columnFormatter, formatDk, formatFactor, panelGrid, sweepFigure, type VegaLiteSpec } from 'deltak/charts';
 import { ChartView, VIEW_DATA } from '../common/view.js';
+import type { Chart } from '../common/vega.js';
+import type { ExportContext } from '../common/context.js';
 import { el, labelledCheckbox, labelledSelect, safeName, table, uid } from '../common/dom.js';
 import {
-  ALL, FACTOR_MAX, FACTOR_MIN, FACTOR_STEP, ThresholdCache, chartData, facets,
-  initialState, sweepModel, tableRows, thresholdsCsv, update, TABLE_COLUMNS,
+  ALL, FACTOR_MAX, FACTOR_MIN, FACTOR_STEP, ThresholdCache, chartData, exportContext, facets,
+  initialState, referenceLabel, savedState, sweepCode, sweepModel, tableRows, thresholdsCsv, update, TABLE_COLUMNS,
   type SweepModel, type SweepState,
 } from './state.js';
 
@@ -28,25 +30,27 @@ export class SweepView extends ChartView {
   private readonly factorInput: HTMLInputElement;
   private readonly factorOutput: HTMLOutputElement;
   private readonly hint: HTMLElement;
-  private clip = false;
 
-  /** Build the widget for an untrusted payload (invalid payloads are errors naming the field). */
-  constructor(data: unknown) {
+  /**
+   * Build the widget for an untrusted payload (invalid payloads are errors naming the field),
+   * opened on `saved`, a state saved in the notebook (untrusted; invalid fields are ignored).
+   */
+  constructor(data: unknown, saved?: unknown) {
     super('deltak-sweep', 'deltak Δk sweep with thresholds');
     this.model = sweepModel(data);
-    this.state = initialState(this.model);
+    this.state = initialState(this.model, saved);
     this.cache = new ThresholdCache(this.model);
     const c = this.model.choices;
     this.chartBox.setAttribute('aria-label', 'Chart of the selected property against Δk');
     this.below.className = 'deltak-table-box';
 
     const prop = labelledSelect('Property', c.properties.map((p) => ({ value: p, label: `${p} (${c.units.get(p)})` })), this.state.property, (v) => this.set({ property: v }, true));
-    const metal = labelledSelect('Metal', [{ value: ALL, label: 'all metals' }, ...c.metals.map((m) => ({ value: m, label: m }))], ALL, (v) => this.set({ metal: v }, true));
-    const lattice = labelledSelect('Lattice', [{ value: ALL, label: 'all lattices' }, ...c.lattices.map((m) => ({ value: m, label: m }))], ALL, (v) => this.set({ lattice: v }, true));
+    const metal = labelledSelect('Metal', [{ value: ALL, label: 'all metals' }, ...c.metals.map((m) => ({ value: m, label: m }))], this.state.metal, (v) => this.set({ metal: v }, true));
+    const lattice = labelledSelect('Lattice', [{ value: ALL, label: 'all lattices' }, ...c.lattices.map((m) => ({ value: m, label: m }))], this.state.lattice, (v) => this.set({ lattice: v }, true));
     const methods = el('fieldset', 'deltak-control deltak-methods');
     methods.append(el('legend', undefined, 'Methods'));
     for (const m of c.methods) {
-      const box = labelledCheckbox(m, true, (on) => {
+      const box = labelledCheckbox(m, this.state.methods.includes(m), (on) => {
         const next = on ? [...this.state.methods, m] : this.state.methods.filter((x) => x !== m);
         void this.set({ methods: next }, false);
       });
@@ -71,10 +75,7 @@ export class SweepView extends ChartView {
     factor.append(flabel, input, out);
 
     const ref = labelledSelect('Reference Δk', c.references.map((r) => ({ value: r.value, label: r.label })), this.state.reference, (v) => this.set({ reference: v as SweepState['reference'] }, false));
-    const clip = labelledCheckbox('clip outliers', false, (on) => {
-      this.clip = on;
-      void this.request(false);
-    });
+    const clip = labelledCheckbox('clip outliers', this.state.clip, (on) => void this.set({ clip: on }, false));
     clip.root.classList.add('deltak-control');
     clip.root.title = 'Draw values far outside the band at the edge of the range (triangles), so the band stays readable';
 
@@ -104,7 +105,37 @@ export class SweepView extends ChartView {
       this.status.textContent = `deltak: ${(e as Error).message}`;
       return Promise.resolve();
     }
+    this.stateChanged();
     return this.request(layout);
+  }
+
+  override savedState(): Record<string, unknown> {
+    return savedState(this.state);
+  }
+
+  override code(): string {
+    return sweepCode(this.model, this.state);
+  }
+
+  protected exportContext(): ExportContext {
+    return exportContext(this.model, this.state);
+  }
+
+  /** A rebuilt chart gets the legend's picks back, and tells the state when the legend is clicked. */
+  protected override async afterBuild(chart: Chart): Promise<void> {
+    if (this.state.legend.length) await chart.setPointSelection('shown', 'method', this.state.legend);
+    chart.watchSelection('shown', () => {
+      const picked = chart.pointSelection('shown');
+      if (picked.join('\n') === this.state.legend.join('\n')) return;
+      try {
+        this.state = update(this.model, this.state, { legend: picked });
+      } catch {
+        return;
+      }
+      this.root.dataset.deltakLegend = this.state.legend.join(',');
+      this.stateChanged();
+    });
+    this.root.dataset.deltakLegend = this.state.legend.join(',');
   }
 
   private thresholds(): ThresholdRow[] {
@@ -140,7 +171,7 @@ export class SweepView extends ChartView {
   }
 
   protected data(): object[] {
-    return chartData(this.model, this.state, this.thresholds(), this.clip);
+    return chartData(this.model, this.state, this.thresholds());
   }
 
   protected renderBelow(): void {
@@ -148,7 +179,7 @@ export class SweepView extends ChartView {
     const rows = tableRows(this.state, th);
     const unit = this.model.choices.units.get(this.state.property) ?? '';
     const headers = TABLE_COLUMNS.map((c) => (c.unit === '' ? c.header : `${c.header} (${c.unit === 'u' ? unit : c.unit})`));
-    const ref = this.model.choices.references.find((r) => r.value === this.state.reference)?.label ?? this.state.reference;
+    const ref = referenceLabel(this.model, this.state);
     const caption = `Thresholds of ${this.state.property} at ${formatFactor(this.state.factor)}, reference ${ref} (Δk_T "none": never leaves the band)`;
     const formats = TABLE_COLUMNS.map((c) => (c.unit === 'Å⁻¹' ? formatDk : columnFormatter(rows.map((r) => r[c.key] as number | null))));
     const body = rows.map((r) => ({
@@ -171,7 +202,8 @@ export class SweepView extends ChartView {
   }
 
   protected fileStem(): string {
-    return `deltak-${safeName(this.state.property)}-f${this.state.factor.toFixed(2)}`;
+    const ref = this.state.reference.startsWith('dk:') ? `ref${this.state.reference.slice(3)}` : `ref-${this.state.reference}`;
+    return `deltak-${safeName(this.state.property)}-f${this.state.factor.toFixed(2)}-${safeName(ref)}`;
   }
 
   protected csv(): string {

@@ -9,13 +9,23 @@ import type { Recommendation } from '../core/recommend.js';
 import type { CoverageRow } from '../core/coverage.js';
 import { semChart, comparisonChart } from '../charts/figures.js';
 import { VEGALITE_MIME, type MimeBundle } from './bundle.js';
-import { SEM_MIME, COMPARISON_MIME, type SemPayload, type ComparisonPayload } from './payloads.js';
+import { SEM_MIME, COMPARISON_MIME, type SemPayload, type SemViewOptions, type ComparisonPayload } from './payloads.js';
 import { formatTable } from './text.js';
 
 const rowsOf = <T>(x: ColumnTable | readonly T[]): T[] => (Array.isArray(x) ? [...x] : ((x as ColumnTable).objects() as T[]));
 
+/** Options of {@link semBundle}. */
+export interface SemBundleOptions extends SemViewOptions {
+  /** Criterion factor f of the thresholds (default 0.5). */
+  factor?: number;
+  /** The SEM the vega-lite fallback draws (default: every SEM). */
+  chartSem?: string;
+  /** Where the data come from (a file, a dataset), stated in the view's exports. */
+  source?: string;
+}
+
 /** Bundle of a SEM table (rows of `semTable`) with thresholds at `factor` (default 0.5). */
-export function semBundle(sem: ColumnTable | readonly SemRow[], options: { factor?: number; chartSem?: string } = {}): MimeBundle {
+export function semBundle(sem: ColumnTable | readonly SemRow[], options: SemBundleOptions = {}): MimeBundle {
   const rows = rowsOf<SemRow>(sem);
   if (rows.length === 0) throw new Error('semBundle: empty SEM table');
   const factor = options.factor ?? 0.5;
@@ -26,6 +36,8 @@ export function semBundle(sem: ColumnTable | readonly SemRow[], options: { facto
     options: { factor, reference_dk: rows[0].ref_dk },
     thresholds: th.map((t) => ({ metal: String(t.metal), lattice: String(t.lattice), structure: String(t.structure), sem: t.sem, ref_dk: t.ref_dk, mad: t.mad, factor: t.factor, bound: t.bound, threshold_dk: t.threshold_dk })),
     units: { dk: 'Å⁻¹', ...SEM_UNITS },
+    ...(options.source ? { source: options.source } : {}),
+    ...(options.group !== undefined ? { view: { group: options.group } } : {}),
   };
   // the fallback chart: the SEM asked for, else every SEM (as the widget)
   const chartSem = options.chartSem;

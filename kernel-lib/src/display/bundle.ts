@@ -44,10 +44,31 @@ export interface SweepPayload {
   units: Record<string, string>;
   /** Where the data come from (a file, a dataset), stated in exports; absent when unknown. */
   source?: string;
+  /** What the widget opens on (absent fields: its defaults). */
+  view?: SweepViewOptions;
 }
 
-/** Options of {@link sweepBundle}. */
-export interface SweepBundleOptions {
+/**
+ * What the sweep widget shows, besides the analysis options: the widget opens on it, saves it in
+ * the notebook (output metadata) and writes it back as a `showSweep` call ("copy as code").
+ */
+export interface SweepViewOptions {
+  /** The property shown (default: the first of the sweep). */
+  property?: string;
+  /** One metal, or every metal (default). */
+  metal?: string;
+  /** One lattice, or every lattice (default). */
+  lattice?: string;
+  /** The methods drawn (default: every method). */
+  methods?: string[];
+  /** Values far outside the band drawn at the edge of the range (default false). */
+  clip?: boolean;
+  /** Methods picked in the chart's legend, the others faded (default: none picked, all shown). */
+  legend?: string[];
+}
+
+/** Options of {@link sweepBundle}: the analysis options and what the widget opens on. */
+export interface SweepBundleOptions extends SweepViewOptions {
   /** Criterion factor f (default 0.5). */
   factor?: number;
   /** Reference Δk rule (default "auto"). */
@@ -80,6 +101,8 @@ export function sweepBundle(sweep: SweepInput, options: SweepBundleOptions = {})
     units: { dk: 'Å⁻¹', ...THRESHOLD_UNITS },
     ...(options.source ? { source: options.source } : {}),
   };
+  const view = viewOptions(options);
+  if (view) payload.view = view;
   const metals = [...new Set(rows.map((r) => `${r.metal} ${r.lattice}`))].join(', ');
   const props = [...new Set(rows.map((r) => r.property))].join(', ');
   const dks = [...new Set(rows.map((r) => r.dk))].sort((a, b) => a - b).join(', ');
@@ -93,6 +116,15 @@ export function sweepBundle(sweep: SweepInput, options: SweepBundleOptions = {})
   ].join('\n');
   const chart: VegaLiteSpec = sweepChart(rows, th, { excluded });
   return { data: { [SWEEP_MIME]: payload, [VEGALITE_MIME]: chart, 'text/plain': text }, metadata: {} };
+}
+
+const VIEW_KEYS = ['property', 'metal', 'lattice', 'methods', 'clip', 'legend'] as const;
+
+/** The view options given in `options` (undefined when none). */
+function viewOptions(options: SweepViewOptions): SweepViewOptions | undefined {
+  const view: Record<string, unknown> = {};
+  for (const k of VIEW_KEYS) if (options[k] !== undefined) view[k] = Array.isArray(options[k]) ? [...(options[k] as string[])] : options[k];
+  return Object.keys(view).length ? (view as SweepViewOptions) : undefined;
 }
 
 /**

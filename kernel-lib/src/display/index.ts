@@ -8,7 +8,7 @@ import { tableBundle, unitsCaption, type TableBundleOptions } from './table.js';
 import { formatTable } from './text.js';
 import { datasetBundle } from './dataset.js';
 import { isDataset, isAnalysis, type Dataset, type DatasetAnalysis } from '../io/dataset.js';
-import { semBundle, comparisonBundle, type ComparisonBundleOptions } from './analyses.js';
+import { semBundle, comparisonBundle, type ComparisonBundleOptions, type SemBundleOptions } from './analyses.js';
 import { errorBudgetBundle, type ErrorBudgetInput } from './errorbudget.js';
 import type { SemRow } from '../core/sem.js';
 import type { ComparisonRow } from '../core/comparison.js';
@@ -29,8 +29,8 @@ export function showChart(spec: Record<string, unknown>): void {
   sendBundle({ data: { [VEGALITE_MIME]: spec, 'text/plain': text }, metadata: {} });
 }
 
-/** Show SEMs against Δk (Fig. 4) with their thresholds at `factor` (default 0.5). */
-export function showSem(sem: ColumnTable | readonly SemRow[], options: { factor?: number; chartSem?: string } = {}): void {
+/** Show SEMs against Δk (Fig. 4) with their thresholds at `factor` (default 0.5); `group` opens the view on one "metal lattice". */
+export function showSem(sem: ColumnTable | readonly SemRow[], options: SemBundleOptions = {}): void {
   sendBundle(semBundle(sem, options));
 }
 
@@ -51,7 +51,9 @@ export function showTable(table: ColumnTable, options: TableBundleOptions = {}):
 
 /**
  * Show a sweep (rows or arquero table) in the notebook: deltak's widget where the extension is
- * installed, a vega-lite chart otherwise, and a text table. Options: factor, reference.
+ * installed, a vega-lite chart otherwise, and a text table. Options: the analysis (factor,
+ * reference, unstable), the data's source, and what the widget opens on (property, metal,
+ * lattice, methods, clip, legend), as the widget's "copy as code" writes them.
  */
 export function showSweep(sweep: SweepInput, options: SweepBundleOptions = {}): void {
   sendBundle(sweepBundle(sweep, options));

@@ -3,7 +3,7 @@
  * is plain JSON; Δk is in Å⁻¹ everywhere. Pure module (no Node APIs): the browser imports it
  * through the `deltak/payloads` subpath.
  */
-export { SWEEP_MIME, VEGALITE_MIME, type SweepPayload } from './bundle.js';
+export { SWEEP_MIME, VEGALITE_MIME, type SweepPayload, type SweepViewOptions } from './bundle.js';
 import type { SemPoint } from '../core/sem.js';
 import type { CoverageRow } from '../core/coverage.js';
 import type { ErrorBudgetRow, ErrorBudgetVerdictRow } from '../core/errorbudget.js';
@@ -47,6 +47,16 @@ export interface SemPayload {
   thresholds: SemThresholdRow[];
   /** Unit by column or SEM name: at least `dk` and one entry per SEM present. */
   units: Record<string, string>;
+  /** Where the data come from (a file, a dataset), stated in exports; absent when unknown. */
+  source?: string;
+  /** What the view opens on: one "metal lattice" group (absent: every group). */
+  view?: SemViewOptions;
+}
+
+/** What the SEM view shows: it opens on it, saves it in the notebook and writes it back as a `showSem` call. */
+export interface SemViewOptions {
+  /** One "metal lattice" group, e.g. "Al fcc" (absent: every group). */
+  group?: string;
 }
 
 /** How a SEM threshold relates to the MLP threshold it is paired with (docs/method.md §6). */
@@ -95,6 +105,8 @@ export interface ComparisonPayload {
   /** Coverage at the recommended Δk per metal × lattice: MLP properties inside their band (docs/method.md §7). */
   coverage?: CoverageRow[];
   units: Record<string, string>;
+  /** Where the data come from (a file, a dataset), stated in exports; absent when unknown. */
+  source?: string;
 }
 
 /** MIME type of the error budget: label noise beside model error per Δk, with verdicts (docs/method.md §8). */
