@@ -193,8 +193,12 @@ function matchGroups(input: readonly SemFrame[] | ColumnTable, options: SemTable
   // frames in a row with the same tag values (as read from one folder) share their group
   let last: SemFrame | null = null;
   let lastGroup: SemFrame[] = [];
-  for (const f of frames) {
-    if (last && groupBy.every((g) => f[g] === last![g])) {
+  const nb = groupBy.length;
+  for (let j = 0; j < frames.length; j++) {
+    const f = frames[j];
+    let same = last !== null;
+    for (let k = 0; same && k < nb; k++) same = f[groupBy[k]] === last![groupBy[k]];
+    if (same) {
       lastGroup.push(f);
       continue;
     }
