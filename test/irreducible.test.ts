@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crystalSymmetry } from '../kernel-lib/src/io/symmetry.ts';
+import { crystalSymmetry } from '../kernel-lib/src/symmetry/moyo.ts';
 import { readExtxyz } from '../kernel-lib/src/io/extxyz.ts';
 import { irreducibleKpoints } from '../kernel-lib/src/core/irreducible.ts';
 import { kpointGrid } from '../kernel-lib/src/core/kpoints.ts';
@@ -64,7 +64,7 @@ test('irreducible counts equal those GPAW used for the bundled single points', {
 });
 
 test('recommendDk reports the irreducible cost with irreducibleCounter', async () => {
-  const { irreducibleCounter } = await import('../kernel-lib/src/io/symmetry.ts');
+  const { irreducibleCounter } = await import('../kernel-lib/src/symmetry/moyo.ts');
   const { recommendDk } = await import('../kernel-lib/src/core/recommend.ts');
   const cell = [[0, 4.04, 4.04], [4.04, 0, 4.04], [4.04, 4.04, 0]];
   const pos = [0, 1].flatMap((i) => [0, 1].flatMap((j) => [0, 1].map((k) => [i / 2, j / 2, k / 2])));

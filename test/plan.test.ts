@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { fromCSV } from 'arquero';
 import { readPoscar } from '../kernel-lib/src/io/poscar.ts';
 import { kpointGrid } from '../kernel-lib/src/core/kpoints.ts';
-import { irreducibleCounter } from '../kernel-lib/src/io/symmetry.ts';
+import { irreducibleCounter } from '../kernel-lib/src/symmetry/moyo.ts';
 import { readFolder, folderReport } from '../kernel-lib/src/io/folder.ts';
 
 const ROOT = process.env.DELTAK_ROOT ?? fileURLToPath(new URL('..', import.meta.url));

@@ -17,14 +17,16 @@ export {
 } from './io/dataset.js';
 export { example, examples } from './io/examples.js';
 export { validateManifest, manifestSchema, type Manifest, type ManifestFrames } from './io/manifest.js';
-export { readOutcar, type ReadOutcarOptions, type VaspSettings } from './io/outcar.js';
+export { readOutcar, type ReadOutcarOptions } from './io/outcar.js';
+export type { VaspSettings } from './io/vaspframes.js';
 export { readVasprun, type ReadVasprunOptions } from './io/vasprun.js';
 export { readVaspRuns, type ReadVaspRunsOptions } from './io/vasptree.js';
 export { readExtxyz, type ReadExtxyzOptions } from './io/extxyz.js';
 export { readDeepmd, writeDeepmd, findDeepmdSystems, type ReadDeepmdOptions, type WriteDeepmdOptions } from './io/deepmd.js';
 export { readDpdataJson, readDpgenAutotest, type AutotestKind, type AutotestRow, type ReadDpgenAutotestOptions } from './io/dpgen.js';
 export { readDpTest, type ParityRow } from './io/dptest.js';
-export { readPoscar, readIncar, type Poscar } from './io/poscar.js';
+export { readPoscar, type Poscar } from './io/poscar.js';
+export { readIncar } from './io/incar.js';
 export { readTable, type ReadTableOptions } from './io/table.js';
 export { readNpy, writeNpy, type NpyArray, type NpyData, type WriteNpyOptions } from './io/npy.js';
 export {
@@ -76,7 +78,7 @@ export {
   kpointTable, type NamedCell,
   irreducibleKpoints, type Rotation,
 } from './core/index.js';
-export { crystalSymmetry, irreducibleCounter, type Crystal } from './io/symmetry.js';
+export { crystalSymmetry, irreducibleCounter, type Crystal } from './symmetry/moyo.js';
 
 // Charts: vega-lite v5 specs as plain JSON, every axis with its unit
 export { sweepChart, type VegaLiteSpec } from './charts/sweep.js';

@@ -198,6 +198,22 @@ function columnsOf(propSpec: string, options: ReadExtxyzOptions, fail: (array: s
 interface HeaderCache {
   columns: Map<string, Columns>;
   keys: { keys: string[]; infoKeys: InfoKeys }[];
+  /** Text values kept in tags, one string per distinct value (see {@link keptText}). */
+  text: Map<string, string>;
+}
+
+/**
+ * A text value to keep in a frame's tags: the one string already kept for it (config_type=bulk
+ * in every frame is one string), or a copy of its own, so that it does not hold on to the whole
+ * comment line it was cut from (V8 keeps the line alive behind a slice of it).
+ */
+function keptText(v: string, kept: Map<string, string>): string {
+  let s = kept.get(v);
+  if (s === undefined) {
+    s = v.length < 13 ? v : (' ' + v).slice(1);
+    if (kept.size < 1 << 16) kept.set(s, s);
+  }
+  return s;
 }
 
 /** What a frame's comment line says, checked: everything but the atom lines. */
@@ -325,7 +341,8 @@ function frameHeader(path: string, comment: string, natoms: number, line: number
   const tags: Record<string, unknown> = {};
   for (const k of keys) {
     if (k === latKey || k === propKey || k === pbcKey || k === eKey || k === sKey || k === vKey || k === 'energy_sigma0' || k === 'free_energy' || k === 'energy') continue;
-    tags[k] = typed(info[k]);
+    const v = typed(info[k]);
+    tags[k] = typeof v === 'string' ? keptText(v, cache.text) : v;
   }
   if ('dk' in tags && typeof tags.dk !== 'number') fail('dk', `dk=${JSON.stringify(info.dk)} is not a number of Å⁻¹`);
   const fileDk = typeof tags.dk === 'number' ? (tags.dk as number) : null;
@@ -397,7 +414,7 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
   if (STRESS_UNIT[options.stressUnit ?? 'eV/Å³'] === undefined) throw new Error(`stressUnit must be one of ${Object.keys(STRESS_UNIT).join(', ')}`);
   const store = new FrameColumns(path);
   const skippedFrames: { frame: number; reason: string }[] = [];
-  const cache: HeaderCache = { columns: new Map(), keys: [] };
+  const cache: HeaderCache = { columns: new Map(), keys: [], text: new Map() };
   const symbolCache = new Map<string, string[]>(); // the symbols of a frame, shared by the frames of the same atoms
   const speciesNames: { bytes: Uint8Array; name: string }[] = []; // species tokens read so far
   // the frame being read: 0 = expecting its atom count, 1 = its comment line, 2 = its atom lines

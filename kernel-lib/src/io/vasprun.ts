@@ -12,7 +12,7 @@ import { FrameStore, volumeOf, cellVolumeProblem, KBAR_IN_EV_PER_A3 } from './fr
 import { isElement } from './elements.js';
 import type { DkOptions } from './dk.js';
 import { streamXml, attr } from './xmlstream.js';
-import { buildVaspFrames, type VaspSettings } from './outcar.js';
+import { buildVaspFrames, type VaspSettings } from './vaspframes.js';
 
 /** Options of {@link readVasprun}. */
 export interface ReadVasprunOptions extends DkOptions {

@@ -1,6 +1,7 @@
 /**
  * Crystal symmetry with moyo (@spglib/moyo-wasm, the spglib authors' maintained successor),
- * loaded from its WebAssembly file in Node.
+ * loaded from its WebAssembly file in Node (the file read with node:fs: not part of the
+ * browser-safe core, which takes the rotations this finds).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
