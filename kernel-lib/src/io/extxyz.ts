@@ -64,22 +64,31 @@ export function parseExtxyzInfo(line: string): Record<string, string> {
     let value: string;
     const open = line.charCodeAt(j);
     if (open === 34 /* " */ || open === 123 /* { */ || open === 91 /* [ */) {
-      const close = open === 34 ? 34 : open === 123 ? 125 : 93;
-      let e = j + 1;
-      let v = '';
-      let from = e; // start of the part not yet copied into v
-      while (e < n) {
-        const c = line.charCodeAt(e);
-        if (c === close) break;
-        if (c === 92 /* \ */ && e + 1 < n) {
-          v += line.slice(from, e) + line[e + 1];
-          e += 2;
-          from = e;
-        } else e++;
+      const close = open === 34 ? '"' : open === 123 ? '}' : ']';
+      let e = line.indexOf(close, j + 1);
+      let v: string;
+      const bs = line.indexOf('\\', j + 1);
+      if (bs < 0 || (e >= 0 && bs > e)) {
+        // no escape inside: the value as written
+        if (e < 0) throw new Error(`unterminated ${line[j]} in the value of ${key}`);
+        v = line.slice(j + 1, e);
+      } else {
+        e = j + 1;
+        v = '';
+        let from = e; // start of the part not yet copied into v
+        while (e < n) {
+          const c = line[e];
+          if (c === close) break;
+          if (c === '\\' && e + 1 < n) {
+            v += line.slice(from, e) + line[e + 1];
+            e += 2;
+            from = e;
+          } else e++;
+        }
+        if (e >= n) throw new Error(`unterminated ${line[j]} in the value of ${key}`);
+        v += line.slice(from, e);
       }
-      if (e >= n) throw new Error(`unterminated ${line[j]} in the value of ${key}`);
-      v += line.slice(from, e);
-      value = close === 93 ? v.replace(/,/g, ' ') : v;
+      value = close === ']' ? v.replace(/,/g, ' ') : v;
       i = e + 1;
     } else {
       let e = j;
@@ -198,6 +207,8 @@ function columnsOf(propSpec: string, options: ReadExtxyzOptions, fail: (array: s
 interface HeaderCache {
   columns: Map<string, Columns>;
   keys: { keys: string[]; infoKeys: InfoKeys }[];
+  /** Room for the numbers of a stress or virial value. */
+  row: Float64Array;
   /** Text values kept in tags, one string per distinct value (see {@link keptText}). */
   text: Map<string, string>;
 }
@@ -309,7 +320,9 @@ function frameHeader(path: string, comment: string, natoms: number, line: number
   const vKey = ik.virial;
   const sKey = ik.stress;
   const vec = (k: string): number[] => {
-    const v = info[k].trim().split(/\s+/).map(Number);
+    const text = info[k];
+    const got = text.length < 2000 ? wordsAsNumbers(text, cache.row) : -1;
+    const v = got >= 0 && got <= 9 ? Array.from(cache.row.subarray(0, got)) : text.trim().split(/\s+/).map(Number);
     if (v.some((x) => !Number.isFinite(x))) fail(k, `not finite numbers: ${JSON.stringify(info[k])}`);
     if (v.length === 6) return [v[0], v[5], v[4], v[5], v[1], v[3], v[4], v[3], v[2]];
     if (v.length !== 9) fail(k, `${v.length} components, expected 9 or 6 (Voigt)`);
@@ -371,6 +384,33 @@ function frameHeader(path: string, comment: string, natoms: number, line: number
   };
 }
 
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16];
+
+/**
+ * Number() of text[s, e): a plain decimal of at most 15 digits is m / 10^d (the correctly rounded
+ * value, as Number() gives it) without making a substring; anything else goes through Number().
+ */
+function numberIn(text: string, s: number, e: number): number {
+  let i = s;
+  let c = text.charCodeAt(i);
+  const neg = c === 45;
+  if (neg || c === 43) c = text.charCodeAt(++i);
+  let m = 0;
+  let digits = 0;
+  let dec = -1;
+  for (; i < e; c = text.charCodeAt(++i)) {
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (dec >= 0) dec++;
+    } else if (c === 46 && dec < 0) dec = 0;
+    else break;
+  }
+  if (i < e || digits === 0 || digits > 15) return Number(text.slice(s, e));
+  const v = dec > 0 ? m / POW10[dec] : m;
+  return neg ? -v : v;
+}
+
 /**
  * The blank-separated words of `text` as numbers (Number() of each, as the info values are read)
  * into `out`, as many as fit; returns the count of words (more than out.length when there are more).
@@ -384,7 +424,7 @@ function wordsAsNumbers(text: string, out: Float64Array): number {
     if (i >= len) break;
     const s = i;
     while (i < len && !isSpace(text.charCodeAt(i))) i++;
-    if (n < out.length) out[n] = Number(text.slice(s, i));
+    if (n < out.length) out[n] = numberIn(text, s, i);
     n++;
   }
   return n;
@@ -414,8 +454,9 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
   if (STRESS_UNIT[options.stressUnit ?? 'eV/Å³'] === undefined) throw new Error(`stressUnit must be one of ${Object.keys(STRESS_UNIT).join(', ')}`);
   const store = new FrameColumns(path);
   const skippedFrames: { frame: number; reason: string }[] = [];
-  const cache: HeaderCache = { columns: new Map(), keys: [], text: new Map() };
-  const symbolCache = new Map<string, string[]>(); // the symbols of a frame, shared by the frames of the same atoms
+  const cache: HeaderCache = { columns: new Map(), keys: [], row: new Float64Array(9), text: new Map() };
+  const symbolCache = new Map<number, string[][]>(); // the symbols of a frame, shared by the frames of the same atoms (by a hash of them)
+  let symbolHash = 0;
   const speciesNames: { bytes: Uint8Array; name: string }[] = []; // species tokens read so far
   // the frame being read: 0 = expecting its atom count, 1 = its comment line, 2 = its atom lines
   let state = 0;
@@ -436,7 +477,7 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
   };
   const starts = new Int32Array(1024); // word starts and ends of an atom line
   const ends = new Int32Array(1024);
-  /** The element of a species token b[s, e) (interned: one string per distinct token). */
+  /** The element of a species token b[s, e) (interned: one string per distinct token); adds it to the frame's symbol hash. */
   const speciesOf = (b: Buffer, s: number, e: number, line: number): string => {
     const len = e - s;
     for (let q = 0; q < speciesNames.length; q++) {
@@ -444,21 +485,34 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
       if (x.length !== len) continue;
       let k = 0;
       while (k < len && x[k] === b[s + k]) k++;
-      if (k === len) return speciesNames[q].name;
+      if (k === len) {
+        symbolHash = (Math.imul(symbolHash, 31) + q + 1) | 0;
+        return speciesNames[q].name;
+      }
     }
     const sym = b.toString('utf8', s, e);
     if (!isElement(sym)) throw new ReadError(path, { line, frame: fi }, `unknown element ${JSON.stringify(sym)}`);
     if (speciesNames.length < 256) speciesNames.push({ bytes: Uint8Array.from(b.subarray(s, e)), name: sym });
+    symbolHash = (Math.imul(symbolHash, 31) + 1000 + sym.length) | 0;
     return sym;
   };
   /** Finish the frame whose last atom line was read. */
   const finishFrame = (): void => {
     const h = head!;
-    const key = symbols.join(' ');
-    let syms = symbolCache.get(key);
+    // the symbols of an earlier frame of the same atoms, when there is one (compared element by element)
+    let list = symbolCache.get(symbolHash);
+    let syms: string[] | undefined;
+    for (let q = 0; list && q < list.length && !syms; q++) {
+      const x = list[q];
+      if (x.length !== symbols.length) continue;
+      let k = 0;
+      while (k < x.length && x[k] === symbols[k]) k++;
+      if (k === x.length) syms = x;
+    }
     if (!syms) {
       syms = symbols;
-      symbolCache.set(key, syms);
+      if (!list) symbolCache.set(symbolHash, (list = []));
+      if (list.length < 16) list.push(syms);
     }
     store.add({
       symbols: syms, cell: h.cell, pbc: h.pbc, energy: h.energy, energySigma0: h.sigma0, virial: h.virial, dk: h.dk,
@@ -487,6 +541,7 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
       head = frameHeader(path, b.toString('utf8', s, e), natoms, lineNo, fi, options, cache);
       room = store.atoms(natoms, head.columns.forces !== undefined);
       symbols = new Array(natoms);
+      symbolHash = natoms;
       atom = 0;
       state = 2;
       if (natoms === 0) finishFrame();
@@ -508,7 +563,10 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
     }
     if (nw !== ncol) throw new ReadError(path, { line: lineNo, frame: fi }, `${nw} columns, Properties says ${ncol}`);
     let sym: string;
-    if (species.name === 'Z') sym = elementByZ(numberAt(b, starts[species.start], ends[species.start]), path, lineNo, fi);
+    if (species.name === 'Z') {
+      sym = elementByZ(numberAt(b, starts[species.start], ends[species.start]), path, lineNo, fi);
+      symbolHash = (Math.imul(symbolHash, 31) + 2000 + ELEMENTS.indexOf(sym)) | 0;
+    }
     else sym = speciesOf(b, starts[species.start], ends[species.start], lineNo);
     symbols[atom] = sym;
     const r = room!;
