@@ -286,9 +286,12 @@ function frameHeader(path: string, comment: string, natoms: number, line: number
     else fail('pbc', `pbc must be three T/F, got ${JSON.stringify(info[pbcKey])}`);
   }
   // a periodic cell must have a volume (else a virial is 0 and a stress NaN); so must a cell a stress or virial is given with (below)
+  let volumeChecked = false;
   const checkVolume = (): void => {
+    if (volumeChecked) return;
     const bad = cell ? cellVolumeProblem(cell) : null;
     if (bad) fail('Lattice', bad);
+    volumeChecked = true;
   };
   if (pbc.some((x) => x)) checkVolume();
   const propKey = ik ? ik.properties : lowerKey('properties');
@@ -319,14 +322,22 @@ function frameHeader(path: string, comment: string, natoms: number, line: number
   let virial: Float64Array | null = null;
   const vKey = ik.virial;
   const sKey = ik.stress;
-  const vec = (k: string): number[] => {
+  /** The 9 components (row-major) of a tensor written as 9 numbers or 6 (Voigt: xx yy zz yz xz xy), into a new array. */
+  const vec = (k: string): Float64Array => {
     const text = info[k];
-    const got = text.length < 2000 ? wordsAsNumbers(text, cache.row) : -1;
-    const v = got >= 0 && got <= 9 ? Array.from(cache.row.subarray(0, got)) : text.trim().split(/\s+/).map(Number);
-    if (v.some((x) => !Number.isFinite(x))) fail(k, `not finite numbers: ${JSON.stringify(info[k])}`);
-    if (v.length === 6) return [v[0], v[5], v[4], v[5], v[1], v[3], v[4], v[3], v[2]];
+    const row = cache.row;
+    const got = text.length < 2000 ? wordsAsNumbers(text, row) : -1;
+    const v = got >= 0 && got <= 9 ? row.subarray(0, got) : Float64Array.from(text.trim().split(/\s+/), Number);
+    for (let q = 0; q < v.length; q++) if (!Number.isFinite(v[q])) fail(k, `not finite numbers: ${JSON.stringify(info[k])}`);
+    if (v.length === 6) return Float64Array.of(v[0], v[5], v[4], v[5], v[1], v[3], v[4], v[3], v[2]);
     if (v.length !== 9) fail(k, `${v.length} components, expected 9 or 6 (Voigt)`);
-    return v;
+    return Float64Array.from(v);
+  };
+  /** The largest magnitude of the components. */
+  const largest = (v: Float64Array): number => {
+    let m = 0;
+    for (let q = 0; q < v.length; q++) m = Math.max(m, Math.abs(v[q]));
+    return m;
   };
   if (sKey && sKey in info) {
     if (!cell) fail(sKey, 'a stress without a Lattice: no volume for the virial');
@@ -335,21 +346,22 @@ function frameHeader(path: string, comment: string, natoms: number, line: number
     const sv = vec(sKey);
     const sUnit = STRESS_UNIT[options.stressUnit ?? 'eV/Å³'];
     const sSign = options.stressSign === 'pressure' ? -1 : 1;
-    const big = Math.max(...sv.map(Math.abs)) * sUnit;
+    const big = largest(sv) * sUnit;
     if (big > 10 && options.stressUnit === undefined) {
       fail(sKey, `stress component of ${big.toPrecision(4)} eV/Å³ (${(big * EV_PER_A3_IN_GPA).toPrecision(4)} GPa) is implausible in eV/Å³ (ASE's unit): give stressUnit ("GPa", "kbar", "bar") and stressSign ("pressure" when positive means compression)`);
     }
-    virial = Float64Array.from(sv, (s) => -s * sUnit * sSign * vol);
+    for (let q = 0; q < 9; q++) sv[q] = -sv[q] * sUnit * sSign * vol;
+    virial = sv;
     if (vKey && vKey in info) {
       // both given: they must describe the same tensor (W = −σV)
       const w = vec(vKey);
-      const scale = Math.max(1e-3, ...w.map(Math.abs));
+      const scale = Math.max(1e-3, largest(w));
       const k = w.findIndex((x, j) => Math.abs(x - virial![j]) > 1e-6 * scale);
       if (k >= 0) fail(vKey, `${vKey}[${k}] = ${w[k]} eV but −${sKey}·V = ${virial[k]} eV: the stress and the virial disagree (check stressUnit/stressSign)`);
     }
   } else if (vKey && vKey in info) {
     checkVolume();
-    virial = Float64Array.from(vec(vKey));
+    virial = vec(vKey);
   }
   const tags: Record<string, unknown> = {};
   for (const k of keys) {
