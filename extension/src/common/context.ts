@@ -12,8 +12,8 @@ export interface ExportContext {
   title: string;
   /** Criterion factor f (dimensionless); absent when the view has none of its own (the comparison). */
   factor?: number;
-  /** The reference in words (Δk in Å⁻¹). */
-  reference: string;
+  /** The reference in words (Δk in Å⁻¹); absent when the view has none (a chart shown as it is). */
+  reference?: string;
   /** Where the data come from. */
   source: string;
   /** deltak's version that drew the view. */
@@ -36,7 +36,7 @@ export function contextJson(ctx: ExportContext): string {
 export function captionLines(ctx: ExportContext): string[] {
   return [
     ctx.title,
-    `${ctx.factor === undefined ? '' : `f = ${ctx.factor}; `}reference: ${ctx.reference}`,
+    ...(ctx.factor === undefined && ctx.reference === undefined ? [] : [[ctx.factor === undefined ? '' : `f = ${ctx.factor}`, ctx.reference === undefined ? '' : `reference: ${ctx.reference}`].filter(Boolean).join('; ')]),
     ...(ctx.selection ? [`shown: ${ctx.selection}`] : []),
     `data: ${ctx.source}; deltak ${ctx.version}`,
   ];

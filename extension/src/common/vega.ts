@@ -11,13 +11,13 @@ export class Chart {
   private constructor(readonly view: View) {}
 
   /**
-   * Draw `spec` (vega-lite 5, with a dataset named `dataName`) into `container` with `values`.
-   * Resolves when the drawing is finished.
+   * Draw `spec` (vega-lite 5, with a dataset named `dataName`) into `container` with `values`
+   * (`dataName` null: the spec's data are inline). Resolves when the drawing is finished.
    */
-  static async draw(container: HTMLElement, spec: TopLevelSpec, dataName: string, values: object[]): Promise<Chart> {
+  static async draw(container: HTMLElement, spec: TopLevelSpec, dataName: string | null, values: object[]): Promise<Chart> {
     const vg = compile(spec).spec;
     const view = new View(parse(vg), { renderer: 'svg', container, hover: true });
-    view.data(dataName, values);
+    if (dataName !== null) view.data(dataName, values);
     await view.runAsync();
     return new Chart(view);
   }

@@ -135,6 +135,10 @@ export abstract class ChartView {
   protected abstract spec(): VegaLiteSpec;
   /** The rows of the chart's dataset {@link VIEW_DATA} for the current state. */
   protected abstract data(): object[];
+  /** Whether the spec reads its data from the dataset {@link VIEW_DATA} (default) or has them inline. */
+  protected namedData(): boolean {
+    return true;
+  }
   /** The text below the chart (tables, notes) for the current state. */
   protected abstract renderBelow(): void;
   /** The table as CSV. */
@@ -175,7 +179,7 @@ export abstract class ChartView {
       await this.chart.setData(VIEW_DATA, values);
     } else {
       const box = el('div', 'deltak-chart-inner');
-      const chart = await Chart.draw(box, this.spec() as unknown as TopLevelSpec, VIEW_DATA, values);
+      const chart = await Chart.draw(box, this.spec() as unknown as TopLevelSpec, this.namedData() ? VIEW_DATA : null, values);
       if (this.redraw.isStopped) {
         chart.dispose();
         return;
