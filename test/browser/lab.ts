@@ -195,12 +195,22 @@ export async function runAll(page: Page, timeoutMs = 300_000): Promise<void> {
   }
 }
 
-/** Write a notebook (nbformat 4) with the given code cells and saved outputs. */
+/**
+ * The notebook metadata `language_info` of tslab's kernel (its kernel_info reply, as nbclient and
+ * JupyterLab store it): JupyterLab writes the kernel's into a notebook without it, marking it
+ * modified once the kernel has started.
+ */
+export const TSLAB_LANGUAGE_INFO = {
+  codemirror_mode: { mode: 'typescript', name: 'javascript', typescript: true },
+  file_extension: '.ts', mimetype: 'text/typescript', name: 'typescript', version: '3.7.2',
+};
+
+/** Write a notebook (nbformat 4) with the given code cells and saved outputs, as the tslab kernel would have left it. */
 export function writeNotebook(path: string, cells: { source: string; outputs: object[] }[]): void {
   const nb = {
     nbformat: 4,
     nbformat_minor: 5,
-    metadata: { kernelspec: { display_name: 'TypeScript', language: 'typescript', name: 'tslab' } },
+    metadata: { kernelspec: { display_name: 'TypeScript', language: 'typescript', name: 'tslab' }, language_info: TSLAB_LANGUAGE_INFO },
     cells: cells.map((c, i) => ({
       cell_type: 'code', id: `cell-${i}`, execution_count: i + 1, metadata: {}, source: c.source, outputs: c.outputs,
     })),
