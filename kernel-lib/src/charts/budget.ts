@@ -43,7 +43,7 @@ export function errorBudgetChart(rows: readonly ErrorBudgetRow[], options: Figur
         height: 170,
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 }, axis: { values: dks, format: '~g', labelOverlap: 'greedy' } },
+          x: { field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 }, axis: { values: dks, format: '.3~g', labelOverlap: 'greedy' } },
           y: { field: 'value', type: 'quantitative', title: `RMSE (${unit})`, scale: { type: 'symlog', constant: 1e-4 } },
           color: { field: 'series', type: 'nominal', title: null, sort: series, scale: { domain: series, range: seriesColours(['label noise', 'model error']) }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 420 } },
           tooltip: [

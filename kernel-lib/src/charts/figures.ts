@@ -94,7 +94,7 @@ export function semFigure(layout: SemFigureLayout, data: ChartData, withInterval
   };
   const x = {
     field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 },
-    axis: { values: [...layout.dks], format: '~g', labelOverlap: 'greedy' },
+    axis: { values: [...layout.dks], format: '.3~g', labelOverlap: 'greedy' },
   };
   const tooltip = [
     { field: 'structure', title: 'structure' }, { field: 'sem', title: 'SEM' }, { field: 'dk', title: 'Δk (Å⁻¹)', format: '~g' },
@@ -226,7 +226,7 @@ const quantityTitle = (q: string): string => (QUANTITY_AXIS[q] ? `${QUANTITY_AXI
 /** The Δk colour of Fig. 2: sequential (fine → coarse), each sampled Δk (Å⁻¹) in the legend. */
 const dkColour = (dks: readonly number[]): Record<string, unknown> => ({
   field: 'dk', type: 'ordinal', title: 'Δk (Å⁻¹)', sort: 'ascending',
-  scale: { domain: [...dks], scheme: DK_SCHEME }, legend: { format: '~g', symbolOpacity: 1 },
+  scale: { domain: [...dks], scheme: DK_SCHEME }, legend: { format: '.3~g', symbolOpacity: 1 },
 });
 
 /** Fig. 2a: MLP against DFT for one quantity, coloured by the Δk of the MLP's training data, with the y = x line. */
@@ -284,7 +284,7 @@ export function rmseChart(rows: readonly RmseChartRow[], options: FigureOptions 
       height: 160,
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 }, axis: { values: dks, format: '~g', labelOverlap: 'greedy' } },
+        x: { field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 }, axis: { values: dks, format: '.3~g', labelOverlap: 'greedy' } },
         y: { field: 'rmse', type: 'quantitative', title: `RMSE ${quantityTitle(q)}` },
         color: { field: 'dataset', type: 'nominal', title: 'dataset', scale: colourScale(datasets) },
         tooltip: [{ field: 'dataset', title: 'dataset' }, { field: 'dk', title: 'Δk (Å⁻¹)', format: '~g' }, { field: 'rmse', title: 'RMSE', format: '.4~g' }],

@@ -158,7 +158,7 @@ export function sweepFigure(layout: SweepFigureLayout, data: ChartData): VegaLit
   };
   const x = {
     field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 },
-    axis: { values: [...layout.dks], format: '~g', labelOverlap: 'greedy' },
+    axis: { values: [...layout.dks], format: '.3~g', labelOverlap: 'greedy' },
   };
   const y = { field: 'y', type: 'quantitative', title: yTitle, scale: { zero: false } };
   const tooltip = [
