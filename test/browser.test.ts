@@ -15,16 +15,20 @@
  *    JupyterLab's vega-lite fallback instead;
  * 5. the sweep and SEM widgets' state (factor, reference, selection, clipping, legend, group) is
  *    saved in the notebook by JupyterLab's save and shown again on reopen; "copy as code" puts the
- *    call for that state on the clipboard; the SVG, PNG and CSV (with its JSON) carry the context.
+ *    call for that state on the clipboard; the SVG, PNG and CSV (with its JSON) carry the context;
+ * 6. every notebook in notebooks/ opens unmodified: once all its outputs are drawn, the document
+ *    is not dirty (JupyterLab adds a PNG to outputs its own vega renderer draws: a hand-made
+ *    notebook with such an output turns dirty, so the check can tell).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Browser, Download, Locator, Page } from 'playwright-core';
 import { thresholdRows, type ThresholdRow } from '../kernel-lib/src/core/convergence.ts';
-import { sweepBundle, SWEEP_MIME } from '../kernel-lib/src/display/bundle.ts';
+import { sweepBundle, SWEEP_MIME, VEGALITE_MIME } from '../kernel-lib/src/display/bundle.ts';
+import { rmseChart } from '../kernel-lib/src/charts/figures.ts';
 import { semBundle } from '../kernel-lib/src/display/analyses.ts';
 import { DELTAK_VERSION } from '../kernel-lib/src/charts/version.ts';
 import { pngTexts } from '../extension/src/common/context.ts';
@@ -35,7 +39,7 @@ import { compareThresholds, splitBySemGroup } from '../kernel-lib/src/core/compa
 import { recommendDk } from '../kernel-lib/src/core/recommend.ts';
 import { bundledSweep, referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
 import {
-  ROOT, RESULTS, cleanup, jupyter, jupyterEnv, launchChromium, menu, openNotebook, runAll, sleep, startLab, workspace, writeNotebook,
+  ROOT, RESULTS, cleanup, jupyter, jupyterEnv, launchChromium, menu, openNotebook, runAll, sleep, startLab, waitKernelIdle, workspace, writeNotebook,
   type Lab,
 } from './browser/lab.ts';
 
@@ -276,7 +280,7 @@ function handMadeOutputs(): object[] {
   const sem: SemPayload = {
     version: 1,
     sems: ['pristine', XSS].flatMap((structure) =>
-      ['AEAD', 'E-RMSE', 'F-RMSE', 'V-RMSE'].flatMap((s) => dks.map((dk, i) => ({ metal: 'Al', lattice: 'fcc', structure, sem: s, dk, value: i * i * (s === 'F-RMSE' ? 0.004 : 0.002) * (structure === 'pristine' ? 1 : 1.5), n_configs: 5 }))),
+      (['AEAD', 'E-RMSE', 'F-RMSE', 'V-RMSE'] as const).flatMap((s) => dks.map((dk, i) => ({ metal: 'Al', lattice: 'fcc', structure, sem: s, ref_dk: 0.09, dk, value: i * i * (s === 'F-RMSE' ? 0.004 : 0.002) * (structure === 'pristine' ? 1 : 1.5), n_configs: 5 }))),
     ),
     options: { factor: 0.5, reference_dk: 0.09 },
     thresholds: [
@@ -288,11 +292,17 @@ function handMadeOutputs(): object[] {
   const comparison: ComparisonPayload = {
     version: 1,
     pairs: [
-      { metal: 'Al', lattice: 'fcc', property: XSS, structure: 'vacancy', sem: 'F-RMSE', mlp_threshold_dk: 0.24, sem_threshold_dk: 0.18, outcome: 'conservative' },
-      { metal: 'Al', lattice: 'fcc', property: 'B0', structure: 'pristine', sem: 'V-RMSE', mlp_threshold_dk: 0.24, sem_threshold_dk: 0.24, outcome: 'exact' },
-      { metal: 'Cu', lattice: 'fcc', property: 'V0', structure: 'pristine', sem: 'V-RMSE', mlp_threshold_dk: 0.18, sem_threshold_dk: 0.24, outcome: 'mismatch' },
+      { metal: 'Al', lattice: 'fcc', property: XSS, structure: 'vacancy', sem: 'F-RMSE', mlp_dk: 0.24, sem_dk: 0.18, outcome: 'conservative' },
+      { metal: 'Al', lattice: 'fcc', property: 'B0', structure: 'pristine', sem: 'V-RMSE', mlp_dk: 0.24, sem_dk: 0.24, outcome: 'exact' },
+      { metal: 'Cu', lattice: 'fcc', property: 'V0', structure: 'pristine', sem: 'V-RMSE', mlp_dk: 0.18, sem_dk: 0.24, outcome: 'mismatch' },
     ],
-    recommendation: { dk: 0.18, rule: 'below-min', sems: ['F-RMSE', 'V-RMSE'], threshold_dk: 0.24, finest_dk: 0.09, kpoints: { recommended: 1000, finest: 7000 } },
+    recommendation: {
+      dk: 0.18, bound: 0.24, rule: 'min', sems: ['F-RMSE', 'V-RMSE'], limitedBy: `Al fcc ${XSS} V-RMSE`, reason: XSS,
+      cost: {
+        baselineDk: 0.09, baselineReason: XSS, fullBaseline: 7000, finestDk: 0.09, fullFinest: 7000, fullRecommended: 1000, fullSaving: 7,
+        irreducibleBaseline: null, irreducibleFinest: null, irreducibleRecommended: null, irreducibleSaving: null,
+      },
+    },
     units: { dk: 'Å⁻¹' },
   };
   const b = sweepBundle(sweep);
@@ -340,7 +350,7 @@ test('untrusted notebook: names are text, nothing executes; SEM and comparison v
     assert.ok((await sem.locator('.deltak-table td').allTextContents()).includes(XSS));
     const semAxes = await sem.locator('svg .role-axis-title text').allTextContents();
     assert.ok(semAxes.includes('F-RMSE (eV/Å)') && semAxes.includes('V-RMSE (eV/atom)') && semAxes.includes('Δk (Å⁻¹)'), semAxes.join(' | '));
-    assert.match((await cmp.locator('.deltak-recommendation').textContent()) ?? '', /^Recommended Δk for training data: 0.18 Å⁻¹ .* 7× fewer\.$/);
+    assert.match((await cmp.locator('.deltak-recommendation').textContent()) ?? '', /^Recommended Δk for training data: 0.18 Å⁻¹ .* 7× fewer\. Baseline: <img src=x onerror=alert\(1\)>\.$/);
     assert.equal(await cmp.locator('.deltak-table tbody tr').count(), 3);
     const barTitles = await cmp.locator('svg .role-axis-title text').allTextContents();
     assert.ok(barTitles.includes('share of pairs (%)'), barTitles.join(' | '));
@@ -456,7 +466,15 @@ test('extension disabled: the quickstart shows the vega-lite fallback', { timeou
     await embeds.first().locator('svg, canvas').first().waitFor({ timeout: 60_000 });
     assert.ok((await embeds.count()) >= 2, 'both sweep outputs drawn by the vega-lite renderer');
     assert.equal(await page.locator('.deltak-widget').count(), 0, 'no deltak widget');
-    await embeds.first().screenshot({ path: join(RESULTS, 'fallback.png'), timeout: 30_000 });
+    // the top of the first chart (its first panels), inside the notebook's scroll area
+    const first = embeds.first();
+    await first.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await page.waitForTimeout(500);
+    const box = (await first.boundingBox())!;
+    await page.screenshot({ path: join(RESULTS, 'fallback.png'), clip: { x: box.x, y: box.y, width: Math.min(box.width, 900), height: Math.min(box.height, 505) }, timeout: 30_000 });
+    // the docs' picture of the fallback: written when missing or asked for (DELTAK_UPDATE_SCREENSHOT=1)
+    const docPng = join(ROOT, 'docs', 'fallback.png');
+    if (!existsSync(docPng) || process.env.DELTAK_UPDATE_SCREENSHOT === '1') copyFileSync(join(RESULTS, 'fallback.png'), docPng);
     assert.deepEqual(dialogs, []);
   } finally {
     await page.context().close();
@@ -499,6 +517,7 @@ test('widget state survives save and reopen; copy as code; exports carry their c
     let sem = page.locator('.deltak-widget.deltak-sem');
     await sweep.locator('.deltak-chart svg.marks').waitFor({ timeout: 60_000 });
     await sem.locator('.deltak-chart svg.marks').waitFor({ timeout: 60_000 });
+    await waitKernelIdle(page); // the kernel's language_info has reached the notebook
     await page.waitForTimeout(1000);
     assert.equal(await page.locator('.lm-TabBar-tab.jp-mod-dirty').count(), 0, 'opening writes nothing');
     // change every part of the sweep widget's state, and the SEM view's group
@@ -582,12 +601,94 @@ print(json.dumps({"title": r.find("s:title", ns).text, "context": json.loads(r.f
     assert.equal(await sem.locator('select').first().inputValue(), 'Cu fcc');
     const semMetals = await sem.locator('.deltak-table tbody tr td:first-child').allTextContents();
     assert.ok(semMetals.length === 8 && semMetals.every((m) => m === 'Cu'), `the SEM table shows Cu fcc only: ${semMetals.join(', ')}`);
+    await waitKernelIdle(page);
     await page.waitForTimeout(1000);
     assert.equal(await page.locator('.lm-TabBar-tab.jp-mod-dirty').count(), 0, 'reopening writes nothing');
     assert.deepEqual(dialogs, []);
     assert.deepEqual(errors, [], 'no page error');
   } finally {
     await page.context().close();
+    await lab.stop();
+    if (!KEEP) cleanup(ws.dir);
+  }
+});
+
+/** Shut down every kernel of `lab` (through its API): one notebook's kernel at a time. */
+async function shutdownKernels(lab: Lab): Promise<void> {
+  const r = await fetch(`${lab.url}/api/kernels?token=${lab.token}`);
+  for (const k of (await r.json()) as { id: string }[]) await fetch(`${lab.url}/api/kernels/${k.id}?token=${lab.token}`, { method: 'DELETE' });
+}
+
+/** Number of outputs of a notebook file that carry one of deltak's MIME types. */
+function deltakOutputs(path: string): number {
+  const nb = JSON.parse(readFileSync(path, 'utf8')) as { cells: { outputs?: { data?: Record<string, unknown> }[] }[] };
+  return nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => Object.keys(o.data ?? {}).some((k) => k.startsWith('application/vnd.deltak.'))).length;
+}
+
+/**
+ * Open `name`, bring every cell into view, wait (≤ 60 s) until `views` deltak views are drawn and
+ * idle and the kernel is idle (its language_info has reached the notebook), then 1.5 s more
+ * (JupyterLab's vega renderer adds its PNG after drawing); whether the document is dirty (its
+ * tab's marker) and how many outputs JupyterLab's vega renderer drew.
+ */
+async function openedState(page: Page, lab: Lab, name: string, views: number): Promise<{ dirty: boolean; vega: number }> {
+  await openNotebook(page, lab, name);
+  // (a string: functions compiled by tsx carry helpers the page does not have)
+  await page.evaluate(`(async () => {
+    for (const c of document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')) {
+      c.scrollIntoView();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })()`);
+  await page.waitForFunction((n) => {
+    const ws = [...document.querySelectorAll('.deltak-widget')];
+    return ws.length === n && ws.every((w) => w.getAttribute('data-deltak-busy') === 'false' && w.querySelector('.deltak-chart svg.marks') !== null);
+  }, views, { timeout: 60_000 });
+  await waitKernelIdle(page);
+  await page.waitForTimeout(1500);
+  const dirty = (await page.locator('.lm-TabBar-tab.jp-mod-dirty').count()) > 0;
+  return { dirty, vega: await page.locator('.jp-OutputArea-output .vega-embed').count() };
+}
+
+test('every notebook opens unmodified: once drawn, no document is dirty', { timeout: 900_000 }, async () => {
+  const ws = workspace('browser-clean');
+  // the control: an output JupyterLab's own vega renderer draws (a bare vega-lite bundle)
+  const bare = rmseChart([{ dk: 0.12, dataset: 'test', quantity: 'force', rmse: 0.05 }, { dk: 0.24, dataset: 'test', quantity: 'force', rmse: 0.07 }]);
+  writeNotebook(join(ws.notebooks, 'control-bare-vegalite.ipynb'), [{
+    source: '// a bare vega-lite output', outputs: [{ output_type: 'display_data', data: { [VEGALITE_MIME]: bare, 'text/plain': 'chart' }, metadata: {} }],
+  }]);
+  const books = readdirSync(join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
+  assert.ok(books.length >= 6, `the notebooks: ${books.join(', ')}`);
+  const lab = await startLab(ws.notebooks, jupyterEnv(ws.dir));
+  try {
+    {
+      const { page } = await newPage();
+      try {
+        await openNotebook(page, lab, 'control-bare-vegalite.ipynb');
+        await page.locator('.jp-OutputArea-output .vega-embed svg, .jp-OutputArea-output .vega-embed canvas').first().waitFor({ timeout: 60_000 });
+        await page.waitForFunction(() => document.querySelectorAll('.lm-TabBar-tab.jp-mod-dirty').length > 0, undefined, { timeout: 30_000 });
+      } finally {
+        await page.context().close();
+        await shutdownKernels(lab);
+      }
+    }
+    const dirty: string[] = [];
+    for (const name of books) {
+      const { page, dialogs, errors } = await newPage();
+      try {
+        const views = deltakOutputs(join(ws.notebooks, name));
+        const st = await openedState(page, lab, name, views);
+        assert.equal(st.vega, 0, `${name}: no output left to JupyterLab's vega renderer`);
+        if (st.dirty) dirty.push(name);
+        assert.deepEqual(dialogs, []);
+        assert.deepEqual(errors, [], `${name}: no page error`);
+      } finally {
+        await page.context().close();
+        await shutdownKernels(lab);
+      }
+    }
+    assert.deepEqual(dirty, [], 'notebooks marked modified on open');
+  } finally {
     await lab.stop();
     if (!KEEP) cleanup(ws.dir);
   }

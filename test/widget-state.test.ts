@@ -17,7 +17,9 @@ import {
 import { sweepFigure, semFigure, panelGrid, seriesColours, chartConfig, columnFormatter, formatPercent, DELTAK_VERSION } from '../kernel-lib/src/charts/index.ts';
 import { readFileSync } from 'node:fs';
 import { semChartData, semModel, semOrder, semTableRows } from '../extension/src/sem/state.ts';
-import { comparisonModel, outcomeOf, recommendationText, shares } from '../extension/src/comparison/state.ts';
+import { comparisonModel, recommendationText, shares } from '../extension/src/comparison/state.ts';
+import { outcome } from '../kernel-lib/src/core/comparison.ts';
+import type { SemName } from '../kernel-lib/src/core/sem.ts';
 import { exportContext, savedState, sweepCode } from '../extension/src/sweep/state.ts';
 import { initialSemState, semCode, semExportContext } from '../extension/src/sem/state.ts';
 import { captionLines, contextJson, crc32, pngTexts, pngWithContext, svgWithContext } from '../extension/src/common/context.ts';
@@ -245,7 +247,7 @@ function semPayload(): SemPayload {
   const series: Record<string, number[]> = { 'pristine F-RMSE': [0, 0.001, 0.004, 0.02], 'vacancy F-RMSE': [0, 0.002, 0.01, 0.03], 'pristine V-RMSE': [0, 0.002, 0.003, 0.05] };
   const sems = Object.entries(series).flatMap(([k, vs]) => {
     const [structure, sem] = k.split(' ');
-    return vs.map((value, i) => ({ metal: 'Al', lattice: 'fcc', structure, sem, dk: dks[i], value, n_configs: 5 }));
+    return vs.map((value, i) => ({ metal: 'Al', lattice: 'fcc', structure, sem: sem as SemName, ref_dk: 0.09, dk: dks[i], value, n_configs: 5 }));
   });
   return {
     version: 1, sems, options: { factor: 0.5, reference_dk: 0.09 },
@@ -283,39 +285,59 @@ test('SEM view: validation, order, chart data', () => {
   const bad2 = semPayload();
   bad2.sems.push({ ...bad2.sems[0] });
   assert.throws(() => semModel(bad2), /sems\[12\]: a second row/);
+  const bad4 = semPayload() as unknown as { sems: Record<string, unknown>[] };
+  delete bad4.sems[0].ref_dk;
+  assert.throws(() => semModel(bad4), /sems\[0\]\.ref_dk: expected a finite number/, 'rows of semTable, with their reference Δk');
   const bad3 = semPayload();
   bad3.thresholds[0].threshold_dk = 0.5;
   assert.throws(() => semChartData(semModel(bad3), { group: '*' }), /threshold 0.5 Å⁻¹ of Al fcc pristine F-RMSE is not a Δk/);
 });
 
 function comparisonPayload(): ComparisonPayload {
-  const pair = (metal: string, sem: string, s: number | null, m: number | null) => ({
-    metal, lattice: 'fcc', property: 'E_vac', structure: 'vacancy', sem, sem_threshold_dk: s, mlp_threshold_dk: m, outcome: outcomeOf(s, m),
+  const pair = (metal: string, sem: SemName, s: number | null, m: number | null) => ({
+    metal, lattice: 'fcc', property: 'E_vac', structure: 'vacancy', sem, sem_dk: s, mlp_dk: m, outcome: outcome(s, m),
   });
   return {
     version: 1,
     pairs: [pair('Al', 'F-RMSE', 0.18, 0.18), pair('Al', 'V-RMSE', 0.12, 0.24), pair('Cu', 'F-RMSE', 0.3, 0.24), pair('Cu', 'V-RMSE', 0.24, null)],
-    recommendation: { dk: 0.18, rule: 'below-min', sems: ['F-RMSE', 'V-RMSE'], threshold_dk: 0.24, finest_dk: 0.09, kpoints: { recommended: 1000, finest: 7000 } },
+    recommendation: {
+      dk: 0.18, bound: 0.24, rule: 'min', sems: ['F-RMSE', 'V-RMSE'], limitedBy: 'Cu fcc vacancy V-RMSE', reason: 'Δk = 0.18 Å⁻¹ is the largest sampled spacing strictly below the minimum F-RMSE/V-RMSE threshold 0.24 Å⁻¹.',
+      cost: {
+        baselineDk: 0.09, baselineReason: 'baseline Δk 0.09 Å⁻¹, chosen by the user', fullBaseline: 7000, finestDk: 0.09, fullFinest: 7000, fullRecommended: 1000, fullSaving: 7,
+        irreducibleBaseline: null, irreducibleFinest: null, irreducibleRecommended: null, irreducibleSaving: null,
+      },
+    },
     units: { dk: 'Å⁻¹' },
   };
 }
 
 test('comparison view: outcomes, shares, recommendation', () => {
-  assert.equal(outcomeOf(0.18, 0.18), 'exact');
-  assert.equal(outcomeOf(0.12, 0.24), 'conservative');
-  assert.equal(outcomeOf(0.3, 0.24), 'mismatch');
-  assert.equal(outcomeOf(0.24, null), 'conservative', 'none is +∞');
-  assert.equal(outcomeOf(null, null), 'exact');
+  assert.equal(outcome(0.18, 0.18), 'exact');
+  assert.equal(outcome(0.12, 0.24), 'conservative');
+  assert.equal(outcome(0.3, 0.24), 'mismatch');
+  assert.equal(outcome(0.24, null), 'conservative', 'none is +∞');
+  assert.equal(outcome(null, null), 'exact');
   const p = comparisonModel(comparisonPayload());
   const sh = shares(p.pairs);
   const get = (by: string, g: string, o: string) => sh.find((r) => r.by === by && r.group === g && r.outcome === o)!;
   assert.deepEqual([get('metal', 'Al', 'exact').percent, get('metal', 'Al', 'conservative').percent, get('metal', 'Al', 'mismatch').percent], [50, 50, 0]);
   assert.deepEqual([get('SEM', 'V-RMSE', 'conservative').count, get('SEM', 'V-RMSE', 'conservative').total], [2, 2]);
   assert.equal(sh.length, 2 * 3 + 2 * 3);
-  assert.equal(recommendationText(p), 'Recommended Δk for training data: 0.18 Å⁻¹ (the largest sampled Δk below the smallest SEM threshold of F-RMSE, V-RMSE, 0.24 Å⁻¹). k-points: 1000 at 0.18 Å⁻¹ against 7000 at 0.09 Å⁻¹, 7× fewer.');
+  assert.equal(recommendationText(p), 'Recommended Δk for training data: 0.18 Å⁻¹ (the largest sampled Δk below the smallest SEM threshold of F-RMSE, V-RMSE, 0.24 Å⁻¹). k-points: 1000 at 0.18 Å⁻¹ against 7000 at the baseline 0.09 Å⁻¹, 7× fewer. Baseline: baseline Δk 0.09 Å⁻¹, chosen by the user.');
+  const none = comparisonPayload();
+  Object.assign(none.recommendation, { dk: null, bound: 0.12, cost: null });
+  assert.equal(recommendationText(comparisonModel(none)), 'No recommendation: no sampled Δk lies below the SEM thresholds of F-RMSE, V-RMSE; use the finest Δk.');
   const bad = comparisonPayload();
   bad.pairs[2].outcome = 'exact';
   assert.throws(() => comparisonModel(bad), /pairs\[2\]: outcome "exact" contradicts Δk_T\^SEM 0.3 and Δk_T\^MLP 0.24 Å⁻¹ \(expected "mismatch"\)/);
+  // the payload carries the core records under their own names
+  const renamed = comparisonPayload() as unknown as { pairs: Record<string, unknown>[]; recommendation: Record<string, unknown> };
+  renamed.pairs[0] = { ...renamed.pairs[0], mlp_threshold_dk: 0.18 };
+  delete renamed.pairs[0].mlp_dk;
+  assert.throws(() => comparisonModel(renamed), /pairs\[0\]\.mlp_dk: expected a finite number, got undefined/);
+  const rule = comparisonPayload();
+  (rule.recommendation as unknown as Record<string, unknown>).rule = 'below-min';
+  assert.throws(() => comparisonModel(rule), /recommendation\.rule: expected "min" or "mode", got "below-min"/);
 });
 
 test('the SEM and comparison bundles made by kernel-lib are accepted and drawn by the views', async () => {
@@ -393,7 +415,7 @@ test('SEM state and copy as code: the group is saved and written back as showSem
   assert.equal(semCode(m, { group: ALL }), 'dk.showSem(sem, { factor: 0.5 });');
   const code = semCode(m, { group: 'Cu fcc' });
   assert.equal(code, 'dk.showSem(sem, { factor: 0.5, group: "Cu fcc" });');
-  const rows = two.sems.map((r) => ({ ...r, ref_dk: 0.09 })) as Parameters<typeof semBundle>[0];
+  const rows = two.sems; // the payload's rows are rows of semTable
   const back = semModel(semBundle(rows, optionsOfCall(code, 'showSem', 'sem')).data['application/vnd.deltak.sem.v1+json']);
   assert.deepEqual(initialSemState(back), { group: 'Cu fcc' });
   const ctx = semExportContext(m, { group: 'Cu fcc' });
@@ -451,4 +473,42 @@ print(json.dumps({"title": r.find("s:title", ns).text, "desc": r.find("s:desc", 
     at += 12 + len;
   }
   assert.throws(() => pngWithContext(new Uint8Array(40), ctx), /not a PNG/);
+});
+
+test('a chart shown as it is: the bundle kernel-lib makes, drawn in the theme, its data as CSV, its context', async () => {
+  const { chartBundle } = await import('../kernel-lib/src/display/chart.ts');
+  const { CHART_MIME, VEGALITE_MIME } = await import('../kernel-lib/src/display/payloads.ts'); // as the browser reads them
+  const { parityChart, rmseChart, DARK_THEME } = await import('../kernel-lib/src/charts/index.ts');
+  const { chartModel, themedSpec, chartTable, chartFileStem, chartExportContext } = await import('../extension/src/chart/state.ts');
+  const points = [0.12, 0.24].flatMap((dk) => [1, 2, 3].map((i) => ({ dk, quantity: 'energy', dft: -3.7 + i * 0.01, mlp: -3.7 + i * 0.01 + dk * 0.001 })));
+  const b = chartBundle(parityChart(points, 'energy'), { source: `parity of ${XSS}` });
+  assert.deepEqual(Object.keys(b.data).sort(), [CHART_MIME, 'text/plain', VEGALITE_MIME].sort());
+  const m = chartModel(b.data[CHART_MIME], b.data[VEGALITE_MIME]);
+  assert.equal(m.payload.title, 'deltak: parity of MLP against DFT, energy');
+  assert.equal(b.data['text/plain'], m.payload.title);
+  // the theme's colours and transparent background; the spec's own config (no ARIA descriptions) kept
+  const dark = themedSpec(m.spec, DARK_THEME);
+  const config = dark.config as Record<string, Record<string, unknown> | unknown>;
+  assert.equal(config.background, null);
+  assert.equal(config.aria, false, 'the spec keeps aria: false (vega-lite 5.6.1 pastes titles into ARIA expressions)');
+  assert.equal((config.axis as Record<string, unknown>).labelColor, DARK_THEME.secondaryText);
+  assert.equal((config.legend as Record<string, unknown>).labelLimit, 320, 'the spec’s legend settings stay');
+  assert.equal((config.legend as Record<string, unknown>).labelColor, DARK_THEME.text);
+  assert.ok(!('background' in (m.spec.config as object)), 'the payload’s spec is not changed');
+  assert.ok(compile(dark as unknown as TopLevelSpec).spec, 'compiles with vega-lite');
+  // the CSV is the chart's largest inline dataset: the points, not the y = x line
+  const t = chartTable(m.spec);
+  assert.deepEqual(t.header, ['dk', 'quantity', 'dft', 'mlp']);
+  assert.equal(t.rows.length, points.length);
+  assert.equal(chartFileStem(m), 'deltak-parity-of-mlp-against-dft-energy');
+  const ctx = chartExportContext(m, '9.9.9');
+  assert.equal(ctx.source, `parity of ${XSS}`);
+  assert.deepEqual(captionLines(ctx), ['deltak: parity of MLP against DFT, energy', `data: parity of ${XSS}; deltak 9.9.9`], 'no f or reference line: the chart has none');
+  // a multi-panel chart: every row of its top-level data
+  const rmse = chartModel(chartBundle(rmseChart([{ dk: 0.12, dataset: 'test', quantity: 'force', rmse: 0.05 }, { dk: 0.24, dataset: 'train', quantity: 'energy', rmse: 0.002 }])).data[CHART_MIME], rmseChart([{ dk: 0.12, dataset: 'test', quantity: 'force', rmse: 0.05 }, { dk: 0.24, dataset: 'train', quantity: 'energy', rmse: 0.002 }]));
+  assert.equal(chartTable(rmse.spec).rows.length, 2);
+  // invalid payloads are errors naming the field
+  assert.throws(() => chartModel({ version: 2, title: 'x' }, {}), /chart payload: expected version 1/);
+  assert.throws(() => chartModel({ version: 1 }, {}), /chart payload field "title"/);
+  assert.throws(() => chartModel({ version: 1, title: 'x' }, undefined), /vega-lite v5 spec beside the chart payload: expected an object/);
 });

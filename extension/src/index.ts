@@ -1,14 +1,17 @@
 /**
- * deltak's JupyterLab MIME renderers: the interactive Δk-sweep widget, the SEM view and the
- * SEM ↔ MLP comparison. All are safe for untrusted notebooks (data are drawn as text, never as
- * HTML) and rank before JupyterLab's vega renderer (57), which draws the fallback otherwise.
+ * deltak's JupyterLab MIME renderers: the interactive Δk-sweep widget, the SEM view, the
+ * SEM ↔ MLP comparison and charts shown as they are. All are safe for untrusted notebooks (data
+ * are drawn as text, never as HTML; a chart's spec is drawn by vega, as JupyterLab's own
+ * renderer would) and rank before JupyterLab's vega renderer (57), which draws the fallback
+ * otherwise.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { COMPARISON_MIME, SEM_MIME, SWEEP_MIME } from 'deltak/payloads';
+import { CHART_MIME, COMPARISON_MIME, SEM_MIME, SWEEP_MIME, VEGALITE_MIME } from 'deltak/payloads';
 import { SweepView } from './sweep/widget.js';
 import { SemView } from './sem/widget.js';
 import { ComparisonView } from './comparison/widget.js';
+import { FigureView } from './chart/widget.js';
 
 /** Rank of deltak's renderers: below JupyterLab's vega renderer (57), so they win. */
 export const RANK = 50;
@@ -23,8 +26,11 @@ export interface DeltakView {
   dispose(): void;
 }
 
-/** A view of a payload (untrusted JSON), opened on a state saved in the notebook (untrusted too; undefined when none). */
-type ViewFactory = (data: unknown, saved: unknown) => DeltakView;
+/**
+ * A view of a payload (untrusted JSON), opened on a state saved in the notebook (untrusted too;
+ * undefined when none); `bundle`: every MIME type of the output (untrusted).
+ */
+type ViewFactory = (data: unknown, saved: unknown, bundle: Readonly<Record<string, unknown>>) => DeltakView;
 
 /** How long the renderer waits after the last change before it writes the state to the notebook, ms. */
 export const SAVE_DELAY = 250;
@@ -56,7 +62,7 @@ export class DeltakRenderer extends Widget implements IRenderMime.IRenderer {
     this.model = model;
     try {
       const saved = (model.metadata[this.mimeType] as { state?: unknown } | undefined)?.state;
-      const view = (this.view = this.make(model.data[this.mimeType], saved));
+      const view = (this.view = this.make(model.data[this.mimeType], saved, model.data));
       view.onStateChange = (state) => this.save(state);
       this.node.replaceChildren(view.root);
       await view.request(true);
@@ -133,6 +139,13 @@ const extensions: IRenderMime.IExtension[] = [
     id: 'deltak-jupyterlab:comparison',
     description: 'SEM thresholds against MLP thresholds, and the recommended Δk',
     rendererFactory: factory(COMPARISON_MIME, (d) => new ComparisonView(d)),
+    rank: RANK,
+    dataType: 'json',
+  },
+  {
+    id: 'deltak-jupyterlab:chart',
+    description: "A chart of deltak's charts module (its vega-lite v5 spec) in the notebook's theme, drawn without adding to the notebook",
+    rendererFactory: factory(CHART_MIME, (d, _saved, bundle) => new FigureView(d, bundle[VEGALITE_MIME])),
     rank: RANK,
     dataType: 'json',
   },

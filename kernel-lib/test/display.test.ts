@@ -95,7 +95,7 @@ test('tables render as escaped HTML with units in the caption', async () => {
   assert.match(html, /threshold_dk: Å⁻¹/);
 });
 
-test('showChart sends a vega-lite v5 chart with its description as text', async () => {
+test('showChart sends deltak’s chart type beside the vega-lite v5 chart, with its description as text', async () => {
   const { showChart } = await import('../src/display/index.ts');
   const { rmseChart } = await import('../src/charts/figures.ts');
   const sent: MimeBundle[] = [];
@@ -106,6 +106,9 @@ test('showChart sends a vega-lite v5 chart with its description as text', async 
     setDisplayWriter(undefined);
   }
   assert.equal(sent.length, 1);
-  assert.ok(VEGALITE_MIME in sent[0].data);
+  const { CHART_MIME } = await import('../src/display/payloads.ts');
+  assert.deepEqual(Object.keys(sent[0].data).sort(), [CHART_MIME, 'text/plain', VEGALITE_MIME].sort(), 'never a bare vega-lite bundle (JupyterLab adds a PNG to those)');
+  assert.deepEqual(sent[0].data[CHART_MIME], { version: 1, title: 'deltak: MLP RMSE against the Δk of its training data' });
+  assert.equal((sent[0].data[VEGALITE_MIME] as { $schema?: string }).$schema, 'https://vega.github.io/schema/vega-lite/v5.json');
   assert.match(String(sent[0].data['text/plain']), /RMSE against the Δk/);
 });

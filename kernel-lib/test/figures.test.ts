@@ -58,7 +58,8 @@ test('SEM and comparison bundles carry their MIME payloads, a v5 fallback and te
   const c = comparisonBundle(compareThresholds(thresholdRows(sweep), th), rec);
   const cp = c.data[COMPARISON_MIME] as ComparisonPayload;
   assert.equal(cp.recommendation.dk, rec.dk);
-  assert.equal(cp.recommendation.rule, 'below-min');
+  assert.deepEqual(cp.recommendation, rec, 'the payload carries the recommendation itself');
+  assert.deepEqual(cp.pairs, compareThresholds(thresholdRows(sweep), th).objects(), 'and the rows of compareThresholds');
   assert.match(String(c.data['text/plain']), /strictly below the minimum F-RMSE threshold|No sampled Δk/);
 });
 

@@ -1,4 +1,5 @@
 /** Checks of untrusted JSON payloads; every error names the field and what was expected. */
+import { SEM_NAMES, type SemName } from 'deltak/core';
 
 /** `x` as a plain object, or an error naming `what`. */
 export function checkObject(x: unknown, what: string): Record<string, unknown> {
@@ -29,4 +30,10 @@ export function checkNumberOrNull(x: unknown, what: string): number | null {
 export function checkString(x: unknown, what: string): string {
   if (typeof x !== 'string') throw new Error(`${what}: expected a string, got ${JSON.stringify(x)}`);
   return x;
+}
+
+/** `x` as one of the SEM names, or an error naming `what`. */
+export function checkSem(x: unknown, what: string): SemName {
+  if (!SEM_NAMES.includes(x as SemName)) throw new Error(`${what}: expected one of ${SEM_NAMES.join(', ')}, got ${JSON.stringify(x)}`);
+  return x as SemName;
 }

@@ -2,17 +2,10 @@
  * State of the comparison view (docs/method.md §6–7, the paper's Fig. 5): shares of exact, conservative
  * and mismatched SEM thresholds per metal and per SEM, and the recommended Δk.
  */
-import type { ComparisonOutcome, ComparisonPair, ComparisonPayload } from 'deltak/payloads';
-import { checkArray, checkNumber, checkNumberOrNull, checkObject, checkString } from '../common/validate.js';
-
-/** The outcomes in drawing order. */
-export const OUTCOMES: readonly ComparisonOutcome[] = ['exact', 'conservative', 'mismatch'];
-
-/** The outcome of a pair from its two thresholds (null = +∞), docs/method.md §6. */
-export function outcomeOf(semDk: number | null, mlpDk: number | null): ComparisonOutcome {
-  const s = semDk ?? Infinity, m = mlpDk ?? Infinity;
-  return s === m ? 'exact' : s < m ? 'conservative' : 'mismatch';
-}
+import { outcome, type ComparisonRow, type Outcome } from 'deltak/core';
+import { OUTCOME_ORDER } from 'deltak/charts';
+import type { ComparisonPayload } from 'deltak/payloads';
+import { checkArray, checkNumber, checkNumberOrNull, checkObject, checkSem, checkString } from '../common/validate.js';
 
 /**
  * Validate an untrusted payload of `application/vnd.deltak.comparison.v1+json`; a pair whose
@@ -24,32 +17,32 @@ export function comparisonModel(data: unknown): ComparisonPayload {
   const pairs = checkArray(p.pairs, 'comparison payload field "pairs"');
   pairs.forEach((x, i) => {
     const r = checkObject(x, `comparison payload pairs[${i}]`);
-    for (const k of ['metal', 'lattice', 'property', 'structure', 'sem']) checkString(r[k], `comparison payload pairs[${i}].${k}`);
-    const m = checkNumberOrNull(r.mlp_threshold_dk, `comparison payload pairs[${i}].mlp_threshold_dk`);
-    const s = checkNumberOrNull(r.sem_threshold_dk, `comparison payload pairs[${i}].sem_threshold_dk`);
-    if (!OUTCOMES.includes(r.outcome as ComparisonOutcome)) {
-      throw new Error(`comparison payload pairs[${i}].outcome: expected one of ${OUTCOMES.join(', ')}, got ${JSON.stringify(r.outcome)}`);
+    for (const k of ['metal', 'lattice', 'property', 'structure']) checkString(r[k], `comparison payload pairs[${i}].${k}`);
+    checkSem(r.sem, `comparison payload pairs[${i}].sem`);
+    const m = checkNumberOrNull(r.mlp_dk, `comparison payload pairs[${i}].mlp_dk`);
+    const s = checkNumberOrNull(r.sem_dk, `comparison payload pairs[${i}].sem_dk`);
+    if (!OUTCOME_ORDER.includes(r.outcome as Outcome)) {
+      throw new Error(`comparison payload pairs[${i}].outcome: expected one of ${OUTCOME_ORDER.join(', ')}, got ${JSON.stringify(r.outcome)}`);
     }
-    if (outcomeOf(s, m) !== r.outcome) {
-      throw new Error(`comparison payload pairs[${i}]: outcome "${String(r.outcome)}" contradicts Δk_T^SEM ${s ?? 'none'} and Δk_T^MLP ${m ?? 'none'} Å⁻¹ (expected "${outcomeOf(s, m)}")`);
+    if (outcome(s, m) !== r.outcome) {
+      throw new Error(`comparison payload pairs[${i}]: outcome "${String(r.outcome)}" contradicts Δk_T^SEM ${s ?? 'none'} and Δk_T^MLP ${m ?? 'none'} Å⁻¹ (expected "${outcome(s, m)}")`);
     }
   });
   const rec = checkObject(p.recommendation, 'comparison payload field "recommendation"');
   checkNumberOrNull(rec.dk, 'comparison payload recommendation.dk');
-  checkNumberOrNull(rec.threshold_dk, 'comparison payload recommendation.threshold_dk');
-  if (rec.finest_dk !== undefined) checkNumber(rec.finest_dk, 'comparison payload recommendation.finest_dk');
-  if (rec.rule !== 'below-min' && rec.rule !== 'below-mode') {
-    throw new Error(`comparison payload recommendation.rule: expected "below-min" or "below-mode", got ${JSON.stringify(rec.rule)}`);
+  checkNumberOrNull(rec.bound, 'comparison payload recommendation.bound');
+  if (rec.rule !== 'min' && rec.rule !== 'mode') {
+    throw new Error(`comparison payload recommendation.rule: expected "min" or "mode", got ${JSON.stringify(rec.rule)}`);
   }
-  checkArray(rec.sems, 'comparison payload recommendation.sems').forEach((s, i) => checkString(s, `comparison payload recommendation.sems[${i}]`));
-  if (rec.kpoints !== undefined) {
-    const k = checkObject(rec.kpoints, 'comparison payload recommendation.kpoints');
-    checkNumber(k.recommended, 'comparison payload recommendation.kpoints.recommended');
-    checkNumber(k.finest, 'comparison payload recommendation.kpoints.finest');
-    if (k.baseline !== undefined) checkNumber(k.baseline, 'comparison payload recommendation.kpoints.baseline');
+  checkArray(rec.sems, 'comparison payload recommendation.sems').forEach((s, i) => checkSem(s, `comparison payload recommendation.sems[${i}]`));
+  if (rec.limitedBy !== null) checkString(rec.limitedBy, 'comparison payload recommendation.limitedBy');
+  checkString(rec.reason, 'comparison payload recommendation.reason');
+  if (rec.cost !== null) {
+    const c = checkObject(rec.cost, 'comparison payload recommendation.cost');
+    for (const k of ['baselineDk', 'fullBaseline', 'finestDk', 'fullFinest', 'fullRecommended', 'fullSaving']) checkNumber(c[k], `comparison payload recommendation.cost.${k}`);
+    checkString(c.baselineReason, 'comparison payload recommendation.cost.baselineReason');
+    for (const k of ['irreducibleBaseline', 'irreducibleFinest', 'irreducibleRecommended', 'irreducibleSaving']) checkNumberOrNull(c[k], `comparison payload recommendation.cost.${k}`);
   }
-  if (rec.baseline_dk !== undefined) checkNumber(rec.baseline_dk, 'comparison payload recommendation.baseline_dk');
-  if (rec.baseline_reason !== undefined) checkString(rec.baseline_reason, 'comparison payload recommendation.baseline_reason');
   if (p.coverage !== undefined) {
     checkArray(p.coverage, 'comparison payload field "coverage"').forEach((x, i) => {
       const c = checkObject(x, `comparison payload coverage[${i}]`);
@@ -65,7 +58,7 @@ export function comparisonModel(data: unknown): ComparisonPayload {
 export interface ShareRow {
   by: 'metal' | 'SEM';
   group: string;
-  outcome: ComparisonOutcome;
+  outcome: Outcome;
   count: number;
   /** Of the group's pairs, %. */
   percent: number;
@@ -73,14 +66,14 @@ export interface ShareRow {
 }
 
 /** Shares of each outcome per metal and per SEM (every outcome listed, zero counts included). */
-export function shares(pairs: readonly ComparisonPair[]): ShareRow[] {
+export function shares(pairs: readonly ComparisonRow[]): ShareRow[] {
   const out: ShareRow[] = [];
   for (const by of ['metal', 'SEM'] as const) {
-    const key = (p: ComparisonPair): string => (by === 'metal' ? p.metal : p.sem);
+    const key = (p: ComparisonRow): string => (by === 'metal' ? p.metal : p.sem);
     const groups = [...new Set(pairs.map(key))];
     for (const g of groups) {
       const inGroup = pairs.filter((p) => key(p) === g);
-      for (const o of OUTCOMES) {
+      for (const o of OUTCOME_ORDER) {
         const count = inGroup.filter((p) => p.outcome === o).length;
         out.push({ by, group: g, outcome: o, count, total: inGroup.length, percent: (100 * count) / inGroup.length });
       }
@@ -92,21 +85,17 @@ export function shares(pairs: readonly ComparisonPair[]): ShareRow[] {
 /** The recommendation as a sentence (Δk in Å⁻¹), with the k-point saving when known. */
 export function recommendationText(p: ComparisonPayload): string {
   const r = p.recommendation;
-  const rule = r.rule === 'below-min' ? 'the largest sampled Δk below the smallest' : 'the largest sampled Δk below the most frequent';
+  const c = r.cost;
+  const rule = r.rule === 'min' ? 'the largest sampled Δk below the smallest' : 'the largest sampled Δk below the most frequent';
   const over = r.sems.length ? ` of ${r.sems.join(', ')}` : '';
   if (r.dk === null) {
-    return `No recommendation: no sampled Δk lies below the SEM thresholds${over}; use the finest Δk${r.finest_dk === undefined ? '' : `, ${r.finest_dk} Å⁻¹`}.`;
+    return `No recommendation: no sampled Δk lies below the SEM thresholds${over}; use the finest Δk${c === null ? '' : `, ${c.finestDk} Å⁻¹`}.`;
   }
-  let s = `Recommended Δk for training data: ${r.dk} Å⁻¹ (${rule} SEM threshold${over}, ${r.threshold_dk === null ? 'none reached' : `${r.threshold_dk} Å⁻¹`}).`;
-  if (r.kpoints && r.kpoints.baseline !== undefined && r.baseline_dk !== undefined) {
-    const ratio = r.kpoints.baseline / r.kpoints.recommended;
-    s += ` k-points: ${r.kpoints.recommended} at ${r.dk} Å⁻¹ against ${r.kpoints.baseline} at the baseline ${r.baseline_dk} Å⁻¹, ${Number(ratio.toPrecision(3))}× fewer`;
-    s += r.finest_dk !== undefined && r.finest_dk !== r.baseline_dk ? ` (${Number((r.kpoints.finest / r.kpoints.recommended).toPrecision(3))}× against the finest sampled ${r.finest_dk} Å⁻¹).` : '.';
-    if (r.baseline_reason) s += ` Baseline: ${r.baseline_reason}.`;
-  } else if (r.kpoints) {
-    const ratio = r.kpoints.finest / r.kpoints.recommended;
-    const finest = r.finest_dk === undefined ? 'the finest Δk' : `${r.finest_dk} Å⁻¹`;
-    s += ` k-points: ${r.kpoints.recommended} at ${r.dk} Å⁻¹ against ${r.kpoints.finest} at ${finest}, ${Number(ratio.toPrecision(3))}× fewer.`;
+  let s = `Recommended Δk for training data: ${r.dk} Å⁻¹ (${rule} SEM threshold${over}, ${r.bound === null ? 'none reached' : `${r.bound} Å⁻¹`}).`;
+  if (c !== null) {
+    s += ` k-points: ${c.fullRecommended} at ${r.dk} Å⁻¹ against ${c.fullBaseline} at the baseline ${c.baselineDk} Å⁻¹, ${Number(c.fullSaving.toPrecision(3))}× fewer`;
+    s += c.finestDk !== c.baselineDk ? ` (${Number((c.fullFinest / c.fullRecommended).toPrecision(3))}× against the finest sampled ${c.finestDk} Å⁻¹).` : '.';
+    if (c.baselineReason) s += ` Baseline: ${c.baselineReason}.`;
   }
   return s;
 }

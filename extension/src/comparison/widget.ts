@@ -36,10 +36,10 @@ export class ComparisonView extends ChartView {
     const r = this.payload.recommendation;
     return {
       title: 'SEM thresholds Δk_T^SEM against MLP thresholds Δk_T^MLP (Å⁻¹): shares of exact, conservative and mismatched pairs (%)',
-      reference: `recommendation rule ${r.rule} over ${r.sems.join(', ') || 'every SEM'}: ${recommendationText(this.payload)}`,
+      reference: `recommendation rule "${r.rule}" over ${r.sems.join(', ') || 'every SEM'}: ${recommendationText(this.payload)}`,
       source: this.payload.source ?? UNKNOWN_SOURCE,
       version: DELTAK_VERSION,
-      units: { mlp_threshold_dk: 'Å⁻¹', sem_threshold_dk: 'Å⁻¹', percent: '%' },
+      units: { mlp_dk: 'Å⁻¹', sem_dk: 'Å⁻¹', percent: '%' },
     };
   }
 
@@ -54,15 +54,15 @@ export class ComparisonView extends ChartView {
   protected renderBelow(): void {
     const headers = ['metal', 'lattice', 'property', 'structure', 'SEM', 'Δk_T^MLP (Å⁻¹)', 'Δk_T^SEM (Å⁻¹)', 'outcome'];
     const body = this.payload.pairs.map((p) => ({
-      cells: [p.metal, p.lattice, p.property, p.structure, p.sem, formatDk(p.mlp_threshold_dk), formatDk(p.sem_threshold_dk), p.outcome],
+      cells: [p.metal, p.lattice, p.property, p.structure, p.sem, formatDk(p.mlp_dk), formatDk(p.sem_dk), p.outcome],
     }));
     this.below.replaceChildren(table('SEM ↔ MLP threshold pairs ("none": stable over the sweep, compared as +∞)', headers, body));
   }
 
   protected csv(): string {
     return toCsv(
-      ['metal', 'lattice', 'property', 'structure', 'sem', 'mlp_threshold_dk (Å⁻¹)', 'sem_threshold_dk (Å⁻¹)', 'outcome'],
-      this.payload.pairs.map((p) => [p.metal, p.lattice, p.property, p.structure, p.sem, p.mlp_threshold_dk, p.sem_threshold_dk, p.outcome]),
+      ['metal', 'lattice', 'property', 'structure', 'sem', 'mlp_dk (Å⁻¹)', 'sem_dk (Å⁻¹)', 'outcome'],
+      this.payload.pairs.map((p) => [p.metal, p.lattice, p.property, p.structure, p.sem, p.mlp_dk, p.sem_dk, p.outcome]),
     );
   }
 }

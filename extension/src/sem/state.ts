@@ -2,10 +2,10 @@
  * State of the SEM view (docs/method.md §5, the paper's Fig. 4): SEMs of a DFT test set against Δk,
  * per group (metal × lattice × structure type), with the thresholds Δk_T^SEM of the payload.
  */
-import type { SemPayload, SemThresholdRow } from 'deltak/payloads';
+import type { SemPayload } from 'deltak/payloads';
 import { panelOf, semData, semOrder, type SemDatum } from 'deltak/charts';
 import { DELTAK_VERSION, formatDk } from 'deltak/charts';
-import { checkArray, checkNumber, checkNumberOrNull, checkObject, checkString } from '../common/validate.js';
+import { checkArray, checkNumber, checkNumberOrNull, checkObject, checkSem, checkString } from '../common/validate.js';
 import { UNKNOWN_SOURCE, type ExportContext } from '../common/context.js';
 
 /** The value of the group selector that keeps every group. */
@@ -40,7 +40,9 @@ export function semModel(data: unknown): SemModel {
   const seen = new Set<string>();
   rows.forEach((x, i) => {
     const r = checkObject(x, `SEM payload sems[${i}]`);
-    for (const k of ['metal', 'lattice', 'structure', 'sem']) checkString(r[k], `SEM payload sems[${i}].${k}`);
+    for (const k of ['metal', 'lattice', 'structure']) checkString(r[k], `SEM payload sems[${i}].${k}`);
+    checkSem(r.sem, `SEM payload sems[${i}].sem`);
+    checkNumber(r.ref_dk, `SEM payload sems[${i}].ref_dk`);
     const dk = checkNumber(r.dk, `SEM payload sems[${i}].dk`);
     if (dk <= 0) throw new Error(`SEM payload sems[${i}].dk: expected Δk > 0 Å⁻¹, got ${dk}`);
     checkNumber(r.value, `SEM payload sems[${i}].value`);
@@ -54,7 +56,8 @@ export function semModel(data: unknown): SemModel {
   checkNumber(options.reference_dk, 'SEM payload options.reference_dk');
   checkArray(p.thresholds, 'SEM payload field "thresholds"').forEach((x, i) => {
     const t = checkObject(x, `SEM payload thresholds[${i}]`);
-    for (const k of ['metal', 'lattice', 'structure', 'sem']) checkString(t[k], `SEM payload thresholds[${i}].${k}`);
+    for (const k of ['metal', 'lattice', 'structure']) checkString(t[k], `SEM payload thresholds[${i}].${k}`);
+    checkSem(t.sem, `SEM payload thresholds[${i}].sem`);
     for (const k of ['ref_dk', 'mad', 'factor', 'bound']) checkNumber(t[k], `SEM payload thresholds[${i}].${k}`);
     checkNumberOrNull(t.threshold_dk, `SEM payload thresholds[${i}].threshold_dk`);
   });
@@ -72,7 +75,7 @@ export function semChartData(m: SemModel, s: SemState): SemDatum[] {
 }
 
 /** The thresholds of the selection. */
-export function semTableRows(m: SemModel, s: SemState): SemThresholdRow[] {
+export function semTableRows(m: SemModel, s: SemState): SemPayload['thresholds'] {
   return m.payload.thresholds.filter((t) => s.group === ALL || groupOf(t) === s.group);
 }
 

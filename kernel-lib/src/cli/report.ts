@@ -193,7 +193,7 @@ async function writeReport(args: string[], staged: { dir: string | null }): Prom
     const structures: CostStructure[] = ds.cells.map((c) => ({ name: c.name, cell: c.cell, natoms: c.natoms }));
     const rec = analysis.recommendation ?? recommendDk(st, { structures });
     const sens = recommendationSensitivity(sem, { structures });
-    save('recommendation.json', JSON.stringify({ ...rec, bound: Number.isFinite(rec.bound) ? rec.bound : null, sensitivity: sens.map((s) => ({ factor: s.factor, dk: s.recommendation.dk })) }, null, 2));
+    save('recommendation.json', JSON.stringify({ ...rec, sensitivity: sens.map((s) => ({ factor: s.factor, dk: s.recommendation.dk })) }, null, 2));
     const sensText = sens.map((s) => `factor ${s.factor}: ${s.recommendation.dk ?? 'none'} Å⁻¹`).join('; ');
     const cost = rec.cost ? ` Training structures need ${rec.cost.fullRecommended} k-points instead of ${rec.cost.fullBaseline} at the baseline ${rec.cost.baselineDk} Å⁻¹ (${rec.cost.fullSaving.toFixed(1)}× fewer, full grids; ${(rec.cost.fullFinest / rec.cost.fullRecommended).toFixed(1)}× against the finest sampled ${rec.cost.finestDk} Å⁻¹). Baseline: ${rec.cost.baselineReason}.` : '';
     const cov = analysis.recommendedCoverage;

@@ -36,7 +36,7 @@ export {
 } from './sem.js';
 export { semBootstrap, recommendationSensitivity, type BootstrapOptions, type BootstrapResult } from './bootstrap.js';
 export {
-  compareThresholds, splitBySemGroup, comparisonSummary, semGroupOf,
+  compareThresholds, splitBySemGroup, comparisonSummary, semGroupOf, outcome,
   type Outcome, type ComparisonRow, type ComparisonSummaryRow,
 } from './comparison.js';
 export { recommendDk, type Recommendation, type RecommendOptions, type CostStructure, type KpointCost } from './recommend.js';

@@ -82,8 +82,8 @@ function validate(raw: readonly Record<string, unknown>[]): Calculation[] {
  * positive definite is kept and listed in the table metadata (`notes.unstable`).
  */
 export function computeProperties(calculations: readonly Calculation[] | ColumnTable, options: ComputePropertiesOptions = {}): ColumnTable {
-  const raw = isTable(calculations) ? (calculations.objects() as Record<string, unknown>[]) : (calculations as unknown as Record<string, unknown>[]);
   if (isFramesTable(calculations)) return computeProperties(calculationsFromFrames(calculations), options);
+  const raw = isTable(calculations) ? (calculations.objects() as Record<string, unknown>[]) : (calculations as unknown as Record<string, unknown>[]);
   const calcs = validate(raw);
   const groups = new Map<string, Calculation[]>();
   for (const c of calcs) {

@@ -83,8 +83,8 @@ export function savingBaseline(options: Pick<RecommendOptions, 'baselineDk' | 't
 export interface Recommendation {
   /** Recommended Δk, Å⁻¹, or null when no sampled Δk lies below the bound. */
   dk: number | null;
-  /** The minimum (or mode) of Δk_T^SEM over groups and chosen SEMs; Infinity when none is reached. */
-  bound: number;
+  /** The minimum (or mode) of Δk_T^SEM over groups and chosen SEMs, Å⁻¹; null (+∞) when none is reached. */
+  bound: number | null;
   rule: 'min' | 'mode';
   sems: SemName[];
   /** The group and SEM that set the bound (rule "min"). */
@@ -162,5 +162,5 @@ export function recommendDk(semThresholds: ColumnTable | readonly SemThresholdRo
       irreducibleSaving: haveIrr ? irrB / irrR : null,
     };
   }
-  return { dk, bound, rule, sems, limitedBy, reason, cost };
+  return { dk, bound: Number.isFinite(bound) ? bound : null, rule, sems, limitedBy, reason, cost };
 }

@@ -30,11 +30,14 @@ export function semBundle(sem: ColumnTable | readonly SemRow[], options: SemBund
   if (rows.length === 0) throw new Error('semBundle: empty SEM table');
   const factor = options.factor ?? 0.5;
   const th = semThresholds(rows, { factor }).objects() as SemThresholdRow[];
+  // the groups named by their tags as text (as the view and the chart draw them)
+  const sems = rows.map((r) => ({ ...r, metal: String(r.metal), lattice: String(r.lattice), structure: String(r.structure) }));
+  const thresholds = th.map((t) => ({ ...t, metal: String(t.metal), lattice: String(t.lattice), structure: String(t.structure) }));
   const payload: SemPayload = {
     version: 1,
-    sems: rows.map((r) => ({ metal: String(r.metal), lattice: String(r.lattice), structure: String(r.structure), sem: r.sem, dk: r.dk, value: r.value, n_configs: r.n_configs })),
+    sems,
     options: { factor, reference_dk: rows[0].ref_dk },
-    thresholds: th.map((t) => ({ metal: String(t.metal), lattice: String(t.lattice), structure: String(t.structure), sem: t.sem, ref_dk: t.ref_dk, mad: t.mad, factor: t.factor, bound: t.bound, threshold_dk: t.threshold_dk })),
+    thresholds,
     units: { dk: 'Å⁻¹', ...SEM_UNITS },
     ...(options.source ? { source: options.source } : {}),
     ...(options.group !== undefined ? { view: { group: options.group } } : {}),
@@ -45,7 +48,7 @@ export function semBundle(sem: ColumnTable | readonly SemRow[], options: SemBund
     `deltak SEMs: ${rows.length} values; thresholds Δk_T^SEM (Å⁻¹) at factor ${factor} (— = never reached):`,
     formatTable(th as unknown as Record<string, unknown>[], { columns: ['metal', 'lattice', 'structure', 'sem', 'mad', 'bound', 'threshold_dk'] }),
   ].join('\n');
-  return { data: { [SEM_MIME]: payload, [VEGALITE_MIME]: semChart(rows.map((r) => ({ ...r, metal: String(r.metal), lattice: String(r.lattice), structure: String(r.structure) })), th.map((t) => ({ ...t, metal: String(t.metal), lattice: String(t.lattice), structure: String(t.structure) })), chartSem), 'text/plain': text }, metadata: {} };
+  return { data: { [SEM_MIME]: payload, [VEGALITE_MIME]: semChart(sems, thresholds, chartSem), 'text/plain': text }, metadata: {} };
 }
 
 /** Options of {@link comparisonBundle}. */
@@ -72,25 +75,11 @@ export function comparisonBundle(comparison: ColumnTable | readonly ComparisonRo
   const summary = comparisonSummary(rows).objects() as ComparisonSummaryRow[];
   const payload: ComparisonPayload = {
     version: 1,
-    pairs: rows.map((r) => ({ metal: r.metal, lattice: r.lattice, property: r.property, structure: r.structure, sem: r.sem, mlp_threshold_dk: r.mlp_dk, sem_threshold_dk: r.sem_dk, outcome: r.outcome })),
-    recommendation: {
-      dk: recommendation.dk,
-      rule: recommendation.rule === 'min' ? 'below-min' : 'below-mode',
-      sems: recommendation.sems,
-      threshold_dk: Number.isFinite(recommendation.bound) ? recommendation.bound : null,
-      finest_dk: recommendation.cost?.finestDk ?? NaN,
-      ...(recommendation.cost
-        ? {
-          baseline_dk: recommendation.cost.baselineDk,
-          baseline_reason: recommendation.cost.baselineReason,
-          kpoints: { recommended: recommendation.cost.fullRecommended, finest: recommendation.cost.fullFinest, baseline: recommendation.cost.fullBaseline },
-        }
-        : {}),
-    },
+    pairs: rows,
+    recommendation,
     ...(coverage ? { coverage } : {}),
-    units: { mlp_threshold_dk: 'Å⁻¹', sem_threshold_dk: 'Å⁻¹', dk: 'Å⁻¹', ...(coverage ? { percent: '%' } : {}) },
+    units: { mlp_dk: 'Å⁻¹', sem_dk: 'Å⁻¹', dk: 'Å⁻¹', ...(coverage ? { percent: '%' } : {}) },
   };
-  if (!Number.isFinite(payload.recommendation.finest_dk)) delete (payload.recommendation as { finest_dk?: number }).finest_dk;
   const c = recommendation.cost;
   const text = [
     recommendation.reason,

@@ -2,7 +2,8 @@
 import { ColumnTable } from 'arquero';
 import { tableMeta } from '../core/meta.js';
 import type { SweepInput } from '../core/sweep.js';
-import { sweepBundle, thresholdsBundle, VEGALITE_MIME, type SweepBundleOptions } from './bundle.js';
+import { sweepBundle, thresholdsBundle, type SweepBundleOptions } from './bundle.js';
+import { chartBundle, type ChartBundleOptions } from './chart.js';
 import { sendBundle } from './kernel.js';
 import { tableBundle, unitsCaption, type TableBundleOptions } from './table.js';
 import { formatTable } from './text.js';
@@ -15,18 +16,22 @@ import type { ComparisonRow } from '../core/comparison.js';
 import type { Recommendation } from '../core/recommend.js';
 
 export * from './bundle.js';
+export * from './chart.js';
 export { SEM_MIME, COMPARISON_MIME, ERROR_BUDGET_MIME } from './payloads.js';
-export type { SemPayload, ComparisonPayload, ComparisonPair, ComparisonOutcome, ErrorBudgetPayload } from './payloads.js';
+export type { SemPayload, ComparisonPayload, ErrorBudgetPayload } from './payloads.js';
 export * from './errorbudget.js';
 export * from './kernel.js';
 export * from './text.js';
 export * from './table.js';
 export * from './analyses.js';
 
-/** Show a vega-lite v5 chart (e.g. parityChart, rmseChart) with a one-line text description. */
-export function showChart(spec: Record<string, unknown>): void {
-  const text = typeof spec.description === 'string' ? spec.description : 'deltak chart (vega-lite)';
-  sendBundle({ data: { [VEGALITE_MIME]: spec, 'text/plain': text }, metadata: {} });
+/**
+ * Show a vega-lite v5 chart (e.g. parityChart, rmseChart, semChart): drawn by deltak's extension
+ * in the notebook's theme with SVG/PNG/CSV downloads, by JupyterLab's vega-lite renderer without
+ * it, with its description as text; `source` names the data in the downloads.
+ */
+export function showChart(spec: Record<string, unknown>, options: ChartBundleOptions = {}): void {
+  sendBundle(chartBundle(spec, options));
 }
 
 /** Show SEMs against Δk (Fig. 4) with their thresholds at `factor` (default 0.5); `group` opens the view on one "metal lattice". */

@@ -4,7 +4,9 @@
  * through the `deltak/payloads` subpath.
  */
 export { SWEEP_MIME, VEGALITE_MIME, type SweepPayload, type SweepViewOptions } from './bundle.js';
-import type { SemPoint } from '../core/sem.js';
+import type { SemPoint, SemRow, SemThresholdRow } from '../core/sem.js';
+import type { ComparisonRow } from '../core/comparison.js';
+import type { Recommendation } from '../core/recommend.js';
 import type { CoverageRow } from '../core/coverage.js';
 import type { ErrorBudgetRow, ErrorBudgetVerdictRow } from '../core/errorbudget.js';
 
@@ -16,35 +18,14 @@ export const COMPARISON_MIME = 'application/vnd.deltak.comparison.v1+json';
 /** Units of the SEMs (docs/method.md §5), defined once in core/sem.ts. */
 export { SEM_UNITS, SEM_NAMES } from '../core/sem.js';
 
-/** One SEM value of one group (metal × lattice × structure type) at one Δk (docs/method.md §9). */
-export interface SemRow extends SemPoint {
-  /** Number of configurations the SEM averages over. */
-  n_configs: number;
-}
-
-/** The threshold of one SEM series (docs/method.md §5): x(ref) = 0, MAD over the series' own Δk. */
-export interface SemThresholdRow {
-  metal: string;
-  lattice: string;
-  structure: string;
-  sem: string;
-  /** Reference Δk, Å⁻¹. */
-  ref_dk: number;
-  /** MAD of the series (|AEAD| for AEAD), in the SEM's unit. */
-  mad: number;
-  factor: number;
-  /** factor · mad, in the SEM's unit. */
-  bound: number;
-  /** Δk_T^SEM in Å⁻¹, or null when the series never reaches the bound. */
-  threshold_dk: number | null;
-}
-
 /** The payload of {@link SEM_MIME}. */
 export interface SemPayload {
   version: 1;
-  sems: SemRow[];
+  /** Rows of `semTable`, grouped by metal, lattice and structure type (docs/method.md §5). */
+  sems: (SemRow & SemPoint)[];
   options: { factor: number; reference_dk: number };
-  thresholds: SemThresholdRow[];
+  /** Rows of `semThresholds` at `options.factor`, of the same groups. */
+  thresholds: (SemThresholdRow & Pick<SemPoint, 'metal' | 'lattice' | 'structure'>)[];
   /** Unit by column or SEM name: at least `dk` and one entry per SEM present. */
   units: Record<string, string>;
   /** Where the data come from (a file, a dataset), stated in exports; absent when unknown. */
@@ -59,48 +40,12 @@ export interface SemViewOptions {
   group?: string;
 }
 
-/** How a SEM threshold relates to the MLP threshold it is paired with (docs/method.md §6). */
-export type ComparisonOutcome = 'exact' | 'conservative' | 'mismatch';
-
-/** One pair of docs/method.md §6: an MLP property threshold and the SEM threshold of its group. */
-export interface ComparisonPair {
-  metal: string;
-  lattice: string;
-  property: string;
-  /** Structure type of the SEM group paired with the property. */
-  structure: string;
-  sem: string;
-  /** Δk_T of the MLP property, Å⁻¹ (null = stable over the sweep, compared as +∞). */
-  mlp_threshold_dk: number | null;
-  /** Δk_T^SEM of the group, Å⁻¹ (null = stable over the sweep, compared as +∞). */
-  sem_threshold_dk: number | null;
-  outcome: ComparisonOutcome;
-}
-
-/** The recommended Δk for training data (docs/method.md §7). */
-export interface Recommendation {
-  /** Recommended Δk, Å⁻¹, or null when no sampled Δk lies below the SEM thresholds. */
-  dk: number | null;
-  /** "below-min" (default, most conservative) or "below-mode". */
-  rule: 'below-min' | 'below-mode';
-  /** The SEMs whose thresholds were used, e.g. ["F-RMSE", "V-RMSE"]. */
-  sems: string[];
-  /** The SEM threshold the rule started from, Å⁻¹ (null = none reached). */
-  threshold_dk: number | null;
-  /** Finest Δk of the sweep, Å⁻¹ (absent without a cost). */
-  finest_dk?: number;
-  /** The Δk (Å⁻¹) the saving is counted against (absent without a cost; older payloads: the finest). */
-  baseline_dk?: number;
-  /** Why that baseline (chosen by the user, the finest training Δk, or the fallback). */
-  baseline_reason?: string;
-  /** k-points of the training structures at the recommended, the finest and the baseline Δk (optional). */
-  kpoints?: { recommended: number; finest: number; baseline?: number };
-}
-
 /** The payload of {@link COMPARISON_MIME}. */
 export interface ComparisonPayload {
   version: 1;
-  pairs: ComparisonPair[];
+  /** Rows of `compareThresholds` (docs/method.md §6). */
+  pairs: ComparisonRow[];
+  /** The result of `recommendDk` (docs/method.md §7). */
   recommendation: Recommendation;
   /** Coverage at the recommended Δk per metal × lattice: MLP properties inside their band (docs/method.md §7). */
   coverage?: CoverageRow[];
@@ -108,6 +53,9 @@ export interface ComparisonPayload {
   /** Where the data come from (a file, a dataset), stated in exports; absent when unknown. */
   source?: string;
 }
+
+/** A chart shown as it is (`showChart`): its MIME type and payload, defined with its bundle. */
+export { CHART_MIME, type ChartPayload } from './chart.js';
 
 /** MIME type of the error budget: label noise beside model error per Δk, with verdicts (docs/method.md §8). */
 export const ERROR_BUDGET_MIME = 'application/vnd.deltak.errorbudget.v1+json';

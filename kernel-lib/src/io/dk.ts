@@ -1,5 +1,5 @@
 /**
- * Δk discovery (METHOD §2): from KSPACING, from a folder/file-name pattern with `{dk}`, or from
+ * Δk discovery (docs/method.md §2): from KSPACING, from a folder/file-name pattern with `{dk}`, or from
  * a k-point mesh and the cell via {@link dkInterval} narrowed to one of the sampled Δk values.
  */
 import type { ColumnTable } from 'arquero';
