@@ -41,7 +41,8 @@ if [ "$WEIGHT" = full ]; then
   DEBIAN_TEST_PACKAGES=(chromium slurm-wlm munge)
   missing=()
   for pkg in "${DEBIAN_TEST_PACKAGES[@]}"; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    # installed means "install ok installed" (a removed package keeps a dpkg entry with its config files)
+    [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || missing+=("$pkg")
   done
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null; then
