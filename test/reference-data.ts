@@ -1,19 +1,18 @@
 /**
  * The data the notebooks read, loaded here with kernel-lib's own calls so that tests can compare
  * what a notebook shows with what the library gives: the bundled data/al-fcc and the reference
- * dataset data/al as their manifests describe them (openDataset, or readFolder on each frames
- * entry for the synchronous callers), and the sweeps the notebooks compute from raw single
- * points (readFolder → computeProperties).
+ * dataset data/al as their manifests describe them (openDataset), and the sweeps the notebooks
+ * compute from raw single points (readFolder → computeProperties).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { escape, type ColumnTable } from 'arquero';
 import { readFolder } from '../kernel-lib/src/io/folder.ts';
 import { concatFrames } from '../kernel-lib/src/io/frames.ts';
 import { readTable } from '../kernel-lib/src/io/table.ts';
 import { openDataset, type Dataset } from '../kernel-lib/src/io/dataset.ts';
-import { validateManifest, type Manifest, type ManifestFrames } from '../kernel-lib/src/io/manifest.ts';
+import { validateManifest, type Manifest } from '../kernel-lib/src/io/manifest.ts';
 import { computeProperties } from '../kernel-lib/src/core/properties.ts';
 import { completeCurves, sweepRows, type SweepRow } from '../kernel-lib/src/core/sweep.ts';
 
@@ -35,25 +34,17 @@ export function referenceManifest(): Manifest | null {
   return manifestOf(AL);
 }
 
-/** A manifest's frames entries, each read by readFolder with the entry's own pattern and tags. */
-function readEntries(dir: string, entries: readonly ManifestFrames[]): ColumnTable {
-  return concatFrames(entries.map((e) => {
-    const { path, pattern, tags } = typeof e === 'string' ? { path: e, pattern: undefined, tags: undefined } : e;
-    return readFolder(resolve(dir, path), { pattern, tags: tags ? () => tags : undefined });
-  }));
-}
-
-let reference: Promise<Dataset> | undefined;
-let bundled: Promise<Dataset> | undefined;
+let reference: Dataset | undefined;
+let bundled: Dataset | undefined;
 
 /** The reference dataset opened from its manifest, as the notebooks open it (`openDataset(example("al"))`). */
-export function referenceDataset(): Promise<Dataset> {
+export function referenceDataset(): Dataset {
   reference ??= openDataset(AL);
   return reference;
 }
 
 /** The bundled dataset opened from its manifest, as the notebooks open it (`openDataset(example("al-fcc"))`). */
-export function bundledDataset(): Promise<Dataset> {
+export function bundledDataset(): Dataset {
   bundled ??= openDataset(AL_FCC);
   return bundled;
 }
@@ -77,13 +68,15 @@ export function referenceCacheSweep(): ColumnTable {
 
 /** The bundled single points as a test set, tagged as data/al-fcc/manifest.json says (the workshop uses them whatever data/al holds). */
 export function bundledSemSet(): ColumnTable {
-  return readEntries(AL_FCC, manifestOf(AL_FCC)!.sem_frames!);
+  const frames = bundledDataset().semFrames;
+  if (!frames) throw new Error(`${AL_FCC}/manifest.json lists no test set`);
+  return frames;
 }
 
 /** The SEM test set the notebooks choose: the reference dataset's when its manifest lists one, else the bundled single points. */
 export function semSet(): ColumnTable {
   const m = referenceManifest();
-  return m?.sem_frames?.length ? readEntries(AL, m.sem_frames) : bundledSemSet();
+  return m?.sem_frames?.length ? referenceDataset().semFrames! : bundledSemSet();
 }
 
 /** The reference dataset's property curves that are complete over every Δk its manifest lists (for its method: dks for DFT, train_dks for MLP). */

@@ -218,7 +218,7 @@ function fromFolder(dir: string): Parts {
  * Property curves missing a Δk of their method and test-set configurations missing a Δk of
  * their group are left out of the analyses and listed in `incomplete`.
  */
-export async function openDataset(source: string | Manifest, options: { base?: string } = {}): Promise<Dataset> {
+export function openDataset(source: string | Manifest, options: { base?: string } = {}): Dataset {
   let parts: Parts;
   if (typeof source === 'string') {
     if (!existsSync(source)) throw new Error(`openDataset: ${source} does not exist`);
