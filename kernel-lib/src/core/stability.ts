@@ -28,16 +28,10 @@ export interface ElasticStability {
 }
 
 /** A sweep value kept out of the analysis, with the reason. Δk in Å⁻¹, value in `unit`. */
-export interface ExcludedPoint {
-  metal: string;
-  lattice: string;
-  property: string;
-  unit: string;
-  method: string;
-  dk: number;
-  value: number;
+export type ExcludedPoint = Pick<SweepRow, 'metal' | 'lattice' | 'property' | 'unit' | 'method' | 'dk' | 'value'> & {
+  /** Why the value is left out (the Born criteria that fail). */
   reason: string;
-}
+};
 
 const NEEDED: Record<ElasticSymmetry, string[]> = {
   cubic: ['C11', 'C12', 'C44'],
