@@ -22,6 +22,7 @@ import { readDeepmd, type ReadDeepmdOptions } from './deepmd.js';
 import { readDpdataJson, readDpgenAutotest } from './dpgen.js';
 import { readDpTest } from './dptest.js';
 import { kernelWriter, newDisplay, type UpdatableDisplay } from '../display/kernel.js';
+import { shownPath } from '../display/paths.js';
 
 /** The formats {@link readFolder} reads. */
 export type FolderFormat = 'vasprun' | 'outcar' | 'extxyz' | 'deepmd' | 'dpdata-json' | 'dp-test' | 'dpgen-autotest';
@@ -47,8 +48,9 @@ export interface ReadFolderOptions extends ReadOutcarOptions, ReadVasprunOptions
   /** Keep only the last ionic step of each VASP run (a relaxation's relaxed structure). Default false. */
   lastStepOnly?: boolean;
   /**
-   * A progress line in the notebook (files, bytes, elapsed time) that updates in place: true,
-   * false, or "auto" (default: inside a tslab kernel, for more than 20 files or 50 MB).
+   * A progress line in the notebook (the folder relative to the notebook's, files, bytes, elapsed
+   * time; the last line without the time) that updates in place: true, false, or "auto" (default:
+   * inside a tslab kernel, for more than 20 files or 50 MB).
    */
   progress?: boolean | 'auto';
 }
@@ -507,7 +509,9 @@ export function readFolder(dir: string, options: ReadFolderOptions = {}): Column
     doneBytes += it.bytes;
     if (progress && (Date.now() - lastShown > 200 || k === items.length - 1)) {
       lastShown = Date.now();
-      progress.text(`deltak readFolder ${dir}: ${k + 1}/${items.length} files, ${KB(doneBytes)} of ${KB(totalBytes)}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      // the folder relative to the notebook's; the last line without the elapsed time, so a stored output stays the same
+      const done = k === items.length - 1;
+      progress.text(`deltak readFolder ${shownPath(dir)}: ${k + 1}/${items.length} files, ${KB(doneBytes)} of ${KB(totalBytes)}${done ? '' : `, ${((Date.now() - t0) / 1000).toFixed(1)} s`}`);
     }
   });
   let frames = concatFrames(tables);
