@@ -85,7 +85,8 @@ export { sweepChart, type VegaLiteSpec } from './charts/sweep.js';
 export { semChart, comparisonChart, parityChart, rmseChart, type ParityPoint, type RmseChartRow } from './charts/figures.js';
 export { errorBudgetChart } from './charts/budget.js';
 
-// Display in a notebook (tslab kernel): one MIME bundle per call (deltak's widget, a vega-lite v5 fallback, text)
-export { show, showTable, showSweep, showThresholds, showSem, showComparison, showErrorBudget, showChart } from './display/index.js';
+// Display in a notebook (tslab kernel): one MIME bundle per call (deltak's widget, a vega-lite v5 fallback, text;
+// showMarkdown: an answer in words, Markdown with its text/plain twin)
+export { show, showTable, showSweep, showThresholds, showSem, showComparison, showErrorBudget, showChart, showMarkdown } from './display/index.js';
 export { sendBundle, newDisplay, setDisplayWriter, type DisplayWriter, type UpdatableDisplay } from './display/kernel.js';
 export type { MimeBundle } from './display/bundle.js';

@@ -28,7 +28,7 @@ test('internals are not public; one name per concept in the main entry', () => {
     assert.ok(!names.has(internal), `${internal} is internal`);
   }
   for (const twin of ['thresholdRows', 'coverageRows', 'errorBudgetRows', 'sweepTable']) assert.ok(!names.has(twin), `${twin}: the table form is the public one`);
-  for (const name of ['readFolder', 'openDataset', 'example', 'computeProperties', 'thresholds', 'semTable', 'recommendDk', 'kpointGrid', 'sweepChart', 'show', 'Recommendation']) {
+  for (const name of ['readFolder', 'openDataset', 'example', 'computeProperties', 'thresholds', 'semTable', 'recommendDk', 'kpointGrid', 'sweepChart', 'show', 'showMarkdown', 'Recommendation']) {
     assert.ok(names.has(name), `${name} is public`);
   }
   const core = new Set(publicSymbols('core/index.ts').symbols.map((s) => s.name));

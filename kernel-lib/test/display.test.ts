@@ -6,6 +6,7 @@ import { SWEEP_MIME, VEGALITE_MIME, sweepBundle, type MimeBundle, type SweepPayl
 import { setDisplayWriter, kernelWriter, newDisplay } from '../src/display/kernel.ts';
 import { show } from '../src/display/index.ts';
 import { formatTable } from '../src/display/text.ts';
+import { columnFormatter, formatPercent } from '../src/charts/format.ts';
 
 const sweep: SweepRow[] = [0.09, 0.12, 0.18, 0.24].map((dk, i) => ({
   metal: 'Al', lattice: 'fcc', property: 'B0', unit: 'GPa', method: 'DFT', dk, value: [1, 1, 2, 3][i],
@@ -70,7 +71,57 @@ test('formatTable states truncation instead of dropping rows silently', () => {
   const rows = Array.from({ length: 5 }, (_, i) => ({ i, x: i / 3 }));
   const t = formatTable(rows, { maxRows: 2 });
   assert.match(t, /… 3 more rows \(5 in all\)/);
-  assert.match(t, /0\.333333/);
+  assert.match(t, /0\.3333$/m);
+});
+
+test('formatTable keeps the project’s one number format: digits per column, counts whole, shares as %, Δk as sampled', () => {
+  const rows = [
+    { dk: 0.12, n_kpoints: 30375, label_noise: 0.000762467, rmse: 0.0197279, percent: 71.4286, threshold_dk: null },
+    { dk: 0.3, n_kpoints: 118594, label_noise: 0.0023, rmse: 16.21206051, percent: 100, threshold_dk: 0.24 },
+  ];
+  const t = formatTable(rows, { units: { percent: '%' } });
+  const [head, , first, second] = t.split('\n');
+  assert.deepEqual(head.trim().split(/\s+/), ['dk', 'n_kpoints', 'label_noise', 'rmse', 'percent', 'threshold_dk']);
+  // Δk as sampled; counts whole; one notation per column (exponents when a value is below 1e-3), 4 digits; shares as %
+  assert.deepEqual(first.trim().split(/\s{2,}/), ['0.12', '30375', '7.625e-4', '0.01973', '71.4 %', '—']);
+  assert.deepEqual(second.trim().split(/\s{2,}/), ['0.3', '118594', '2.3e-3', '16.21', '100.0 %', '0.24']);
+  // the same numbers as the widget's tables format them
+  assert.equal(columnFormatter([0.0197279, 16.21206051])(16.21206051), '16.21');
+  assert.equal(formatPercent(71.4286), '71.4 %');
+});
+
+test('the text twin of a table and of a comparison follow the same format', async () => {
+  const { tableBundle } = await import('../src/display/table.ts');
+  const { comparisonBundle } = await import('../src/display/analyses.ts');
+  const b = tableBundle(thresholds(sweep, { factor: 0.5 }));
+  assert.match(String(b.data['text/plain']), /\b0\.18\b/);
+  assert.match(String(b.data['text/html']), /<td>0\.18<\/td>/);
+  const pair = { metal: 'Al', lattice: 'fcc', property: 'B0', structure: 'pristine', sem: 'V-RMSE', mlp_dk: 0.3, sem_dk: 0.24, outcome: 'conservative' };
+  const rec = { dk: 0.18, bound: 0.24, rule: 'min' as const, sems: ['V-RMSE' as const], limitedBy: 'Al fcc pristine V-RMSE', reason: 'Δk = 0.18 Å⁻¹ because.', cost: null };
+  const text = String(comparisonBundle([pair, { ...pair, property: 'V0', mlp_dk: 0.24, outcome: 'exact' }, { ...pair, property: 'E0', mlp_dk: 0.18, outcome: 'mismatch' }] as never, rec).data['text/plain']);
+  assert.match(text, /33\.3 %/, 'shares of the summary as percentages');
+});
+
+test('showMarkdown renders an answer with its words as text/plain', async () => {
+  const { showMarkdown, markdownText } = await import('../src/display/index.ts');
+  const sent: MimeBundle[] = [];
+  setDisplayWriter((c) => sent.push(c));
+  try {
+    showMarkdown('**Recommended Δk: 0.18 Å⁻¹.** 7.8× fewer k-points than at `0.09` Å⁻¹ (*full grids*).');
+  } finally {
+    setDisplayWriter(undefined);
+  }
+  assert.deepEqual(Object.keys(sent[0].data).sort(), ['text/markdown', 'text/plain']);
+  assert.equal(sent[0].data['text/plain'], 'Recommended Δk: 0.18 Å⁻¹. 7.8× fewer k-points than at 0.09 Å⁻¹ (full grids).');
+  assert.equal(markdownText('- a\n- 2×2×2 cell, Δk_T^SEM'), '- a\n- 2×2×2 cell, Δk_T^SEM');
+  assert.throws(() => showMarkdown(''), /non-empty/);
+});
+
+test('shownPath: relative to the notebook’s folder inside the same tree, as given elsewhere', async () => {
+  const { shownPath } = await import('../src/display/paths.ts');
+  assert.equal(shownPath('/work/x/data/al/manifest.json', '/work/x/notebooks'), '../data/al/manifest.json');
+  assert.equal(shownPath('/work/x/notebooks', '/work/x/notebooks'), '.');
+  assert.equal(shownPath('/tmp/deltak-vasp-1/Al', '/work/x/notebooks'), '/tmp/deltak-vasp-1/Al');
 });
 
 test('the fallback compiles with vega-lite 5.6.1, the version JupyterLab 4.5 renders with', async () => {

@@ -1,7 +1,8 @@
 /**
  * One rule for numbers in tables, captions and tooltips: a column keeps one notation (plain
  * decimals, or exponents when its values are below 1e-3 or from 1e5 on), `digits` significant
- * digits; shares as percentages; Δk as sampled (its shortest decimal).
+ * digits; counts (a column of integers) whole; shares as percentages; Δk as sampled (its
+ * shortest decimal).
  */
 
 /** Significant digits of table values. */
@@ -18,8 +19,12 @@ export function formatNumber(x: number | null, digits = TABLE_DIGITS, exponent =
   return String(Number(x.toPrecision(digits)));
 }
 
-/** A formatter for every value of one column: exponents for all when any value needs them. */
+/**
+ * A formatter for every value of one column: exponents for all when any value needs them; a
+ * column of integers (counts: k-points, frames, configurations) keeps every digit.
+ */
 export function columnFormatter(values: readonly (number | null)[], digits = TABLE_DIGITS): (x: number | null) => string {
+  if (values.some((x) => x !== null) && values.every((x) => x === null || Number.isSafeInteger(x))) return (x) => (x === null ? 'none' : String(x));
   const exponent = values.some((x) => x !== null && needsExponent(x));
   return (x) => formatNumber(x, digits, exponent);
 }

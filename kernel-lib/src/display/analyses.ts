@@ -11,6 +11,8 @@ import { semChart, comparisonChart } from '../charts/figures.js';
 import { VEGALITE_MIME, type MimeBundle } from './bundle.js';
 import { SEM_MIME, COMPARISON_MIME, type SemPayload, type SemViewOptions, type ComparisonPayload } from './payloads.js';
 import { formatTable } from './text.js';
+import { formatPercent } from '../charts/format.js';
+import { tableMeta } from '../core/meta.js';
 
 const rowsOf = <T>(x: ColumnTable | readonly T[]): T[] => (Array.isArray(x) ? [...x] : ((x as ColumnTable).objects() as T[]));
 
@@ -59,7 +61,7 @@ export interface ComparisonBundleOptions {
 
 /** One line per metal × lattice: "Al fcc: 10 of 14 MLP properties inside their band at 0.18 Å⁻¹ (71.4 %; outside: B0, …)". */
 export function coverageText(rows: readonly CoverageRow[]): string {
-  return rows.map((c) => `${c.metal} ${c.lattice}: ${c.inside} of ${c.n} ${c.method} properties inside their band at ${c.dk} Å⁻¹ (${c.percent.toFixed(1)} %${c.outside ? `; outside: ${c.outside}` : ''}${c.not_counted ? `; not counted: ${c.not_counted}` : ''})`).join('\n');
+  return rows.map((c) => `${c.metal} ${c.lattice}: ${c.inside} of ${c.n} ${c.method} properties inside their band at ${c.dk} Å⁻¹ (${formatPercent(c.percent)}${c.outside ? `; outside: ${c.outside}` : ''}${c.not_counted ? `; not counted: ${c.not_counted}` : ''})`).join('\n');
 }
 
 /**
@@ -72,7 +74,8 @@ export function comparisonBundle(comparison: ColumnTable | readonly ComparisonRo
   if (coverage && recommendation.dk !== null && coverage.some((c) => c.dk !== recommendation.dk)) {
     throw new Error(`comparisonBundle: the coverage is at Δk ${[...new Set(coverage.map((c) => c.dk))].join(', ')} Å⁻¹, the recommendation at ${recommendation.dk} Å⁻¹`);
   }
-  const summary = comparisonSummary(rows).objects() as ComparisonSummaryRow[];
+  const summaryTable = comparisonSummary(rows);
+  const summary = summaryTable.objects() as ComparisonSummaryRow[];
   const payload: ComparisonPayload = {
     version: 1,
     pairs: rows,
@@ -85,7 +88,7 @@ export function comparisonBundle(comparison: ColumnTable | readonly ComparisonRo
     recommendation.reason,
     ...(c ? [`k-points of the training structures: ${c.fullRecommended} at ${recommendation.dk} Å⁻¹ against ${c.fullBaseline} at the baseline ${c.baselineDk} Å⁻¹, ${c.fullSaving.toFixed(1)}× fewer (full grids; ${(c.fullFinest / c.fullRecommended).toFixed(1)}× against the finest sampled ${c.finestDk} Å⁻¹). Baseline: ${c.baselineReason}.`] : []),
     ...(coverage ? [coverageText(coverage)] : []),
-    formatTable(summary as unknown as Record<string, unknown>[], { columns: ['by', 'key', 'n', 'exact', 'conservative', 'mismatch'], digits: 3 }),
+    formatTable(summary as unknown as Record<string, unknown>[], { columns: ['by', 'key', 'n', 'exact', 'conservative', 'mismatch'], units: tableMeta(summaryTable)?.units ?? {} }),
   ].join('\n');
   return { data: { [COMPARISON_MIME]: payload, [VEGALITE_MIME]: comparisonChart(summary), 'text/plain': text }, metadata: {} };
 }

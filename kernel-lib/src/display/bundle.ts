@@ -109,7 +109,7 @@ export function sweepBundle(sweep: SweepInput, options: SweepBundleOptions = {})
   const text = [
     `deltak ${payload.kind}: ${rows.length} values; ${metals}; properties ${props}; Δk (Å⁻¹) ${dks}`,
     `thresholds Δk_T (Å⁻¹) at factor ${factor} (— = never reaches the bound); reference: ${describeReference(reference)}:`,
-    formatTable(th as unknown as Record<string, unknown>[], { columns: TABLE_COLUMNS }),
+    formatTable(th as unknown as Record<string, unknown>[], { columns: TABLE_COLUMNS, units: THRESHOLD_UNITS }),
     ...(excluded.length
       ? [`left out of MAD, bands and thresholds (unstable: "include" keeps them): ${excluded.map((e) => `${e.metal} ${e.lattice} ${e.method} ${e.property} at ${e.dk} Å⁻¹`).join(', ')}: ${[...new Set(excluded.map((e) => e.reason))].join('; ')}`]
       : []),

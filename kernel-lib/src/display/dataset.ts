@@ -1,6 +1,7 @@
 /** What a dataset holds and what is incomplete, as HTML and text (the summary of `show(dataset)`). */
 import type { Dataset } from '../io/dataset.js';
 import type { MimeBundle } from './bundle.js';
+import { shownPath } from './paths.js';
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -45,12 +46,17 @@ function sections(ds: Dataset): [string, string[]][] {
   return out;
 }
 
-/** The summary bundle of a dataset: what is there, what the analyses can use, what is incomplete. */
+/**
+ * The summary bundle of a dataset: what is there, what the analyses can use, what is incomplete.
+ * Its source (and a name that is its folder) relative to the notebook's folder.
+ */
 export function datasetBundle(ds: Dataset): MimeBundle {
   const secs = sections(ds);
-  const text = [`deltak dataset: ${ds.name}`, `source: ${ds.source}`, ...secs.flatMap(([t, lines]) => [`${t}:`, ...lines.map((l) => `  - ${l}`)])].join('\n');
+  const source = ds.source === 'manifest object' ? ds.source : shownPath(ds.source);
+  const name = ds.name === ds.source ? source : ds.name;
+  const text = [`deltak dataset: ${name}`, `source: ${source}`, ...secs.flatMap(([t, lines]) => [`${t}:`, ...lines.map((l) => `  - ${l}`)])].join('\n');
   const html =
-    `<div class="deltak-dataset"><p><strong>${esc(ds.name)}</strong><br><small>${esc(ds.source)}</small></p>` +
+    `<div class="deltak-dataset"><p><strong>${esc(name)}</strong><br><small>${esc(source)}</small></p>` +
     secs.map(([t, lines]) => `<p>${esc(t)}:</p><ul>${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`).join('') +
     '</div>';
   return { data: { 'text/html': html, 'text/plain': text }, metadata: {} };

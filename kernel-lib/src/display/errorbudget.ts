@@ -35,7 +35,7 @@ export function errorBudgetBundle(budget: ErrorBudgetInput): MimeBundle {
   };
   const text = [
     `deltak error budget: label noise of the DFT test set (SEMs against ${[...new Set(b.groups.map((g) => g.ref_dk))].join(', ')} Å⁻¹, pooled over ${b.groups.map((g) => g.group).join(', ')}) beside the MLP error on the ${b.dataset} set; energy and virial per atom in eV/atom, forces in eV/Å, Δk in Å⁻¹.`,
-    formatTable(b.rows as unknown as Record<string, unknown>[], { columns: ['dk', 'quantity', 'unit', 'label_noise', 'model_rmse', 'ratio', 'model_below_noise'], digits: 3, maxRows: 200 }),
+    formatTable(b.rows as unknown as Record<string, unknown>[], { columns: ['dk', 'quantity', 'unit', 'label_noise', 'model_rmse', 'ratio', 'model_below_noise'], units: ERROR_BUDGET_UNITS, maxRows: 200 }),
     'Verdict per Δk:',
     ...b.verdicts.map((v) => `  ${v.dk} Å⁻¹: ${v.text}${v.verdict === 'model-error-dominates' ? ` (below the noise: ${v.below || 'none'} of ${v.compared})` : ''}`),
     `Rule: ${BUDGET_RULE}.`,

@@ -11,6 +11,7 @@ import { datasetBundle } from './dataset.js';
 import { isDataset, isAnalysis, type Dataset, type DatasetAnalysis } from '../io/dataset.js';
 import { semBundle, comparisonBundle, type ComparisonBundleOptions, type SemBundleOptions } from './analyses.js';
 import { errorBudgetBundle, type ErrorBudgetInput } from './errorbudget.js';
+import { markdownBundle } from './markdown.js';
 import type { SemRow } from '../core/sem.js';
 import type { ComparisonRow } from '../core/comparison.js';
 import type { Recommendation } from '../core/recommend.js';
@@ -24,6 +25,7 @@ export * from './kernel.js';
 export * from './text.js';
 export * from './table.js';
 export * from './analyses.js';
+export * from './markdown.js';
 
 /**
  * Show a vega-lite v5 chart (e.g. parityChart, rmseChart, semChart): drawn by deltak's extension
@@ -32,6 +34,15 @@ export * from './analyses.js';
  */
 export function showChart(spec: Record<string, unknown>, options: ChartBundleOptions = {}): void {
   sendBundle(chartBundle(spec, options));
+}
+
+/**
+ * Show a short answer in words, rendered from Markdown (**strong**, *emphasis*, `code`, lists),
+ * with the same words as text/plain: a recommendation and its reason, a saving, a conclusion.
+ * Numbers are written by the caller, with their units (Δk in Å⁻¹).
+ */
+export function showMarkdown(markdown: string): void {
+  sendBundle(markdownBundle(markdown));
 }
 
 /** Show SEMs against Δk (Fig. 4) with their thresholds at `factor` (default 0.5); `group` opens the view on one "metal lattice". */
@@ -124,7 +135,7 @@ function inspectTable(t: ColumnTable): string {
   };
   const rows = Array.from({ length: shown }, (_, i) => Object.fromEntries(t.columnNames().map((c) => [c, short(t.get(c, i))])));
   const caption = unitsCaption(t);
-  return [`arquero table: ${n} rows × ${t.numCols()} columns${caption ? ` (${caption})` : ''}`, formatTable(rows, { columns: t.columnNames(), maxRows: shown }), n > shown ? `… ${n - shown} more rows; show(table) for an HTML table` : ''].filter(Boolean).join('\n');
+  return [`arquero table: ${n} rows × ${t.numCols()} columns${caption ? ` (${caption})` : ''}`, formatTable(rows, { columns: t.columnNames(), maxRows: shown, units: tableMeta(t)?.units ?? {} }), n > shown ? `… ${n - shown} more rows; show(table) for an HTML table` : ''].filter(Boolean).join('\n');
 }
 
 // tslab prints a cell's last value with util.inspect: tables print as text tables, not arquero's internals

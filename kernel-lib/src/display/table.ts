@@ -8,7 +8,10 @@ import { formatTable } from './text.js';
 export interface TableBundleOptions {
   /** Rows to show at most (the rest are counted, not dropped silently); default 60. */
   limit?: number;
-  /** Significant digits for numbers; default 6. */
+  /**
+   * Significant digits of the numbers of the HTML table; default 6 (what exports of the table read).
+   * The text/plain twin keeps the project's number format (charts/format.ts) unless given.
+   */
   digits?: number;
   /** Caption text; default: the table's kind and units from its metadata. */
   caption?: string;
@@ -51,6 +54,7 @@ export function tableBundle(table: ColumnTable, options: TableBundleOptions = {}
     '</tbody></table>',
     more ? `<p>${esc(more)}</p>` : '',
   ].join('');
-  const text = formatTable(rows, { columns: cols, maxRows: limit, digits }) + (caption ? `\n${caption}` : '');
+  const units = tableMeta(table)?.units;
+  const text = formatTable(rows, { columns: cols, maxRows: limit, ...(options.digits !== undefined ? { digits } : {}), ...(units ? { units } : {}) }) + (caption ? `\n${caption}` : '');
   return { data: { 'text/html': html, 'text/plain': text }, metadata: {} };
 }
