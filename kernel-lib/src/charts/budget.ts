@@ -6,9 +6,15 @@ import { VEGALITE_V5_SCHEMA, type FigureOptions, type VegaLiteSpec } from './swe
 import { chartConfig, panelGrid, seriesColours } from './theme.js';
 import type { ErrorBudgetRow } from '../core/errorbudget.js';
 
-const PANEL: Record<string, { title: string; unit: string }> = {
-  energy_per_atom: { title: 'energy per atom', unit: 'eV/atom' }, force: { title: 'force components', unit: 'eV/Å' }, virial_per_atom: { title: 'virial per atom', unit: 'eV/atom' },
-};
+/** Title and unit of each quantity's panel, in display order. */
+const PANEL: ReadonlyMap<string, { title: string; unit: string }> = new Map([
+  ['energy_per_atom', { title: 'energy per atom', unit: 'eV/atom' }], ['force', { title: 'force components', unit: 'eV/Å' }], ['virial_per_atom', { title: 'virial per atom', unit: 'eV/atom' }],
+]);
+
+/** Title of a quantity's panel ("energy per atom"), the quantity itself when unknown. */
+export function budgetPanelTitle(quantity: string): string {
+  return PANEL.get(quantity)?.title ?? quantity;
+}
 
 /** Series names of the chart. */
 export const BUDGET_SERIES = { noise: 'label noise: DFT at Δk against the reference (SEM)', model: 'model error: MLP trained at Δk, test RMSE' } as const;
@@ -16,16 +22,18 @@ export const BUDGET_SERIES = { noise: 'label noise: DFT at Δk against the refer
 /**
  * One panel per quantity (its unit on the y axis): label noise and model error against Δk
  * (Å⁻¹), on a symmetric-log y axis (zero at the reference stays drawable); the verdict of each
- * Δk in the tooltip.
+ * Δk in the tooltip. Panels are picked by the quantity's position (a number in the data); the
+ * quantity and its unit appear only in titles (plain strings), never in a vega expression.
  */
 export function errorBudgetChart(rows: readonly ErrorBudgetRow[], options: FigureOptions = {}): VegaLiteSpec {
   if (rows.length === 0) throw new Error('errorBudgetChart: no rows');
+  const order = [...PANEL.keys()];
+  const rank = (q: string): number => (order.indexOf(q) + 1 || 99);
+  const quantities = [...new Set<string>(rows.map((r) => r.quantity))].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   const values = rows.flatMap((r) => {
-    const base = { dk: r.dk, quantity: r.quantity, unit: r.unit, sem: r.sem, verdict: r.verdict, ratio: r.ratio };
+    const base = { dk: r.dk, quantity: r.quantity, quantity_index: quantities.indexOf(r.quantity), unit: r.unit, sem: r.sem, verdict: r.verdict, ratio: r.ratio };
     return [{ ...base, series: BUDGET_SERIES.noise, value: r.label_noise }, { ...base, series: BUDGET_SERIES.model, value: r.model_rmse }];
   });
-  const rank = (q: string): number => (Object.keys(PANEL).indexOf(q) + 1 || 99);
-  const quantities = [...new Set(rows.map((r) => r.quantity))].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   const dks = [...new Set(rows.map((r) => r.dk))].sort((a, b) => a - b);
   const grid = panelGrid(options.width ?? 760, quantities.length, { minWidth: 170, maxWidth: 320, gutter: 90 });
   const series = [BUDGET_SERIES.noise, BUDGET_SERIES.model];
@@ -34,17 +42,17 @@ export function errorBudgetChart(rows: readonly ErrorBudgetRow[], options: Figur
     description: 'deltak: error budget, label noise of the DFT test set beside the MLP test error, per Δk',
     data: { values },
     config: chartConfig(options.theme),
-    concat: quantities.map((q) => {
-      const unit = PANEL[q]?.unit ?? rows.find((r) => r.quantity === q)?.unit ?? '';
+    concat: quantities.map((q, i) => {
+      const unit = PANEL.get(q)?.unit ?? rows.find((r) => r.quantity === q)?.unit ?? '';
       return {
-        title: { text: PANEL[q]?.title ?? q, fontSize: 11, anchor: 'start' },
-        transform: [{ filter: { field: 'quantity', equal: q } }],
+        title: { text: budgetPanelTitle(q), fontSize: 11, anchor: 'start' },
+        transform: [{ filter: { field: 'quantity_index', equal: i } }],
         width: grid.width,
         height: 170,
         mark: { type: 'line', point: true },
         encoding: {
           x: { field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 }, axis: { values: dks, format: '.3~g', labelOverlap: 'greedy' } },
-          y: { field: 'value', type: 'quantitative', title: `RMSE (${unit})`, scale: { type: 'symlog', constant: 1e-4 } },
+          y: { field: 'value', type: 'quantitative', title: 'RMSE', axis: { title: `RMSE (${unit})` }, scale: { type: 'symlog', constant: 1e-4 } },
           color: { field: 'series', type: 'nominal', title: null, sort: series, scale: { domain: series, range: seriesColours(['label noise', 'model error']) }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 420 } },
           tooltip: [
             { field: 'dk', title: 'Δk (Å⁻¹)', format: '~g' }, { field: 'series', title: 'series' }, { field: 'value', title: 'RMSE', format: '.3~g' }, { field: 'unit', title: 'unit' },

@@ -3,7 +3,7 @@
  * Node draw them): SEM against Δk with thresholds (Fig. 4/S3), the outcome bars (Fig. 5),
  * parity (Fig. 2a) and RMSE against Δk (Fig. 2b/c).
  */
-import { VEGALITE_V5_SCHEMA, panelOf, type ChartData, type FigureOptions, type VegaLiteSpec } from './sweep.js';
+import { VEGALITE_V5_SCHEMA, indexLookup, panelOf, type ChartData, type FigureOptions, type VegaLiteSpec } from './sweep.js';
 import { SEM_NAMES, SEM_UNITS, type SemPoint } from '../core/sem.js';
 import { chartConfig, colourScale, DK_SCHEME, panelGrid } from './theme.js';
 
@@ -83,11 +83,20 @@ export interface SemFigureLayout extends FigureOptions {
 /**
  * Fig. 4/S3: one panel per group × SEM (each SEM's unit on its y axis), panels wrapping to the
  * width, one line per structure type against Δk (Å⁻¹), thresholds Δk_T^SEM outlined, bootstrap
- * intervals as error bars when rows carry lo/hi. Tooltips have fixed titles (names are data).
+ * intervals as error bars when rows carry lo/hi. With `interactive`, as the sweep figure: hovering
+ * a line highlights that structure type in every panel, a click on a legend entry keeps that
+ * structure type drawn and fades the others (shift-click adds one), and each panel zooms (wheel)
+ * and pans (drag) on its own; double-click resets.
+ *
+ * Safe for any name by construction: panels are picked by their position (looked up from the
+ * data), encoding and tooltip titles are fixed words, a SEM's name and unit appear only as its
+ * axis title (a plain string), and lines are grouped by structure and layer together (vega keys
+ * its groups by value: a composite key is never an object key like `__proto__`).
  */
 export function semFigure(layout: SemFigureLayout, data: ChartData, withIntervals = false): VegaLiteSpec {
   const n = layout.panels.length * layout.sems.length;
   const grid = panelGrid(layout.width ?? 760, n, { minWidth: 170, maxWidth: 420, gutter: 90 });
+  const interactive = layout.interactive ?? false;
   const color = {
     field: 'structure', type: 'nominal', title: 'structure', scale: colourScale(layout.structures),
     legend: { orient: 'top', direction: 'horizontal', symbolOpacity: 1 },
@@ -97,20 +106,41 @@ export function semFigure(layout: SemFigureLayout, data: ChartData, withInterval
     axis: { values: [...layout.dks], format: '.3~g', labelOverlap: 'greedy' },
   };
   const tooltip = [
-    { field: 'structure', title: 'structure' }, { field: 'sem', title: 'SEM' }, { field: 'dk', title: 'Δk (Å⁻¹)', format: '~g' },
-    { field: 'value', title: 'value', format: '.4~g' }, { field: 'unit', title: 'unit' },
+    { field: 'structure', title: 'structure' }, { field: 'panel', title: 'metal and lattice' }, { field: 'sem', title: 'SEM' },
+    { field: 'dk', title: 'Δk (Å⁻¹)', format: '~g' }, { field: 'value', title: 'value', format: '.4~g' }, { field: 'unit', title: 'unit' },
   ];
-  const panels = layout.panels.flatMap((group) => layout.sems.map((sem) => {
-    const title = `${sem} (${layout.units[sem] ?? ''})`;
-    const y = { field: 'value', type: 'quantitative', title };
+  const intervalTooltip = [...tooltip, { field: 'lo', title: 'interval low', format: '.4~g' }, { field: 'hi', title: 'interval high', format: '.4~g' }];
+  const faded = (on: number, off: number): Record<string, unknown> =>
+    interactive ? { condition: { param: 'shown', empty: true, value: on }, value: off } : { value: on };
+  const lineWidth = interactive ? { condition: { param: 'hover', empty: false, value: 3.5 }, value: 1.5 } : { value: 1.5 };
+  const lineNames = layout.panels.flatMap((_, i) => layout.sems.map((__, j) => `sem_line_${i}_${j}`));
+  const panels = layout.panels.flatMap((group, i) => layout.sems.map((sem, j) => {
+    const axis = { title: `${sem} (${layout.units[sem] ?? ''})` };
+    const y = { field: 'value', type: 'quantitative', title: 'value', axis };
     const layer: Record<string, unknown>[] = [
-      { transform: [{ filter: "datum.layer === 'point'" }], mark: { type: 'line', point: true, strokeWidth: 1.5 }, encoding: { x, y, color, tooltip } },
-      { transform: [{ filter: "datum.layer === 'threshold'" }], mark: { type: 'point', filled: false, size: 240, strokeWidth: 2.5, opacity: 1 }, encoding: { x, y, color, tooltip: [...tooltip.slice(0, 2), { field: 'dk', title: 'Δk_T^SEM (Å⁻¹)', format: '~g' }] } },
+      {
+        name: `sem_line_${i}_${j}`,
+        transform: [{ filter: "datum.layer === 'point'" }],
+        params: interactive ? [{ name: `zoom_${i}_${j}`, select: { type: 'interval', encodings: ['x', 'y'] }, bind: 'scales' }] : [],
+        mark: { type: 'line', point: true },
+        encoding: { x, y, color, detail: { field: 'layer' }, opacity: faded(1, 0.08), strokeWidth: lineWidth, tooltip: withIntervals ? intervalTooltip : tooltip },
+      },
+      {
+        transform: [{ filter: "datum.layer === 'threshold'" }],
+        mark: { type: 'point', filled: false, size: 240, strokeWidth: 2.5 },
+        encoding: { x, y, color, opacity: faded(1, 0.08), tooltip: [tooltip[0], tooltip[1], tooltip[2], { field: 'dk', title: 'Δk_T^SEM (Å⁻¹)', format: '~g' }, tooltip[4], tooltip[5]] },
+      },
     ];
-    if (withIntervals) layer.splice(1, 0, { transform: [{ filter: "datum.layer === 'point'" }], mark: 'errorbar', encoding: { x, y: { field: 'lo', type: 'quantitative', title }, y2: { field: 'hi' }, color } });
+    if (withIntervals) {
+      layer.splice(1, 0, {
+        transform: [{ filter: "datum.layer === 'point'" }],
+        mark: 'errorbar',
+        encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'interval', axis }, y2: { field: 'hi' }, color, opacity: faded(1, 0.08) },
+      });
+    }
     return {
       title: layout.panels.length > 1 ? { text: group, fontSize: 11, anchor: 'start' } : undefined,
-      transform: [{ filter: { field: 'panel', equal: group } }, { filter: { field: 'sem', equal: sem } }],
+      transform: [{ filter: { field: 'panel_index', equal: i } }, { filter: { field: 'sem_index', equal: j } }],
       width: grid.width,
       height: layout.panelHeight ?? 130,
       layer,
@@ -121,6 +151,16 @@ export function semFigure(layout: SemFigureLayout, data: ChartData, withInterval
     description: 'deltak: statistical error metrics of the DFT test set against Δk, thresholds Δk_T^SEM outlined',
     data,
     config: chartConfig(layout.theme),
+    transform: [indexLookup('panel', layout.panels, 'panel_index'), indexLookup('sem', layout.sems, 'sem_index')],
+    // hover and legend picks are one selection over every panel's line
+    ...(interactive
+      ? {
+          params: [
+            { name: 'hover', select: { type: 'point', on: 'mouseover', clear: 'mouseout', fields: ['structure'] }, views: lineNames },
+            { name: 'shown', select: { type: 'point', fields: ['structure'] }, bind: 'legend', views: lineNames },
+          ],
+        }
+      : {}),
     concat: panels,
     columns: grid.columns,
     resolve: { scale: { y: 'independent' } },
@@ -168,7 +208,12 @@ export interface OutcomeDatum {
   count?: number;
 }
 
-/** Fig. 5 as stacked bars (%) of exact / conservative / mismatch per metal and per SEM, side by side when they fit. */
+/**
+ * Fig. 5 as stacked bars (%) of exact / conservative / mismatch per metal and per SEM, side by
+ * side when they fit. The segments' ends are summed by a window over (by, group) together rather
+ * than by vega-lite's stack, whose groups vega keys by the group's name alone (a metal named
+ * `__proto__` would be an object key).
+ */
 export function comparisonFigure(options: FigureOptions, data: ChartData): VegaLiteSpec {
   const grid = panelGrid(options.width ?? 760, 2, { minWidth: 150, maxWidth: 320, gutter: 110 });
   const width = grid.width;
@@ -179,12 +224,12 @@ export function comparisonFigure(options: FigureOptions, data: ChartData): VegaL
     mark: { type: 'bar' },
     encoding: {
       y: { field: 'group', type: 'nominal', title: by },
-      x: { field: 'percent', type: 'quantitative', title: 'share of pairs (%)', stack: 'zero', scale: { domain: [0, 100] } },
+      x: { field: 'start', type: 'quantitative', title: 'share of pairs (%)', scale: { domain: [0, 100] } },
+      x2: { field: 'end' },
       color: {
         field: 'outcome', type: 'nominal', title: 'Δk_T^SEM against Δk_T^MLP', scale: colourScale(OUTCOME_ORDER),
         legend: { orient: 'top', direction: 'horizontal', titleLimit: 400 },
       },
-      order: { field: 'order', type: 'quantitative' },
       tooltip: [{ field: 'group', title: by }, { field: 'outcome', title: 'outcome' }, { field: 'count', title: 'pairs' }, { field: 'percent', title: 'share (%)', format: '.1f' }],
     },
   });
@@ -193,7 +238,11 @@ export function comparisonFigure(options: FigureOptions, data: ChartData): VegaL
     description: 'deltak: share of exact, conservative and mismatched SEM thresholds per metal and per SEM (%)',
     data,
     config: chartConfig(options.theme),
-    transform: [{ calculate: `indexof(${JSON.stringify(OUTCOME_ORDER)}, datum.outcome)`, as: 'order' }],
+    transform: [
+      { calculate: `indexof(${JSON.stringify(OUTCOME_ORDER)}, datum.outcome)`, as: 'order' },
+      { window: [{ op: 'sum', field: 'percent', as: 'end' }], groupby: ['by', 'group'], sort: [{ field: 'order' }], frame: [null, 0] },
+      { calculate: 'datum.end - datum.percent', as: 'start' },
+    ],
     concat: [bar('metal'), bar('SEM')],
     columns: grid.columns,
   };
@@ -221,7 +270,10 @@ export const QUANTITY_AXIS: Readonly<Record<string, { name: string; unit: string
   force: { name: 'force', unit: 'eV/Å' },
   virial: { name: 'virial', unit: 'eV/atom' }, virial_per_atom: { name: 'virial', unit: 'eV/atom' },
 };
-const quantityTitle = (q: string): string => (QUANTITY_AXIS[q] ? `${QUANTITY_AXIS[q].name} (${QUANTITY_AXIS[q].unit})` : q);
+const quantityTitle = (q: string): string => {
+  const a = Object.prototype.hasOwnProperty.call(QUANTITY_AXIS, q) ? QUANTITY_AXIS[q] : undefined;
+  return a ? `${a.name} (${a.unit})` : q;
+};
 
 /** The Δk colour of Fig. 2: sequential (fine → coarse), each sampled Δk (Å⁻¹) in the legend. */
 const dkColour = (dks: readonly number[]): Record<string, unknown> => ({
@@ -229,7 +281,10 @@ const dkColour = (dks: readonly number[]): Record<string, unknown> => ({
   scale: { domain: [...dks], scheme: DK_SCHEME }, legend: { format: '.3~g', symbolOpacity: 1 },
 });
 
-/** Fig. 2a: MLP against DFT for one quantity, coloured by the Δk of the MLP's training data, with the y = x line. */
+/**
+ * Fig. 2a: MLP against DFT for one quantity, coloured by the Δk of the MLP's training data, with
+ * the y = x line. The quantity's name appears only in the axis titles (plain strings).
+ */
 export function parityChart(points: readonly ParityPoint[], quantity = 'energy', options: FigureOptions = {}): VegaLiteSpec {
   const sel = points.filter((p) => p.quantity === quantity);
   if (sel.length === 0) throw new Error(`parityChart: no points for ${quantity}`);
@@ -244,13 +299,13 @@ export function parityChart(points: readonly ParityPoint[], quantity = 'energy',
     width: side,
     height: side,
     layer: [
-      { data: { values: [{ a: lo, b: lo }, { a: hi, b: hi }] }, mark: { type: 'line', color: 'gray', strokeDash: [4, 4] }, encoding: { x: { field: 'a', type: 'quantitative', title: `DFT ${t}` }, y: { field: 'b', type: 'quantitative', title: `MLP ${t}` } } },
+      { data: { values: [{ a: lo, b: lo }, { a: hi, b: hi }] }, mark: { type: 'line', color: 'gray', strokeDash: [4, 4] }, encoding: { x: { field: 'a', type: 'quantitative', title: 'DFT', axis: { title: `DFT ${t}` } }, y: { field: 'b', type: 'quantitative', title: 'MLP', axis: { title: `MLP ${t}` } } } },
       {
         data: { values: sel },
         mark: { type: 'point', opacity: 0.7, size: 14, filled: true },
         encoding: {
-          x: { field: 'dft', type: 'quantitative', title: `DFT ${t}`, scale: { zero: false } },
-          y: { field: 'mlp', type: 'quantitative', title: `MLP ${t}`, scale: { zero: false } },
+          x: { field: 'dft', type: 'quantitative', title: 'DFT', axis: { title: `DFT ${t}` }, scale: { zero: false } },
+          y: { field: 'mlp', type: 'quantitative', title: 'MLP', axis: { title: `MLP ${t}` }, scale: { zero: false } },
           color: dkColour([...new Set(sel.map((p) => p.dk))].sort((a, b) => a - b)),
           tooltip: [{ field: 'dk', title: 'Δk (Å⁻¹)', format: '~g' }, { field: 'dft', title: 'DFT', format: '.5~g' }, { field: 'mlp', title: 'MLP', format: '.5~g' }],
         },
@@ -267,7 +322,11 @@ export interface RmseChartRow {
   rmse: number;
 }
 
-/** Fig. 2b/c: RMSE of energy, force and virial against Δk (Å⁻¹), one panel per quantity with its unit, training and test sets. */
+/**
+ * Fig. 2b/c: RMSE of energy, force and virial against Δk (Å⁻¹), one panel per quantity with its
+ * unit, training and test sets. Panels are picked by the quantity's position (a number in the
+ * data), names appear only in axis titles, lines are grouped by dataset and quantity together.
+ */
 export function rmseChart(rows: readonly RmseChartRow[], options: FigureOptions = {}): VegaLiteSpec {
   const quantities = [...new Set(rows.map((r) => r.quantity))];
   const datasets = [...new Set(rows.map((r) => r.dataset))];
@@ -276,17 +335,18 @@ export function rmseChart(rows: readonly RmseChartRow[], options: FigureOptions 
   return {
     $schema: VEGALITE_V5_SCHEMA,
     description: 'deltak: MLP RMSE against the Δk of its training data',
-    data: { values: rows },
+    data: { values: rows.map((r) => ({ ...r, quantity_index: quantities.indexOf(r.quantity) })) },
     config: chartConfig(options.theme),
-    concat: quantities.map((q) => ({
-      transform: [{ filter: { field: 'quantity', equal: q } }],
+    concat: quantities.map((q, i) => ({
+      transform: [{ filter: { field: 'quantity_index', equal: i } }],
       width: grid.width,
       height: 160,
       mark: { type: 'line', point: true },
       encoding: {
         x: { field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 }, axis: { values: dks, format: '.3~g', labelOverlap: 'greedy' } },
-        y: { field: 'rmse', type: 'quantitative', title: `RMSE ${quantityTitle(q)}` },
+        y: { field: 'rmse', type: 'quantitative', title: 'RMSE', axis: { title: `RMSE ${quantityTitle(q)}` } },
         color: { field: 'dataset', type: 'nominal', title: 'dataset', scale: colourScale(datasets) },
+        detail: { field: 'quantity_index' },
         tooltip: [{ field: 'dataset', title: 'dataset' }, { field: 'dk', title: 'Δk (Å⁻¹)', format: '~g' }, { field: 'rmse', title: 'RMSE', format: '.4~g' }],
       },
     })),

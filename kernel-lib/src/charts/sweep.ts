@@ -145,8 +145,21 @@ export interface SweepFigureLayout extends FigureOptions {
 const FMT = '.4~g';
 
 /**
- * The sweep figure for one property (a vega-lite v5 layered, faceted spec). Tooltips have fixed
- * titles (names and units travel as data), so a name with `"` cannot break vega-lite 5.6.1.
+ * A vega-lite lookup transform that adds `as`, the position of the row's `field` in `names`
+ * (0, 1, …), so filters and sorts compare numbers: names travel as data and are never written
+ * into a vega expression (vega-lite 5.6.1 pastes some strings into expressions unescaped).
+ */
+export function indexLookup(field: string, names: readonly string[], as: string): Record<string, unknown> {
+  return { lookup: field, from: { data: { values: names.map((n, i) => ({ [field]: n, [as]: i })) }, key: field, fields: [as] } };
+}
+
+/**
+ * The sweep figure for one property (a vega-lite v5 layered, faceted spec), safe for any name by
+ * construction: encoding and tooltip titles are fixed words (vega-lite writes those into the
+ * expressions of tooltips and ARIA descriptions), the property and unit appear only as the axis
+ * title (a plain string), panels are ordered through a lookup of their position, and lines are
+ * grouped by method and layer together (vega keys its groups by value: a composite key is never
+ * an object key like `__proto__`).
  */
 export function sweepFigure(layout: SweepFigureLayout, data: ChartData): VegaLiteSpec {
   const grid = panelGrid(layout.width ?? 760, layout.panels.length, { minWidth: 180, maxWidth: 520, gutter: 90 });
@@ -160,7 +173,8 @@ export function sweepFigure(layout: SweepFigureLayout, data: ChartData): VegaLit
     field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 },
     axis: { values: [...layout.dks], format: '.3~g', labelOverlap: 'greedy' },
   };
-  const y = { field: 'y', type: 'quantitative', title: yTitle, scale: { zero: false } };
+  const yAxis = { title: yTitle };
+  const y = { field: 'y', type: 'quantitative', title: 'value', axis: yAxis, scale: { zero: false } };
   const tooltip = [
     { field: 'method', title: 'method' },
     { field: 'dk', title: 'Δk (Å⁻¹)', format: '~g' },
@@ -185,7 +199,7 @@ export function sweepFigure(layout: SweepFigureLayout, data: ChartData): VegaLit
       transform: [{ filter: "datum.layer === 'band'" }],
       mark: { type: 'rect', strokeWidth: 1, strokeDash: [4, 3], clip: true },
       encoding: {
-        y: { field: 'lo', type: 'quantitative', title: yTitle }, y2: { field: 'hi' }, color, stroke: color,
+        y: { field: 'lo', type: 'quantitative', title: 'band', axis: yAxis }, y2: { field: 'hi' }, color, stroke: color,
         fillOpacity: faded(0.1, 0), strokeOpacity: faded(0.8, 0),
       },
     },
@@ -198,7 +212,7 @@ export function sweepFigure(layout: SweepFigureLayout, data: ChartData): VegaLit
       transform: [{ filter: "datum.layer === 'point'" }],
       params,
       mark: { type: 'line', point: true, clip: true },
-      encoding: { x, y, color, opacity: faded(1, 0.06), strokeWidth: lineWidth, tooltip },
+      encoding: { x, y, color, detail: { field: 'layer' }, opacity: faded(1, 0.06), strokeWidth: lineWidth, tooltip },
     },
     {
       transform: [{ filter: "datum.layer === 'point' && datum.clipped" }],
@@ -221,7 +235,8 @@ export function sweepFigure(layout: SweepFigureLayout, data: ChartData): VegaLit
     description: 'deltak: a property against k-point spacing Δk per metal and lattice, DFT and MLP, with the band x_ref ± f·MAD_max and thresholds Δk_T',
     data,
     config: chartConfig(layout.theme),
-    facet: { field: 'panel', type: 'nominal', title: null, sort: [...layout.panels], header: { labelAngle: 0, labelFontWeight: 'bold' } },
+    transform: [indexLookup('panel', layout.panels, 'panel_order')],
+    facet: { field: 'panel', type: 'nominal', title: null, sort: { field: 'panel_order', op: 'min' }, header: { labelAngle: 0, labelFontWeight: 'bold' } },
     columns: grid.columns,
     resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },
     spec: { width: grid.width, height: layout.panelHeight ?? 150, layer },

@@ -30,14 +30,17 @@ export const DARK_THEME: ChartTheme = {
  */
 export const PALETTE: readonly string[] = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#999999'];
 
-/** Names with a fixed colour: methods, the test set's structure types, comparison outcomes, datasets. */
-const NAMED: Readonly<Record<string, string>> = {
-  DFT: PALETTE[0], MLP: PALETTE[1],
-  pristine: PALETTE[0], vacancy: PALETTE[1], surface: PALETTE[2], interstitial: PALETTE[3], strained: PALETTE[4],
-  exact: PALETTE[2], conservative: PALETTE[0], mismatch: PALETTE[1],
-  train: PALETTE[0], test: PALETTE[1],
-  [`label noise`]: PALETTE[0], [`model error`]: PALETTE[1],
-};
+/**
+ * Names with a fixed colour: methods, the test set's structure types, comparison outcomes,
+ * datasets. A Map, so a name like `constructor` or `__proto__` is just a name.
+ */
+const NAMED: ReadonlyMap<string, string> = new Map([
+  ['DFT', PALETTE[0]], ['MLP', PALETTE[1]],
+  ['pristine', PALETTE[0]], ['vacancy', PALETTE[1]], ['surface', PALETTE[2]], ['interstitial', PALETTE[3]], ['strained', PALETTE[4]],
+  ['exact', PALETTE[2]], ['conservative', PALETTE[0]], ['mismatch', PALETTE[1]],
+  ['train', PALETTE[0]], ['test', PALETTE[1]],
+  ['label noise', PALETTE[0]], ['model error', PALETTE[1]],
+]);
 
 /** A stable index of a name (FNV-1a), so an unknown name has the same colour in every chart. */
 function hashOf(name: string): number {
@@ -54,7 +57,7 @@ export function seriesColours(domain: readonly string[]): string[] {
   const used = new Set<string>();
   const out = new Map<string, string>();
   for (const n of domain) {
-    const c = NAMED[n];
+    const c = NAMED.get(n);
     if (c !== undefined && !used.has(c)) {
       out.set(n, c);
       used.add(c);
