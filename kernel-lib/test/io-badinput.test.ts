@@ -159,6 +159,54 @@ test('bad input: truncated files (npy, OUTCAR, vasprun.xml, extxyz, raw, dp test
   }
 });
 
+test('npy: NaN and ±Infinity found while reading (float64 past the first MiB and in the last values, float32, big-endian, integers)', () => {
+  const { dir, cleanup } = tempDir('npyscan');
+  try {
+    const n = 300_001; // 2.4 MB: three pieces of the scan, the last one not a multiple of 8 values
+    const bad = (v: number, at: number, f32 = false): number => {
+      const a = (f32 ? new Float32Array(n) : new Float64Array(n)).fill(1.25);
+      a[at] = v;
+      const p = join(dir, `s${f32 ? 32 : 64}_${at}.npy`);
+      writeFileSync(p, npyBytes(a, [n]));
+      const r = readNpy(p, { scanFinite: true });
+      assert.equal(r.data[at], v);
+      return r.firstNonFinite!;
+    };
+    for (const at of [0, 7, 131_071, 131_072, 200_000, n - 7, n - 1]) {
+      assert.equal(bad(NaN, at), at);
+      assert.equal(bad(Infinity, at), at);
+      assert.equal(bad(-Infinity, at, true), at);
+    }
+    assert.equal(bad(Number.MAX_VALUE, 5), -1);
+    assert.equal(bad(-Number.MIN_VALUE, 5), -1);
+    assert.equal(bad(Math.fround(3.4e38), 5, true), -1);
+    // two: the first is named
+    const two = new Float64Array(n).fill(2);
+    two[250_000] = NaN;
+    two[150_000] = -Infinity;
+    writeFileSync(join(dir, 'two.npy'), npyBytes(two, [n]));
+    assert.equal(readNpy(join(dir, 'two.npy'), { scanFinite: true }).firstNonFinite, 150_000);
+    // big-endian data is swapped first, then checked
+    const vals = Float64Array.of(1, 2, Infinity, 4);
+    const be = Buffer.from(vals.buffer.slice(0));
+    for (let i = 0; i < be.length; i += 8) be.subarray(i, i + 8).reverse();
+    rawNpy(join(dir, 'be.npy'), 1, "{'descr': '>f8', 'fortran_order': False, 'shape': (4,), }", be);
+    assert.equal(readNpy(join(dir, 'be.npy'), { scanFinite: true }).firstNonFinite, 2);
+    rawNpy(join(dir, 'i8.npy'), 1, "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", Buffer.from(BigInt64Array.of(7n, -3n).buffer));
+    assert.equal(readNpy(join(dir, 'i8.npy'), { scanFinite: true }).firstNonFinite, -1);
+    assert.equal(readNpy(join(dir, 'i8.npy')).firstNonFinite, undefined);
+    // in a system: float32 coordinates with +Infinity in frame 1
+    const sys = join(dir, 'sys');
+    makeSystem(sys, 3, 2, true);
+    const c = new Float32Array(3 * 6).fill(0.5);
+    c[6 + 5] = Infinity;
+    writeFileSync(join(sys, 'set.000', 'coord.npy'), npyBytes(c, [3, 6]));
+    assertThrowsWith(() => readDeepmd(sys), /coord\.npy \(set\.000\/coord\.npy, frame 1\)/, /non-finite value Infinity at component 5/);
+  } finally {
+    cleanup();
+  }
+});
+
 test('bad input: NaN', { skip: NO_FIXTURES }, () => {
   const { dir, cleanup } = tempDir('nan');
   try {

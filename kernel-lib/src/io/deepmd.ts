@@ -102,23 +102,11 @@ function asFloat(a: NpyArray): AtomArray {
   return Float64Array.from(a.data as ArrayLike<number>);
 }
 
-function checkFinite(path: string, arr: AtomArray, perFrame: number, label: string): void {
-  // fast path: a sum over four lanes is finite unless some value is NaN or ±Inf (or sums overflow)
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  const m = arr.length - (arr.length % 4);
-  for (let i = 0; i < m; i += 4) {
-    s0 += arr[i];
-    s1 += arr[i + 1];
-    s2 += arr[i + 2];
-    s3 += arr[i + 3];
-  }
-  for (let i = m; i < arr.length; i++) s0 += arr[i];
-  if (Number.isFinite(s0 + s1 + s2 + s3)) return;
-  for (let i = 0; i < arr.length; i++) {
-    const v = arr[i];
-    if (v - v !== 0) {
-      throw new ReadError(path, { array: label, frame: Math.floor(i / perFrame) }, `non-finite value ${v} at component ${i % perFrame}`);
-    }
+/** Refuse a NaN or ±Infinity that {@link readNpy} found while reading, naming the frame and component. */
+function checkFinite(x: { path: string; a: NpyArray }, perFrame: number, label: string): void {
+  const i = x.a.firstNonFinite ?? -1;
+  if (i >= 0) {
+    throw new ReadError(x.path, { array: label, frame: Math.floor(i / perFrame) }, `non-finite value ${x.a.data[i]} at component ${i % perFrame}`);
   }
 }
 
@@ -132,7 +120,7 @@ function loadSetNpy(dir: string, name: string, natoms: number): SetArrays {
       return null;
     }
     files[key] = p;
-    return { path: p, a: readNpy(p) };
+    return { path: p, a: readNpy(p, { scanFinite: true }) };
   };
   const coord = get('coord', true)!;
   const box = get('box', true)!;
@@ -170,11 +158,11 @@ function loadSetNpy(dir: string, name: string, natoms: number): SetArrays {
     nframes: nf,
     files,
   };
-  checkFinite(coord.path, s.coord, 3 * natoms, `${name}/coord.npy`);
-  checkFinite(box.path, s.box, 9, `${name}/box.npy`);
-  if (s.energy) checkFinite(files.energy, s.energy, 1, `${name}/energy.npy`);
-  if (s.force) checkFinite(files.force, s.force, 3 * natoms, `${name}/force.npy`);
-  if (s.virial) checkFinite(files.virial, s.virial, 9, `${name}/virial.npy`);
+  checkFinite(coord, 3 * natoms, `${name}/coord.npy`);
+  checkFinite(box, 9, `${name}/box.npy`);
+  if (energy) checkFinite(energy, 1, `${name}/energy.npy`);
+  if (force) checkFinite(force, 3 * natoms, `${name}/force.npy`);
+  if (virial) checkFinite(virial, 9, `${name}/virial.npy`);
   return s;
 }
 
@@ -314,17 +302,23 @@ function readSystem(dir: string, opt: ReadDeepmdOptions, root: string): ColumnTa
     const c = box[k];
     for (let i = 0; i < x.nframes; i++, r++) {
       const o = 9 * i;
-      const bad = cellVolumeProblem(c.subarray(o, o + 9));
-      if (bad && periodic) {
-        const boxFile = x.files.box;
-        throw new ReadError(boxFile, x.name === 'raw' ? { line: i + 1, frame: i } : { array: `${x.name}/box.npy`, frame: i }, `${bad}: no stress or virial can be read with it`);
+      const a0 = c[o], a1 = c[o + 1], a2 = c[o + 2], b0 = c[o + 3], b1 = c[o + 4], b2 = c[o + 5], c0 = c[o + 6], c1 = c[o + 7], c2 = c[o + 8];
+      const d = a0 * (b1 * c2 - b2 * c1) - a1 * (b0 * c2 - b2 * c0) + a2 * (b0 * c1 - b1 * c0);
+      if (periodic) {
+        // a right-handed cell well clear of zero volume passes here; any other goes to
+        // cellVolumeProblem, which decides (and names the problem)
+        const s2 = (a0 * a0 + a1 * a1 + a2 * a2) * (b0 * b0 + b1 * b1 + b2 * b2) * (c0 * c0 + c1 * c1 + c2 * c2);
+        if (!(d > 0 && s2 >= 1e-290 && s2 <= 1e290 && d > 1.000001e-9 * Math.sqrt(s2))) {
+          const bad = cellVolumeProblem(c.subarray(o, o + 9));
+          if (bad) {
+            throw new ReadError(x.files.box, x.name === 'raw' ? { line: i + 1, frame: i } : { array: `${x.name}/box.npy`, frame: i }, `${bad}: no stress or virial can be read with it`);
+          }
+        }
       }
-      volume[r] = Math.abs(
-        c[o] * (c[o + 4] * c[o + 8] - c[o + 5] * c[o + 7]) - c[o + 1] * (c[o + 3] * c[o + 8] - c[o + 5] * c[o + 6]) + c[o + 2] * (c[o + 3] * c[o + 7] - c[o + 4] * c[o + 6]),
-      );
-      if (copyEnergy) energy![r] = x.energy![i];
+      volume[r] = Math.abs(d);
       setOf[r] = k;
     }
+    if (copyEnergy) energy!.set(x.energy!, r - x.nframes);
   });
   const perAtom = energy ? new LazyColumn(n, (i) => energy[i] / natoms) : null;
   const tags = sets.map((x) => Object.freeze({ system: rel, set: x.name, type_map: map }));
