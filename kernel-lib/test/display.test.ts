@@ -79,7 +79,7 @@ test('formatTable keeps the project’s one number format: digits per column, co
     { dk: 0.12, n_kpoints: 30375, label_noise: 0.000762467, rmse: 0.0197279, percent: 71.4286, threshold_dk: null },
     { dk: 0.3, n_kpoints: 118594, label_noise: 0.0023, rmse: 16.21206051, percent: 100, threshold_dk: 0.24 },
   ];
-  const t = formatTable(rows, { units: { percent: '%' } });
+  const t = formatTable(rows);
   const [head, , first, second] = t.split('\n');
   assert.deepEqual(head.trim().split(/\s+/), ['dk', 'n_kpoints', 'label_noise', 'rmse', 'percent', 'threshold_dk']);
   // Δk as sampled; counts whole; one notation per column (exponents when a value is below 1e-3), 4 digits; shares as %

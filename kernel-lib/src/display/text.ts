@@ -15,8 +15,8 @@ export interface FormatTableOptions {
   digits?: number;
   /**
    * Unit by column (a table's metadata units): "%" columns are shares shown as percentages,
-   * "Å⁻¹" columns Δk as sampled. Columns named `dk` or `…_dk` (not `n_…`) or whose name states
-   * Å⁻¹ are Δk without it.
+   * "Å⁻¹" columns Δk as sampled. Without a unit, columns named `percent` or `…_percent` are
+   * shares, and columns named `dk` or `…_dk` (not `n_…`) or whose name states Å⁻¹ are Δk.
    */
   units?: Readonly<Record<string, string>>;
 }
@@ -27,10 +27,13 @@ const EMPTY = '—';
 const isDkColumn = (c: string, unit: string | undefined): boolean =>
   unit === 'Å⁻¹' || (unit === undefined && ((/(^|_)dk$/i.test(c) && !/^n_/i.test(c)) || c.includes('Å⁻¹')));
 
+/** Whether column `c` holds shares in percent: by its unit, else by its name. */
+const isPercentColumn = (c: string, unit: string | undefined): boolean => unit === '%' || (unit === undefined && /(^|_)percent$/i.test(c));
+
 /** The formatter of one column's cells: by its unit or name, else significant digits per column. */
 function columnCells(c: string, values: readonly unknown[], digits: number, unit: string | undefined): (x: unknown) => string {
   const numbers = values.filter((x): x is number => typeof x === 'number');
-  const asNumber = unit === '%' ? formatPercent : isDkColumn(c, unit) ? formatDk : columnFormatter(numbers, digits);
+  const asNumber = isPercentColumn(c, unit) ? formatPercent : isDkColumn(c, unit) ? formatDk : columnFormatter(numbers, digits);
   return (x) => (x === null || x === undefined ? EMPTY : typeof x === 'number' ? asNumber(x) : String(x));
 }
 
