@@ -113,7 +113,11 @@ export function semFigure(layout: SemFigureLayout, data: ChartData, withInterval
   const faded = (on: number, off: number): Record<string, unknown> =>
     interactive ? { condition: { param: 'shown', empty: true, value: on }, value: off } : { value: on };
   const lineWidth = interactive ? { condition: { param: 'hover', empty: false, value: 3.5 }, value: 1.5 } : { value: 1.5 };
-  const lineNames = layout.panels.flatMap((_, i) => layout.sems.map((__, j) => `sem_line_${i}_${j}`));
+  // hover and legend picks: one selection over every panel's line (the same name in each); zoom per panel
+  const selections = [
+    { name: 'hover', select: { type: 'point', on: 'mouseover', clear: 'mouseout', fields: ['structure'] } },
+    { name: 'shown', select: { type: 'point', fields: ['structure'] }, bind: 'legend' },
+  ];
   const panels = layout.panels.flatMap((group, i) => layout.sems.map((sem, j) => {
     const axis = { title: `${sem} (${layout.units[sem] ?? ''})` };
     const y = { field: 'value', type: 'quantitative', title: 'value', axis };
@@ -121,7 +125,7 @@ export function semFigure(layout: SemFigureLayout, data: ChartData, withInterval
       {
         name: `sem_line_${i}_${j}`,
         transform: [{ filter: "datum.layer === 'point'" }],
-        params: interactive ? [{ name: `zoom_${i}_${j}`, select: { type: 'interval', encodings: ['x', 'y'] }, bind: 'scales' }] : [],
+        params: interactive ? [...selections, { name: `zoom_${i}_${j}`, select: { type: 'interval', encodings: ['x', 'y'] }, bind: 'scales' }] : [],
         mark: { type: 'line', point: true },
         encoding: { x, y, color, detail: { field: 'layer' }, opacity: faded(1, 0.08), strokeWidth: lineWidth, tooltip: withIntervals ? intervalTooltip : tooltip },
       },
@@ -152,15 +156,6 @@ export function semFigure(layout: SemFigureLayout, data: ChartData, withInterval
     data,
     config: chartConfig(layout.theme),
     transform: [indexLookup('panel', layout.panels, 'panel_index'), indexLookup('sem', layout.sems, 'sem_index')],
-    // hover and legend picks are one selection over every panel's line
-    ...(interactive
-      ? {
-          params: [
-            { name: 'hover', select: { type: 'point', on: 'mouseover', clear: 'mouseout', fields: ['structure'] }, views: lineNames },
-            { name: 'shown', select: { type: 'point', fields: ['structure'] }, bind: 'legend', views: lineNames },
-          ],
-        }
-      : {}),
     concat: panels,
     columns: grid.columns,
     resolve: { scale: { y: 'independent' } },
