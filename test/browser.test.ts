@@ -18,7 +18,13 @@
  *    call for that state on the clipboard; the SVG, PNG and CSV (with its JSON) carry the context;
  * 6. every notebook in notebooks/ opens unmodified: once all its outputs are drawn, the document
  *    is not dirty (JupyterLab adds a PNG to outputs its own vega renderer draws: a hand-made
- *    notebook with such an output turns dirty, so the check can tell).
+ *    notebook with such an output turns dirty, so the check can tell);
+ * 7. names with `"` and `\` (property, unit, structure types) and groups, methods and structure
+ *    types named `constructor` and `__proto__` draw like any other, in the extension's views and
+ *    in JupyterLab's own vega-lite fallback; the SEM view highlights on hover (with its tooltip),
+ *    fades the other structure types on a legend click, zooms on the wheel;
+ * 8. the error-budget view of the reference dataset's `analyse()`: chart, a row per Δk with its
+ *    verdict as kernel-lib gives it, a unit in every numeric header, the CSV download.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,7 +35,10 @@ import type { Browser, Download, Locator, Page } from 'playwright-core';
 import { thresholdRows, type ThresholdRow } from '../kernel-lib/src/core/convergence.ts';
 import { sweepBundle, SWEEP_MIME, VEGALITE_MIME } from '../kernel-lib/src/display/bundle.ts';
 import { rmseChart } from '../kernel-lib/src/charts/figures.ts';
-import { semBundle } from '../kernel-lib/src/display/analyses.ts';
+import { semBundle, comparisonBundle } from '../kernel-lib/src/display/analyses.ts';
+import { errorBudgetBundle } from '../kernel-lib/src/display/errorbudget.ts';
+import { openDataset } from '../kernel-lib/src/io/dataset.ts';
+import { tableMeta } from '../kernel-lib/src/core/meta.ts';
 import { DELTAK_VERSION } from '../kernel-lib/src/charts/version.ts';
 import { pngTexts } from '../extension/src/common/context.ts';
 import { COMPARISON_MIME, SEM_MIME, type ComparisonPayload, type SemPayload } from '../kernel-lib/src/display/payloads.ts';
@@ -37,7 +46,7 @@ import { thresholds } from '../kernel-lib/src/core/convergence.ts';
 import { semTable, semThresholds } from '../kernel-lib/src/core/sem.ts';
 import { compareThresholds, splitBySemGroup } from '../kernel-lib/src/core/comparison.ts';
 import { recommendDk } from '../kernel-lib/src/core/recommend.ts';
-import { bundledSweep, referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
+import { AL, bundledSweep, referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
 import {
   ROOT, RESULTS, cleanup, jupyter, jupyterEnv, launchChromium, menu, openNotebook, runAll, sleep, startLab, waitKernelIdle, workspace, writeNotebook,
   type Lab,
@@ -689,6 +698,196 @@ test('every notebook opens unmodified: once drawn, no document is dirty', { time
     }
     assert.deepEqual(dirty, [], 'notebooks marked modified on open');
   } finally {
+    await lab.stop();
+    if (!KEEP) cleanup(ws.dir);
+  }
+});
+
+/** A property, unit and structure type with `"` and `\\`, and names that are keys of every object. */
+const QUOTED = 'E "vac" \\ split';
+const QUOTED_UNIT = 'e"V';
+const PROTO_NAMES = ['constructor', '__proto__'] as const;
+
+/**
+ * Outputs whose names are hard on anything that pastes names into code or looks them up as
+ * object keys: a sweep of metals `constructor` and `__proto__` with methods DFT and `__proto__`,
+ * SEMs of structure types `"pristine"`, `constructor` and `__proto__`, a comparison of metals
+ * `constructor` and `__proto__`.
+ */
+function namedOutputs(): object[] {
+  const dft = [[0.09, 0], [0.12, 0.1], [0.18, 0.5], [0.24, 1.0]];
+  const sweep = PROTO_NAMES.flatMap((metal, j) => ['DFT', '__proto__'].flatMap((method) =>
+    dft.map(([dk, value]) => ({ metal, lattice: 'fcc', property: QUOTED, unit: QUOTED_UNIT, method, dk, value: value + j + (method === 'DFT' ? 0 : 2) }))));
+  const dks = [0.09, 0.12, 0.18, 0.24];
+  const structures = ['"pristine"', ...PROTO_NAMES];
+  const sem = structures.flatMap((structure, k) => (['AEAD', 'E-RMSE', 'F-RMSE', 'V-RMSE'] as const).flatMap((s) =>
+    dks.map((dk, i) => ({ metal: 'Al', lattice: 'fcc', structure, sem: s, ref_dk: 0.09, dk, value: i * i * 0.002 * (1 + k), n_configs: 5 }))));
+  const pairs = PROTO_NAMES.flatMap((metal) => [
+    { metal, lattice: 'fcc', property: QUOTED, structure: '__proto__', sem: 'F-RMSE' as const, mlp_dk: 0.24, sem_dk: 0.18, outcome: 'conservative' as const },
+    { metal, lattice: 'fcc', property: 'B0', structure: 'constructor', sem: 'V-RMSE' as const, mlp_dk: 0.24, sem_dk: 0.24, outcome: 'exact' as const },
+  ]);
+  const rec = { dk: 0.18, bound: 0.18, rule: 'min' as const, sems: ['F-RMSE', 'V-RMSE'], limitedBy: 'constructor fcc __proto__ F-RMSE', reason: 'hand-made', cost: null };
+  const out = (b: { data: Record<string, unknown> }): object => ({ output_type: 'display_data', data: b.data, metadata: {} });
+  return [out(sweepBundle(sweep, { source: 'names' })), out(semBundle(sem, { source: 'names' })), out(comparisonBundle(pairs, rec))];
+}
+
+/** Line paths of a view's chart and their stroke width and opacity. */
+async function linePaths(w: Locator): Promise<{ stroke: string; width: number; opacity: number }[]> {
+  return w.locator('.deltak-chart svg .mark-line.role-mark path').evaluateAll((ps) => ps.map((p) => ({
+    stroke: p.getAttribute('stroke') ?? '',
+    width: Number(p.getAttribute('stroke-width') ?? '1'),
+    opacity: Number(p.getAttribute('opacity') ?? p.getAttribute('stroke-opacity') ?? '1'),
+  })));
+}
+
+test('names with quotes, constructor and __proto__ draw like any other, in the views and the fallback; SEM hover, legend and zoom', { timeout: 600_000 }, async () => {
+  const ws = workspace('browser-names');
+  writeNotebook(join(ws.notebooks, 'names.ipynb'), [{ source: '// saved outputs only', outputs: namedOutputs() }]);
+  let lab = await startLab(ws.notebooks, jupyterEnv(ws.dir));
+  let { page, dialogs, errors } = await newPage();
+  try {
+    await openNotebook(page, lab, 'names.ipynb');
+    const sweep = page.locator('.deltak-widget.deltak-sweep');
+    const sem = page.locator('.deltak-widget.deltak-sem');
+    const cmp = page.locator('.deltak-widget.deltak-comparison');
+    for (const w of [sweep, sem, cmp]) {
+      await w.scrollIntoViewIfNeeded();
+      await w.locator('.deltak-chart svg.marks').waitFor({ timeout: 60_000 });
+      await page.waitForFunction((el) => el?.getAttribute('data-deltak-busy') === 'false', await w.elementHandle(), { timeout: 30_000 });
+    }
+    assert.equal(await page.locator('.deltak-status:not(:empty)').count(), 0, 'no view reports a drawing error');
+    // sweep: the quoted property and unit as the y axis title, a panel per metal, two lines in each
+    const sweepAxes = await sweep.locator('svg .role-axis-title text').allTextContents();
+    assert.ok(sweepAxes.includes(`${QUOTED} (${QUOTED_UNIT})`), `sweep y axis: ${sweepAxes.join(' | ')}`);
+    const headers = await sweep.locator('.deltak-chart svg text').allTextContents();
+    for (const m of PROTO_NAMES) assert.ok(headers.includes(`${m} fcc`), `panel ${m} fcc (${headers.join(' | ')})`);
+    assert.equal((await linePaths(sweep)).length, 4, 'DFT and __proto__ lines in both panels');
+    const sweepLegend = await sweep.locator('svg .role-legend-label text').allTextContents();
+    assert.deepEqual(sweepLegend.sort(), ['DFT', '__proto__'].sort());
+    assert.deepEqual((await tableValues(sweep)).map((r) => `${r.metal}/${r.method}`).sort(), ['__proto__/DFT', '__proto__/__proto__', 'constructor/DFT', 'constructor/__proto__'].sort());
+    // SEM: every structure type drawn as its own line in each of the four panels, listed in the legend
+    const structures = ['"pristine"', 'constructor', '__proto__'];
+    assert.deepEqual((await sem.locator('svg .role-legend-label text').allTextContents()).sort(), [...structures].sort());
+    const lines0 = await linePaths(sem);
+    assert.equal(lines0.length, 4 * structures.length, 'a line per structure type and SEM');
+    assert.equal(new Set(lines0.map((l) => l.stroke)).size, structures.length, 'each structure type its own colour');
+    // hover: the line of the point under the pointer thickens, the tooltip names it
+    // (a filled point of a line: the outlined thresholds are another layer)
+    await sem.scrollIntoViewIfNeeded();
+    const box = await sem.locator('.deltak-chart svg .mark-symbol.role-mark path').evaluateAll((ps) => {
+      const p = ps.find((x) => !['transparent', 'none', null].includes(x.getAttribute('fill')))!;
+      const r = p.getBoundingClientRect();
+      return { x: r.x, y: r.y, width: r.width, height: r.height };
+    });
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForFunction((el) => [...el!.querySelectorAll('.deltak-chart svg .mark-line.role-mark path')].some((p) => p.getAttribute('stroke-width') === '3.5'), await sem.elementHandle(), { timeout: 10_000 });
+    const thick = (await linePaths(sem)).filter((l) => l.width === 3.5);
+    assert.equal(thick.length, 4, 'the hovered structure type is highlighted in all four SEM panels');
+    const tip = await sem.evaluate((el) => [...el.querySelectorAll('[title]')].map((e) => e.getAttribute('title') ?? '').find((t) => t.includes('structure')) ?? '');
+    assert.match(tip, /structure: .+/, `tooltip: ${tip}`);
+    for (const f of ['metal and lattice: Al fcc', 'SEM: ', 'Δk (Å⁻¹): ', 'value: ', 'unit: ']) assert.ok(tip.includes(f), `tooltip has ${f}: ${tip}`);
+    await page.mouse.move(1, 1);
+    // legend: a click on __proto__ keeps its lines and fades the others
+    await sem.locator('.deltak-chart svg .role-legend-label text', { hasText: /^__proto__$/ }).first().click();
+    await page.waitForFunction((el) => [...el!.querySelectorAll('.deltak-chart svg .mark-line.role-mark path')].some((p) => Number(p.getAttribute('opacity')) < 0.5), await sem.elementHandle(), { timeout: 10_000 });
+    const faded = await linePaths(sem);
+    assert.equal(faded.filter((l) => l.opacity >= 0.99).length, 4, 'the picked structure type stays drawn in the four panels');
+    assert.equal(faded.filter((l) => l.opacity < 0.5).length, 8, 'the two others fade');
+    // zoom: the wheel over a panel changes its Δk axis
+    const ticks = async (): Promise<string> => (await sem.locator('.deltak-chart svg .role-axis-label text').allTextContents()).join(',');
+    const before = await ticks();
+    await sem.scrollIntoViewIfNeeded();
+    const cell = (await sem.locator('.deltak-chart svg .mark-line.role-mark').first().boundingBox())!;
+    await page.mouse.move(cell.x + cell.width / 2, cell.y + cell.height / 2);
+    for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -200);
+    await page.waitForFunction((b) => [...document.querySelectorAll('.deltak-sem .deltak-chart svg .role-axis-label text')].map((x) => x.textContent).join(',') !== b, before, { timeout: 10_000 });
+    // comparison: both metals' bars, named
+    const bars = await cmp.locator('svg .mark-rect.role-mark path').count();
+    assert.ok(bars >= 4, `comparison bars drawn (${bars})`);
+    const cmpLabels = await cmp.locator('svg .role-axis-label text').allTextContents();
+    for (const m of PROTO_NAMES) assert.ok(cmpLabels.includes(m), `comparison names ${m} (${cmpLabels.join(' | ')})`);
+    await sem.screenshot({ path: join(RESULTS, 'names-sem.png'), timeout: 30_000 });
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(errors, [], 'no page error');
+    await page.context().close();
+    await lab.stop();
+
+    // the same outputs without the extension: JupyterLab's vega-lite (5.6.1) draws every fallback
+    const env = jupyterEnv(join(ws.dir, 'disabled'));
+    jupyter(['labextension', 'disable', '--level=user', 'deltak-jupyterlab'], env);
+    lab = await startLab(ws.notebooks, env);
+    ({ page, dialogs, errors } = await newPage());
+    await openNotebook(page, lab, 'names.ipynb');
+    const embeds = page.locator('.jp-OutputArea-output .vega-embed');
+    await page.waitForFunction(() => {
+      const es = [...document.querySelectorAll('.jp-OutputArea-output .vega-embed')];
+      return es.length === 3 && es.every((e) => e.querySelector('svg, canvas') !== null);
+    }, undefined, { timeout: 60_000 });
+    const sizes = await embeds.evaluateAll((es) => es.map((e) => {
+      const c = e.querySelector('svg, canvas')!.getBoundingClientRect();
+      return [c.width, c.height];
+    }));
+    assert.ok(sizes.every(([w, h]) => w > 100 && h > 100), `every fallback chart drawn: ${JSON.stringify(sizes)}`);
+    const failed = await page.locator('.jp-OutputArea-output').evaluateAll((os) => os.map((o) => o.textContent ?? '').filter((t) => /error/i.test(t)));
+    assert.deepEqual(failed, [], 'no output shows an error');
+    assert.equal(await page.locator('.deltak-widget').count(), 0);
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(errors, [], 'no page error');
+  } finally {
+    await page.context().close();
+    await lab.stop();
+    if (!KEEP) cleanup(ws.dir);
+  }
+});
+
+test('error-budget view of the reference dataset: chart, verdict per Δk, units in every header, CSV', { timeout: 600_000 }, async (t) => {
+  if (!existsSync(join(AL, 'manifest.json'))) {
+    t.skip('data/al is not built');
+    return;
+  }
+  const budget = openDataset(AL).analyse().errorBudget;
+  if (!budget) {
+    t.skip('the reference dataset has no error budget (no MLP RMSE)');
+    return;
+  }
+  const bundle = errorBudgetBundle(budget);
+  const verdicts = tableMeta(budget)!.notes!.verdicts as { dk: number; text: string }[];
+  const rows = budget.objects() as { dk: number; quantity: string; label_noise: number }[];
+  const ws = workspace('browser-budget');
+  writeNotebook(join(ws.notebooks, 'budget.ipynb'), [{ source: '// dk.show(ds.analyse().errorBudget)', outputs: [{ output_type: 'display_data', data: bundle.data, metadata: {} }] }]);
+  const lab = await startLab(ws.notebooks, jupyterEnv(ws.dir));
+  const { page, dialogs, errors } = await newPage();
+  try {
+    await openNotebook(page, lab, 'budget.ipynb');
+    const view = page.locator('.deltak-widget.deltak-budget');
+    await view.locator('.deltak-chart svg.marks').waitFor({ timeout: 60_000 });
+    await page.waitForFunction((el) => el?.getAttribute('data-deltak-busy') === 'false', await view.elementHandle(), { timeout: 30_000 });
+    assert.equal(await page.locator('.jp-OutputArea-output .vega-embed').count(), 0, 'drawn by the extension, not the fallback');
+    const axes = await view.locator('svg .role-axis-title text').allTextContents();
+    for (const a of ['Δk (Å⁻¹)', 'RMSE (eV/atom)', 'RMSE (eV/Å)']) assert.ok(axes.includes(a), `axis ${a} (${axes.join(' | ')})`);
+    // one table row per Δk with kernel-lib's verdict; every numeric column names its unit
+    const table = await tableValues(view);
+    assert.deepEqual(table.map((r) => Number(r['Δk (Å⁻¹)'])), verdicts.map((v) => v.dk));
+    assert.deepEqual(table.map((r) => r.verdict), verdicts.map((v) => v.text));
+    const heads = Object.keys(table[0]);
+    assert.deepEqual(heads.filter((h) => !/\(.+\)$/.test(h)), ['verdict', 'quantities with model error below label noise'], `headers: ${heads.join(' | ')}`);
+    const forceNoise = heads.find((h) => h.startsWith('force components: label noise'));
+    assert.equal(forceNoise, 'force components: label noise (eV/Å)');
+    for (const v of verdicts) {
+      const r = rows.find((x) => x.dk === v.dk && x.quantity === 'force');
+      if (r) assert.equal(Number(table.find((x) => Number(x['Δk (Å⁻¹)']) === v.dk)![forceNoise]), r.label_noise, `force label noise at ${v.dk} Å⁻¹`);
+    }
+    // the CSV: one line per Δk and quantity, units in the header, the context beside it
+    const [csvDl, jsonDl] = await downloadsOf(page, 2, () => view.locator('button', { hasText: 'CSV' }).click());
+    const csv = readFileSync((await csvDl.path())!, 'utf8').replace(/\r\n$/, '').split('\r\n');
+    assert.equal(csv[0], '\uFEFFdk (Å⁻¹),quantity,sem,unit,label_noise (unit),model_rmse (unit),ratio (1),model_below_noise,verdict');
+    assert.equal(csv.length, 1 + rows.length);
+    assert.equal(JSON.parse(readFileSync((await jsonDl.path())!, 'utf8')).units.force, 'eV/Å');
+    await view.screenshot({ path: join(RESULTS, 'budget.png'), timeout: 30_000 });
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(errors, [], 'no page error');
+  } finally {
+    await page.context().close();
     await lab.stop();
     if (!KEEP) cleanup(ws.dir);
   }

@@ -1,17 +1,18 @@
 /**
  * deltak's JupyterLab MIME renderers: the interactive Δk-sweep widget, the SEM view, the
- * SEM ↔ MLP comparison and charts shown as they are. All are safe for untrusted notebooks (data
+ * SEM ↔ MLP comparison, the error budget and charts shown as they are. All are safe for untrusted notebooks (data
  * are drawn as text, never as HTML; a chart's spec is drawn by vega, as JupyterLab's own
  * renderer would) and rank before JupyterLab's vega renderer (57), which draws the fallback
  * otherwise.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { CHART_MIME, COMPARISON_MIME, SEM_MIME, SWEEP_MIME, VEGALITE_MIME } from 'deltak/payloads';
+import { CHART_MIME, COMPARISON_MIME, ERROR_BUDGET_MIME, SEM_MIME, SWEEP_MIME, VEGALITE_MIME } from 'deltak/payloads';
 import { SweepView } from './sweep/widget.js';
 import { SemView } from './sem/widget.js';
 import { ComparisonView } from './comparison/widget.js';
 import { FigureView } from './chart/widget.js';
+import { BudgetView } from './budget/widget.js';
 
 /** Rank of deltak's renderers: below JupyterLab's vega renderer (57), so they win. */
 export const RANK = 50;
@@ -139,6 +140,13 @@ const extensions: IRenderMime.IExtension[] = [
     id: 'deltak-jupyterlab:comparison',
     description: 'SEM thresholds against MLP thresholds, and the recommended Δk',
     rendererFactory: factory(COMPARISON_MIME, (d) => new ComparisonView(d)),
+    rank: RANK,
+    dataType: 'json',
+  },
+  {
+    id: 'deltak-jupyterlab:errorbudget',
+    description: 'Error budget: label noise of the DFT test set beside the MLP test error per Δk, with the verdict of each Δk',
+    rendererFactory: factory(ERROR_BUDGET_MIME, (d) => new BudgetView(d)),
     rank: RANK,
     dataType: 'json',
   },

@@ -1,7 +1,10 @@
 /**
  * The SEM view (the paper's Fig. 4, drawn by deltak's SEM figure): one panel per metal × lattice
  * and SEM (each SEM's unit on its y axis), panels wrapping to the output's width, a line per
- * structure type against Δk (Å⁻¹), thresholds Δk_T^SEM outlined; a table of the thresholds below.
+ * structure type against Δk (Å⁻¹), thresholds Δk_T^SEM outlined; as the sweep widget, hovering a
+ * line highlights its structure type (tooltip: structure, group, SEM, Δk, value and unit), a click
+ * on the legend keeps one structure type and fades the others, each panel zooms (wheel) and pans
+ * (drag); a table of the thresholds below.
  */
 import { columnFormatter, formatDk, formatFactor, semFigure, type VegaLiteSpec } from 'deltak/charts';
 import { ChartView, VIEW_DATA } from '../common/view.js';
@@ -46,6 +49,7 @@ export class SemView extends ChartView {
       dks: [...new Set(this.model.payload.sems.map((r) => r.dk))].sort((a, b) => a - b),
       width: this.width,
       theme: this.theme,
+      interactive: true,
     }, { name: VIEW_DATA });
   }
 

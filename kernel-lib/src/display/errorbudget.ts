@@ -1,7 +1,7 @@
 /**
- * MIME bundle of the error budget (docs/method.md §8): deltak's own type, a vega-lite v5 chart
- * (what JupyterLab draws, the extension having no widget for this type) and a text table with the
- * verdict of every Δk.
+ * MIME bundle of the error budget (docs/method.md §8): deltak's own type (the extension's
+ * error-budget view: chart and table of verdicts), a vega-lite v5 chart (what JupyterLab draws
+ * without the extension) and a text table with the verdict of every Δk.
  */
 import type { ColumnTable } from 'arquero';
 import { tableMeta } from '../core/meta.js';
