@@ -42,27 +42,28 @@ const SCAN_CHUNK = 1 << 20;
 
 /**
  * A WebAssembly module (SIMD) that tells whether n floats at byte p of its 1 MiB memory include a
- * NaN or ±Infinity, i.e. a value whose exponent bits are all ones. Its text:
+ * NaN or ±Infinity, i.e. a value whose exponent bits are all ones. Its text, in short:
  *
  *   (memory (export "mem") 16)
  *   (func (export "f64") (param $p i32) (param $n i32) (result i32)
- *     ;; $m = i64x2 0x7ff0000000000000; for each 64 bytes: acc |= i64x2.eq(v128.and(v128.load, $m), $m)
- *     ;; (four loads, no branch); the last < 64 bytes one i64 at a time;
- *     ;; result: v128.any_true(acc) | tail)
+ *     ;; $m = i32x4 0 0x7ff00000 0 0x7ff00000 (the exponent bits of each value's high word);
+ *     ;; per 64 bytes, four v128.load, each v128.and $m then i32x4.max_u into two accumulators
+ *     ;; (no branch); the last < 64 bytes one i64 at a time;
+ *     ;; result: any lane of the maximum equal to $m, or a tail value with its exponent all ones)
  *   (func (export "f32") (param $p i32) (param $n i32) (result i32)
- *     ;; the same with i32x4 lanes and the mask 0x7f800000)
+ *     ;; the same with the mask 0x7f800000 in every lane)
  *
- * 444 bytes, compiled once on the first scan. It checks 1.6 GB in about 0.04 s of CPU, 2–3 ×
+ * 470 bytes, compiled once on the first scan. It checks 1.6 GB in about 0.025 s of CPU, about 4 ×
  * faster than the best loop over a Float64Array in V8, which does not vectorise.
  */
 const SCAN_WASM =
-  'AGFzbQEAAAABBwFgAn9/AX8DAwIAAAUDAQAQBxMDA21lbQIAA2Y2NAAAA2YzMgABCokDAsoBAwF/AnsBfv0MAAAAAAAA8H8A' +
-  'AAAAAADwfyEEIAAgAUEDdGohAgJAA0AgAEHAAGogAksNASADIAD9AAQAIAT9TiAE/dYBIAD9AAQQIAT9TiAE/dYB/VAgAP0A' +
-  'BCAgBP1OIAT91gEgAP0ABDAgBP1OIAT91gH9UP1Q/VAhAyAAQcAAaiEADAALCwJAA0AgACACTw0BIAUgACkDAEKAgICAgICA' +
-  '+P8Ag0KAgICAgICA+P8AUa2EIQUgAEEIaiEADAALCyAD/VMgBadyC7oBAwF/AnsBf/0MAACAfwAAgH8AAIB/AACAfyEEIAAg' +
-  'AUECdGohAgJAA0AgAEHAAGogAksNASADIAD9AAQAIAT9TiAE/TcgAP0ABBAgBP1OIAT9N/1QIAD9AAQgIAT9TiAE/TcgAP0A' +
-  'BDAgBP1OIAT9N/1Q/VD9UCEDIABBwABqIQAMAAsLAkADQCAAIAJPDQEgBSAAKAIAQYCAgPwHcUGAgID8B0ZyIQUgAEEEaiEA' +
-  'DAALCyAD/VMgBXIL';
+  'AGFzbQEAAAABBwFgAn9/AX8DAwIAAAUDAQAQBxMDA21lbQIAA2Y2NAAAA2YzMgABCqMDAtcBAwF/A3sBfv0MAAAAAAAA8H8A' +
+  'AAAAAADwfyEFIAAgAUEDdGohAgJAA0AgAEHAAGogAksNASADIAD9AAQAIAX9Tv25ASEDIAQgAP0ABBAgBf1O/bkBIQQgAyAA' +
+  '/QAEICAF/U79uQEhAyAEIAD9AAQwIAX9Tv25ASEEIABBwABqIQAMAAsLAkADQCAAIAJPDQEgBiAAKQMAQoCAgICAgID4/wCD' +
+  'QoCAgICAgID4/wBRrYQhBiAAQQhqIQAMAAsLIAMgBP25ASEDIAMgBf03IAX9Tv1TIAancgvHAQMBfwN7AX/9DAAAgH8AAIB/' +
+  'AACAfwAAgH8hBSAAIAFBAnRqIQICQANAIABBwABqIAJLDQEgAyAA/QAEACAF/U79uQEhAyAEIAD9AAQQIAX9Tv25ASEEIAMg' +
+  'AP0ABCAgBf1O/bkBIQMgBCAA/QAEMCAF/U79uQEhBCAAQcAAaiEADAALCwJAA0AgACACTw0BIAYgACgCAEGAgID8B3FBgICA' +
+  '/AdGciEGIABBBGohAAwACwsgAyAE/bkBIQMgAyAF/Tf9UyAGcgs=';
 
 /** The compiled scanner: its memory (the read buffer) and the two scans; null where WebAssembly is off (node --jitless). */
 interface Scanner {
