@@ -1,9 +1,14 @@
 /**
- * Benchmark of the sweep widget in Chromium (not a test): time from a criterion-factor slider
- * input to the finished redraw (thresholds recomputed by deltak's core, table rebuilt, chart
- * data replaced and drawn by vega, next animation frame), at the paper's scale:
- * 3 metals × 3 lattices × 15 properties × 2 methods × 8 Δk = 2160 values, synthesised.
- * Target: median ≤ 50 ms. Prints the figures recorded in bench/README.md.
+ * Benchmark of the extension's widgets in Chromium (not a test). Prints the figures recorded in
+ * bench/README.md; `DELTAK_BENCH_WIDGET=slider,first-draw` picks the parts (default both).
+ *
+ * - slider: time from a criterion-factor slider input of the sweep widget to the finished redraw
+ *   (thresholds recomputed by deltak's core, table rebuilt, chart data replaced and drawn by vega,
+ *   next animation frame), at the paper's scale: 3 metals × 3 lattices × 15 properties ×
+ *   2 methods × 8 Δk = 2160 values, synthesised. Target: median ≤ 50 ms.
+ * - first-draw: the first draw of every deltak output of notebooks/02-paper-figures.ipynb, read
+ *   when the benchmark runs, each on a fresh page (bench/first-draw.ts), `DELTAK_BENCH_REPEAT`
+ *   times (default 5). Target: ≤ 1 s per widget.
  */
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
@@ -14,6 +19,10 @@ import type { SweepRow } from '../kernel-lib/src/core/sweep.ts';
 import { seededRandom } from '../kernel-lib/src/core/random.ts';
 import { launchChromium, ROOT, CHROMIUM } from '../test/browser/lab.ts';
 import { execFileSync } from 'node:child_process';
+import type { Browser } from 'playwright-core';
+import {
+  deltakOutputs, describeData, extensionRenderers, firstDrawBundle, profileFirstDraw, runFirstDraws, FIRST_DRAW_TARGET_MS, NOTEBOOK, THEME,
+} from './first-draw.ts';
 
 const METALS = ['Al', 'Cu', 'Ni'];
 const LATTICES = ['fcc', 'bcc', 'hcp'];
@@ -43,7 +52,11 @@ const median = (xs: number[]): number => {
 };
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
-async function main(): Promise<void> {
+const chromiumVersion = (): string =>
+  execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+const uptime = (): string => execFileSync('uptime', { encoding: 'utf8' }).trim();
+
+async function slider(browser: Browser): Promise<void> {
   const rows = paperScaleSweep();
   const payload = sweepBundle(rows).data[SWEEP_MIME];
   const bundled = await build({
@@ -57,10 +70,8 @@ async function main(): Promise<void> {
     logLevel: 'error',
   });
   const css = readFileSync(join(ROOT, 'extension', 'style', 'index.css'), 'utf8');
-  // JupyterLab's light-theme variables the widget reads (values of JupyterLab 4's light theme)
-  const theme = `:root{--jp-ui-font-color1:rgba(0,0,0,.87);--jp-ui-font-color2:rgba(0,0,0,.54);--jp-border-color1:#bdbdbd;--jp-border-color2:#e0e0e0;--jp-layout-color0:#fff;--jp-layout-color1:#fff;--jp-ui-font-family:system-ui,sans-serif;--jp-ui-font-size0:11px;--jp-ui-font-size1:13px;--jp-border-width:1px;--jp-brand-color1:#1976d2;--jp-error-color1:#d32f2f}`;
-  const browser = await launchChromium();
-  try {
+  const theme = THEME;
+  {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -88,13 +99,92 @@ async function main(): Promise<void> {
       median_draw_ms: Number(median(samples.map((s) => s.draw)).toFixed(1)),
       target_ms: 50,
       facet_panels_drawn: cells,
-      chromium: execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+      chromium: chromiumVersion(),
       cpu: `${os.cpus()[0]?.model ?? '?'} (${os.cpus().length} cores)`,
       node: process.version,
     };
     console.log('widget: slider input → finished redraw in Chromium');
     for (const [k, v] of Object.entries(result)) console.log(`  ${k}: ${v}`);
     if (result.median_ms > result.target_ms) console.log(`  ABOVE TARGET: median ${result.median_ms} ms > ${result.target_ms} ms`);
+    await page.context().close();
+  }
+}
+
+/** Width of the output area the first draws go into, px (a notebook in a 1280 px window). */
+const OUTPUT_WIDTH = Number(process.env.DELTAK_BENCH_WIDTH ?? 1100);
+
+async function firstDraw(browser: Browser): Promise<void> {
+  const repeat = Math.max(1, Number(process.env.DELTAK_BENCH_REPEAT ?? 5));
+  const load0 = uptime();
+  const outputs = deltakOutputs(join(ROOT, NOTEBOOK));
+  const { code, packages } = await firstDrawBundle();
+  const renderers = await extensionRenderers(browser, code);
+  const results = await runFirstDraws(browser, outputs, code, repeat, OUTPUT_WIDTH);
+  const load1 = uptime();
+  const ms = (x: number): string => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
+
+  console.log(`widget: first draw of ${NOTEBOOK}'s deltak outputs in Chromium (fresh page each, ${repeat} rounds, output area ${OUTPUT_WIDTH} px)`);
+  console.log('| widget (MIME type) | output | data | median | max | target ≤ 1 s | charts built, chart width, marks, table rows |');
+  console.log('|---|---|---|---|---|---|---|');
+  const noRenderer = new Set<string>();
+  for (const r of results) {
+    const o = r.output;
+    const where = `cell ${o.cell + 1}, In [${o.executionCount ?? ' '}], output ${o.output + 1}`;
+    if (r.mimeType === null) {
+      o.deltakTypes.forEach((t) => noRenderer.add(t));
+      console.log(`| ${o.deltakTypes.join(', ')} | ${where} | ${describeData(o.stored.data[o.deltakTypes[0]])} | – | – | no renderer | |`);
+      continue;
+    }
+    const totals = r.draws.map((d) => d.total);
+    const med = median(totals);
+    const max = Math.max(...totals);
+    const name = r.mimeType.slice('application/vnd.deltak.'.length).replace(/\+json$/, '');
+    let data = describeData(o.stored.data[r.mimeType]);
+    if (r.mimeType.includes('.chart.')) data += `; spec ${describeData(o.stored.data['application/vnd.vegalite.v5+json']).split(' (')[0]}`;
+    const errors = [...new Set(r.draws.map((d) => d.error).filter(Boolean))];
+    const last = r.draws[r.draws.length - 1];
+    const verdict = errors.length ? `NOT drawn: ${errors.join('; ')}` : max <= FIRST_DRAW_TARGET_MS ? 'target met' : med <= FIRST_DRAW_TARGET_MS ? 'NOT met (max)' : 'NOT met';
+    console.log(`| ${name} | ${where} | ${data} | ${ms(med)} | ${ms(max)} | ${verdict} | ${last.builds}, ${last.chartWidth} px, ${last.marks}, ${last.tableRows} |`);
+  }
+  for (const r of results) {
+    if (r.mimeType === null) continue;
+    const others = r.output.deltakTypes.filter((t) => t !== r.mimeType && !renderers.some((x) => x.mimeType === t));
+    others.forEach((t) => noRenderer.add(t));
+  }
+  const renderModel = results.flatMap((r) => r.draws.map((d) => d.total - d.renderModel));
+  const firstChart = results.flatMap((r) => r.draws.map((d) => d.firstChart / d.total));
+  const builds = [...new Set(results.flatMap((r) => r.draws.map((d) => d.builds)))].sort();
+  console.log(`  outputs with a deltak MIME type: ${outputs.length}; no renderer in the extension for: ${noRenderer.size ? [...noRenderer].join(', ') : 'none'}`);
+  console.log(`  extension's renderers: ${renderers.map((r) => `${r.mimeType} (rank ${r.rank})`).join(', ')}`);
+  console.log(`  time after renderModel resolved (later drawings, last frame): median ${ms(median(renderModel))}`);
+  console.log(`  charts built per first draw: ${builds.join(', ')}; the first chart (at the view's first guess of the width) was in the page after a median ${Math.round(100 * median(firstChart))} % of the time`);
+  console.log(`  bundle (${Math.round(code.length / 1024)} kB, minified) run on each fresh page before the timer: median ${ms(median(results.flatMap((r) => r.bundleLoad)))}`);
+  console.log(`  bundled: ${Object.entries(packages).map(([k, v]) => `${k} ${v.join(' + ')}`).join(', ')}`);
+  console.log(`  ${chromiumVersion()}, node ${process.version}, ${os.cpus()[0]?.model ?? '?'} (${os.cpus().length} cores)`);
+  console.log(`  uptime before: ${load0}`);
+  console.log(`  uptime after:  ${load1}`);
+
+  // where the time goes: a profiled draw of each widget above the target (every widget with
+  // DELTAK_BENCH_PROFILE=1), unminified so the profile names functions and packages
+  const all = process.env.DELTAK_BENCH_PROFILE === '1';
+  const slow = results.filter((r) => r.mimeType !== null && (all || Math.max(...r.draws.map((d) => d.total)) > FIRST_DRAW_TARGET_MS));
+  if (!slow.length) return;
+  const plain = await firstDrawBundle(false);
+  for (const r of slow) {
+    const p = await profileFirstDraw(browser, r.output, plain.code, OUTPUT_WIDTH);
+    const o = r.output;
+    console.log(`  profile of ${r.mimeType} (cell ${o.cell + 1}, output ${o.output + 1}): ${ms(p.total)} under the profiler; self time by source:`);
+    console.log(`    ${p.bySource.slice(0, 10).map((s) => `${s.source} ${ms(s.ms)}`).join(', ')}`);
+    console.log(`    top functions: ${p.byFunction.slice(0, 10).map((f) => `${f.name} (${f.source}) ${ms(f.ms)}`).join(', ')}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const parts = (process.env.DELTAK_BENCH_WIDGET ?? 'slider,first-draw').split(',').map((s) => s.trim());
+  const browser = await launchChromium();
+  try {
+    if (parts.includes('slider')) await slider(browser);
+    if (parts.includes('first-draw')) await firstDraw(browser);
   } finally {
     await browser.close();
   }
