@@ -30,8 +30,8 @@ export interface FirstDraw {
    * area's width differs from the view's first guess.
    */
   builds: number;
-  /** From the renderer call until the first chart was in the page, ms. */
-  firstChart: number;
+  /** From the renderer call until each chart built was put in the page, ms. */
+  chartsAt: number[];
   /** SVG marks of the drawn chart (vega's scenegraph items). */
   marks: number;
   /** Tables below the chart, and their body rows. */
@@ -111,17 +111,19 @@ function idle(root: HTMLElement): Promise<void> {
 async function render(output: StoredOutput, profile = false): Promise<FirstDraw> {
   const host = document.getElementById('host')!;
   const pick = preferred(output.data, output.trusted);
-  const none: FirstDraw = { mimeType: null, total: 0, renderModel: 0, drawings: 0, builds: 0, firstChart: 0, marks: 0, tables: 0, tableRows: 0, chartWidth: 0, error: '' };
+  const none: FirstDraw = { mimeType: null, total: 0, renderModel: 0, drawings: 0, builds: 0, chartsAt: [], marks: 0, tables: 0, tableRows: 0, chartWidth: 0, error: '' };
   if (!pick) return none;
   let drawings = 0;
   let builds = 0;
-  let firstChartAt = 0;
+  const chartsAt: number[] = [];
   const count = (records: MutationRecord[]): void => {
     for (const r of records) {
       if (r.type === 'attributes' && (r.target as HTMLElement).dataset?.deltakBusy === 'true' && r.oldValue !== 'true') drawings++;
-      if (r.type === 'childList' && (r.target as HTMLElement).classList?.contains('deltak-chart')) builds += r.addedNodes.length;
+      if (r.type === 'childList' && (r.target as HTMLElement).classList?.contains('deltak-chart')) {
+        builds += r.addedNodes.length;
+        chartsAt.push(performance.now() - t0);
+      }
     }
-    if (builds && !firstChartAt) firstChartAt = performance.now();
   };
   const counter = new MutationObserver(count);
 
@@ -142,16 +144,19 @@ async function render(output: StoredOutput, profile = false): Promise<FirstDraw>
   const t1 = performance.now();
   // The output's size reaches the view through a ResizeObserver, whose callbacks run in the
   // rendering step after the animation-frame callbacks: the view redraws when the width differs
-  // from its first guess. Wait until a frame passes after which nothing is drawing; the first
-  // draw ends at that frame.
+  // from its first guess, and such a drawing can start and finish within that step. Wait until a
+  // frame passes after which no drawing ran or runs; the first draw ends at that frame.
   let end = t1;
   for (;;) {
     const root = renderer.node.querySelector<HTMLElement>('.deltak-widget');
     if (root) await idle(root);
+    count(counter.takeRecords());
+    const before = drawings;
     await nextFrame();
     end = performance.now();
     await new Promise((r) => setTimeout(r, 0));
-    if (!root || root.dataset.deltakBusy !== 'true') break;
+    count(counter.takeRecords());
+    if (!root || (root.dataset.deltakBusy !== 'true' && drawings === before)) break;
   }
   if (profile) console.profileEnd('first draw');
   const total = end - t0;
@@ -168,7 +173,7 @@ async function render(output: StoredOutput, profile = false): Promise<FirstDraw>
     renderModel: t1 - t0,
     drawings,
     builds,
-    firstChart: firstChartAt ? firstChartAt - t0 : 0,
+    chartsAt,
     marks: svg ? svg.querySelectorAll('path, rect, line, text, circle, symbol').length : 0,
     tables: node.querySelectorAll('table').length,
     tableRows: node.querySelectorAll('table tbody tr').length,

@@ -124,7 +124,7 @@ async function firstDraw(browser: Browser): Promise<void> {
   const ms = (x: number): string => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
 
   console.log(`widget: first draw of ${NOTEBOOK}'s deltak outputs in Chromium (fresh page each, ${repeat} rounds, output area ${OUTPUT_WIDTH} px)`);
-  console.log('| widget (MIME type) | output | data | median | max | target ≤ 1 s | charts built, chart width, marks, table rows |');
+  console.log('| widget (MIME type) | output | data | median | max | target ≤ 1 s | charts in the page at (ms, median run), chart width, marks, table rows |');
   console.log('|---|---|---|---|---|---|---|');
   const noRenderer = new Set<string>();
   for (const r of results) {
@@ -142,9 +142,9 @@ async function firstDraw(browser: Browser): Promise<void> {
     let data = describeData(o.stored.data[r.mimeType]);
     if (r.mimeType.includes('.chart.')) data += `; spec ${describeData(o.stored.data['application/vnd.vegalite.v5+json']).split(' (')[0]}`;
     const errors = [...new Set(r.draws.map((d) => d.error).filter(Boolean))];
-    const last = r.draws[r.draws.length - 1];
+    const last = [...r.draws].sort((a, b) => a.total - b.total)[(r.draws.length - 1) >> 1];
     const verdict = errors.length ? `NOT drawn: ${errors.join('; ')}` : max <= FIRST_DRAW_TARGET_MS ? 'target met' : med <= FIRST_DRAW_TARGET_MS ? 'NOT met (max)' : 'NOT met';
-    console.log(`| ${name} | ${where} | ${data} | ${ms(med)} | ${ms(max)} | ${verdict} | ${last.builds}, ${last.chartWidth} px, ${last.marks}, ${last.tableRows} |`);
+    console.log(`| ${name} | ${where} | ${data} | ${ms(med)} | ${ms(max)} | ${verdict} | ${last.chartsAt.map((t) => Math.round(t)).join(' + ')}, ${last.chartWidth} px, ${last.marks}, ${last.tableRows} |`);
   }
   for (const r of results) {
     if (r.mimeType === null) continue;
@@ -152,12 +152,11 @@ async function firstDraw(browser: Browser): Promise<void> {
     others.forEach((t) => noRenderer.add(t));
   }
   const renderModel = results.flatMap((r) => r.draws.map((d) => d.total - d.renderModel));
-  const firstChart = results.flatMap((r) => r.draws.map((d) => d.firstChart / d.total));
   const builds = [...new Set(results.flatMap((r) => r.draws.map((d) => d.builds)))].sort();
   console.log(`  outputs with a deltak MIME type: ${outputs.length}; no renderer in the extension for: ${noRenderer.size ? [...noRenderer].join(', ') : 'none'}`);
   console.log(`  extension's renderers: ${renderers.map((r) => `${r.mimeType} (rank ${r.rank})`).join(', ')}`);
   console.log(`  time after renderModel resolved (later drawings, last frame): median ${ms(median(renderModel))}`);
-  console.log(`  charts built per first draw: ${builds.join(', ')}; the first chart (at the view's first guess of the width) was in the page after a median ${Math.round(100 * median(firstChart))} % of the time`);
+  console.log(`  charts built per first draw: ${builds.join(', ')} (the first at the view's first guess of the width, 760 px, before the output area's size is known)`);
   console.log(`  bundle (${Math.round(code.length / 1024)} kB, minified) run on each fresh page before the timer: median ${ms(median(results.flatMap((r) => r.bundleLoad)))}`);
   console.log(`  bundled: ${Object.entries(packages).map(([k, v]) => `${k} ${v.join(' + ')}`).join(', ')}`);
   console.log(`  ${chromiumVersion()}, node ${process.version}, ${os.cpus()[0]?.model ?? '?'} (${os.cpus().length} cores)`);
