@@ -49,6 +49,11 @@ function execute(name: string): Output[] {
 function assertClean(name: string, outputs: Output[]): void {
   const errors = outputs.filter((o) => o.output_type === 'error' || o.name === 'stderr');
   assert.deepEqual(errors.map((e) => `${e.ename ?? ''} ${e.evalue ?? ''} ${[e.text ?? ''].flat().join('')}`), [], `${name}: no error output`);
+  // the notebook's answers are rendered outputs (tables, Markdown with a text/plain twin), never printed lines
+  assert.equal(stdout(outputs), '', `${name}: nothing printed to stdout`);
+  for (const o of outputs.filter((o) => o.data && 'text/markdown' in o.data)) assert.ok('text/plain' in o.data!, `${name}: a text/plain twin beside each Markdown answer`);
+  // no path of the checkout in the outputs (paths relative to the notebook or the data root)
+  assert.ok(!JSON.stringify(outputs).includes(ROOT), `${name}: no output names ${ROOT}`);
   assert.ok(outputs.some((o) => Object.keys(o.data ?? {}).some((k) => k.startsWith('application/vnd.deltak.'))), `${name}: a deltak MIME output`);
   for (const o of outputs.filter((o) => Object.keys(o.data ?? {}).some((k) => k.startsWith('application/vnd.deltak.')))) {
     assert.ok('application/vnd.vegalite.v5+json' in o.data! && 'text/plain' in o.data!, `${name}: vega-lite fallback and text beside the deltak MIME type`);
@@ -58,6 +63,8 @@ function assertClean(name: string, outputs: Output[]): void {
 const payloads = <T>(outputs: Output[], mime: string): T[] => outputs.filter((o) => o.data && mime in o.data).map((o) => o.data![mime] as T);
 const stdout = (outputs: Output[]): string => outputs.filter((o) => o.name === 'stdout').map((o) => [o.text ?? ''].flat().join('')).join('');
 const html = (outputs: Output[]): string => outputs.map((o) => String(o.data?.['text/html'] ?? '')).join('\n');
+/** The Markdown answers the notebook rendered (showMarkdown), joined. */
+const answers = (outputs: Output[]): string => outputs.map((o) => [(o.data?.['text/markdown'] as string | string[] | undefined) ?? ''].flat().join('')).join('\n');
 
 
 
@@ -68,6 +75,18 @@ const sup = prim.map((v) => v.map((x) => 2 * x));
 test('every notebook in notebooks/ is covered by a test', () => {
   const books = readdirSync(join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
   assert.deepEqual(books, ['01-quickstart.ipynb', '02-paper-figures.ipynb', '03-choose-dk-for-a-new-material.ipynb', '04-workshop-solutions.ipynb', '04-workshop.ipynb', '05-your-own-data.ipynb']);
+});
+
+test('stored notebooks: answers rendered, no checkout path, no execution timestamps', () => {
+  for (const book of readdirSync(join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb'))) {
+    const text = readFileSync(join(ROOT, 'notebooks', book), 'utf8');
+    const cells = (JSON.parse(text) as { cells: (Cell & { metadata?: Record<string, unknown> })[] }).cells;
+    assert.ok(!text.includes(ROOT), `${book}: no output or source names ${ROOT}`);
+    assert.ok(!JSON.stringify(cells.map((c) => c.outputs ?? [])).includes(tmpdir()), `${book}: no temporary folder in the outputs`);
+    assert.deepEqual(cells.filter((c) => c.metadata?.execution !== undefined).length, 0, `${book}: no execution timestamps`);
+    assert.deepEqual(cells.filter((c) => c.cell_type === 'code' && /console\.log/.test([c.source].flat().join(''))).length, 0, `${book}: answers are shown, not printed`);
+    assert.deepEqual(cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === 'stream').length, 0, `${book}: no printed output stored`);
+  }
 });
 
 test('02-paper-figures: thresholds, Table 1 and SEM thresholds as kernel-lib computes them', { timeout: 600_000 }, async () => {
@@ -86,7 +105,7 @@ test('02-paper-figures: thresholds, Table 1 and SEM thresholds as kernel-lib com
     assert.ok(sweeps.length >= 2, 'the reference dataset’s complete curves are displayed');
     assert.deepEqual(sweeps[1].thresholds, thresholdRows(reference, { factor: 0.5 }), 'thresholds of the reference dataset’s complete curves');
   } else {
-    assert.match(stdout(outputs), /no property curve of the reference dataset is complete/);
+    assert.match(answers(outputs), /No property curve of the reference dataset is complete/);
   }
   const sem = payloads<SemPayload>(outputs, SEM_MIME);
   assert.equal(sem.length, 1, 'Fig. 4 (E-RMSE) with every SEM in its payload');
@@ -94,6 +113,13 @@ test('02-paper-figures: thresholds, Table 1 and SEM thresholds as kernel-lib com
   assert.ok(charts.length >= 3, `Fig. S3: AEAD, F-RMSE and V-RMSE charts (got ${charts.length})`);
   const expected = semThresholds(semTable(semSet()), { factor: 0.5 }).objects() as Record<string, unknown>[];
   assert.deepEqual(sem[0].thresholds.map((t) => [t.structure, t.sem, t.threshold_dk]), expected.map((t) => [t.structure, t.sem, t.threshold_dk]));
+  assert.match(answers(outputs), /\*\*SEM test set:\*\* .*, \d+ single points\./, 'which test set this run used');
+  // the smallest Δk_T^SEM of each SEM, as a table beside the paper's
+  for (const name of ['V-RMSE', 'E-RMSE', 'F-RMSE']) {
+    const ts = expected.filter((t) => t.sem === name && t.threshold_dk !== null).map((t) => t.threshold_dk as number);
+    const cell = ts.length ? String(Math.min(...ts)) : '—';
+    assert.ok(html(outputs).includes(`<tr><td>${name}</td><td>${cell}</td>`), `smallest ${name} threshold ${cell} Å⁻¹ shown beside the paper's`);
+  }
 
   // Fig. 5 on the reference dataset: every pair as kernel-lib compares them
   const m = referenceManifest() ?? {};
@@ -106,7 +132,7 @@ test('02-paper-figures: thresholds, Table 1 and SEM thresholds as kernel-lib com
     assert.deepEqual(cmp[0].pairs.map((p) => [p.lattice, p.property, p.structure, p.sem, p.outcome]), pairs.map((p) => [p.lattice, p.property, p.structure, p.sem, p.outcome]));
   } else {
     assert.equal(cmp.length, 0);
-    assert.match(stdout(outputs), /Fig\. 5 waits for data/);
+    assert.match(answers(outputs), /Fig\. 5 waits for data/);
   }
   // Fig. 2: the RMSE table of the dp test output, as kernel-lib pools it
   if (m.dp_test?.length) {
@@ -124,9 +150,10 @@ test('03-choose-dk: SEM thresholds, bootstrap and recommendation as kernel-lib c
   const shown = payloads<SemPayload>(outputs, SEM_MIME)[0];
   assert.deepEqual(shown.thresholds.map((t) => [t.structure, t.sem, t.threshold_dk]), (th.objects() as Record<string, unknown>[]).map((t) => [t.structure, t.sem, t.threshold_dk]));
   const rec = recommendDk(th, { structures: [{ name: 'Al fcc primitive', cell: prim, natoms: 1 }, { name: 'Al fcc 2x2x2', cell: sup, natoms: 8 }] });
-  const text = stdout(outputs);
-  assert.ok(text.includes(rec.reason), `the recommendation "${rec.reason}" is printed`);
-  assert.ok(text.includes(`${rec.cost!.fullSaving.toFixed(1)}× fewer`), 'its k-point saving is printed');
+  const text = answers(outputs);
+  assert.ok(text.includes(`**Recommended Δk: ${rec.dk} Å⁻¹.** ${rec.reason}`), `the recommendation "${rec.reason}" is shown`);
+  assert.ok(text.includes(`instead of ${rec.cost!.fullBaseline} at ${rec.cost!.baselineDk} Å⁻¹, **${rec.cost!.fullSaving.toFixed(1)}× fewer** (full grids)`), 'its k-point saving against the stated baseline is shown');
+  assert.ok(text.includes(rec.cost!.baselineReason.replace(/^baseline/, 'Baseline')), 'the baseline is stated');
   const boot = semBootstrap(frames, { resamples: 1000, seed: 1, factor: 0.5 });
   const page = html(outputs);
   for (const r of boot.thresholds.objects() as Record<string, unknown>[]) {
@@ -144,7 +171,12 @@ test('04-workshop and its solutions: the exercises run; the solutions show kerne
     assert.deepEqual(shown.thresholds, expected, `${name}: the sweep's thresholds`);
     if (name.includes('solutions')) {
       const rec = recommendDk(semThresholds(semTable(bundledSemSet())), { structures: [{ name: 'Al fcc 2x2x2', cell: sup, natoms: 8 }] });
-      assert.ok(stdout(outputs).includes(rec.reason), `${name}: the recommendation is printed`);
+      const text = answers(outputs);
+      assert.ok(text.includes(`**Recommended Δk: ${rec.dk} Å⁻¹.** ${rec.reason}`), `${name}: the recommendation is shown`);
+      assert.ok(text.includes(`${rec.cost!.fullRecommended} k-points instead of ${rec.cost!.fullBaseline} at the baseline ${rec.cost!.baselineDk} Å⁻¹, **${rec.cost!.fullSaving.toFixed(1)}× fewer**`), `${name}: its saving against the baseline is shown`);
+      for (const answer of [/the bulk energy per atom changes by -?\d+\.\d meV\/atom/, /E_vac first deviates by more than 10 meV at Δk = 0\.12 Å⁻¹/, /Δk_T is monotone in f/, /B0 looks unconverged/, /To the colleague who wants 0\.30 Å⁻¹/]) {
+        assert.match(text, answer, `${name}: the answer ${answer} is shown`);
+      }
     }
   }
 });
@@ -152,7 +184,7 @@ test('04-workshop and its solutions: the exercises run; the solutions show kerne
 test('05-your-own-data: SEMs, properties and recommendation from the DFT cache tree read with patterns; the VASP tree', { timeout: 600_000 }, () => {
   const outputs = execute('05-your-own-data.ipynb');
   assertClean('05-your-own-data', outputs);
-  const text = stdout(outputs);
+  const text = answers(outputs);
   const page = html(outputs);
   // the test set read from the cache tree with a pattern gives the SEMs of the manifest's test set
   const testSet = readFolder(join(AL, 'dft', 'fcc', 'sem'), { pattern: 'dk{dk}/{structure}-*_*.extxyz' });
@@ -164,7 +196,8 @@ test('05-your-own-data: SEMs, properties and recommendation from the DFT cache t
   assert.deepEqual(key(shownSem[0].thresholds as unknown as Record<string, unknown>[]), key(semTh.objects() as Record<string, unknown>[]));
   // the report of the whole tree: what it found
   const report = folderReport(readFolder(join(AL, 'dft', 'fcc'), { pattern: '{stage}/dk{dk}/*.extxyz' }))!;
-  assert.ok(text.includes(`Δk found (Å⁻¹): ${report.dks.join(', ')}`), 'the Δk of the tree are printed');
+  assert.ok(text.includes(`- Δk found (Å⁻¹): ${report.dks.join(', ')}`), 'the Δk of the tree are shown');
+  assert.ok(text.includes(`- configurations missing a Δk: ${report.missing.length ? '' : 'none'}`), 'the configurations missing a Δk are shown');
   // properties and thresholds from the property stages
   const sweep = referenceCacheSweep();
   const shown = payloads<SweepPayload>(outputs, SWEEP_MIME);
@@ -172,8 +205,9 @@ test('05-your-own-data: SEMs, properties and recommendation from the DFT cache t
   assert.deepEqual(shown[0].thresholds, thresholdRows(sweep, { factor: 0.5 }));
   // the recommendation and its saving against the training Δk
   const rec = recommendDk(semTh, { structures: [{ name: 'Al fcc primitive', cell: prim, natoms: 1 }, { name: 'Al fcc 2x2x2', cell: sup, natoms: 8 }], trainingDks: [0.12] });
-  assert.ok(text.includes(rec.reason), `the recommendation "${rec.reason}" is printed`);
-  assert.ok(text.includes(`(${rec.cost!.fullSaving.toFixed(1)}× fewer, full grids`), 'its saving is printed');
+  assert.ok(text.includes(`**Recommended Δk: ${rec.dk} Å⁻¹.** ${rec.reason}`), `the recommendation "${rec.reason}" is shown`);
+  assert.ok(text.includes(`instead of ${rec.cost!.fullBaseline} at ${rec.cost!.baselineDk} Å⁻¹, **${rec.cost!.fullSaving.toFixed(1)}× fewer** (full grids)`), 'its saving against the training Δk is shown');
+  assert.ok(text.includes(rec.cost!.baselineReason.replace(/^baseline/, 'Baseline')), 'the baseline is stated');
   // the VASP tree: the same tree built here and read with the same options gives the Δk the notebook shows
   const fixtures = join(ROOT, '..', 'shared', 'fixtures', 'vasp');
   if (!existsSync(fixtures)) {
@@ -200,7 +234,7 @@ test('05-your-own-data: SEMs, properties and recommendation from the DFT cache t
     }
     assert.equal(seen.size, 3);
     for (const [run, s] of seen) assert.ok(page.includes(`<tr><td>${run}</td><td>${s.dk}</td><td>${s.from}</td>`), `${run}: Δk ${s.dk} from ${s.from} shown`);
-    assert.match(text, /semTable: the frames lack "config"/, 'the missing tags of the VASP runs are named');
+    assert.match(text, /> semTable: the frames lack "config" on all of 13 frames \(e\.g\. Al\/fcc\/relax\/vasprun\.xml\)/, 'the missing tags of the VASP runs are named, with files relative to the tree');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
