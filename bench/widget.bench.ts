@@ -174,6 +174,15 @@ async function firstDraw(browser: Browser): Promise<void> {
     const o = r.output;
     console.log(`  profile of ${r.mimeType} (cell ${o.cell + 1}, output ${o.output + 1}): ${ms(p.total)} under the profiler; self time by source:`);
     console.log(`    ${p.bySource.slice(0, 10).map((s) => `${s.source} ${ms(s.ms)}`).join(', ')}`);
+    const group = (source: string): string =>
+      source === 'vega-lite' ? 'vega-lite (compile)'
+        : /^(vega|d3)-|^vega$/.test(source) ? 'vega (parse, dataflow, render)'
+          : /^(extension|kernel-lib)\//.test(source) ? 'deltak (extension, kernel-lib)'
+            : source === '((idle))' ? 'idle' : 'browser (GC, layout, text measuring, DOM) and other';
+    const groups = new Map<string, number>();
+    for (const s of p.bySource) groups.set(group(s.source), (groups.get(group(s.source)) ?? 0) + s.ms);
+    const sampled = p.bySource.reduce((a, s) => a + s.ms, 0);
+    console.log(`    grouped (of ${ms(sampled)} sampled): ${[...groups].sort((a, b) => b[1] - a[1]).map(([g, t]) => `${g} ${ms(t)} (${Math.round((100 * t) / sampled)} %)`).join(', ')}`);
     console.log(`    top functions: ${p.byFunction.slice(0, 10).map((f) => `${f.name} (${f.source}) ${ms(f.ms)}`).join(', ')}`);
   }
 }
