@@ -124,8 +124,15 @@ function firstMoved(a: ArrayLike<number>, b: ArrayLike<number>, n: number, tol: 
   return -1;
 }
 
-/** The per-configuration differences of frame f to its reference frame r (docs/method.md §5); errors name f. */
-function configDelta(f: SemFrame, r: SemFrame, tol: number, needV: boolean): ConfigDelta {
+/** What {@link frameDiffs} found for the last frame: one record, reused (no object per frame). */
+const diffs = { natoms: 0, de: 0, sumF2: 0, sumV2: 0 };
+
+/**
+ * The per-configuration differences of frame f to its reference frame r (docs/method.md §5),
+ * into {@link diffs}: de (eV/atom), Σ ΔF² ((eV/Å)²), Σ (ΔV/N)² ((eV/atom)², when `needV`).
+ * Errors name f.
+ */
+function frameDiffs(f: SemFrame, r: SemFrame, tol: number, needV: boolean): void {
   const n = r.species.length;
   if (f.species !== r.species) {
     let same = f.species.length === n;
@@ -143,7 +150,7 @@ function configDelta(f: SemFrame, r: SemFrame, tol: number, needV: boolean): Con
     if (i >= 0) throw new Error(`SEM: ${describeFrame(f)}: force component ${i} is not finite`);
     sumF2 = Infinity; // finite differences whose squares overflow
   }
-  let sumV2: number | null = null;
+  let sumV2 = 0;
   if (needV) {
     sumV2 = sumSquaredDiff(f.virial!, r.virial!, 9, n);
     if (!Number.isFinite(sumV2)) {
@@ -152,16 +159,28 @@ function configDelta(f: SemFrame, r: SemFrame, tol: number, needV: boolean): Con
       sumV2 = Infinity;
     }
   }
-  return { id: r.id, natoms: n, de: f.energy / n - r.energy / n, sumF2, nF: 3 * n, sumV2 };
+  diffs.natoms = n;
+  diffs.de = f.energy / n - r.energy / n;
+  diffs.sumF2 = sumF2;
+  diffs.sumV2 = sumV2;
 }
 
-/** One group's frames matched across Δk: at every Δk (ascending), the frame of each configuration of `refs` (sorted by id). */
+/** The per-configuration differences of frame f to its reference frame r (docs/method.md §5); errors name f. */
+function configDelta(f: SemFrame, r: SemFrame, tol: number, needV: boolean): ConfigDelta {
+  frameDiffs(f, r, tol, needV);
+  return { id: r.id, natoms: diffs.natoms, de: diffs.de, sumF2: diffs.sumF2, nF: 3 * diffs.natoms, sumV2: needV ? diffs.sumV2 : null };
+}
+
+/**
+ * One group's frames matched across Δk: configuration c of `refs` (sorted by id) at Δk dks[k]
+ * (ascending) is frames[at[k · refs.length + c]].
+ */
 interface MatchedGroup {
   tags: Record<string, string>;
   refDk: number;
   dks: number[];
-  /** frames[k][c]: the frame of configuration c at Δk dks[k]. */
-  frames: SemFrame[][];
+  frames: readonly SemFrame[];
+  at: Int32Array;
   refs: SemFrame[];
 }
 
@@ -172,8 +191,9 @@ interface MatchedGroup {
  */
 export function semDeltas(input: readonly SemFrame[] | ColumnTable, options: SemTableOptions = {}): GroupDeltas[] {
   const out: GroupDeltas[] = [];
-  matchGroups(input, options, ({ tags, refDk, dks, frames, refs }, tol, needV) => {
-    out.push({ tags, refDk, dks, deltas: frames.map((fs) => fs.map((f, c) => configDelta(f, refs[c], tol, needV))) });
+  matchGroups(input, options, ({ tags, refDk, dks, frames, at, refs }, tol, needV) => {
+    const nc = refs.length;
+    out.push({ tags, refDk, dks, deltas: dks.map((_, k) => refs.map((r, c) => configDelta(frames[at[k * nc + c]], r, tol, needV))) });
   });
   return out;
 }
@@ -189,66 +209,181 @@ function matchGroups(input: readonly SemFrame[] | ColumnTable, options: SemTable
   const tol = options.positionTolerance ?? 1e-6;
   const needV = (options.sems ?? SEM_NAMES).includes('V-RMSE');
   if (frames.length === 0) throw new Error('SEM: no frames');
+  for (const { tags, frames: fs } of groupFrames(frames, groupBy)) each(matchGroup(tags, fs, options, needV), tol, needV);
+}
+
+/** The frames of each group (by their `groupBy` tags, in order of first appearance); a missing tag is an error. */
+function groupFrames(frames: readonly SemFrame[], groupBy: readonly string[]): { tags: Record<string, string>; frames: SemFrame[] }[] {
   const groups = new Map<string, { tags: Record<string, string>; frames: SemFrame[] }>();
   // frames in a row with the same tag values (as read from one folder) share their group
-  let last: SemFrame | null = null;
-  let lastGroup: SemFrame[] = [];
+  let last = frames[0];
+  let lastGroup = groupOf(groups, last, groupBy);
+  lastGroup.push(last);
   const nb = groupBy.length;
-  for (let j = 0; j < frames.length; j++) {
+  for (let j = 1; j < frames.length; j++) {
     const f = frames[j];
-    let same = last !== null;
-    for (let k = 0; same && k < nb; k++) same = f[groupBy[k]] === last![groupBy[k]];
-    if (same) {
-      lastGroup.push(f);
-      continue;
+    let same = true;
+    for (let k = 0; same && k < nb; k++) same = f[groupBy[k]] === last[groupBy[k]];
+    if (!same) {
+      lastGroup = groupOf(groups, f, groupBy);
+      last = f;
     }
-    const tags: Record<string, string> = {};
-    for (const g of groupBy) {
-      if (f[g] === undefined || f[g] === null) throw new Error(`SEM: ${describeFrame(f)} has no tag "${g}" (groupBy)`);
-      tags[g] = String(f[g]);
-    }
-    const k = JSON.stringify(groupBy.map((g) => tags[g]));
-    if (!groups.has(k)) groups.set(k, { tags, frames: [] });
-    lastGroup = groups.get(k)!.frames;
     lastGroup.push(f);
-    last = f;
   }
-  for (const { tags, frames: fs } of groups.values()) {
-    const where = Object.values(tags).join(' ');
-    const byDk = new Map<number, Map<string, SemFrame>>();
-    let m: Map<string, SemFrame> | undefined;
-    let lastDk = NaN;
-    for (const f of fs) {
-      if (!(typeof f.dk === 'number' && f.dk > 0)) throw new Error(`SEM: ${describeFrame(f)}: dk must be a positive number (Å⁻¹)`);
-      if (!Number.isFinite(f.energy)) throw new Error(`SEM: ${describeFrame(f)}: energy is ${f.energy}`);
-      const n = f.species.length;
-      if (f.positions.length !== 3 * n || f.forces.length !== 3 * n) {
-        throw new Error(`SEM: ${describeFrame(f)}: ${n} species but ${f.positions.length / 3} positions and ${f.forces.length / 3} forces`);
-      }
-      if (needV && (!f.virial || f.virial.length !== 9)) throw new Error(`SEM: ${describeFrame(f)}: no 9-component virial (needed for V-RMSE; pass sems without it)`);
-      if (f.dk !== lastDk) {
-        m = byDk.get(f.dk);
-        if (!m) byDk.set(f.dk, (m = new Map()));
-        lastDk = f.dk;
-      }
-      if (m!.has(f.id)) throw new Error(`SEM: ${describeFrame(f)} appears twice in group ${where}`);
-      m!.set(f.id, f);
+  return [...groups.values()];
+}
+
+/** The frames of the group of frame f in `groups` (made when new); a missing tag is an error. */
+function groupOf(groups: Map<string, { tags: Record<string, string>; frames: SemFrame[] }>, f: SemFrame, groupBy: readonly string[]): SemFrame[] {
+  const tags: Record<string, string> = {};
+  for (const g of groupBy) {
+    if (f[g] === undefined || f[g] === null) throw new Error(`SEM: ${describeFrame(f)} has no tag "${g}" (groupBy)`);
+    tags[g] = String(f[g]);
+  }
+  const k = JSON.stringify(groupBy.map((g) => tags[g]));
+  let group = groups.get(k);
+  if (!group) groups.set(k, (group = { tags, frames: [] }));
+  return group.frames;
+}
+
+/**
+ * Match the frames `fs` of one group across Δk (see {@link matchGroups}). Configurations are
+ * numbered by id and Δk by value, and (Δk, configuration) pairs looked up in a table, not in a
+ * Map per Δk. Errors, in this order: a frame that is not valid or appears twice (in input order),
+ * a single Δk, no frame at the reference Δk, a configuration missing at some Δk (ascending) or
+ * missing at the reference.
+ */
+function matchGroup(tags: Record<string, string>, fs: readonly SemFrame[], options: SemTableOptions, needV: boolean): MatchedGroup {
+  const where = Object.values(tags).join(' ');
+  const nf = fs.length;
+  // configurations numbered by id, Δk by value (both by first appearance)
+  const cfgOf = new Map<unknown, number>();
+  const cfg = new Int32Array(nf);
+  const dkOf: number[] = [];
+  const dki = new Int32Array(nf);
+  numberFrames(fs, cfgOf, cfg, dkOf, dki);
+  const nc = cfgOf.size, nd = dkOf.length;
+  // the frame of each (Δk, configuration), −1 for none; when that table would be far larger than
+  // the frames, some pair has no frame: the frames are checked with a Map, and an error follows
+  if (nd * nc > 16 * nf + (1 << 20)) {
+    const map = new Map<number, number>();
+    for (let j = 0; j < nf; j++) {
+      checkFrame(fs[j], needV, map.has(dki[j] * nc + cfg[j]), where);
+      map.set(dki[j] * nc + cfg[j], j);
     }
-    const dks = [...byDk.keys()].sort((a, b) => a - b);
-    if (dks.length < 2) throw new Error(`SEM: group ${where} has a single Δk (${dks[0]} Å⁻¹)`);
-    const refDk = options.reference ?? (dks.includes(DFT_REFERENCE_DK) ? DFT_REFERENCE_DK : dks[0]);
-    const ref = byDk.get(refDk);
-    if (!ref) throw new Error(`SEM: group ${where} has no frames at the reference Δk ${refDk} Å⁻¹`);
-    const ids = [...ref.keys()].sort();
-    const refs = ids.map((id) => ref.get(id)!);
-    for (const dk of dks) {
-      const at = byDk.get(dk)!;
-      for (const id of ids) if (!at.has(id)) throw new Error(`SEM: configuration "${id}" of group ${where} is missing at Δk = ${dk} Å⁻¹`);
-      if (at.size !== ids.length) {
-        for (const id of at.keys()) if (!ref.has(id)) throw new Error(`SEM: configuration "${id}" of group ${where} at Δk = ${dk} Å⁻¹ is missing at the reference Δk ${refDk} Å⁻¹`);
-      }
+    const m = matchOrder(dkOf, cfgOf, options, where, null, map);
+    matchMissing(fs, dki, cfg, nd, nc, dkOf, m, where, null, map);
+    throw new Error(`SEM: group ${where}: configurations missing at some Δk`); // not reached
+  }
+  const table = new Int32Array(nd * nc).fill(-1);
+  tableFrames(fs, dki, cfg, nc, table, needV, where);
+  const m = matchOrder(dkOf, cfgOf, options, where, table, null);
+  matchMissing(fs, dki, cfg, nd, nc, dkOf, m, where, table, null);
+  const { order, cs, rk, refDk } = m;
+  const nr = cs.length;
+  const at = new Int32Array(order.length * nr);
+  for (let kk = 0; kk < order.length; kk++) {
+    const base = order[kk] * nc;
+    for (let i = 0; i < nr; i++) at[kk * nr + i] = table[base + cs[i]];
+  }
+  return { tags, refDk, dks: m.dks, frames: fs, at, refs: Array.from(cs, (c) => fs[table[rk * nc + c]]) };
+}
+
+/**
+ * Number the configurations of frames `fs` by id into `cfgOf` / `cfg`, and their Δk by value into
+ * `dkOf` / `dki` (both by first appearance). (Each loop of the matching is a function of its own:
+ * small functions are compiled quickly, once per loop.)
+ */
+function numberFrames(fs: readonly SemFrame[], cfgOf: Map<unknown, number>, cfg: Int32Array, dkOf: number[], dki: Int32Array): void {
+  let lastDk = NaN, lastK = -1;
+  for (let j = 0; j < fs.length; j++) {
+    const f = fs[j];
+    let c = cfgOf.get(f.id);
+    if (c === undefined) cfgOf.set(f.id, (c = cfgOf.size));
+    cfg[j] = c;
+    if (f.dk !== lastDk) {
+      lastK = dkOf.indexOf(f.dk);
+      if (lastK < 0) lastK = dkOf.push(f.dk) - 1;
+      lastDk = f.dk;
     }
-    each({ tags, refDk, dks, refs, frames: dks.map((dk) => ids.map((id) => byDk.get(dk)!.get(id)!)) }, tol, needV);
+    dki[j] = lastK;
+  }
+}
+
+/** Check every frame in input order and enter it in `table` at (Δk number · nc + configuration number). */
+function tableFrames(fs: readonly SemFrame[], dki: Int32Array, cfg: Int32Array, nc: number, table: Int32Array, needV: boolean, where: string): void {
+  for (let j = 0; j < fs.length; j++) {
+    const s = dki[j] * nc + cfg[j];
+    checkFrame(fs[j], needV, table[s] >= 0, where);
+    table[s] = j;
+  }
+}
+
+/** Refuse a frame that is not valid for SEMs, or that `twice` says is a second (id, Δk) in the group. */
+function checkFrame(f: SemFrame, needV: boolean, twice: boolean, where: string): void {
+  if (!(typeof f.dk === 'number' && f.dk > 0)) throw new Error(`SEM: ${describeFrame(f)}: dk must be a positive number (Å⁻¹)`);
+  if (!Number.isFinite(f.energy)) throw new Error(`SEM: ${describeFrame(f)}: energy is ${f.energy}`);
+  const n = f.species.length;
+  if (f.positions.length !== 3 * n || f.forces.length !== 3 * n) {
+    throw new Error(`SEM: ${describeFrame(f)}: ${n} species but ${f.positions.length / 3} positions and ${f.forces.length / 3} forces`);
+  }
+  if (needV && (!f.virial || f.virial.length !== 9)) throw new Error(`SEM: ${describeFrame(f)}: no 9-component virial (needed for V-RMSE; pass sems without it)`);
+  if (twice) throw new Error(`SEM: ${describeFrame(f)} appears twice in group ${where}`);
+}
+
+/** The frame at slot s of a group's table (or map), −1 for none. */
+function slotOf(table: Int32Array | null, map: Map<number, number> | null, s: number): number {
+  return table !== null ? table[s] : (map!.get(s) ?? -1);
+}
+
+/** A group's Δk in ascending order and its configurations at the reference Δk sorted by id (numbered as in {@link matchGroup}). */
+interface MatchOrder {
+  /** Δk numbers in ascending order of Δk, and those Δk (Å⁻¹). */
+  order: number[];
+  dks: number[];
+  refDk: number;
+  /** The number of the reference Δk. */
+  rk: number;
+  /** The configurations at the reference (numbers), sorted by id, and their ids. */
+  cs: Int32Array;
+  ids: unknown[];
+}
+
+/**
+ * {@link MatchOrder} of a group; the frame of configuration c at Δk number k is table[k · nc + c]
+ * (or map.get(…) without a table), −1 or absent for none. Errors: a single Δk, no frame at the reference.
+ */
+function matchOrder(dkOf: number[], cfgOf: Map<unknown, number>, options: SemTableOptions, where: string, table: Int32Array | null, map: Map<number, number> | null): MatchOrder {
+  const nc = cfgOf.size;
+  const order = dkOf.map((_, k) => k).sort((a, b) => dkOf[a] - dkOf[b]);
+  const dks = order.map((k) => dkOf[k]);
+  if (dks.length < 2) throw new Error(`SEM: group ${where} has a single Δk (${dks[0]} Å⁻¹)`);
+  const refDk = options.reference ?? (dks.includes(DFT_REFERENCE_DK) ? DFT_REFERENCE_DK : dks[0]);
+  const rk = dkOf.indexOf(refDk);
+  if (rk < 0) throw new Error(`SEM: group ${where} has no frames at the reference Δk ${refDk} Å⁻¹`);
+  const idOf = [...cfgOf.keys()];
+  const present: unknown[] = [];
+  for (let c = 0; c < nc; c++) if (slotOf(table, map, rk * nc + c) >= 0) present.push(idOf[c]);
+  const ids = present.sort();
+  return { order, dks, refDk, rk, cs: Int32Array.from(ids, (id) => cfgOf.get(id)!), ids };
+}
+
+/**
+ * Refuse a configuration of the reference missing at some Δk (ascending), or one at some Δk missing
+ * at the reference. `dki`, `cfg`: each frame's Δk and configuration number (of `nd`, `nc`).
+ */
+function matchMissing(fs: readonly SemFrame[], dki: Int32Array, cfg: Int32Array, nd: number, nc: number, dkOf: readonly number[], m: MatchOrder, where: string, table: Int32Array | null, map: Map<number, number> | null): void {
+  const nr = m.cs.length;
+  const count = new Int32Array(nd); // frames at each Δk: one per configuration there
+  for (let j = 0; j < fs.length; j++) count[dki[j]]++;
+  for (const k of m.order) {
+    for (let i = 0; i < nr; i++) {
+      if (slotOf(table, map, k * nc + m.cs[i]) < 0) throw new Error(`SEM: configuration "${String(m.ids[i])}" of group ${where} is missing at Δk = ${dkOf[k]} Å⁻¹`);
+    }
+    if (count[k] === nr) continue;
+    for (let j = 0; j < fs.length; j++) {
+      if (dki[j] === k && slotOf(table, map, m.rk * nc + cfg[j]) < 0) throw new Error(`SEM: configuration "${String(fs[j].id)}" of group ${where} at Δk = ${dkOf[k]} Å⁻¹ is missing at the reference Δk ${m.refDk} Å⁻¹`);
+    }
   }
 }
 
@@ -268,6 +403,16 @@ class SemSums {
     this.nF += d.nF;
     if (d.sumV2 !== null) this.sumV2 += d.sumV2;
   }
+  /** {@link add} of what {@link frameDiffs} found last (its sumV2 when `needV`). */
+  addDiffs(needV: boolean): void {
+    const de = diffs.de;
+    this.M++;
+    this.sumDe += de;
+    this.sumDe2 += de * de;
+    this.sumF2 += diffs.sumF2;
+    this.nF += 3 * diffs.natoms;
+    if (needV) this.sumV2 += diffs.sumV2;
+  }
   /** The SEMs of docs/method.md §5 (eV/atom; F-RMSE eV/Å). */
   values(sems: readonly SemName[]): Record<SemName, number> {
     const { M, sumDe, sumDe2, sumF2, nF, sumV2 } = this;
@@ -278,6 +423,18 @@ class SemSums {
     if (sems.includes('V-RMSE')) out['V-RMSE'] = Math.sqrt(sumV2 / (9 * M));
     return out;
   }
+}
+
+/** The sums of a matched group's differences at its Δk number k (summed as they come, not kept). */
+function sumsAt(g: MatchedGroup, k: number, tol: number, needV: boolean): SemSums {
+  const { frames, at, refs } = g;
+  const nc = refs.length;
+  const sums = new SemSums();
+  for (let c = 0; c < nc; c++) {
+    frameDiffs(frames[at[k * nc + c]], refs[c], tol, needV);
+    sums.addDiffs(needV);
+  }
+  return sums;
 }
 
 /** The SEM values of one Δk from its per-configuration deltas (docs/method.md §5). */
@@ -299,13 +456,10 @@ export function semTable(frames: readonly SemFrame[] | ColumnTable, options: Sem
   const groups: { tags: Record<string, string>; refDk: number }[] = [];
   matchGroups(frames, options, (g, tol, needV) => {
     groups.push({ tags: g.tags, refDk: g.refDk });
+    const nc = g.refs.length;
     g.dks.forEach((dk, k) => {
-      // the deltas are summed as they come, not kept
-      const sums = new SemSums();
-      const fs = g.frames[k];
-      for (let c = 0; c < fs.length; c++) sums.add(configDelta(fs[c], g.refs[c], tol, needV));
-      const v = sums.values(sems);
-      for (const sem of sems) rows.push({ ...g.tags, sem, ref_dk: g.refDk, dk, value: v[sem], n_configs: fs.length });
+      const v = sumsAt(g, k, tol, needV).values(sems);
+      for (const sem of sems) rows.push({ ...g.tags, sem, ref_dk: g.refDk, dk, value: v[sem], n_configs: nc });
     });
   });
   return withMeta(from(rows), {
