@@ -42,6 +42,14 @@ test('SEM errors name the configuration: missing at a Δk, moved atom, other spe
   assert.throws(() => semTable([ok[0], frame('a', 0.18, -10, f0, null)]), /no 9-component virial/);
   assert.doesNotThrow(() => semTable([ok[0], frame('a', 0.18, -10, f0, null)], { sems: ['AEAD', 'E-RMSE', 'F-RMSE'] }));
   assert.throws(() => semTable([ok[0]]), /single Δk/);
+  assert.throws(() => semTable([...ok, frame('c', 0.18, -1, f0, V0)]), /configuration "c" of group Al fcc pristine at Δk = 0.18 Å⁻¹ is missing at the reference Δk 0.09/);
+  assert.throws(() => semTable(ok, { reference: 0.12 }), /has no frames at the reference Δk 0.12/);
+  // a duplicate is named before a missing configuration, in input order
+  assert.throws(() => semTable([...ok, frame('b', 0.18, -1, f0, V0), ok[1]]), /"a" at Δk = 0.18 Å⁻¹ appears twice/);
+  // every configuration at a Δk of its own: far more (Δk, configuration) pairs than frames
+  const lone = Array.from({ length: 1100 }, (_, i) => frame(`x${i}`, 0.09 + i * 1e-4, -1, f0, V0));
+  assert.throws(() => semTable(lone), /configuration "x0" of group Al fcc pristine is missing at Δk = 0.0901 Å⁻¹/);
+  assert.throws(() => semTable([...lone, lone[5]]), /"x5" at Δk = 0.0905 Å⁻¹ appears twice/);
 });
 
 const semSeries = (structure: string, sem: string, values: number[], dks = [0.09, 0.12, 0.18, 0.24, 0.3]): SemRow[] =>
