@@ -85,27 +85,6 @@ export function isPositiveDefinite(M: readonly (readonly number[])[]): boolean {
   return true;
 }
 
-/**
- * {@link isPositiveDefinite} of the symmetric n × n matrix `m` held flat (row-major), with the same
- * arithmetic in the same order (so the same answer), `work` (≥ n² values) as the Cholesky factor:
- * no arrays made per call.
- */
-export function isPositiveDefiniteFlat(m: Float64Array, n: number, work: Float64Array): boolean {
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = m[i * n + j];
-      for (let k = 0; k < j; k++) s -= work[i * n + k] * work[j * n + k];
-      if (i === j) {
-        if (!(s > 0)) return false;
-        work[i * n + i] = Math.sqrt(s);
-      } else {
-        work[i * n + j] = s / work[j * n + j];
-      }
-    }
-  }
-  return true;
-}
-
 /** Options of {@link levenbergMarquardt}. */
 export interface LmOptions {
   /** Maximum iterations; default 500. */

@@ -6,7 +6,7 @@
  * (metal, lattice, method, Δk) with the lattice's symmetry and tested by Cholesky.
  */
 import { latticeSymmetry, stiffnessFromConstants, type ElasticSymmetry } from './elastic.js';
-import { isPositiveDefinite, isPositiveDefiniteFlat } from './linalg.js';
+import { isPositiveDefinite } from './linalg.js';
 import { pairCodes, type SweepColumns, type SweepRow } from './sweep.js';
 
 /** The moduli derived from C, excluded where C is not positive definite. */
@@ -92,24 +92,6 @@ function judge(c: Record<string, number>, symmetry: ElasticSymmetry): { stable: 
 }
 
 /**
- * Where each independent Cᵢⱼ of a symmetry sits in C (Voigt, 6 × 6 row-major), as
- * {@link stiffnessFromConstants} places it: cell[x] is the index in NEEDED[symmetry] of the
- * constant at x, −1 where C holds 0.
- */
-const cellsOf = new Map<ElasticSymmetry, Int8Array>();
-function stiffnessCells(symmetry: ElasticSymmetry): Int8Array {
-  let cell = cellsOf.get(symmetry);
-  if (!cell) {
-    const ids: Record<string, number> = {};
-    NEEDED[symmetry].forEach((n, k) => (ids[n] = k + 1));
-    const C = stiffnessFromConstants(ids as Parameters<typeof stiffnessFromConstants>[0], symmetry);
-    cell = Int8Array.from(C.flat(), (x) => x - 1);
-    cellsOf.set(symmetry, cell);
-  }
-  return cell;
-}
-
-/**
  * {@link unstableModuli} on a validated sweep held by column: the rows (ascending) that are
  * moduli from a C that is not positive definite, each with its reason. Every (metal, lattice,
  * method, Δk) with Cᵢⱼ or moduli needs a lattice deltak knows, as in {@link elasticStability}.
@@ -168,26 +150,14 @@ export function unstableModuliRows(cols: SweepColumns): { rows: number[]; reason
   }
   const symmetry = new Map<number, ElasticSymmetry>();
   const reason = new Array<string | undefined>(key.size);
-  // C of each (metal, lattice, method, Δk) filled into one flat matrix: the slot in c of each
-  // constant a symmetry needs (−1 when the sweep has no such property)
-  const slots = new Map<ElasticSymmetry, Int32Array>();
-  const C = new Float64Array(36), work = new Float64Array(36);
   for (let k = 0; k < key.size; k++) {
     const l = lattice[first[k]];
     let sym = symmetry.get(l);
     if (sym === undefined) symmetry.set(l, (sym = latticeSymmetry(names.lattice[l])));
     if (!hasModuli[k]) continue;
-    let need = slots.get(sym);
-    if (!need) slots.set(sym, (need = Int32Array.from(NEEDED[sym], (n) => slotName.indexOf(n))));
-    let missing = false;
-    for (let q = 0; q < need.length; q++) if (need[q] < 0 || Number.isNaN(c[k * ns + need[q]])) missing = true;
-    if (missing) continue; // stability unknown: not left out
-    const cell = stiffnessCells(sym);
-    for (let x = 0; x < 36; x++) C[x] = cell[x] < 0 ? 0 : c[k * ns + need[cell[x]]];
-    if (isPositiveDefiniteFlat(C, 6, work)) continue;
     const ck: Record<string, number> = {};
     for (let s = 0; s < ns; s++) if (!Number.isNaN(c[k * ns + s])) ck[slotName[s]] = c[k * ns + s];
-    const v = judge(ck, sym); // the reason, in words
+    const v = judge(ck, sym);
     if (v.stable === false) reason[k] = v.reason;
   }
   for (let j = 0; j < m; j++) {

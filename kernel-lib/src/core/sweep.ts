@@ -104,39 +104,32 @@ class Interner {
  */
 export function pairCodes(a: Int32Array, na: number, b: Int32Array, nb: number, n: number): { codes: Int32Array; size: number } {
   const codes = new Int32Array(n);
-  const size = na * nb <= 2 * n + 4096 ? pairsByTable(a, b, nb, n, codes, new Int32Array(na * nb).fill(-1)) : pairsByMap(a, b, nb, n, codes, na * nb <= Number.MAX_SAFE_INTEGER);
-  return { codes, size };
-}
-
-/** {@link pairCodes} through a lookup table `seen` of na·nb entries (−1 = not seen); returns the count. */
-function pairsByTable(a: Int32Array, b: Int32Array, nb: number, n: number, codes: Int32Array, seen: Int32Array): number {
   let size = 0;
-  for (let i = 0; i < n; i++) {
-    const k = a[i] * nb + b[i];
-    let c = seen[k];
-    if (c < 0) c = seen[k] = size++;
-    codes[i] = c;
-  }
-  return size;
-}
-
-/** {@link pairCodes} through a Map (numeric keys when a·nb + b is exact); returns the count. */
-function pairsByMap(a: Int32Array, b: Int32Array, nb: number, n: number, codes: Int32Array, exact: boolean): number {
-  const seen = new Map<number | string, number>();
-  let size = 0;
-  let la = -1, lb = -1, lc = -1;
-  for (let i = 0; i < n; i++) {
-    if (a[i] !== la || b[i] !== lb) {
-      la = a[i];
-      lb = b[i];
-      const k = exact ? la * nb + lb : `${la},${lb}`;
-      const c = seen.get(k);
-      if (c === undefined) seen.set(k, (lc = size++));
-      else lc = c;
+  if (na * nb <= 2 * n + 4096) {
+    const seen = new Int32Array(na * nb).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const k = a[i] * nb + b[i];
+      let c = seen[k];
+      if (c < 0) c = seen[k] = size++;
+      codes[i] = c;
     }
-    codes[i] = lc;
+  } else {
+    const seen = new Map<number | string, number>();
+    const exact = na * nb <= Number.MAX_SAFE_INTEGER;
+    let la = -1, lb = -1, lc = -1;
+    for (let i = 0; i < n; i++) {
+      if (a[i] !== la || b[i] !== lb) {
+        la = a[i];
+        lb = b[i];
+        const k = exact ? la * nb + lb : `${la},${lb}`;
+        const c = seen.get(k);
+        if (c === undefined) seen.set(k, (lc = size++));
+        else lc = c;
+      }
+      codes[i] = lc;
+    }
   }
-  return size;
+  return { codes, size };
 }
 
 /** A sweep's rows as columns of raw values, before any check. */
@@ -197,49 +190,6 @@ function rowError(i: number, r: Record<string, unknown>): string | null {
 
 const isText = (x: unknown): x is string => typeof x === 'string' && x !== '';
 
-/** A value no sweep cell holds: what {@link internColumns} has seen before a column's first row. */
-const UNSEEN = Symbol('unseen');
-
-/**
- * Codes of the text columns `cols` for rows 0 … n − 1, into `out` (one interner per column); a run
- * of equal values is looked up once. Returns the first row where some column does not hold
- * non-empty text, or n. (One call for all columns: its loop is compiled once.)
- */
-function internColumns(cols: ArrayLike<unknown>[], n: number, intern: Interner[], out: Int32Array[]): number {
-  for (let k = 0; k < cols.length; k++) {
-    const a = cols[k], o = out[k], t = intern[k];
-    let last: unknown = UNSEEN;
-    let code = -1;
-    for (let i = 0; i < n; i++) {
-      const x = a[i];
-      if (x !== last) {
-        if (typeof x !== 'string' || x === '') {
-          n = i;
-          break;
-        }
-        code = t.code(x);
-        last = x;
-      }
-      o[i] = code;
-    }
-  }
-  return n;
-}
-
-/**
- * The Δk (Å⁻¹) and values of rows 0 … n − 1 from columns `d` and `v`, into `dk` and `value`.
- * Returns the first row where one is not a finite number or Δk is not > 0, or n.
- */
-function numberColumns(d: ArrayLike<unknown>, v: ArrayLike<unknown>, n: number, dk: Float64Array, value: Float64Array): number {
-  for (let i = 0; i < n; i++) {
-    const x = d[i], y = v[i];
-    if (typeof x !== 'number' || typeof y !== 'number' || !(x > 0) || x - x !== 0 || y - y !== 0) return i;
-    dk[i] = x;
-    value[i] = y;
-  }
-  return n;
-}
-
 /**
  * Validate a sweep and hold it by column ({@link SweepColumns}). Errors name the row (0-based, in
  * input order) and what was expected: a missing column, text that is not text, a non-numeric or
@@ -290,11 +240,15 @@ export function sweepColumns(input: SweepInput): SweepColumns {
     structure = st;
     source = so;
   } else {
-    // column by column, each up to the first bad row found so far: the first bad row is the same
     const c = raw.col;
     const none: ArrayLike<unknown> = { length: 0 };
-    bad = internColumns(SWEEP_TEXT_COLUMNS.map((k) => c[k] ?? none), bad, SWEEP_TEXT_COLUMNS.map((k) => intern[k]), SWEEP_TEXT_COLUMNS.map((k) => codes[k]));
-    bad = numberColumns(c.dk ?? none, c.value ?? none, bad, dk, value);
+    const [m, l, p, u, me, d, v] = REQUIRED.map((k) => c[k] ?? none);
+    for (let i = 0; i < n; i++) {
+      if (!add(i, m[i], l[i], p[i], u[i], me[i], d[i], v[i])) {
+        bad = i;
+        break;
+      }
+    }
   }
   if (bad < n) badWhy = rowError(bad, rawRow(raw, bad))!;
   // 2. groups and curves of the good rows; units within a group; duplicates within a curve
@@ -347,11 +301,8 @@ export function sweepColumns(input: SweepInput): SweepColumns {
 function rowsByCurve(curve: Int32Array, nCurves: number, dk: Float64Array, n: number): { byCurve: Int32Array; curveStart: Int32Array } {
   const curveStart = new Int32Array(nCurves + 1);
   for (let i = 0; i < n; i++) curveStart[curve[i] + 1]++;
-  const at = new Int32Array(nCurves);
-  for (let c = 0; c < nCurves; c++) {
-    at[c] = curveStart[c];
-    curveStart[c + 1] += curveStart[c];
-  }
+  for (let c = 0; c < nCurves; c++) curveStart[c + 1] += curveStart[c];
+  const at = curveStart.slice(0, nCurves);
   const byCurve = new Int32Array(n);
   for (let i = 0; i < n; i++) byCurve[at[curve[i]]++] = i;
   for (let c = 0; c < nCurves; c++) {
