@@ -19,6 +19,56 @@ export function looksBinary(buf: Uint8Array): boolean {
   return n > 0 && bad / n > 0.05;
 }
 
+/** Options of {@link streamChunks}. */
+export interface ChunkStreamOptions {
+  /** File offset of the first byte to read (default 0). */
+  start?: number;
+  /** Size of the reused buffer in bytes (default 1 MiB); it doubles only when a call consumes nothing of a full buffer. */
+  chunkBytes?: number;
+}
+
+/**
+ * Drive a byte reader over an open file through one reused buffer. `onChunk(v, kept, base, eof)`
+ * gets the bytes held, v (valid during the call only), of which the first `kept` were handed
+ * over before (the part left unconsumed by the previous call), the file offset `base` of v[0],
+ * and whether the file has ended (no more bytes will come). It returns how many bytes of v it
+ * is done with; the rest is kept: moved to the front of the buffer, or, when nothing was
+ * consumed and the buffer is full, the buffer doubles (an element or line larger than it is
+ * read whole, in linear time). A negative return, or the call with eof, ends the stream.
+ * Returns the number of bytes read (from `start`).
+ */
+export function streamChunks(fd: number, onChunk: (v: Buffer, kept: number, base: number, eof: boolean) => number, options: ChunkStreamOptions = {}): number {
+  const start = options.start ?? 0;
+  let buf = Buffer.allocUnsafe(Math.max(64, options.chunkBytes ?? 1 << 20));
+  let filled = 0; // bytes of buf holding data
+  let base = start; // file offset of buf[0]
+  for (;;) {
+    const kept = filled;
+    const got = readSync(fd, buf, filled, buf.length - filled, base + filled);
+    filled += got;
+    const eof = got === 0;
+    // a view that ends at the data: searches must not see stale bytes past it
+    const used = onChunk(filled < buf.length ? buf.subarray(0, filled) : buf, kept, base, eof);
+    if (eof || used < 0) return base + filled - start;
+    if (used === 0 && filled === buf.length) {
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, filled);
+      buf = bigger;
+    } else if (used > 0) {
+      buf.copy(buf, 0, used, filled);
+      filled -= used;
+      base += used;
+    }
+  }
+}
+
+/**
+ * The typed-array search, V8's own builtin: for the many short searches of a line scanner it
+ * costs less per call than Buffer's indexOf, whose JavaScript wrapper runs unoptimised for the
+ * first thousands of calls.
+ */
+const indexOfByte = Uint8Array.prototype.indexOf;
+
 /** What {@link forEachLineBytes} read. */
 export interface LinesRead {
   /** Lines handed to the callback. */
@@ -43,6 +93,11 @@ export interface LineStreamOptions {
   bom?: boolean;
 }
 
+/** A ReadError for a file whose first bytes are binary data. */
+function binaryError(path: string, what: string | undefined): ReadError {
+  return new ReadError(path, { line: 1 }, `binary data where text was expected${what ? ` (${what})` : ''}: not a text file?`);
+}
+
 /**
  * Stream the lines of a text file from one reused buffer. `onLine(b, start, end, lineNo, offset, ended)`
  * gets the line as bytes b[start, end) (line end and a CR before it excluded; valid during the
@@ -57,61 +112,44 @@ export function forEachLineBytes(
   options: LineStreamOptions = {},
 ): LinesRead {
   const { fd, size } = openFile(path, options.what ?? 'a text file');
+  let lineNo = 0;
+  let unterminated = 0;
   try {
-    let buf = Buffer.allocUnsafe(Math.max(64, options.chunkBytes ?? 1 << 20));
-    let filled = 0; // bytes of buf holding data
-    let base = 0; // file offset of buf[0]
-    let scanned = 0; // bytes of buf already searched for a line end
-    let lineNo = 0;
-    let first = true;
-    let unterminated = 0;
-    for (;;) {
-      const got = readSync(fd, buf, filled, buf.length - filled, base + filled);
+    streamChunks(fd, (v, kept, base, eof) => {
       let s = 0;
-      if (first) {
-        first = false;
-        if (got > 0 && looksBinary(buf.subarray(0, got))) {
-          throw new ReadError(path, { line: 1 }, `binary data where text was expected${options.what ? ` (${options.what})` : ''}: not a text file?`);
-        }
-        if (options.bom && got >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) s = scanned = 3;
+      let scanned = kept; // bytes already searched for a line end
+      if (base === 0 && kept === 0) {
+        if (v.length > 0 && looksBinary(v)) throw binaryError(path, options.what);
+        if (options.bom && v.length >= 3 && v[0] === 0xef && v[1] === 0xbb && v[2] === 0xbf) s = scanned = 3;
       }
-      filled += got;
-      const eof = got === 0;
-      const v = filled < buf.length ? buf.subarray(0, filled) : buf;
+      let n = lineNo;
       for (;;) {
-        const nl = v.indexOf(10, scanned);
+        const nl = indexOfByte.call(v, 10, scanned);
         if (nl < 0) break;
-        lineNo++;
+        n++;
         const end = nl > s && v[nl - 1] === 13 ? nl - 1 : nl;
-        if (onLine(v, s, end, lineNo, base + s, true) === false) return { lines: lineNo, bytes: size, unterminated: 0 };
+        if (onLine(v, s, end, n, base + s, true) === false) {
+          lineNo = n;
+          return -1;
+        }
         s = scanned = nl + 1;
       }
-      if (eof) {
-        if (s < filled) {
-          lineNo++;
-          let blank = true;
-          for (let k = s; k < filled && blank; k++) blank = v[k] <= 32;
-          if (!blank) unterminated = lineNo;
-          const end = v[filled - 1] === 13 ? filled - 1 : filled;
-          if (onLine(v, s, end, lineNo, base + s, false) === false) return { lines: lineNo, bytes: size, unterminated };
-        }
-        return { lines: lineNo, bytes: size, unterminated };
+      lineNo = n;
+      if (eof && s < v.length) {
+        const filled = v.length;
+        lineNo++;
+        let blank = true;
+        for (let k = s; k < filled && blank; k++) blank = v[k] <= 32;
+        if (!blank) unterminated = lineNo;
+        const end = v[filled - 1] === 13 ? filled - 1 : filled;
+        onLine(v, s, end, lineNo, base + s, false);
       }
-      // keep the unfinished line: move it to the front, or grow the buffer when it fills it
-      if (s === 0 && filled === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, filled);
-        buf = bigger;
-      } else if (s > 0) {
-        buf.copy(buf, 0, s, filled);
-        filled -= s;
-        base += s;
-        scanned = filled;
-      } else scanned = filled;
-    }
+      return s;
+    }, { chunkBytes: options.chunkBytes });
   } finally {
     closeSync(fd);
   }
+  return { lines: lineNo, bytes: size, unterminated };
 }
 
 /**
@@ -126,29 +164,17 @@ export function forEachLine(
   chunkBytes = 1 << 24,
 ): { lines: number; bytes: number } {
   const { fd, size } = openFile(path, 'a text file');
+  let lineNo = 0;
   try {
-    let buf = Buffer.allocUnsafe(Math.max(64, chunkBytes));
-    let filled = 0;
-    let base = 0; // file offset of buf[0]
-    let scanned = 0; // bytes of buf already searched for a line end
-    let lineNo = 0;
-    let first = true;
-    for (;;) {
-      const got = readSync(fd, buf, filled, buf.length - filled, base + filled);
-      if (first) {
-        first = false;
-        if (got > 0 && looksBinary(buf.subarray(0, got))) {
-          throw new ReadError(path, { line: 1 }, 'binary data where text was expected (not a text file?)');
-        }
+    streamChunks(fd, (v, kept, base, eof) => {
+      if (base === 0 && kept === 0 && v.length > 0 && looksBinary(v)) {
+        throw new ReadError(path, { line: 1 }, 'binary data where text was expected (not a text file?)');
       }
-      filled += got;
-      const eof = got === 0;
-      const v = filled < buf.length ? buf.subarray(0, filled) : buf;
       // the complete lines: up to the last line end (all of it at the end of the file)
-      let last = filled;
+      let last = v.length;
       if (!eof) {
-        const nl = v.subarray(scanned).lastIndexOf(10); // only the part not searched before
-        last = nl < 0 ? 0 : scanned + nl + 1;
+        const nl = v.subarray(kept).lastIndexOf(10); // only the part not searched before
+        last = nl < 0 ? 0 : kept + nl + 1;
       }
       if (last > 0) {
         const text = v.toString('latin1', 0, last);
@@ -158,25 +184,59 @@ export function forEachLine(
           if (e < 0) e = last;
           lineNo++;
           const end = e > s && text.charCodeAt(e - 1) === 13 ? e - 1 : e;
-          if (onLine(text, s, end, lineNo, base + s) === false) return { lines: lineNo, bytes: size };
+          if (onLine(text, s, end, lineNo, base + s) === false) return -1;
           s = e + 1;
         }
       }
-      if (eof) return { lines: lineNo, bytes: size };
-      if (last === 0 && filled === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, filled);
-        buf = bigger;
-      } else if (last > 0) {
-        buf.copy(buf, 0, last, filled);
-        filled -= last;
-        base += last;
-      }
-      scanned = filled;
-    }
+      return last;
+    }, { chunkBytes });
   } finally {
     closeSync(fd);
   }
+  return { lines: lineNo, bytes: size };
+}
+
+/**
+ * Latin1 strings of short byte ranges, interned: a file repeats the same few names and values
+ * (tag names, attribute texts, info values) thousands of times, and each becomes one string,
+ * not one per occurrence.
+ */
+export class InternedText {
+  private readonly table = new Map<number, { bytes: Uint8Array; str: string }[]>();
+  private count = 0;
+  /** Ranges longer than `maxLength` bytes are decoded, not interned; at most `maxCount` strings are kept. */
+  constructor(private readonly maxLength = 96, private readonly maxCount = 4096) {}
+  /** The latin1 text of bytes b[s, e): the string kept for those bytes, or a new one. */
+  get(b: Uint8Array, s: number, e: number): string {
+    const len = e - s;
+    if (len === 0) return '';
+    if (len > this.maxLength) return latin1(b, s, e);
+    let h = len;
+    for (let k = s; k < e; k++) h = (h * 31 + b[k]) | 0; // exact below 2^53, so the same as Math.imul(h, 31) + b[k], without a call per byte
+    const list = this.table.get(h);
+    if (list) {
+      for (let q = 0; q < list.length; q++) {
+        const x = list[q].bytes;
+        if (x.length !== len) continue;
+        let k = 0;
+        while (k < len && x[k] === b[s + k]) k++;
+        if (k === len) return list[q].str;
+      }
+    }
+    const str = latin1(b, s, e);
+    if (this.count < this.maxCount) {
+      const entry = { bytes: Uint8Array.from(b.subarray(s, e)), str };
+      if (list) list.push(entry);
+      else this.table.set(h, [entry]);
+      this.count++;
+    }
+    return str;
+  }
+}
+
+/** The latin1 text of bytes b[s, e). */
+function latin1(b: Uint8Array, s: number, e: number): string {
+  return Buffer.isBuffer(b) ? b.toString('latin1', s, e) : Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1');
 }
 
 /** 1-based line number of byte `offset` of a file (counts newlines; for error messages). */
@@ -229,10 +289,15 @@ export function bytesAt(b: Uint8Array, k: number, m: Uint8Array): boolean {
   return true;
 }
 
+/** 2^53: every integer below it is an exact double. */
+const EXACT_INTEGERS = 9007199254740992;
+
 /**
- * The number written in bytes b[s, e) (one word, no blanks). Plain decimals (≤ 15 digits) are
- * m / 10^d, which is the correctly rounded value, as Number() gives; anything else (exponents,
- * more digits, "NaN", "****") goes through Number() of the text, as written.
+ * The number written in bytes b[s, e) (one word, no blanks), as Number() reads its text. A plain
+ * decimal whose digits make an integer m < 2^53 is m / 10^d (d ≤ 22 digits after the point):
+ * one operation on exact doubles, so the correctly rounded value, as Number() gives. Anything
+ * else (an exponent, 17 significant digits, "NaN", "****") goes to {@link numberAfterAll}.
+ * Kept small, so that the compiler inlines it into the loops that call it.
  */
 export function numberAt(b: Uint8Array, s: number, e: number): number {
   let i = s;
@@ -245,26 +310,70 @@ export function numberAt(b: Uint8Array, s: number, e: number): number {
   let m = 0;
   let digits = 0;
   let dec = -1;
-  let ok = true;
   while (i < e) {
     if (c >= 48 && c <= 57) {
       m = m * 10 + (c - 48);
       digits++;
       if (dec >= 0) dec++;
     } else if (c === 46 && dec < 0) dec = 0;
-    else {
-      ok = false;
-      break;
-    }
+    else break;
     c = b[++i];
   }
-  if (ok && digits > 0 && digits <= 15) {
+  if (i === e && digits > 0 && m < EXACT_INTEGERS && dec <= 22) {
     const v = dec > 0 ? m / POW10[dec] : m;
     return neg ? -v : v;
   }
-  let str = '';
-  for (let k = s; k < e; k++) str += String.fromCharCode(b[k]);
-  return Number(str);
+  return numberAfterAll(b, s, e);
+}
+
+/**
+ * {@link numberAt} of what is not a plain decimal. With an exponent, digits that make an integer
+ * m < 2^53 and a power of ten p (from the point and the exponent) of at most 22 either way give
+ * m · 10^p or m / 10^−p, correctly rounded (Clinger's fast path); the rest is Number() of the text.
+ */
+function numberAfterAll(b: Uint8Array, s: number, e: number): number {
+  let i = s;
+  let c = b[i];
+  let neg = false;
+  if (c === 45) {
+    neg = true;
+    c = b[++i];
+  } else if (c === 43) c = b[++i];
+  let m = 0;
+  let digits = 0;
+  let p = 0; // power of ten of the last digit
+  let dot = false;
+  while (i < e) {
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (dot) p--;
+    } else if (c === 46 && !dot) dot = true;
+    else break;
+    c = b[++i];
+  }
+  if (i < e && digits > 0 && (c === 101 || c === 69)) {
+    // e E: an exponent, with at least one digit
+    c = b[++i];
+    let eneg = false;
+    if (i < e && c === 45) {
+      eneg = true;
+      c = b[++i];
+    } else if (i < e && c === 43) c = b[++i];
+    let x = 0;
+    const x0 = i;
+    while (i < e && c >= 48 && c <= 57) {
+      if (x < 100000) x = x * 10 + (c - 48);
+      c = b[++i];
+    }
+    if (i === x0) digits = 0; // "1e": not a number
+    p += eneg ? -x : x;
+  }
+  if (i === e && digits > 0 && m < EXACT_INTEGERS && p >= -22 && p <= 22) {
+    const v = p < 0 ? m / POW10[-p] : p > 0 ? m * POW10[p] : m;
+    return neg ? -v : v;
+  }
+  return Number(Buffer.isBuffer(b) ? b.toString('latin1', s, e) : latin1(b, s, e));
 }
 
 /**

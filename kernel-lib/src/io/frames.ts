@@ -78,10 +78,15 @@ export const FRAMES_CONVENTIONS = {
 
 /** Absolute determinant of a flattened 3×3 cell (Å³). */
 export function volumeOf(cell: ArrayLike<number>): number {
+  return volumeAt(cell, 0);
+}
+
+/** Absolute determinant (Å³) of the flattened 3×3 cell a[o, o + 9). */
+export function volumeAt(a: ArrayLike<number>, o: number): number {
   const d =
-    cell[0] * (cell[4] * cell[8] - cell[5] * cell[7]) -
-    cell[1] * (cell[3] * cell[8] - cell[5] * cell[6]) +
-    cell[2] * (cell[3] * cell[7] - cell[4] * cell[6]);
+    a[o] * (a[o + 4] * a[o + 8] - a[o + 5] * a[o + 7]) -
+    a[o + 1] * (a[o + 3] * a[o + 8] - a[o + 5] * a[o + 6]) +
+    a[o + 2] * (a[o + 3] * a[o + 7] - a[o + 4] * a[o + 6]);
   return Math.abs(d);
 }
 
@@ -96,6 +101,12 @@ export function cellVolumeProblem(cell: ArrayLike<number>): string | null {
     cell[0] * (cell[4] * cell[8] - cell[5] * cell[7]) -
     cell[1] * (cell[3] * cell[8] - cell[5] * cell[6]) +
     cell[2] * (cell[3] * cell[7] - cell[4] * cell[6]);
+  // a volume far from zero next to an upper bound of the lengths' product (|x| + |y| + |z| ≥ |(x, y, z)|) is fine as it is
+  const bound =
+    (Math.abs(cell[0]) + Math.abs(cell[1]) + Math.abs(cell[2])) *
+    (Math.abs(cell[3]) + Math.abs(cell[4]) + Math.abs(cell[5])) *
+    (Math.abs(cell[6]) + Math.abs(cell[7]) + Math.abs(cell[8]));
+  if (d < Infinity && bound < 1e300 && d > 2e-9 * bound) return null;
   const len = (k: number): number => Math.hypot(cell[k], cell[k + 1], cell[k + 2]);
   const scale = len(0) * len(3) * len(6);
   if (!Number.isFinite(d) || !Number.isFinite(scale)) return `the cell has a non-finite component (triple product ${d} Å³)`;
@@ -314,20 +325,38 @@ export function lazyFramesTable(f: LazyFrames, options: FramesTableOptions = {})
   });
 }
 
-/** A growable list of numbers in a Float64Array (doubling). */
-class Growable {
-  data = new Float64Array(16);
+/** A list of numbers in a Float64Array that grows by doubling. */
+export class NumberList {
+  /** The numbers, [0, length) of it in use. */
+  data: Float64Array;
+  /** Count of numbers pushed. */
   length = 0;
+  /** `capacity`: room at the start, in numbers. */
+  constructor(capacity = 64) {
+    this.data = new Float64Array(Math.max(1, capacity));
+  }
+  /** Append x. */
   push(x: number): void {
-    if (this.length === this.data.length) {
-      const d = new Float64Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
+    if (this.length === this.data.length) this.grow(1);
     this.data[this.length++] = x;
   }
+  /** Room for k more numbers: returns the index in {@link data} to write them at (the length grows by k). */
+  reserve(k: number): number {
+    if (this.length + k > this.data.length) this.grow(k);
+    const at = this.length;
+    this.length += k;
+    return at;
+  }
+  private grow(k: number): void {
+    let cap = this.data.length * 2;
+    while (cap < this.length + k) cap *= 2;
+    const d = new Float64Array(cap);
+    d.set(this.data.subarray(0, this.length));
+    this.data = d;
+  }
+  /** The numbers pushed (a view when the array is nearly full, else a trimmed copy). */
   done(): Float64Array {
-    return this.data.slice(0, this.length);
+    return this.length * 4 >= this.data.length * 3 ? this.data.subarray(0, this.length) : this.data.slice(0, this.length);
   }
 }
 
@@ -398,12 +427,12 @@ export class FrameStore {
   private vir = new BlockStore(9);
   private hasForces: number[] = [];
   private hasVirial: number[] = [];
-  private energy = new Growable();
-  private sigma0 = new Growable();
-  private volume = new Growable();
-  private step = new Growable();
-  private scfIterations = new Growable();
-  private scfConverged = new Growable(); // 1, 0, or NaN when NELM is unknown
+  private energy = new NumberList();
+  private sigma0 = new NumberList();
+  private volume = new NumberList();
+  private step = new NumberList();
+  private scfIterations = new NumberList();
+  private scfConverged = new NumberList(); // 1, 0, or NaN when NELM is unknown
   private readonly zero9 = new Float64Array(9);
   private readonly zeroAtoms: Float64Array;
   constructor(readonly symbols: string[]) {

@@ -7,11 +7,11 @@
  * then the ionic steps from the bytes (each step found at its "FREE ENERGIE" block; its energies,
  * stress, positions and forces, and cell read by one function each), then the run's end.
  */
-import { readSync, closeSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ColumnTable } from 'arquero';
 import { ReadError, truncatedError, UNFINISHED, type Truncated } from './errors.js';
-import { forEachLine, parseNumbers, parseNumbersBytes, lineAt, bytesAt, parseDecimal } from './bytes.js';
+import { forEachLine, parseNumbers, parseNumbersBytes, lineAt, bytesAt, parseDecimal, streamChunks } from './bytes.js';
 import { fileSize, openFile, isFile } from './files.js';
 import { FrameStore, volumeOf, cellVolumeProblem, KBAR_IN_EV_PER_A3 } from './frames.js';
 import { elementOfPotcar } from './elements.js';
@@ -702,20 +702,12 @@ function runEnd(c: Chunk, start: number): void {
  */
 function readSteps(r: Outcar): void {
   const { fd } = openFile(r.path, 'a VASP OUTCAR');
-  let buf = Buffer.allocUnsafe(1 << 20);
-  let filled = 0;
-  let filePos = r.stepsOffset;
-  let base = r.stepsOffset; // file offset of buf[0]; the current step starts at buf[0]
-  let searched = 0; // bytes of buf already searched for FREE (the step start is 0)
+  let searched = 0; // bytes of the buffer already searched for FREE (the step starts at its first byte)
   r.stepStartOffset = r.stepsOffset;
   try {
-    for (;;) {
-      const got = readSync(fd, buf, filled, buf.length - filled, filePos);
-      filePos += got;
-      filled += got;
-      const eof = got === 0;
-      const c = new Chunk(r, filled < buf.length ? buf.subarray(0, filled) : buf, filled, base, eof);
-      const v = c.v;
+    streamChunks(fd, (v, _kept, base, eof) => {
+      const filled = v.length;
+      const c = new Chunk(r, v, filled, base, eof);
       let start = 0; // start of the current step in v
       let from = searched;
       let resume = -1; // where the next search for FREE starts (in v)
@@ -760,21 +752,13 @@ function readSteps(r: Outcar): void {
       }
       if (eof) {
         runEnd(c, start);
-        break;
+        return -1;
       }
+      // the current step is kept (from `start`), and so is what was searched of it
       if (resume < start) resume = start;
-      if (start === 0 && filled === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, filled);
-        buf = bigger;
-        searched = resume;
-      } else {
-        buf.copy(buf, 0, start, filled);
-        filled -= start;
-        base += start;
-        searched = resume - start;
-      }
-    }
+      searched = resume - start;
+      return start;
+    }, { start: r.stepsOffset });
   } finally {
     closeSync(fd);
   }

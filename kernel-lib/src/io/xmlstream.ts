@@ -4,7 +4,8 @@
  * without tokenizing them. The markup is never decoded as a whole: text and raw elements are
  * handed over as byte ranges, tag names and attribute texts become (interned) latin1 strings.
  */
-import { openSync, readSync, closeSync } from 'node:fs';
+import { openSync, closeSync } from 'node:fs';
+import { streamChunks, InternedText } from './bytes.js';
 
 /** Handler of the events of {@link streamXml}. */
 export interface XmlHandler {
@@ -34,40 +35,6 @@ export function attr(attrs: string, key: string): string | null {
   // any XML spelling: spaces around "=", single or double quotes
   const m = new RegExp(`(?:^|\\s)${key}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`).exec(attrs);
   return m ? m[1] ?? m[2] : null;
-}
-
-/**
- * Latin1 strings of short byte ranges, interned: a document repeats the same few tag names and
- * attribute texts millions of times, and each becomes one string, not one per occurrence.
- */
-class Interned {
-  private readonly table = new Map<number, { bytes: Uint8Array; str: string }[]>();
-  private count = 0;
-  get(b: Buffer, s: number, e: number): string {
-    const len = e - s;
-    if (len === 0) return '';
-    if (len > 96) return b.toString('latin1', s, e);
-    let h = len;
-    for (let k = s; k < e; k++) h = (Math.imul(h, 31) + b[k]) | 0;
-    const list = this.table.get(h);
-    if (list) {
-      for (let q = 0; q < list.length; q++) {
-        const x = list[q].bytes;
-        if (x.length !== len) continue;
-        let k = 0;
-        while (k < len && x[k] === b[s + k]) k++;
-        if (k === len) return list[q].str;
-      }
-    }
-    const str = b.toString('latin1', s, e);
-    if (this.count < 4096) {
-      const entry = { bytes: Uint8Array.from(b.subarray(s, e)), str };
-      if (list) list.push(entry);
-      else this.table.set(h, [entry]);
-      this.count++;
-    }
-    return str;
-  }
 }
 
 const LT = 60; // <
@@ -100,14 +67,10 @@ const findByte = (b: Buffer, c: number, from: number, n: number): number => {
  */
 export function streamXml(path: string, h: XmlHandler, chunkBytes = 1 << 20): { bytes: number; depth: number } {
   const fd = openSync(path, 'r');
-  let buf = Buffer.allocUnsafe(chunkBytes);
-  let filled = 0; // bytes of buf holding data
-  let base = 0; // file offset of buf[0]
-  let filePos = 0;
-  let depth = 0;
-  let skip: Buffer | null = null; // the close tag of a skipped subtree
-  let skipName = '';
-  const names = new Interned();
+  let depthAt = 0; // elements open
+  let skipAt: Buffer | null = null; // the close tag of a skipped subtree
+  let skipNameAt = '';
+  const names = new InternedText();
   const open: string[] = []; // names of the elements open, outermost first: every close tag must close the innermost
   const closeTags = new Map<string, Buffer>();
   const openTags = new Map<string, Buffer>();
@@ -129,14 +92,12 @@ export function streamXml(path: string, h: XmlHandler, chunkBytes = 1 << 20): { 
   };
   const rawTags = h.rawTags;
   try {
-    for (;;) {
-      const got = readSync(fd, buf, filled, buf.length - filled, filePos);
-      filePos += got;
-      filled += got;
-      const eof = got === 0;
-      const n = filled;
-      // search views that end at the data (indexOf must not see stale bytes past it)
-      const v = n < buf.length ? buf.subarray(0, n) : buf;
+    const bytes = streamChunks(fd, (v, _kept, base, eof) => {
+      const n = v.length;
+      // the state in locals while the chunk is read, stored back at its end
+      let depth = depthAt;
+      let skip = skipAt;
+      let skipName = skipNameAt;
       let i = 0;
       for (;;) {
         if (skip !== null) {
@@ -232,19 +193,13 @@ export function streamXml(path: string, h: XmlHandler, chunkBytes = 1 << 20): { 
         if (k < n && skip === null) {
           throw Object.assign(new Error(`file ends inside markup at byte ${base + i}: ${JSON.stringify(v.toString('latin1', i, Math.min(n, i + 40)))}`), { truncated: true });
         }
-        return { bytes: filePos, depth };
       }
-      // keep the unfinished part: move it to the front, or grow the buffer when it fills it
-      if (i === 0 && filled === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, filled);
-        buf = bigger;
-      } else {
-        buf.copy(buf, 0, i, filled);
-        filled -= i;
-        base += i;
-      }
-    }
+      depthAt = depth;
+      skipAt = skip;
+      skipNameAt = skipName;
+      return i;
+    }, { chunkBytes });
+    return { bytes, depth: depthAt };
   } finally {
     closeSync(fd);
   }
