@@ -4,12 +4,12 @@
  */
 import type { ColumnTable } from 'arquero';
 import { ReadError, truncatedError, UNFINISHED, type Truncated } from './errors.js';
-import { forEachLineBytes, decimalAt, numberAt } from './bytes.js';
+import { forEachLineBytes, decimalAt, numberAt, InternedText } from './bytes.js';
 import { fileSize } from './files.js';
 import { volumeOf, cellVolumeProblem, EV_PER_A3_IN_GPA } from './frames.js';
-import { FrameColumns } from './framecolumns.js';
+import { FrameColumns, type FrameFields } from './framecolumns.js';
 import { isElement, ELEMENTS } from './elements.js';
-import { discoverDk, type DkOptions } from './dk.js';
+import { discoverDk, type DkOptions, type DkFound } from './dk.js';
 
 /** Options of {@link readExtxyz}. */
 export interface ReadExtxyzOptions extends DkOptions {
@@ -155,6 +155,10 @@ interface Columns {
   pos: Prop;
   /** The forces property, when there is one. */
   forces: Prop | undefined;
+  /** For each column: the position component (0–2) it holds, or -1. */
+  posAt: Int8Array;
+  /** For each column: the force component (0–2) it holds, or -1. */
+  frcAt: Int8Array;
 }
 
 /** Which info keys of a comment line hold what (the same for every line with the same keys). */
@@ -200,15 +204,18 @@ function columnsOf(propSpec: string, options: ReadExtxyzOptions, fail: (array: s
   if (options.forcesKey && !pnames.includes(options.forcesKey)) fail(options.forcesKey, `no per-atom property ${options.forcesKey} in Properties ${propSpec}`);
   const fProp = fKey ? props.find((p) => p.name === fKey) : undefined;
   if (fProp && (fProp.cols !== 3 || fProp.type !== 'R')) fail(fKey!, `forces must be R:3, got ${fProp.type}:${fProp.cols}`);
-  return { props, ncol, species: species!, pos: pos!, forces: fProp };
+  const posAt = new Int8Array(ncol).fill(-1);
+  const frcAt = new Int8Array(ncol).fill(-1);
+  for (let k = 0; k < 3; k++) {
+    posAt[pos!.start + k] = k;
+    if (fProp) frcAt[fProp.start + k] = k;
+  }
+  return { props, ncol, species: species!, pos: pos!, forces: fProp, posAt, frcAt };
 }
 
-/** What the comment lines read so far have in common: Properties specs and key sets, each analysed once. */
+/** What the comment lines read so far have in common: Properties specs, each analysed once, and text values. */
 interface HeaderCache {
   columns: Map<string, Columns>;
-  keys: { keys: string[]; infoKeys: InfoKeys }[];
-  /** Room for the numbers of a stress or virial value. */
-  row: Float64Array;
   /** Text values kept in tags, one string per distinct value (see {@link keptText}). */
   text: Map<string, string>;
 }
@@ -227,176 +234,529 @@ function keptText(v: string, kept: Map<string, string>): string {
   return s;
 }
 
-/** What a frame's comment line says, checked: everything but the atom lines. */
-interface FrameHeader {
-  natoms: number;
-  cell: Float64Array | null;
-  pbc: [boolean, boolean, boolean];
+/**
+ * The keys of a comment line, in the order of Object.keys of {@link parseExtxyzInfo}'s result,
+ * and which of them hold what: the same for every line with the same keys, so worked out once.
+ */
+interface Layout {
+  keys: string[];
+  /** Each key's bytes, to match a line's keys without decoding them; null for a key that is not ASCII. */
+  keyBytes: (Uint8Array | null)[];
+  /** Index of the Lattice, pbc and Properties keys (any case), or -1. */
+  lattice: number;
+  pbc: number;
+  properties: number;
+  /** The rest, worked out on first use (its errors come after those of Lattice, pbc and Properties). */
+  roles: Roles | null;
+}
+
+/** Where a layout's energies, stress, virial and tags are: indexes into its keys, or -1. */
+interface Roles {
+  ik: InfoKeys;
+  energy: number;
+  /** The energy_sigma0 key. */
+  sigma0: number;
+  /** The key `energy` (ASE's energy beside free_energy). */
+  plainEnergy: number;
+  stress: number;
+  virial: number;
+  /** The keys kept as tags. */
+  tags: number[];
+}
+
+function layoutOf(keys: string[], keyBytes: (Uint8Array | null)[]): Layout {
+  const lower = (k: string): number => keys.findIndex((x) => x.toLowerCase() === k);
+  return { keys, keyBytes, lattice: lower('lattice'), pbc: lower('pbc'), properties: lower('properties'), roles: null };
+}
+
+function rolesOf(keys: string[], options: ReadExtxyzOptions, ambiguous: (msg: string) => never): Roles {
+  const ik = infoKeys(keys, options, ambiguous);
+  const at = (k: string | null | undefined): number => (k === null || k === undefined ? -1 : keys.indexOf(k));
+  const tags: number[] = [];
+  keys.forEach((k, q) => {
+    const role = k === ik.lattice || k === ik.properties || k === ik.pbc || k === ik.energy || k === ik.stress || k === ik.virial;
+    if (!role && k !== 'energy_sigma0' && k !== 'free_energy' && k !== 'energy') tags.push(q);
+  });
+  return { ik, energy: at(ik.energy), sigma0: at('energy_sigma0'), plainEnergy: at('energy'), stress: at(ik.stress), virial: at(ik.virial), tags };
+}
+
+/** The values of one comment line, by the index of their key in its {@link Layout}. */
+interface InfoValues {
+  /** The value as {@link parseExtxyzInfo} gives it. */
+  text(i: number): string;
+  /** Number() of the value. */
+  number(i: number): number;
+  /**
+   * The blank-separated words of the value as numbers (Number() of each) into `out`, as many as
+   * fit; returns the count of words, or -1 for a value of `limit` characters or more.
+   */
+  numbers(i: number, out: Float64Array, limit: number): number;
+  /** The value typed: a number, a boolean, an array of either, or the text (kept, see {@link keptText}). */
+  typed(i: number): InfoValue;
+  /** The value as pbc: bit k set for a periodic axis k; -1 when it is neither three booleans nor one. */
+  pbcMask(i: number): number;
+}
+
+/** pbc bits of a typed value (see {@link InfoValues.pbcMask}). */
+function pbcBits(b: InfoValue): number {
+  if (Array.isArray(b) && b.length === 3 && typeof b[0] === 'boolean') return (b[0] ? 1 : 0) | (b[1] ? 2 : 0) | (b[2] ? 4 : 0);
+  if (typeof b === 'boolean') return b ? 7 : 0;
+  return -1;
+}
+
+/** The values of a comment line parsed by {@link parseExtxyzInfo} (any line). */
+class TextValues implements InfoValues {
+  constructor(private readonly vals: string[], private readonly kept: Map<string, string>) {}
+  text(i: number): string {
+    return this.vals[i];
+  }
+  number(i: number): number {
+    return Number(this.vals[i]);
+  }
+  numbers(i: number, out: Float64Array, limit: number): number {
+    const t = this.vals[i];
+    return t.length < limit ? wordsAsNumbers(t, out) : -1;
+  }
+  typed(i: number): InfoValue {
+    const v = typed(this.vals[i]);
+    return typeof v === 'string' ? keptText(v, this.kept) : v;
+  }
+  pbcMask(i: number): number {
+    return pbcBits(typed(this.vals[i]));
+  }
+}
+
+/** Below, c <= 32 && (c === 32 || (c >= 9 && c <= 13)) is a blank in the sense of JavaScript's \s, for ASCII (space, tab, LF, VT, FF, CR): written out, not called, in the loops over bytes. */
+
+/** The boolean word of bytes b[s, e): T, True, true (1), F, False, false (0), else -1 (as {@link boolWord}). */
+function boolAt(b: Uint8Array, s: number, e: number): number {
+  const n = e - s;
+  const c = b[s];
+  if (n === 1) return c === 84 ? 1 : c === 70 ? 0 : -1;
+  if (n === 4 && (c === 84 || c === 116) && b[s + 1] === 114 && b[s + 2] === 117 && b[s + 3] === 101) return 1; // True true
+  if (n === 5 && (c === 70 || c === 102) && b[s + 1] === 97 && b[s + 2] === 108 && b[s + 3] === 115 && b[s + 4] === 101) return 0; // False false
+  return -1;
+}
+
+/** Most keys a comment line is read with from its bytes (more go through {@link parseExtxyzInfo}). */
+const MAX_KEYS = 256;
+
+/**
+ * A comment line read from its bytes, without making strings of it: key and value ranges,
+ * numbers parsed from the bytes, text values interned. It takes the lines of plain ASCII
+ * without backslashes, flags (a key without value) or quoted keys, which is what ASE writes;
+ * {@link split} says no to the others, which go through {@link parseExtxyzInfo} and give the
+ * same values and the same errors.
+ */
+class ByteValues implements InfoValues {
+  private b: Uint8Array = new Uint8Array(0);
+  /** Number of keys of the line. */
+  count = 0;
+  private readonly kS = new Int32Array(MAX_KEYS);
+  private readonly kE = new Int32Array(MAX_KEYS);
+  private readonly vS = new Int32Array(MAX_KEYS);
+  private readonly vE = new Int32Array(MAX_KEYS);
+  /** The byte that opens a value: " { [, or 0 for a bare word. */
+  private readonly open = new Uint8Array(MAX_KEYS);
+  constructor(private readonly texts: InternedText, private readonly kept: Map<string, string>) {}
+
+  /** Split line b[s, e) into its keys and values, as {@link parseExtxyzInfo} does; false for a line it does not take. */
+  split(b: Uint8Array, s: number, e: number): boolean {
+    // every byte is looked at once below; UTF-8 (a byte ≥ 128) or a backslash (an escape) says no
+    let n = 0;
+    let i = s;
+    while (i < e) {
+      for (let c = b[i]; i < e && (c <= 32 && (c === 32 || (c >= 9 && c <= 13))); c = b[++i]);
+      if (i >= e) break;
+      let k = i;
+      for (let c = b[k]; k < e && c !== 61 && !(c <= 32 && (c === 32 || (c >= 9 && c <= 13))); c = b[++k]) if (c >= 128 || c === 92) return false;
+      if (k === i || b[i] === 34 || b[k - 1] === 34 || n === MAX_KEYS) return false; // no key, a quoted key, too many
+      let j = k;
+      while (j < e && b[j] === 32) j++;
+      if (j >= e || b[j] !== 61) return false; // a flag
+      j++;
+      while (j < e && b[j] === 32) j++;
+      const open = j < e ? b[j] : 0;
+      this.kS[n] = i;
+      this.kE[n] = k;
+      if (open === 34 || open === 123 || open === 91) {
+        const close = open === 34 ? 34 : open === 123 ? 125 : 93;
+        let q = j + 1;
+        for (let c = b[q]; q < e && c !== close; c = b[++q]) if (c >= 128 || c === 92) return false;
+        if (q >= e) return false; // unterminated: the text parser says so
+        this.vS[n] = j + 1;
+        this.vE[n] = q;
+        this.open[n] = open;
+        i = q + 1;
+      } else {
+        let q = j;
+        for (let c = b[q]; q < e && !(c <= 32 && (c === 32 || (c >= 9 && c <= 13))); c = b[++q]) if (c >= 128 || c === 92) return false;
+        this.vS[n] = j;
+        this.vE[n] = q;
+        this.open[n] = 0;
+        i = q;
+      }
+      n++;
+    }
+    this.b = b;
+    this.count = n;
+    return true;
+  }
+
+  /** Whether the keys of the line split last are those of `L`, in its order. */
+  matches(L: Layout): boolean {
+    if (L.keys.length !== this.count) return false;
+    const b = this.b;
+    for (let q = 0; q < this.count; q++) {
+      const x = L.keyBytes[q];
+      const s = this.kS[q];
+      if (x === null || x.length !== this.kE[q] - s) return false;
+      for (let k = 0; k < x.length; k++) if (x[k] !== b[s + k]) return false;
+    }
+    return true;
+  }
+
+  /** The keys of the line split last, or null when the text parser would give them otherwise (twice the same key, a key that is an index or __proto__). */
+  keys(): { keys: string[]; bytes: Uint8Array[] } | null {
+    const keys: string[] = [];
+    const bytes: Uint8Array[] = [];
+    for (let q = 0; q < this.count; q++) {
+      const x = Uint8Array.from(this.b.subarray(this.kS[q], this.kE[q]));
+      const k = Buffer.from(x.buffer, x.byteOffset, x.length).toString('latin1');
+      if ((x[0] >= 48 && x[0] <= 57) || k === '__proto__' || keys.includes(k)) return null;
+      keys.push(k);
+      bytes.push(x);
+    }
+    return { keys, bytes };
+  }
+
+  text(i: number): string {
+    const t = this.texts.get(this.b, this.vS[i], this.vE[i]);
+    return this.open[i] === 91 ? t.replace(/,/g, ' ') : t;
+  }
+
+  /** The numbers of the words of the value scanned last (Number() of each; NaN for a word that is not one). */
+  private nums = new Float64Array(16);
+  /** Whether each word of the value scanned last is a boolean word: 1 T, 0 F, -1 neither. */
+  private bools = new Int8Array(16);
+  /** Whether every word of the value scanned last is a number (not NaN), or a boolean word. */
+  private allNumbers = false;
+  private allBooleans = false;
+
+  /**
+   * Read the blank-separated words of value i once: each as a number and as a boolean word (see
+   * {@link nums}, {@link bools}). Returns the count of words. Not for a [ ] value.
+   */
+  private scan(i: number): number {
+    const b = this.b;
+    const e = this.vE[i];
+    let n = 0;
+    let allNumbers = true;
+    let allBooleans = true;
+    for (let k = this.vS[i]; k < e; ) {
+      for (let c = b[k]; k < e && (c <= 32 && (c === 32 || (c >= 9 && c <= 13))); c = b[++k]);
+      if (k >= e) break;
+      const ws = k;
+      for (let c = b[k]; k < e && !(c <= 32 && (c === 32 || (c >= 9 && c <= 13))); c = b[++k]);
+      if (n === this.nums.length) {
+        const nums = new Float64Array(2 * n);
+        nums.set(this.nums);
+        this.nums = nums;
+        const bools = new Int8Array(2 * n);
+        bools.set(this.bools);
+        this.bools = bools;
+      }
+      // Number() of the word; a word whose first byte cannot start a number (a letter but the I of Infinity) is NaN
+      const c = b[ws];
+      const x = (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 73 ? numberAt(b, ws, k) : NaN;
+      const w = c === 84 || c === 70 || c === 116 || c === 102 ? boolAt(b, ws, k) : -1; // T F t f
+      this.nums[n] = x;
+      this.bools[n] = w;
+      if (x !== x) allNumbers = false;
+      if (w < 0) allBooleans = false;
+      n++;
+    }
+    this.allNumbers = allNumbers;
+    this.allBooleans = allBooleans;
+    return n;
+  }
+
+  number(i: number): number {
+    if (this.open[i] === 91) return Number(this.text(i));
+    // Number() of a blank value is 0, of several words NaN
+    const n = this.scan(i);
+    return n === 0 ? 0 : n === 1 ? this.nums[0] : NaN;
+  }
+
+  numbers(i: number, out: Float64Array, limit: number): number {
+    if (this.open[i] === 91) {
+      const t = this.text(i);
+      return t.length < limit ? wordsAsNumbers(t, out) : -1;
+    }
+    if (this.vE[i] - this.vS[i] >= limit) return -1;
+    const n = this.scan(i);
+    for (let k = 0; k < n && k < out.length; k++) out[k] = this.nums[k];
+    return n;
+  }
+
+  typed(i: number): InfoValue {
+    if (this.open[i] === 91) {
+      const v = typed(this.text(i));
+      return typeof v === 'string' ? keptText(v, this.kept) : v;
+    }
+    const n = this.scan(i);
+    // one word: a number, a boolean or text; several: all numbers, all booleans, or text
+    if (n === 1) return this.allNumbers ? this.nums[0] : this.allBooleans ? this.bools[0] === 1 : this.text(i);
+    if (n === 0 || !(this.allNumbers || this.allBooleans)) return this.text(i);
+    if (this.allNumbers) return Array.from(this.nums.subarray(0, n));
+    const out: boolean[] = new Array(n);
+    for (let k = 0; k < n; k++) out[k] = this.bools[k] === 1;
+    return out;
+  }
+
+  pbcMask(i: number): number {
+    if (this.open[i] === 91) return pbcBits(typed(this.text(i)));
+    const n = this.scan(i);
+    if (!this.allBooleans || (n !== 1 && n !== 3)) return -1;
+    const bs = this.bools;
+    return n === 1 ? (bs[0] ? 7 : 0) : bs[0] | (bs[1] << 1) | (bs[2] << 2);
+  }
+}
+
+/** What a frame's comment line says, checked: everything but the atom lines (the fields {@link FrameColumns.add} takes, and the columns). */
+interface FrameHeader extends FrameFields {
   columns: Columns;
-  energy: number | null;
-  sigma0: number | null;
-  virial: Float64Array | null;
-  dk: number | null;
-  mesh: number[] | null;
-  nkpts: number | null;
-  tags: Record<string, unknown>;
+}
+
+const PBC: [boolean, boolean, boolean][] = Array.from({ length: 8 }, (_, k) => [(k & 1) > 0, (k & 2) > 0, (k & 4) > 0]);
+
+/** The largest magnitude of the components. */
+function largest(v: Float64Array): number {
+  let m = 0;
+  for (let q = 0; q < v.length; q++) {
+    const a = v[q] < 0 ? -v[q] : v[q]; // finite components (checked before)
+    if (a > m) m = a;
+  }
+  return m;
 }
 
 /**
- * Read a frame's comment line (line `line`, frame `fi`, `natoms` atoms): cell, pbc, Properties,
- * energies, stress or virial, Δk and the other info keys as tags. Every value is read or refused.
+ * Reads the comment lines of one file: cell, pbc, Properties, energies, stress or virial, Δk and
+ * the other info keys as tags. Every value is read or refused. One header object is reused from
+ * frame to frame (only its tags are new): it is valid until the next comment line.
  */
-function frameHeader(path: string, comment: string, natoms: number, line: number, fi: number, options: ReadExtxyzOptions, cache: HeaderCache): FrameHeader {
-  const at = (array?: string): { line: number; frame: number; array?: string } => (array === undefined ? { line, frame: fi } : { line, frame: fi, array });
-  const fail = (array: string | undefined, msg: string): never => {
-    throw new ReadError(path, at(array), msg);
-  };
-  let info: Record<string, string>;
-  try {
-    info = parseExtxyzInfo(comment);
-  } catch (e) {
-    throw new ReadError(path, at(), (e as Error).message);
+class HeaderReader {
+  private readonly cache: HeaderCache = { columns: new Map(), text: new Map() };
+  private readonly bytes: ByteValues;
+  private readonly layouts: Layout[] = [];
+  private last: Layout | null = null;
+  /** The Δk found for a frame with no Δk and no mesh of its own (the same for all such frames), once looked for. */
+  private noEvidence: DkFound | null | undefined = undefined;
+  private readonly row = new Float64Array(9);
+  private readonly spare = new Float64Array(9);
+  private readonly cellRoom = new Float64Array(9);
+  private readonly virialRoom = new Float64Array(9);
+  private readonly h: FrameHeader;
+  private line = 0;
+  private fi = 0;
+  constructor(private readonly path: string, private readonly options: ReadExtxyzOptions) {
+    this.bytes = new ByteValues(new InternedText(Infinity, 1 << 16), this.cache.text);
+    this.h = {
+      symbols: [], cell: null, pbc: PBC[0], energy: null, energySigma0: null, virial: null, dk: null, kmesh: null, nkpts: null, tags: {},
+      columns: undefined as unknown as Columns,
+    };
   }
-  const keys = Object.keys(info);
-  let ik: InfoKeys | undefined;
-  for (let q = 0; q < cache.keys.length && !ik; q++) {
-    const known = cache.keys[q].keys;
-    if (known.length !== keys.length) continue;
-    let k = 0;
-    while (k < keys.length && known[k] === keys[k]) k++;
-    if (k === keys.length) ik = cache.keys[q].infoKeys;
-  }
-  const lowerKey = (k: string): string | undefined => keys.find((x) => x.toLowerCase() === k);
-  const latKey = ik ? ik.lattice : lowerKey('lattice');
-  let cell: Float64Array | null = null;
-  if (latKey) {
-    const text = info[latKey];
-    cell = new Float64Array(9);
-    const got = text.length < 1000 ? wordsAsNumbers(text, cell) : -1;
-    let finite = got === 9;
-    for (let k = 0; k < 9 && finite; k++) finite = Number.isFinite(cell[k]);
-    if (!finite) fail('Lattice', `Lattice must be 9 finite numbers, got ${JSON.stringify(text)}`);
-  }
-  const pbcKey = ik ? ik.pbc : lowerKey('pbc');
-  let pbc: [boolean, boolean, boolean] = cell ? [true, true, true] : [false, false, false];
-  if (pbcKey) {
-    const b = typed(info[pbcKey]);
-    if (Array.isArray(b) && b.length === 3 && typeof b[0] === 'boolean') pbc = b as [boolean, boolean, boolean];
-    else if (typeof b === 'boolean') pbc = [b, b, b];
-    else fail('pbc', `pbc must be three T/F, got ${JSON.stringify(info[pbcKey])}`);
-  }
-  // a periodic cell must have a volume (else a virial is 0 and a stress NaN); so must a cell a stress or virial is given with (below)
-  let volumeChecked = false;
-  const checkVolume = (): void => {
-    if (volumeChecked) return;
-    const bad = cell ? cellVolumeProblem(cell) : null;
-    if (bad) fail('Lattice', bad);
-    volumeChecked = true;
-  };
-  if (pbc.some((x) => x)) checkVolume();
-  const propKey = ik ? ik.properties : lowerKey('properties');
-  const propSpec = propKey ? info[propKey] : 'species:S:1:pos:R:3';
-  let columns = cache.columns.get(propSpec);
-  if (!columns) {
-    columns = columnsOf(propSpec, options, fail);
-    cache.columns.set(propSpec, columns);
-  }
-  if (!ik) {
-    ik = infoKeys(keys, options, (msg) => fail(undefined, msg));
-    if (cache.keys.length < 64) cache.keys.push({ keys, infoKeys: ik });
-  }
-  // energies
-  const eKey = ik.energy;
-  const num = (k: string, what: string): number => {
-    const v = Number(info[k]);
-    if (!Number.isFinite(v)) fail(k, `${what} ${k}=${JSON.stringify(info[k])} is not a finite number`);
-    return v;
-  };
-  let energy: number | null = null;
-  if (eKey !== null && eKey in info) energy = num(eKey, 'energy');
-  else if (options.energyKey) fail(options.energyKey, `no info key ${options.energyKey}`);
-  let sigma0: number | null = null;
-  if ('energy_sigma0' in info) sigma0 = num('energy_sigma0', 'energy');
-  else if (eKey === 'free_energy' && 'energy' in info && Number(info.energy) !== energy) sigma0 = num('energy', 'energy');
-  // stress / virial
-  let virial: Float64Array | null = null;
-  const vKey = ik.virial;
-  const sKey = ik.stress;
-  /** The 9 components (row-major) of a tensor written as 9 numbers or 6 (Voigt: xx yy zz yz xz xy), into a new array. */
-  const vec = (k: string): Float64Array => {
-    const text = info[k];
-    const row = cache.row;
-    const got = text.length < 2000 ? wordsAsNumbers(text, row) : -1;
-    const v = got >= 0 && got <= 9 ? row.subarray(0, got) : Float64Array.from(text.trim().split(/\s+/), Number);
-    for (let q = 0; q < v.length; q++) if (!Number.isFinite(v[q])) fail(k, `not finite numbers: ${JSON.stringify(info[k])}`);
-    if (v.length === 6) return Float64Array.of(v[0], v[5], v[4], v[5], v[1], v[3], v[4], v[3], v[2]);
-    if (v.length !== 9) fail(k, `${v.length} components, expected 9 or 6 (Voigt)`);
-    return Float64Array.from(v);
-  };
-  /** The largest magnitude of the components. */
-  const largest = (v: Float64Array): number => {
-    let m = 0;
-    for (let q = 0; q < v.length; q++) m = Math.max(m, Math.abs(v[q]));
-    return m;
-  };
-  if (sKey && sKey in info) {
-    if (!cell) fail(sKey, 'a stress without a Lattice: no volume for the virial');
-    checkVolume();
-    const vol = volumeOf(cell!);
-    const sv = vec(sKey);
-    const sUnit = STRESS_UNIT[options.stressUnit ?? 'eV/Å³'];
-    const sSign = options.stressSign === 'pressure' ? -1 : 1;
-    const big = largest(sv) * sUnit;
-    if (big > 10 && options.stressUnit === undefined) {
-      fail(sKey, `stress component of ${big.toPrecision(4)} eV/Å³ (${(big * EV_PER_A3_IN_GPA).toPrecision(4)} GPa) is implausible in eV/Å³ (ASE's unit): give stressUnit ("GPa", "kbar", "bar") and stressSign ("pressure" when positive means compression)`);
-    }
-    for (let q = 0; q < 9; q++) sv[q] = -sv[q] * sUnit * sSign * vol;
-    virial = sv;
-    if (vKey && vKey in info) {
-      // both given: they must describe the same tensor (W = −σV)
-      const w = vec(vKey);
-      const scale = Math.max(1e-3, largest(w));
-      const k = w.findIndex((x, j) => Math.abs(x - virial![j]) > 1e-6 * scale);
-      if (k >= 0) fail(vKey, `${vKey}[${k}] = ${w[k]} eV but −${sKey}·V = ${virial[k]} eV: the stress and the virial disagree (check stressUnit/stressSign)`);
-    }
-  } else if (vKey && vKey in info) {
-    checkVolume();
-    virial = vec(vKey);
-  }
-  const tags: Record<string, unknown> = {};
-  for (const k of keys) {
-    if (k === latKey || k === propKey || k === pbcKey || k === eKey || k === sKey || k === vKey || k === 'energy_sigma0' || k === 'free_energy' || k === 'energy') continue;
-    const v = typed(info[k]);
-    tags[k] = typeof v === 'string' ? keptText(v, cache.text) : v;
-  }
-  if ('dk' in tags && typeof tags.dk !== 'number') fail('dk', `dk=${JSON.stringify(info.dk)} is not a number of Å⁻¹`);
-  const fileDk = typeof tags.dk === 'number' ? (tags.dk as number) : null;
-  let mesh: number[] | null = null;
-  if (Array.isArray(tags.mesh) && tags.mesh.length === 3) mesh = tags.mesh as number[];
-  else if (Array.isArray(tags.kpts) && tags.kpts.length === 3) mesh = tags.kpts as number[];
-  // a mesh or k-point count the file states is used or refused, never passed over
-  const meshKey = mesh === tags.mesh ? 'mesh' : 'kpts';
-  if (mesh && !mesh.every((x) => Number.isInteger(x) && x > 0)) fail(meshKey, `${meshKey}=${JSON.stringify(info[meshKey])} is not three positive whole numbers (a k-point mesh)`);
-  if ('n_irreducible' in tags && !(Number.isInteger(tags.n_irreducible) && (tags.n_irreducible as number) > 0)) {
-    fail('n_irreducible', `n_irreducible=${JSON.stringify(info.n_irreducible)} is not a positive whole number of k-points`);
-  }
-  let found;
-  try {
-    found = discoverDk({ path, fileDk, mesh, cell }, options);
-  } catch (e) {
-    throw new ReadError(path, at(), (e as Error).message);
-  }
-  if (found) tags.dk_source = found.source;
-  return {
-    natoms, cell, pbc, columns, energy, sigma0, virial,
-    dk: found?.dk ?? null,
-    mesh,
-    nkpts: typeof tags.n_irreducible === 'number' ? (tags.n_irreducible as number) : null,
-    tags,
-  };
-}
 
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16];
+  private fail(array: string | undefined, msg: string): never {
+    throw new ReadError(this.path, array === undefined ? { line: this.line, frame: this.fi } : { line: this.line, frame: this.fi, array }, msg);
+  }
+
+  /** The header of frame `fi` (`natoms` atoms) from its comment line b[s, e), line `line` of the file. */
+  read(b: Buffer, s: number, e: number, natoms: number, line: number, fi: number): FrameHeader {
+    this.line = line;
+    this.fi = fi;
+    const bv = this.bytes;
+    if (bv.split(b, s, e)) {
+      const L = this.byteLayout(bv);
+      if (L) return this.header(L, bv);
+    }
+    let info: Record<string, string>;
+    try {
+      info = parseExtxyzInfo(b.toString('utf8', s, e));
+    } catch (err) {
+      return this.fail(undefined, (err as Error).message);
+    }
+    const keys = Object.keys(info);
+    return this.header(this.textLayout(keys), new TextValues(keys.map((k) => info[k]), this.cache.text));
+  }
+
+  /** The layout of the line `bv` split, or null when its keys must go through the text parser. */
+  private byteLayout(bv: ByteValues): Layout | null {
+    if (this.last && bv.matches(this.last)) return this.last;
+    for (const L of this.layouts) {
+      if (L !== this.last && bv.matches(L)) {
+        this.last = L;
+        return L;
+      }
+    }
+    const k = bv.keys();
+    if (!k) return null;
+    const L = layoutOf(k.keys, k.bytes);
+    if (this.layouts.length < 64) this.layouts.push(L);
+    this.last = L;
+    return L;
+  }
+
+  private textLayout(keys: string[]): Layout {
+    for (const L of this.layouts) {
+      if (L.keys.length !== keys.length) continue;
+      let k = 0;
+      while (k < keys.length && L.keys[k] === keys[k]) k++;
+      if (k === keys.length) return L;
+    }
+    const ascii = (k: string): boolean => {
+      for (let q = 0; q < k.length; q++) if (k.charCodeAt(q) >= 128) return false;
+      return true;
+    };
+    const L = layoutOf(keys, keys.map((k) => (ascii(k) ? Uint8Array.from(Buffer.from(k, 'latin1')) : null)));
+    if (this.layouts.length < 64) this.layouts.push(L);
+    return L;
+  }
+
+  /** A cell a configuration is read with must have a volume (see {@link cellVolumeProblem}). */
+  private checkVolume(cell: Float64Array | null): void {
+    const bad = cell ? cellVolumeProblem(cell) : null;
+    if (bad) this.fail('Lattice', bad);
+  }
+
+  /** The finite number of key q (an energy). */
+  private num(L: Layout, V: InfoValues, q: number): number {
+    const v = V.number(q);
+    if (!Number.isFinite(v)) this.fail(L.keys[q], `energy ${L.keys[q]}=${JSON.stringify(V.text(q))} is not a finite number`);
+    return v;
+  }
+
+  /** The 9 components (row-major) of the tensor of key q, written as 9 numbers or 6 (Voigt: xx yy zz yz xz xy), into `out`. */
+  private tensor(L: Layout, V: InfoValues, q: number, out: Float64Array): Float64Array {
+    const k = L.keys[q];
+    const got = V.numbers(q, this.row, 2000);
+    const v = got >= 0 && got <= 9 ? this.row : Float64Array.from(V.text(q).trim().split(/\s+/), Number);
+    const n = got >= 0 && got <= 9 ? got : v.length;
+    for (let j = 0; j < n; j++) if (!Number.isFinite(v[j])) this.fail(k, `not finite numbers: ${JSON.stringify(V.text(q))}`);
+    if (n === 6) {
+      out[0] = v[0]; out[1] = v[5]; out[2] = v[4];
+      out[3] = v[5]; out[4] = v[1]; out[5] = v[3];
+      out[6] = v[4]; out[7] = v[3]; out[8] = v[2];
+      return out;
+    }
+    if (n !== 9) this.fail(k, `${n} components, expected 9 or 6 (Voigt)`);
+    for (let j = 0; j < 9; j++) out[j] = v[j];
+    return out;
+  }
+
+  private header(L: Layout, V: InfoValues): FrameHeader {
+    const { options, h } = this;
+    let cell: Float64Array | null = null;
+    if (L.lattice >= 0) {
+      cell = this.cellRoom;
+      const got = V.numbers(L.lattice, cell, 1000);
+      let finite = got === 9;
+      for (let k = 0; k < 9 && finite; k++) finite = Number.isFinite(cell[k]);
+      if (!finite) this.fail('Lattice', `Lattice must be 9 finite numbers, got ${JSON.stringify(V.text(L.lattice))}`);
+    }
+    let pbc = cell ? 7 : 0;
+    if (L.pbc >= 0) {
+      pbc = V.pbcMask(L.pbc);
+      if (pbc < 0) this.fail('pbc', `pbc must be three T/F, got ${JSON.stringify(V.text(L.pbc))}`);
+    }
+    // a periodic cell must have a volume (else a virial is 0 and a stress NaN); so must a cell a stress or virial is given with (below)
+    const volumeChecked = pbc !== 0;
+    if (volumeChecked) this.checkVolume(cell);
+    const propSpec = L.properties >= 0 ? V.text(L.properties) : 'species:S:1:pos:R:3';
+    let columns = this.cache.columns.get(propSpec);
+    if (!columns) {
+      columns = columnsOf(propSpec, options, (array, msg) => this.fail(array, msg));
+      this.cache.columns.set(propSpec, columns);
+    }
+    const R = L.roles ?? (L.roles = rolesOf(L.keys, options, (msg) => this.fail(undefined, msg)));
+    // energies
+    let energy: number | null = null;
+    if (R.energy >= 0) energy = this.num(L, V, R.energy);
+    else if (options.energyKey) this.fail(options.energyKey, `no info key ${options.energyKey}`);
+    let sigma0: number | null = null;
+    if (R.sigma0 >= 0) sigma0 = this.num(L, V, R.sigma0);
+    else if (R.ik.energy === 'free_energy' && R.plainEnergy >= 0 && V.number(R.plainEnergy) !== energy) sigma0 = this.num(L, V, R.plainEnergy);
+    // stress / virial
+    let virial: Float64Array | null = null;
+    const sKey = R.ik.stress;
+    const vKey = R.ik.virial;
+    if (R.stress >= 0) {
+      if (!cell) this.fail(sKey!, 'a stress without a Lattice: no volume for the virial');
+      if (!volumeChecked) this.checkVolume(cell);
+      const vol = volumeOf(cell!);
+      const sv = this.tensor(L, V, R.stress, this.virialRoom);
+      const sUnit = STRESS_UNIT[options.stressUnit ?? 'eV/Å³'];
+      const sSign = options.stressSign === 'pressure' ? -1 : 1;
+      const big = largest(sv) * sUnit;
+      if (big > 10 && options.stressUnit === undefined) {
+        this.fail(sKey!, `stress component of ${big.toPrecision(4)} eV/Å³ (${(big * EV_PER_A3_IN_GPA).toPrecision(4)} GPa) is implausible in eV/Å³ (ASE's unit): give stressUnit ("GPa", "kbar", "bar") and stressSign ("pressure" when positive means compression)`);
+      }
+      for (let q = 0; q < 9; q++) sv[q] = -sv[q] * sUnit * sSign * vol;
+      virial = sv;
+      if (R.virial >= 0) {
+        // both given: they must describe the same tensor (W = −σV)
+        const w = this.tensor(L, V, R.virial, this.spare);
+        const scale = Math.max(1e-3, largest(w));
+        let k = 0;
+        while (k < 9 && !(Math.abs(w[k] - sv[k]) > 1e-6 * scale)) k++;
+        if (k < 9) this.fail(vKey!, `${vKey}[${k}] = ${w[k]} eV but −${sKey}·V = ${sv[k]} eV: the stress and the virial disagree (check stressUnit/stressSign)`);
+      }
+    } else if (R.virial >= 0) {
+      if (!volumeChecked) this.checkVolume(cell);
+      virial = this.tensor(L, V, R.virial, this.virialRoom);
+    }
+    const tags: Record<string, unknown> = {};
+    const tq = R.tags;
+    for (let q = 0; q < tq.length; q++) tags[L.keys[tq[q]]] = V.typed(tq[q]);
+    if ('dk' in tags && typeof tags.dk !== 'number') this.fail('dk', `dk=${JSON.stringify(V.text(L.keys.indexOf('dk')))} is not a number of Å⁻¹`);
+    const fileDk = typeof tags.dk === 'number' ? (tags.dk as number) : null;
+    let mesh: number[] | null = null;
+    if (Array.isArray(tags.mesh) && tags.mesh.length === 3) mesh = tags.mesh as number[];
+    else if (Array.isArray(tags.kpts) && tags.kpts.length === 3) mesh = tags.kpts as number[];
+    // a mesh or k-point count the file states is used or refused, never passed over
+    const meshKey = mesh === tags.mesh ? 'mesh' : 'kpts';
+    if (mesh && !mesh.every((x) => Number.isInteger(x) && x > 0)) this.fail(meshKey, `${meshKey}=${JSON.stringify(V.text(L.keys.indexOf(meshKey)))} is not three positive whole numbers (a k-point mesh)`);
+    if ('n_irreducible' in tags && !(Number.isInteger(tags.n_irreducible) && (tags.n_irreducible as number) > 0)) {
+      this.fail('n_irreducible', `n_irreducible=${JSON.stringify(V.text(L.keys.indexOf('n_irreducible')))} is not a positive whole number of k-points`);
+    }
+    let found: DkFound | null;
+    if (fileDk === null && mesh === null) {
+      // nothing of the frame's own: the path and the options decide, the same for every such frame
+      if (this.noEvidence === undefined) this.noEvidence = this.discover(null, null, cell);
+      found = this.noEvidence;
+    } else found = this.discover(fileDk, mesh, cell);
+    if (found) tags.dk_source = found.source;
+    h.cell = cell;
+    h.pbc = PBC[pbc];
+    h.columns = columns;
+    h.energy = energy;
+    h.energySigma0 = sigma0;
+    h.virial = virial;
+    h.dk = found ? found.dk : null;
+    h.kmesh = mesh ? [mesh[0], mesh[1], mesh[2]] : null;
+    h.nkpts = typeof tags.n_irreducible === 'number' ? (tags.n_irreducible as number) : null;
+    h.tags = tags;
+    return h;
+  }
+
+  private discover(fileDk: number | null, mesh: number[] | null, cell: Float64Array | null): DkFound | null {
+    try {
+      return discoverDk({ path: this.path, fileDk, mesh, cell }, this.options);
+    } catch (e) {
+      return this.fail(undefined, (e as Error).message);
+    }
+  }
+}
 
 /**
  * Number() of text[s, e): a plain decimal of at most 15 digits is m / 10^d (the correctly rounded
@@ -423,6 +783,8 @@ function numberIn(text: string, s: number, e: number): number {
   return neg ? -v : v;
 }
 
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
 /**
  * The blank-separated words of `text` as numbers (Number() of each, as the info values are read)
  * into `out`, as many as fit; returns the count of words (more than out.length when there are more).
@@ -440,6 +802,71 @@ function wordsAsNumbers(text: string, out: Float64Array): number {
     n++;
   }
   return n;
+}
+
+/** 2^53: every integer below it is an exact double. */
+const EXACT_INTEGERS = 9007199254740992;
+
+/** The species word of the last atom line {@link atomLine} read: b[speciesStart, speciesEnd). */
+let speciesStart = 0;
+let speciesEnd = 0;
+
+/**
+ * Read atom line b[s, e) in one pass: its positions into pos[po + k] and forces into frc[fo + k]
+ * (plain decimals parsed as they are scanned, anything else by {@link numberAt}), and where its
+ * species word is. False when the line has another number of columns or a number that is not
+ * finite: then it is read again word by word, for the error.
+ */
+function atomLine(b: Uint8Array, s: number, e: number, cols: Columns, pos: Float64Array, po: number, frc: Float64Array | null, fo: number): boolean {
+  const { ncol, posAt, frcAt } = cols;
+  const sp = cols.species.start;
+  let nw = 0;
+  let i = s;
+  while (i < e) {
+    let c = b[i];
+    while (c <= 32 && i < e) c = b[++i];
+    if (i >= e) break;
+    if (nw >= ncol) return false;
+    const pk = posAt[nw];
+    const fk = frcAt[nw];
+    if (pk >= 0 || fk >= 0) {
+      const ws = i;
+      let neg = false;
+      if (c === 45) {
+        neg = true;
+        c = b[++i];
+      } else if (c === 43) c = b[++i];
+      let m = -0; // a double from the start: no deoptimisation when the digits outgrow a small integer
+      let digits = 0;
+      let p = 0;
+      let dot = false;
+      for (; i < e; c = b[++i]) {
+        if (c >= 48 && c <= 57) {
+          m = m * 10 + (c - 48);
+          digits++;
+          if (dot) p--;
+        } else if (c === 46 && !dot) dot = true;
+        else break;
+      }
+      let x: number;
+      if ((i >= e || c <= 32) && digits > 0 && m < EXACT_INTEGERS && p >= -22) {
+        x = p < 0 ? m / POW10[-p] : m; // as numberAt: exact operands, one rounding
+        if (neg) x = -x;
+      } else {
+        while (i < e && b[i] > 32) i++;
+        x = numberAt(b, ws, i);
+        if (!Number.isFinite(x)) return false;
+      }
+      if (pk >= 0) pos[po + pk] = x;
+      if (fk >= 0) frc![fo + fk] = x;
+    } else {
+      if (nw === sp) speciesStart = i;
+      while (i < e && b[i] > 32) i++;
+      if (nw === sp) speciesEnd = i;
+    }
+    nw++;
+  }
+  return nw === ncol;
 }
 
 /** Whether bytes b[s, e) are all blanks (space, tab, CR, …). */
@@ -466,7 +893,7 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
   if (STRESS_UNIT[options.stressUnit ?? 'eV/Å³'] === undefined) throw new Error(`stressUnit must be one of ${Object.keys(STRESS_UNIT).join(', ')}`);
   const store = new FrameColumns(path);
   const skippedFrames: { frame: number; reason: string }[] = [];
-  const cache: HeaderCache = { columns: new Map(), keys: [], row: new Float64Array(9), text: new Map() };
+  const headers = new HeaderReader(path, options);
   const symbolCache = new Map<number, string[][]>(); // the symbols of a frame, shared by the frames of the same atoms (by a hash of them)
   let symbolHash = 0;
   const speciesNames: { bytes: Uint8Array; name: string }[] = []; // species tokens read so far
@@ -477,7 +904,7 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
   let headLine = 0;
   let head: FrameHeader | null = null;
   let atom = 0;
-  let symbols: string[] = [];
+  const symbols: string[] = []; // the symbols of the frame being read (its first natoms entries)
   let room: ReturnType<FrameColumns['atoms']> | null = null;
   let stopped = false;
   /** A frame the file ends inside: an error, or (truncated: 'drop') the end of the reading. */
@@ -508,6 +935,13 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
     symbolHash = (Math.imul(symbolHash, 31) + 1000 + sym.length) | 0;
     return sym;
   };
+  /** The element of the species word b[s, e) (a symbol, or an atomic number for Z); adds it to the frame's symbol hash. */
+  const symbolOf = (b: Buffer, s: number, e: number, species: Prop, line: number): string => {
+    if (species.name !== 'Z') return speciesOf(b, s, e, line);
+    const sym = elementByZ(numberAt(b, s, e), path, line, fi);
+    symbolHash = (Math.imul(symbolHash, 31) + 2000 + ELEMENTS.indexOf(sym)) | 0;
+    return sym;
+  };
   /** Finish the frame whose last atom line was read. */
   const finishFrame = (): void => {
     const h = head!;
@@ -516,20 +950,18 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
     let syms: string[] | undefined;
     for (let q = 0; list && q < list.length && !syms; q++) {
       const x = list[q];
-      if (x.length !== symbols.length) continue;
+      if (x.length !== natoms) continue;
       let k = 0;
-      while (k < x.length && x[k] === symbols[k]) k++;
-      if (k === x.length) syms = x;
+      while (k < natoms && x[k] === symbols[k]) k++;
+      if (k === natoms) syms = x;
     }
     if (!syms) {
-      syms = symbols;
+      syms = symbols.slice(0, natoms);
       if (!list) symbolCache.set(symbolHash, (list = []));
       if (list.length < 16) list.push(syms);
     }
-    store.add({
-      symbols: syms, cell: h.cell, pbc: h.pbc, energy: h.energy, energySigma0: h.sigma0, virial: h.virial, dk: h.dk,
-      kmesh: h.mesh ? [h.mesh[0], h.mesh[1], h.mesh[2]] : null, nkpts: h.nkpts, tags: h.tags,
-    });
+    h.symbols = syms;
+    store.add(h);
     fi++;
     state = 0;
   };
@@ -550,9 +982,8 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
     }
     if (state === 1) {
       if (cut) return unfinished(lineNo, `the last line has no line end: the file ends inside frame ${fi}, perhaps inside a number`);
-      head = frameHeader(path, b.toString('utf8', s, e), natoms, lineNo, fi, options, cache);
+      head = headers.read(b, s, e, natoms, lineNo, fi);
       room = store.atoms(natoms, head.columns.forces !== undefined);
-      symbols = new Array(natoms);
       symbolHash = natoms;
       atom = 0;
       state = 2;
@@ -561,38 +992,37 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
     }
     // an atom line
     if (cut) return unfinished(lineNo, `the last line has no line end: the file ends inside frame ${fi}, perhaps inside a number`);
-    const h = head!;
-    const { ncol, species, pos } = h.columns;
-    let nw = 0;
-    let i = s;
-    while (i < e) {
-      while (i < e && b[i] <= 32) i++;
-      if (i >= e) break;
-      if (nw < starts.length) starts[nw] = i;
-      while (i < e && b[i] > 32) i++;
-      if (nw < ends.length) ends[nw] = i;
-      nw++;
-    }
-    if (nw !== ncol) throw new ReadError(path, { line: lineNo, frame: fi }, `${nw} columns, Properties says ${ncol}`);
-    let sym: string;
-    if (species.name === 'Z') {
-      sym = elementByZ(numberAt(b, starts[species.start], ends[species.start]), path, lineNo, fi);
-      symbolHash = (Math.imul(symbolHash, 31) + 2000 + ELEMENTS.indexOf(sym)) | 0;
-    }
-    else sym = speciesOf(b, starts[species.start], ends[species.start], lineNo);
-    symbols[atom] = sym;
+    const cols = head!.columns;
     const r = room!;
-    const fProp = h.columns.forces;
-    for (let k = 0; k < 3; k++) {
-      const w = pos.start + k;
-      const x = numberAt(b, starts[w], ends[w]);
-      if (!Number.isFinite(x)) throw new ReadError(path, { line: lineNo, frame: fi, array: 'pos' }, `not a finite number: ${JSON.stringify(b.toString('utf8', starts[w], ends[w]))}`);
-      r.pos[r.posOffset + 3 * atom + k] = x;
-      if (fProp) {
-        const wf = fProp.start + k;
-        const f = numberAt(b, starts[wf], ends[wf]);
-        if (!Number.isFinite(f)) throw new ReadError(path, { line: lineNo, frame: fi, array: fProp.name }, `not a finite number: ${JSON.stringify(b.toString('utf8', starts[wf], ends[wf]))}`);
-        r.frc![r.frcOffset + 3 * atom + k] = f;
+    if (atomLine(b, s, e, cols, r.pos, r.posOffset + 3 * atom, r.frc, r.frcOffset + 3 * atom)) {
+      symbols[atom] = symbolOf(b, speciesStart, speciesEnd, cols.species, lineNo);
+    } else {
+      // the line as words, checked in order: their count, the species, each number
+      const { ncol, species, pos } = cols;
+      let nw = 0;
+      let i = s;
+      while (i < e) {
+        while (i < e && b[i] <= 32) i++;
+        if (i >= e) break;
+        if (nw < starts.length) starts[nw] = i;
+        while (i < e && b[i] > 32) i++;
+        if (nw < ends.length) ends[nw] = i;
+        nw++;
+      }
+      if (nw !== ncol) throw new ReadError(path, { line: lineNo, frame: fi }, `${nw} columns, Properties says ${ncol}`);
+      symbols[atom] = symbolOf(b, starts[species.start], ends[species.start], species, lineNo);
+      const fProp = cols.forces;
+      for (let k = 0; k < 3; k++) {
+        const w = pos.start + k;
+        const x = numberAt(b, starts[w], ends[w]);
+        if (!Number.isFinite(x)) throw new ReadError(path, { line: lineNo, frame: fi, array: 'pos' }, `not a finite number: ${JSON.stringify(b.toString('utf8', starts[w], ends[w]))}`);
+        r.pos[r.posOffset + 3 * atom + k] = x;
+        if (fProp) {
+          const wf = fProp.start + k;
+          const f = numberAt(b, starts[wf], ends[wf]);
+          if (!Number.isFinite(f)) throw new ReadError(path, { line: lineNo, frame: fi, array: fProp.name }, `not a finite number: ${JSON.stringify(b.toString('utf8', starts[wf], ends[wf]))}`);
+          r.frc![r.frcOffset + 3 * atom + k] = f;
+        }
       }
     }
     atom++;

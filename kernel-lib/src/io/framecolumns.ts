@@ -8,30 +8,9 @@
 import { table as aqTable, type ColumnTable } from 'arquero';
 import { withMeta } from '../core/meta.js';
 import {
-  LazyColumn, countSpecies, formulaOf, volumeOf, FRAMES_UNITS, FRAMES_CONVENTIONS, EV_PER_A3_IN_GPA,
+  LazyColumn, NumberList, countSpecies, formulaOf, volumeAt, FRAMES_UNITS, FRAMES_CONVENTIONS, EV_PER_A3_IN_GPA,
   type FramesTableOptions,
 } from './frames.js';
-
-/** Numbers in a Float64Array that grows by doubling. */
-class Numbers {
-  data: Float64Array;
-  length = 0;
-  constructor(capacity = 64) {
-    this.data = new Float64Array(capacity);
-  }
-  push(x: number): void {
-    if (this.length === this.data.length) {
-      const d = new Float64Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
-    this.data[this.length++] = x;
-  }
-  /** The numbers pushed (a view when the array is nearly full, else a trimmed copy). */
-  done(): Float64Array {
-    return this.length * 4 >= this.data.length * 3 ? this.data.subarray(0, this.length) : this.data.slice(0, this.length);
-  }
-}
 
 /** Blocks of 64 Ki values (512 kB; larger for one frame that needs more), filled in order. */
 class Blocks {
@@ -73,6 +52,28 @@ export interface FrameFields {
   tags: Record<string, unknown>;
 }
 
+/** Where a frame's atoms go (see {@link FrameColumns.atoms}). */
+export interface AtomRoom {
+  /** Positions, Å: atom a, component k at pos[posOffset + 3a + k]. */
+  pos: Float64Array;
+  posOffset: number;
+  /** Forces, eV/Å, at frc[frcOffset + 3a + k]; null for a frame without forces. */
+  frc: Float64Array | null;
+  frcOffset: number;
+}
+
+/** Where each number of a frame is in {@link FrameColumns}'s scalars, and how many there are. */
+const S_POS_BLOCK = 0;
+const S_POS_OFFSET = 1;
+const S_FRC_BLOCK = 2; // -1: no forces
+const S_FRC_OFFSET = 3;
+const S_PBC = 4; // bit k: periodic along a_k
+const S_ENERGY = 5;
+const S_SIGMA0 = 6;
+const S_DK = 7;
+const S_NKPTS = 8;
+const SCALARS = 9;
+
 const PBC: [boolean, boolean, boolean][] = Array.from({ length: 8 }, (_, k) => [(k & 1) > 0, (k & 2) > 0, (k & 4) > 0]);
 
 /**
@@ -86,20 +87,14 @@ export class FrameColumns {
   private readonly frcAt = { block: 0, offset: 0 };
   private pendingForces = false;
   private pendingAtoms = -1;
-  private readonly posBlock = new Numbers();
-  private readonly posOffset = new Numbers();
-  private readonly frcBlock = new Numbers(); // -1: no forces
-  private readonly frcOffset = new Numbers();
+  /** The numbers of each frame, SCALARS per frame at the offsets S_…; NaN for none. */
+  private readonly scalars = new NumberList(1024);
   private readonly symbols: string[][] = [];
-  private readonly cells = new Numbers(); // 9 per frame, NaN when there is no cell
-  private readonly virials = new Numbers(); // 9 per frame, NaN when there is none
-  private readonly pbc = new Numbers();
-  private readonly energy = new Numbers();
-  private readonly sigma0 = new Numbers();
-  private readonly dk = new Numbers();
-  private readonly nkpts = new Numbers();
+  private readonly cells = new NumberList(1024); // 9 per frame, NaN when there is no cell
+  private readonly virials = new NumberList(1024); // 9 per frame, NaN when there is none
   private readonly kmesh: (string | null)[] = [];
   private readonly tags: (Record<string, unknown> | null)[] = [];
+  private readonly room: AtomRoom = { pos: new Float64Array(0), posOffset: 0, frc: null, frcOffset: 0 };
   private readonly formulas = new Map<string[], { counts: Record<string, number>; formula: string }>();
   constructor(readonly source: string) {}
 
@@ -111,15 +106,19 @@ export class FrameColumns {
   /**
    * Room for the next frame's atoms: write positions (Å) at `pos[posOffset + 3a + k]` and, when
    * `withForces`, forces (eV/Å) at `frc[frcOffset + 3a + k]`; then call {@link add}. A frame
-   * abandoned before add leaves no trace (the next call reuses the room).
+   * abandoned before add leaves no trace (the next call reuses the room). The object returned is
+   * the same at every call: it holds the room of the last call.
    */
-  atoms(natoms: number, withForces: boolean): { pos: Float64Array; posOffset: number; frc: Float64Array | null; frcOffset: number } {
+  atoms(natoms: number, withForces: boolean): AtomRoom {
     if (this.pendingAtoms >= 0) this.release();
-    const pos = this.pos.reserve(3 * natoms, this.posAt);
-    const frc = withForces ? this.frc.reserve(3 * natoms, this.frcAt) : null;
+    const room = this.room;
+    room.pos = this.pos.reserve(3 * natoms, this.posAt);
+    room.posOffset = this.posAt.offset;
+    room.frc = withForces ? this.frc.reserve(3 * natoms, this.frcAt) : null;
+    room.frcOffset = withForces ? this.frcAt.offset : 0;
     this.pendingAtoms = natoms;
     this.pendingForces = withForces;
-    return { pos, posOffset: this.posAt.offset, frc, frcOffset: withForces ? this.frcAt.offset : 0 };
+    return room;
   }
 
   /** Give back the room of an abandoned frame. */
@@ -134,18 +133,26 @@ export class FrameColumns {
   add(f: FrameFields): void {
     if (this.pendingAtoms !== f.symbols.length) throw new Error(`FrameColumns.add: ${f.symbols.length} symbols for room of ${this.pendingAtoms} atoms`);
     this.pendingAtoms = -1;
-    this.posBlock.push(this.posAt.block);
-    this.posOffset.push(this.posAt.offset);
-    this.frcBlock.push(this.pendingForces ? this.frcAt.block : -1);
-    this.frcOffset.push(this.pendingForces ? this.frcAt.offset : 0);
+    const q = this.scalars.reserve(SCALARS);
+    const sd = this.scalars.data;
+    sd[q + S_POS_BLOCK] = this.posAt.block;
+    sd[q + S_POS_OFFSET] = this.posAt.offset;
+    sd[q + S_FRC_BLOCK] = this.pendingForces ? this.frcAt.block : -1;
+    sd[q + S_FRC_OFFSET] = this.pendingForces ? this.frcAt.offset : 0;
+    sd[q + S_PBC] = (f.pbc[0] ? 1 : 0) | (f.pbc[1] ? 2 : 0) | (f.pbc[2] ? 4 : 0);
+    sd[q + S_ENERGY] = f.energy ?? NaN;
+    sd[q + S_SIGMA0] = f.energySigma0 ?? NaN;
+    sd[q + S_DK] = f.dk ?? NaN;
+    sd[q + S_NKPTS] = f.nkpts ?? NaN;
     this.symbols.push(f.symbols);
-    for (let k = 0; k < 9; k++) this.cells.push(f.cell ? f.cell[k] : NaN);
-    for (let k = 0; k < 9; k++) this.virials.push(f.virial ? f.virial[k] : NaN);
-    this.pbc.push((f.pbc[0] ? 1 : 0) | (f.pbc[1] ? 2 : 0) | (f.pbc[2] ? 4 : 0));
-    this.energy.push(f.energy ?? NaN);
-    this.sigma0.push(f.energySigma0 ?? NaN);
-    this.dk.push(f.dk ?? NaN);
-    this.nkpts.push(f.nkpts ?? NaN);
+    const cell = f.cell;
+    const c = this.cells.reserve(9);
+    const cd = this.cells.data;
+    for (let k = 0; k < 9; k++) cd[c + k] = cell ? cell[k] : NaN;
+    const virial = f.virial;
+    const w = this.virials.reserve(9);
+    const wd = this.virials.data;
+    for (let k = 0; k < 9; k++) wd[w + k] = virial ? virial[k] : NaN;
     this.kmesh.push(f.kmesh ? f.kmesh.join('x') : null);
     let empty = true;
     for (const _ in f.tags) {
@@ -172,21 +179,27 @@ export class FrameColumns {
     const symbols = this.symbols;
     const cells = this.cells.done();
     const virials = this.virials.done();
-    const pbc = this.pbc.done();
-    const energy = this.energy.done();
-    const sigma0 = this.sigma0.done();
-    const dk = this.dk.done();
-    const nkpts = this.nkpts.done();
-    const posB = this.posBlock.done();
-    const posO = this.posOffset.done();
-    const frcB = this.frcBlock.done();
-    const frcO = this.frcOffset.done();
+    const sc = this.scalars.done();
+    const column = (at: number): Float64Array => {
+      const a = new Float64Array(n);
+      for (let i = 0; i < n; i++) a[i] = sc[SCALARS * i + at];
+      return a;
+    };
+    const pbc = column(S_PBC);
+    const energy = column(S_ENERGY);
+    const sigma0 = column(S_SIGMA0);
+    const dk = column(S_DK);
+    const nkpts = column(S_NKPTS);
+    const posB = column(S_POS_BLOCK);
+    const posO = column(S_POS_OFFSET);
+    const frcB = column(S_FRC_BLOCK);
+    const frcO = column(S_FRC_OFFSET);
     const posBlocks = this.pos.blocks;
     const frcBlocks = this.frc.blocks;
     const kmesh = this.kmesh;
     const tags = this.tags;
     const volume = new Float64Array(n);
-    for (let i = 0; i < n; i++) volume[i] = Number.isNaN(cells[9 * i]) ? NaN : volumeOf(cells.subarray(9 * i, 9 * i + 9));
+    for (let i = 0; i < n; i++) volume[i] = Number.isNaN(cells[9 * i]) ? NaN : volumeAt(cells, 9 * i);
     const orNull = (a: Float64Array): LazyColumn<number | null> => new LazyColumn(n, (i) => (Number.isNaN(a[i]) ? null : a[i]));
     const hasVirial = (i: number): boolean => !Number.isNaN(virials[9 * i]);
     const cols: Record<string, unknown> = {
