@@ -26,8 +26,9 @@ export interface FirstDraw {
   /** Drawing runs of the view (requests made while one runs are merged into it). */
   drawings: number;
   /**
-   * Charts built (vega-lite compiled, vega view made and rendered): a second one when the output
-   * area's width differs from the view's first guess.
+   * Charts built (vega-lite compiled, vega view made and rendered): 1 when the view waits for the
+   * output area's width before its first build and keeps the chart when the width does not
+   * change the spec.
    */
   builds: number;
   /** From the renderer call until each chart built was put in the page, ms. */
@@ -142,9 +143,9 @@ async function render(output: StoredOutput, profile = false): Promise<FirstDraw>
   Widget.attach(renderer, host);
   await rendered;
   const t1 = performance.now();
-  // The output's size reaches the view through a ResizeObserver, whose callbacks run in the
-  // rendering step after the animation-frame callbacks: the view redraws when the width differs
-  // from its first guess, and such a drawing can start and finish within that step. Wait until a
+  // Size changes reach the view through a ResizeObserver, whose callbacks run in the rendering
+  // step after the animation-frame callbacks: a view redraws there when the width it drew at
+  // changed the spec, and such a drawing can start and finish within that step. Wait until a
   // frame passes after which no drawing ran or runs; the first draw ends at that frame.
   let end = t1;
   for (;;) {

@@ -156,7 +156,7 @@ async function firstDraw(browser: Browser): Promise<void> {
   console.log(`  outputs with a deltak MIME type: ${outputs.length}; no renderer in the extension for: ${noRenderer.size ? [...noRenderer].join(', ') : 'none'}`);
   console.log(`  extension's renderers: ${renderers.map((r) => `${r.mimeType} (rank ${r.rank})`).join(', ')}`);
   console.log(`  time after renderModel resolved (later drawings, last frame): median ${ms(median(renderModel))}`);
-  console.log(`  charts built per first draw: ${builds.join(', ')} (the first at the view's first guess of the width, 760 px, before the output area's size is known)`);
+  console.log(`  charts built per first draw: ${builds.join(', ')} (more than 1: a chart built before the output area's width was known, or again after it)`);
   console.log(`  bundle (${Math.round(code.length / 1024)} kB, minified) run on each fresh page before the timer: median ${ms(median(results.flatMap((r) => r.bundleLoad)))}`);
   console.log(`  bundled: ${Object.entries(packages).map(([k, v]) => `${k} ${v.join(' + ')}`).join(', ')}`);
   console.log(`  ${chromiumVersion()}, node ${process.version}, ${os.cpus()[0]?.model ?? '?'} (${os.cpus().length} cores)`);

@@ -6,6 +6,7 @@
  * otherwise.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import { CHART_MIME, COMPARISON_MIME, ERROR_BUDGET_MIME, SEM_MIME, SWEEP_MIME, VEGALITE_MIME } from 'deltak/payloads';
 import { SweepView } from './sweep/widget.js';
@@ -20,8 +21,13 @@ export const RANK = 50;
 /** What every deltak view offers to its renderer. */
 export interface DeltakView {
   readonly root: HTMLElement;
-  /** Draw for the first time (or again). */
+  /**
+   * Draw for the first time (or again); resolves when drawn. The first drawing waits until the
+   * view is in a laid-out page, so its chart is built once, at the output area's width.
+   */
   request(layout: boolean): Promise<void>;
+  /** The view was put in the page: measure its width (a waiting first drawing starts). */
+  attached(): void;
   /** Called with the view's state (plain JSON) when the user changes it. */
   onStateChange: ((state: Record<string, unknown>) => void) | null;
   dispose(): void;
@@ -53,7 +59,11 @@ export class DeltakRenderer extends Widget implements IRenderMime.IRenderer {
     this.addClass('deltak-renderer');
   }
 
-  /** Render (or re-render, on update_display_data) the model's payload. */
+  /**
+   * Render (or re-render, on update_display_data) the model's payload; resolves when the view has
+   * drawn. The output area calls this before it attaches the widget: the chart is built when the
+   * widget is attached and its width known (at once when it is attached already).
+   */
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     // our own metadata write comes back as a render of the same model: the view is already right
     if (this.writing && model === this.model && this.view) return;
@@ -74,6 +84,12 @@ export class DeltakRenderer extends Widget implements IRenderMime.IRenderer {
       msg.textContent = `deltak: cannot show this ${this.mimeType} output: ${(e as Error).message}`;
       this.node.replaceChildren(msg);
     }
+  }
+
+  /** The output area put the widget in the page: the view can measure its width and draw. */
+  protected override onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this.view?.attached();
   }
 
   private pending: Record<string, unknown> | null = null;

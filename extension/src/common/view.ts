@@ -3,6 +3,11 @@
  * charts module, its data replaced in place when only the data change (the slider), rebuilt when
  * the layout changes (selection, theme, width); SVG/PNG/CSV downloads. The chart keeps its height
  * while it is rebuilt (drawn off-screen, then swapped), so the output area does not jump.
+ *
+ * The first chart is built at the width of the output area: a view asked to draw before it is in
+ * a laid-out page waits until it is (its renderer attached, or its size first observed), so the
+ * chart is not built at a guessed width and again at the real one. A new width rebuilds the chart
+ * only when it changes the spec (charts whose panels have a fixed or largest width keep theirs).
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { VegaLiteSpec } from 'deltak/charts';
@@ -12,8 +17,10 @@ import { button, copyText, download, el, keepKeys } from './dom.js';
 import { Redraw } from './redraw.js';
 import { captionLines, contextJson, pngWithContext, svgWithContext, type ExportContext } from './context.js';
 
-/** Width assumed before the view is attached, px. */
+/** Width assumed before the view is measured, px (the first drawing waits for the measure). */
 const DEFAULT_WIDTH = 760;
+/** Width changes smaller than this are ignored, px. */
+const WIDTH_STEP = 8;
 /** Name of every view's chart dataset. */
 export const VIEW_DATA = 'deltak_data';
 
@@ -44,6 +51,14 @@ export abstract class ChartView {
   onStateChange: ((state: Record<string, unknown>) => void) | null = null;
   private chart: Chart | null = null;
   private chartKey = '';
+  /** The drawn chart's spec as JSON: a redraw whose spec is the same keeps the chart. */
+  private chartSpec = '';
+  /** Whether the data or the text below changed since the last drawing (not only the width). */
+  private stale = true;
+  /** Whether the view's width was measured in the page (the first drawing waits for it). */
+  private measured = false;
+  /** The first drawing, waiting for the measure; null once it started (or before any request). */
+  private firstDraw: { layout: boolean; start: () => void; done: Promise<void> } | null = null;
   private readonly redraw: Redraw;
   private readonly stopTheme: () => void;
   private readonly resize: ResizeObserver;
@@ -72,12 +87,35 @@ export abstract class ChartView {
     });
     this.resize = new ResizeObserver((entries) => {
       const w = entries[0]?.contentRect.width ?? 0;
-      if (w > 0 && Math.abs(w - this.width) >= 8) {
+      if (w <= 0) return;
+      if (!this.measured) {
+        this.setMeasured(w);
+      } else if (Math.abs(w - this.width) >= WIDTH_STEP) {
         this.width = w;
-        void this.request(true);
+        // only the width changed: the drawing keeps the chart when the spec stays the same
+        void this.redraw.request(false);
       }
     });
     this.resize.observe(root);
+  }
+
+  /**
+   * The view is in the page (its renderer was attached): measure its width now, so a drawing
+   * waiting for it starts at once, at the output area's width. Does nothing when the view is not
+   * laid out (hidden; its size is observed when it is shown) or was measured before.
+   */
+  attached(): void {
+    if (this.measured || !this.root.isConnected) return;
+    const w = this.root.getBoundingClientRect().width;
+    if (w > 0) this.setMeasured(w);
+  }
+
+  private setMeasured(width: number): void {
+    this.measured = true;
+    this.width = width;
+    const first = this.firstDraw;
+    this.firstDraw = null;
+    first?.start();
   }
 
   /**
@@ -153,9 +191,27 @@ export abstract class ChartView {
     return null;
   }
 
-  /** Redraw (`layout`: the chart's structure may have changed); resolves when drawn. */
+  /**
+   * Redraw (`layout`: the chart's structure may have changed); resolves when drawn. Before the
+   * view is measured in the page, the drawing waits for the measure (see {@link attached}), and
+   * the requests made meanwhile are one drawing.
+   */
   request(layout = true): Promise<void> {
-    return this.redraw.request(layout);
+    this.stale = true;
+    if (!this.measured) this.attached();
+    if (this.measured) return this.redraw.request(layout);
+    if (this.firstDraw) {
+      this.firstDraw.layout ||= layout;
+      return this.firstDraw.done;
+    }
+    // busy while waiting, as while drawing: tests and benchmarks wait for the drawing after it
+    this.root.dataset.deltakBusy = 'true';
+    let start = (): void => {};
+    const measured = new Promise<void>((resolve) => (start = resolve));
+    const first: { layout: boolean; start: () => void; done: Promise<void> } = { layout, start, done: Promise.resolve() };
+    first.done = measured.then(() => this.redraw.request(first.layout));
+    this.firstDraw = first;
+    return first.done;
   }
 
   /** Resolves when every requested redraw is finished. */
@@ -169,17 +225,37 @@ export abstract class ChartView {
   }
 
   private async draw(layout: boolean): Promise<void> {
+    const stale = this.stale;
+    this.stale = false;
     const t0 = performance.now();
-    this.renderBelow();
+    if (stale || !this.chart) this.renderBelow();
     const t1 = performance.now();
-    const values = this.data();
     const own = this.layoutKey();
     const key = own === null ? null : JSON.stringify([own, this.width, this.theme]);
-    if (this.chart && !layout && key !== null && key === this.chartKey) {
-      await this.chart.setData(VIEW_DATA, values);
+    const named = this.namedData();
+    let spec: VegaLiteSpec | null = null;
+    let specText = '';
+    let keep = false;
+    if (this.chart && !layout) {
+      if (key !== null && key === this.chartKey) {
+        keep = true;
+      } else {
+        // the width (or something the key does not name) changed: rebuild only for a new spec
+        spec = this.spec();
+        specText = JSON.stringify(spec);
+        keep = specText === this.chartSpec;
+        if (keep) this.chartKey = key ?? '';
+      }
+    }
+    if (keep && this.chart) {
+      // a spec with inline data is the same chart; named data are replaced when they may differ
+      if (named && stale) await this.chart.setData(VIEW_DATA, this.data());
     } else {
+      const values = this.data();
+      spec ??= this.spec();
+      if (!specText) specText = JSON.stringify(spec);
       const box = el('div', 'deltak-chart-inner');
-      const chart = await Chart.draw(box, this.spec() as unknown as TopLevelSpec, this.namedData() ? VIEW_DATA : null, values);
+      const chart = await Chart.draw(box, spec as unknown as TopLevelSpec, named ? VIEW_DATA : null, values);
       if (this.redraw.isStopped) {
         chart.dispose();
         return;
@@ -187,6 +263,7 @@ export abstract class ChartView {
       this.chart?.dispose();
       this.chart = chart;
       this.chartKey = key ?? '';
+      this.chartSpec = specText;
       this.chartBox.replaceChildren(box);
       this.chartBox.style.minHeight = `${box.offsetHeight}px`;
       await this.afterBuild(chart);
@@ -212,6 +289,10 @@ export abstract class ChartView {
   /** Stop watching theme and size, release the chart. */
   dispose(): void {
     this.redraw.stop();
+    // a drawing waiting for the measure starts and ends at once (nothing is drawn after stop)
+    const first = this.firstDraw;
+    this.firstDraw = null;
+    first?.start();
     this.stopTheme();
     this.resize.disconnect();
     this.chart?.dispose();
