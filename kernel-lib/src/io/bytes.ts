@@ -373,7 +373,75 @@ function numberAfterAll(b: Uint8Array, s: number, e: number): number {
     const v = p < 0 ? m / POW10[-p] : p > 0 ? m * POW10[p] : m;
     return neg ? -v : v;
   }
+  if (i === e && digits > 0 && p >= -22 && p < 0 && m < 1e17) {
+    // up to 17 significant digits over a power of ten (Python's and NumPy's shortest repr of a double)
+    const v = quotientOf(b, s, e, -p);
+    if (v === v) return neg ? -v : v;
+  }
   return Number(Buffer.isBuffer(b) ? b.toString('latin1', s, e) : latin1(b, s, e));
+}
+
+/** 2^27 + 1: Veltkamp's splitting constant (a double times it splits into two 26-bit halves). */
+const SPLITTER = 134217729;
+/** A double's bits: the high word (sign, exponent, top of the mantissa) is BITS[HIGH]. */
+const ONE = new Float64Array(1);
+const BITS = new Uint32Array(ONE.buffer);
+const HIGH = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+/**
+ * M / 10^k correctly rounded, for the digits M (at most 17 significant ones, M ≥ 2^53) of the
+ * decimal in bytes b[s, e) and 0 < k ≤ 22; NaN when it cannot tell (the value within 2^-30 of
+ * half a unit in the last place from a tie, or next to a power of two): then Number() decides.
+ * M is held exactly as mh + ml (its first digits times 10^8, plus its last 8), q = mh / 10^k is
+ * corrected by the remainder M − q·10^k, computed exactly (Dekker's product), and the result is
+ * kept only when its distance to M / 10^k is clearly below half a unit in its last place.
+ */
+function quotientOf(b: Uint8Array, s: number, e: number, k: number): number {
+  // the significant digits: all but the last 8 in a1, the last 8 in a0
+  let sig = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if (c === 101 || c === 69) break;
+    if (c >= 48 && c <= 57 && (sig > 0 || c > 48)) sig++;
+  }
+  if (sig > 17) return NaN;
+  let a1 = 0;
+  let a0 = 0;
+  let j = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if (c === 101 || c === 69) break;
+    if (c < 48 || c > 57 || (j === 0 && c === 48)) continue;
+    if (j < sig - 8) a1 = a1 * 10 + (c - 48);
+    else a0 = a0 * 10 + (c - 48);
+    j++;
+  }
+  const hi8 = a1 * 1e8; // exact: a1 < 10^9, and a1 · 5^8 < 2^53
+  const mh = hi8 + a0;
+  const ml = a0 - (mh - hi8); // exact (hi8 ≥ a0)
+  const t = POW10[k];
+  const q = mh / t;
+  // q · t = ph + pl exactly
+  let c = SPLITTER * q;
+  const qh = c - (c - q);
+  const ql = q - qh;
+  c = SPLITTER * t;
+  const th = c - (c - t);
+  const tl = t - th;
+  const ph = q * t;
+  const pl = qh * th - ph + qh * tl + ql * th + ql * tl;
+  const rem = mh - ph - pl + ml; // M − q·t (mh − ph is exact: ph is within an ulp of mh)
+  const corr = rem / t;
+  const x = q + corr;
+  const off = q - x + corr; // M / 10^k − x
+  ONE[0] = x;
+  const high = BITS[HIGH];
+  const exp = (high >>> 20) & 0x7ff;
+  if (((high & 0xfffff) === 0 && BITS[1 - HIGH] === 0) || exp <= 54 || exp === 0x7ff) return NaN;
+  BITS[HIGH] = (exp - 53) << 20; // half a unit in the last place of x: 2^(exp − 1076)
+  BITS[1 - HIGH] = 0;
+  const half = ONE[0];
+  return (off < 0 ? -off : off) < half * (1 - 2 ** -30) ? x : NaN;
 }
 
 /**
