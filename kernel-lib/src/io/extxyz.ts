@@ -836,7 +836,7 @@ function atomLine(b: Uint8Array, s: number, e: number, cols: Columns, pos: Float
         neg = true;
         c = b[++i];
       } else if (c === 43) c = b[++i];
-      let m = -0; // a double from the start: no deoptimisation when the digits outgrow a small integer
+      let m = 0;
       let digits = 0;
       let p = 0;
       let dot = false;
