@@ -4,14 +4,14 @@
  * verdict, units in every header; SVG, PNG and CSV downloads with their context.
  */
 import { columnFormatter, errorBudgetChart, formatDk, type VegaLiteSpec } from 'deltak/charts';
-import { ChartView } from '../common/view.js';
+import { InlineChartView } from '../common/view.js';
 import { el, table } from '../common/dom.js';
 import { toCsv } from '../common/csv.js';
 import type { ExportContext } from '../common/context.js';
 import { budgetColumns, budgetCsvRows, budgetExportContext, budgetModel, budgetReference, type BudgetModel } from './state.js';
 
 /** The error-budget view of one payload. */
-export class BudgetView extends ChartView {
+export class BudgetView extends InlineChartView {
   private readonly model: BudgetModel;
 
   /** Build the view for an untrusted payload (invalid payloads are errors naming the field). */
@@ -20,15 +20,6 @@ export class BudgetView extends ChartView {
     this.model = budgetModel(data);
     this.addDownloads();
     this.root.append(this.controls, this.chartBox, this.below, this.status);
-  }
-
-  /** The chart carries its rows inline (the payload's rows, fixed). */
-  protected override namedData(): boolean {
-    return false;
-  }
-
-  protected data(): object[] {
-    return [];
   }
 
   protected spec(): VegaLiteSpec {

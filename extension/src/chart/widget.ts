@@ -4,13 +4,13 @@
  * downloads. The spec comes from the notebook as JupyterLab's own vega renderer would take it.
  */
 import type { VegaLiteSpec } from 'deltak/charts';
-import { ChartView } from '../common/view.js';
+import { InlineChartView } from '../common/view.js';
 import { toCsv } from '../common/csv.js';
 import type { ExportContext } from '../common/context.js';
 import { chartExportContext, chartFileStem, chartModel, chartTable, themedSpec, type ChartModel } from './state.js';
 
 /** The chart view of one payload and its vega-lite spec. */
-export class FigureView extends ChartView {
+export class FigureView extends InlineChartView {
   private readonly model: ChartModel;
 
   /** Build the view for an untrusted payload and spec (invalid ones are errors naming the field). */
@@ -20,14 +20,6 @@ export class FigureView extends ChartView {
     this.model = model;
     this.addDownloads();
     this.root.append(this.controls, this.chartBox, this.below, this.status);
-  }
-
-  protected override namedData(): boolean {
-    return false;
-  }
-
-  protected data(): object[] {
-    return [];
   }
 
   protected spec(): VegaLiteSpec {

@@ -299,3 +299,14 @@ export abstract class ChartView {
     this.chart = null;
   }
 }
+
+/** A view of a fixed figure whose spec carries its rows inline: no named dataset to replace. */
+export abstract class InlineChartView extends ChartView {
+  protected override namedData(): boolean {
+    return false;
+  }
+
+  protected data(): object[] {
+    return [];
+  }
+}
