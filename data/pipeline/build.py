@@ -630,6 +630,33 @@ def run_jobs(cfg, jobs, runner, what):
     return errors
 
 
+def harvest(cfg) -> int:
+    """Copy the results of finished task folders into the cache while their submission still
+    runs (the submission moves them in only when all its tasks end), so results can be
+    committed as they come in. Checks each result's cache key; returns how many were copied."""
+    root = task_root(cfg, "dft")
+    n = 0
+    for t in sorted(root.glob("*/*/dk*/*/task.json")) if root.is_dir() else []:
+        res = t.parent / "result.extxyz"
+        if not res.exists():
+            continue
+        d = json.loads(t.read_text())
+        job = job_from_json(d["job"])
+        key = cache_key(cfg, job)
+        if key != d["key"]:
+            raise SystemExit(f"{t}: cache key {key[:12]} of this configuration, the task was planned as {d['key'][:12]}")
+        path = job_path(cfg, job, key)
+        if path.exists():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        shutil.copyfile(res, tmp)
+        os.replace(tmp, path)
+        n += 1
+    print(f"[harvest] {n} finished single points copied into {Path(cfg['out_path']) / 'dft'}", flush=True)
+    return n
+
+
 # ----------------------------------------------------------------------------- reading the cache
 def read_all(cfg, lattice, stage):
     from ase.io import read
@@ -1197,6 +1224,9 @@ def main(argv=None):
     ap.add_argument("--dry-run", action="store_true",
                     help="list the single points of the DFT stages, cached and to compute, and run nothing")
     ap.add_argument("--run-task", metavar="TASK_JSON", help=argparse.SUPPRESS)
+    ap.add_argument("--harvest", action="store_true",
+                    help="copy the finished points of a running submission into the cache and exit "
+                         "(to commit results as they come in)")
     ap.add_argument("--dks", nargs="*", type=float, help="restrict the DFT stages to these Δk")
     ap.add_argument("--order", choices=["asc", "desc"], default="asc",
                     help="props: within a stage, finest Δk first (asc, default) or coarsest first (desc)")
@@ -1213,6 +1243,9 @@ def main(argv=None):
     cfg = load_config(args)
     cfg["config_file"] = "smoke" if args.smoke else os.path.relpath(args.config, REPO)
     out = Path(cfg["out_path"])
+    if args.harvest:
+        harvest(cfg)
+        return 0
     if args.dry_run:
         runner = None
         args.stages = [s for s in args.stages if s in ("props", "train", "sem")]
