@@ -7,4 +7,22 @@ cd "$ROOT"
 export JUPYTER_PATH="$ROOT/.venv/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 export DELTAK_ROOT="$ROOT"
 mapfile -t FILES < <(ls kernel-lib/test/*.test.ts test/*.test.ts 2>/dev/null)
-exec node --import tsx --test --test-concurrency=1 "${FILES[@]}"
+# One file at a time, each bounded (a hung file fails by name instead of stalling the run),
+# with its wall time, and a summary of the files that failed.
+FAILED=()
+T0=$SECONDS
+for f in "${FILES[@]}"; do
+  t=$SECONDS
+  echo "# ---- $f"
+  if ! timeout --kill-after=30 "${DELTAK_TEST_FILE_TIMEOUT:-1500}" \
+      node --import tsx --test --test-force-exit "$f"; then
+    FAILED+=("$f")
+  fi
+  echo "# ---- $f: $((SECONDS - t)) s"
+done
+echo "# all test files: $((SECONDS - T0)) s"
+if ((${#FAILED[@]})); then
+  printf '# FAILED: %s\n' "${FAILED[@]}"
+  exit 1
+fi
+echo "# every test file passed"

@@ -127,6 +127,14 @@ export async function startLab(notebookDir: string, env: NodeJS.ProcessEnv, time
         // gone
       }
     }
+    // Kernels run in sessions of their own (jupyter_client starts them so): any left over would
+    // hold the server's output pipe open and keep this test process alive. Their command line
+    // names a connection file in this server's runtime folder.
+    const runtime = env.JUPYTER_RUNTIME_DIR;
+    if (runtime) spawnSync('pkill', ['-KILL', '-f', runtime], { stdio: 'ignore' });
+    proc.stdout?.destroy();
+    proc.stderr?.destroy();
+    proc.unref();
   };
   const t0 = Date.now();
   for (;;) {
