@@ -793,6 +793,8 @@ test('names with quotes, constructor and __proto__ draw like any other, in the v
     const faded = await linePaths(sem);
     assert.equal(faded.filter((l) => l.opacity >= 0.99).length, 4, 'the picked structure type stays drawn in the four panels');
     assert.equal(faded.filter((l) => l.opacity < 0.5).length, 8, 'the two others fade');
+    // the pick is the view's state (saved in the notebook with it, written back by copy as code)
+    await page.waitForFunction((el) => (el as HTMLElement | null)?.dataset.deltakLegend === '__proto__', await sem.elementHandle(), { timeout: 10_000 });
     // zoom: the wheel over a panel changes its Δk axis
     const ticks = async (): Promise<string> => (await sem.locator('.deltak-chart svg .role-axis-label text').allTextContents()).join(',');
     const before = await ticks();

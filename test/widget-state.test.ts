@@ -404,24 +404,29 @@ test('copy as code: the showSweep call reopens the widget in the same state', ()
   assert.equal(optionsOfCall(sweepCode(q, qs), 'showSweep', 'sweep').metal, `Al"x`);
 });
 
-test('SEM state and copy as code: the group is saved and written back as showSem', async () => {
+test('SEM state and copy as code: the group and the legend picks are saved and written back as showSem', async () => {
   const { semBundle } = await import('../kernel-lib/src/display/analyses.ts');
   const p = semPayload();
   const two = { ...p, sems: [...p.sems, ...p.sems.map((r) => ({ ...r, metal: 'Cu' }))] };
   const m = semModel(two);
-  assert.deepEqual(initialSemState(m), { group: ALL });
-  assert.deepEqual(initialSemState(m, { group: 'Cu fcc' }), { group: 'Cu fcc' });
-  assert.deepEqual(initialSemState(m, { group: 'Zr hcp' }), { group: ALL }, 'an unknown group is ignored');
-  assert.equal(semCode(m, { group: ALL }), 'dk.showSem(sem, { factor: 0.5 });');
-  const code = semCode(m, { group: 'Cu fcc' });
-  assert.equal(code, 'dk.showSem(sem, { factor: 0.5, group: "Cu fcc" });');
+  assert.deepEqual(m.structures, ['pristine', 'vacancy']);
+  assert.deepEqual(initialSemState(m), { group: ALL, legend: [] });
+  assert.deepEqual(initialSemState(m, { group: 'Cu fcc' }), { group: 'Cu fcc', legend: [] });
+  assert.deepEqual(initialSemState(m, { group: 'Zr hcp' }), { group: ALL, legend: [] }, 'an unknown group is ignored');
+  assert.deepEqual(initialSemState(m, { legend: ['vacancy', 'interstitial', 3] }), { group: ALL, legend: ['vacancy'] }, 'unknown picks are dropped');
+  assert.equal(semCode(m, { group: ALL, legend: [] }), 'dk.showSem(sem, { factor: 0.5 });');
+  const code = semCode(m, { group: 'Cu fcc', legend: ['vacancy'] });
+  assert.equal(code, 'dk.showSem(sem, { factor: 0.5, group: "Cu fcc", legend: ["vacancy"] });');
   const rows = two.sems; // the payload's rows are rows of semTable
   const back = semModel(semBundle(rows, optionsOfCall(code, 'showSem', 'sem')).data['application/vnd.deltak.sem.v1+json']);
-  assert.deepEqual(initialSemState(back), { group: 'Cu fcc' });
-  const ctx = semExportContext(m, { group: 'Cu fcc' });
+  assert.deepEqual(initialSemState(back), { group: 'Cu fcc', legend: ['vacancy'] });
+  assert.throws(() => semBundle(rows, { legend: ['interstitial'] }), /legend names structure types the SEM table does not have: "interstitial"/);
+  assert.throws(() => semBundle(rows, { group: 'Zr hcp' }), /group "Zr hcp" is not one of the SEM table's/);
+  const ctx = semExportContext(m, { group: 'Cu fcc', legend: [] });
   assert.equal(ctx.factor, 0.5);
   assert.equal(ctx.units['F-RMSE'], 'eV/Å');
   assert.equal(ctx.selection, 'Cu fcc');
+  assert.equal(semExportContext(m, { group: ALL, legend: ['vacancy'] }).selection, 'legend: vacancy');
 });
 
 test('exports carry their context: SVG title, desc, metadata and caption; PNG text chunks; CSV context JSON', async () => {

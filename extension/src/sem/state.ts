@@ -21,9 +21,11 @@ export interface SemModel {
   structures: string[];
 }
 
-/** The user's choice: a "metal lattice" group or {@link ALL}. */
+/** The user's choice: a "metal lattice" group or {@link ALL}, and the structure types picked in the legend. */
 export interface SemState {
   group: string;
+  /** Structure types picked in the chart's legend (the others faded), in the payload's order; [] = none picked. */
+  legend: string[];
 }
 
 const uniq = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
@@ -69,33 +71,41 @@ export function semModel(data: unknown): SemModel {
 }
 
 /** The chart's data: the selected series and their thresholds (at the threshold's value). */
-export function semChartData(m: SemModel, s: SemState): SemDatum[] {
+export function semChartData(m: SemModel, s: Pick<SemState, 'group'>): SemDatum[] {
   const sel = (r: { metal: string; lattice: string }): boolean => s.group === ALL || groupOf(r) === s.group;
   return semData(m.payload.sems.filter(sel), m.payload.thresholds.filter(sel), m.payload.units);
 }
 
 /** The thresholds of the selection. */
-export function semTableRows(m: SemModel, s: SemState): SemPayload['thresholds'] {
+export function semTableRows(m: SemModel, s: Pick<SemState, 'group'>): SemPayload['thresholds'] {
   return m.payload.thresholds.filter((t) => s.group === ALL || groupOf(t) === s.group);
 }
 
+/** `picked` as structure types of the payload, in its order (anything else is dropped: untrusted). */
+export function legendOf(m: SemModel, picked: unknown): string[] {
+  return Array.isArray(picked) ? m.structures.filter((s) => picked.includes(s)) : [];
+}
+
 /**
- * The state the view opens with: the payload's group (else every group), then the group saved in
- * the notebook when it is one of this payload's (saved state is untrusted).
+ * The state the view opens with: the payload's group (else every group) and legend picks, then
+ * those saved in the notebook when they are this payload's (saved state is untrusted).
  */
 export function initialSemState(m: SemModel, saved?: unknown): SemState {
   const ok = (g: unknown): g is string => typeof g === 'string' && (g === ALL || m.groups.includes(g));
   const fromPayload = m.payload.view?.group;
   let group = ok(fromPayload) ? fromPayload : ALL;
-  const fromSaved = typeof saved === 'object' && saved !== null ? (saved as Record<string, unknown>).group : undefined;
-  if (ok(fromSaved)) group = fromSaved;
-  return { group };
+  let legend = legendOf(m, m.payload.view?.legend);
+  const s = typeof saved === 'object' && saved !== null ? (saved as Record<string, unknown>) : {};
+  if (ok(s.group)) group = s.group;
+  if (Array.isArray(s.legend)) legend = legendOf(m, s.legend);
+  return { group, legend };
 }
 
 /** The `dk.showSem(sem, { … })` call that opens the view in `state` (`sem` names the SEM table). */
 export function semCode(m: SemModel, state: SemState, sem = 'sem'): string {
   const opts = [`factor: ${m.payload.options.factor}`];
   if (state.group !== ALL) opts.push(`group: ${JSON.stringify(state.group)}`);
+  if (state.legend.length) opts.push(`legend: ${JSON.stringify(state.legend)}`);
   if (m.payload.source) opts.push(`source: ${JSON.stringify(m.payload.source)}`);
   return `dk.showSem(${sem}, { ${opts.join(', ')} });`;
 }
@@ -110,7 +120,7 @@ export function semExportContext(m: SemModel, state: SemState, version = DELTAK_
     reference: `Δk ${formatDk(m.payload.options.reference_dk)} Å⁻¹ (x(ref) = 0)`,
     source: m.payload.source ?? UNKNOWN_SOURCE,
     version,
-    ...(state.group === ALL ? {} : { selection: state.group }),
+    ...(state.group === ALL && !state.legend.length ? {} : { selection: [state.group === ALL ? '' : state.group, state.legend.length ? `legend: ${state.legend.join(', ')}` : ''].filter(Boolean).join('; ') }),
     units,
   };
 }

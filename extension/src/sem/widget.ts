@@ -8,10 +8,11 @@
  */
 import { columnFormatter, formatDk, formatFactor, semFigure, type VegaLiteSpec } from 'deltak/charts';
 import { ChartView, VIEW_DATA } from '../common/view.js';
+import type { Chart } from '../common/vega.js';
 import { labelledSelect, table } from '../common/dom.js';
 import { toCsv } from '../common/csv.js';
 import type { ExportContext } from '../common/context.js';
-import { ALL, initialSemState, semChartData, semCode, semExportContext, semModel, semTableRows, type SemModel, type SemState } from './state.js';
+import { ALL, initialSemState, legendOf, semChartData, semCode, semExportContext, semModel, semTableRows, type SemModel, type SemState } from './state.js';
 
 /** The SEM view of one payload. */
 export class SemView extends ChartView {
@@ -28,7 +29,7 @@ export class SemView extends ChartView {
     this.state = initialSemState(this.model, saved);
     const groups = [{ value: ALL, label: 'all metals and lattices' }, ...this.model.groups.map((g) => ({ value: g, label: g }))];
     this.controls.append(labelledSelect('Metal and lattice', groups, this.state.group, (v) => {
-      this.state = { group: v };
+      this.state = { ...this.state, group: v };
       this.stateChanged();
       void this.request(true);
     }).root);
@@ -69,7 +70,20 @@ export class SemView extends ChartView {
   }
 
   override savedState(): Record<string, unknown> {
-    return { ...this.state };
+    return { group: this.state.group, legend: [...this.state.legend] };
+  }
+
+  /** A rebuilt chart gets the legend's picks back, and tells the state when the legend is clicked. */
+  protected override async afterBuild(chart: Chart): Promise<void> {
+    if (this.state.legend.length) await chart.setPointSelection('shown', 'structure', this.state.legend);
+    chart.watchSelection('shown', () => {
+      const picked = legendOf(this.model, chart.pointSelection('shown'));
+      if (picked.join('\n') === this.state.legend.join('\n')) return;
+      this.state = { ...this.state, legend: picked };
+      this.root.dataset.deltakLegend = picked.join(',');
+      this.stateChanged();
+    });
+    this.root.dataset.deltakLegend = this.state.legend.join(',');
   }
 
   override code(): string {

@@ -8,6 +8,7 @@ import { comparisonSummary, type ComparisonRow, type ComparisonSummaryRow } from
 import type { Recommendation } from '../core/recommend.js';
 import type { CoverageRow } from '../core/coverage.js';
 import { semChart, comparisonChart } from '../charts/figures.js';
+import { panelOf } from '../charts/sweep.js';
 import { VEGALITE_MIME, type MimeBundle } from './bundle.js';
 import { SEM_MIME, COMPARISON_MIME, type SemPayload, type SemViewOptions, type ComparisonPayload } from './payloads.js';
 import { formatTable } from './text.js';
@@ -26,6 +27,23 @@ export interface SemBundleOptions extends SemViewOptions {
   source?: string;
 }
 
+/** The view options of a SEM bundle, checked against its rows (a group or structure type it does not have is an error). */
+function semView(sems: readonly { metal: string; lattice: string; structure: string }[], options: SemViewOptions): SemViewOptions | null {
+  const view: SemViewOptions = {};
+  if (options.group !== undefined) {
+    const groups = [...new Set(sems.map(panelOf))];
+    if (!groups.includes(options.group)) throw new Error(`semBundle: group ${JSON.stringify(options.group)} is not one of the SEM table's (${groups.map((g) => JSON.stringify(g)).join(', ')})`);
+    view.group = options.group;
+  }
+  if (options.legend !== undefined && options.legend.length > 0) {
+    const structures = [...new Set(sems.map((r) => r.structure))];
+    const unknown = options.legend.filter((s) => !structures.includes(s));
+    if (unknown.length) throw new Error(`semBundle: legend names structure types the SEM table does not have: ${unknown.map((s) => JSON.stringify(s)).join(', ')} (it has ${structures.map((s) => JSON.stringify(s)).join(', ')})`);
+    view.legend = structures.filter((s) => options.legend!.includes(s));
+  }
+  return Object.keys(view).length ? view : null;
+}
+
 /** Bundle of a SEM table (rows of `semTable`) with thresholds at `factor` (default 0.5). */
 export function semBundle(sem: ColumnTable | readonly SemRow[], options: SemBundleOptions = {}): MimeBundle {
   const rows = rowsOf<SemRow>(sem);
@@ -35,6 +53,7 @@ export function semBundle(sem: ColumnTable | readonly SemRow[], options: SemBund
   // the groups named by their tags as text (as the view and the chart draw them)
   const sems = rows.map((r) => ({ ...r, metal: String(r.metal), lattice: String(r.lattice), structure: String(r.structure) }));
   const thresholds = th.map((t) => ({ ...t, metal: String(t.metal), lattice: String(t.lattice), structure: String(t.structure) }));
+  const view = semView(sems, options);
   const payload: SemPayload = {
     version: 1,
     sems,
@@ -42,7 +61,7 @@ export function semBundle(sem: ColumnTable | readonly SemRow[], options: SemBund
     thresholds,
     units: { dk: 'Å⁻¹', ...SEM_UNITS },
     ...(options.source ? { source: options.source } : {}),
-    ...(options.group !== undefined ? { view: { group: options.group } } : {}),
+    ...(view ? { view } : {}),
   };
   // the fallback chart: the SEM asked for, else every SEM (as the widget)
   const chartSem = options.chartSem;

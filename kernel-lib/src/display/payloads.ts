@@ -38,6 +38,8 @@ export interface SemPayload {
 export interface SemViewOptions {
   /** One "metal lattice" group, e.g. "Al fcc" (absent: every group). */
   group?: string;
+  /** Structure types picked in the chart's legend, the others faded (default: none picked, all shown). */
+  legend?: string[];
 }
 
 /** The payload of {@link COMPARISON_MIME}. */
