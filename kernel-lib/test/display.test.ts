@@ -163,3 +163,12 @@ test('showChart sends deltak’s chart type beside the vega-lite v5 chart, with 
   assert.equal((sent[0].data[VEGALITE_MIME] as { $schema?: string }).$schema, 'https://vega.github.io/schema/vega-lite/v5.json');
   assert.match(String(sent[0].data['text/plain']), /RMSE against the Δk/);
 });
+
+test('escapeMarkdown: names from data render as written; markdownText gives them back', async () => {
+  const { escapeMarkdown, markdownText } = await import('../src/display/markdown.js');
+  for (const t of ['Al fcc: 0.18 Å⁻¹ (f = 0.5)', '*a_b* [x](y) <b> `c` 1-2 #3 a|b \\ end **x**', 'E_Oh', 'plain words']) {
+    assert.equal(markdownText(escapeMarkdown(t)), t, t);
+  }
+  assert.equal(escapeMarkdown('E_Oh <1>'), 'E\\_Oh \\<1\\>');
+  assert.equal(markdownText('**Recommendation:** `0.18` *Å⁻¹*'), 'Recommendation: 0.18 Å⁻¹');
+});

@@ -259,7 +259,10 @@ test('show(dataset), show(dataset.analyse()), show(any table); a table prints as
     show(a);
     const mimes = sent.flatMap((b) => Object.keys(b.data));
     for (const m of [SWEEP_MIME, SEM_MIME, COMPARISON_MIME]) assert.ok(mimes.includes(m), m);
-    assert.ok(sent.some((b) => String(b.data['text/plain']).includes(a.recommendation!.reason)), 'the recommendation as text');
+    const words = sent.find((b) => 'text/markdown' in b.data);
+    assert.ok(words, 'the recommendation in words, rendered');
+    assert.ok(String(words.data['text/markdown']).startsWith('- **Recommendation:** '), String(words.data['text/markdown']));
+    assert.ok(String(words.data['text/plain']).includes(`Recommendation: ${a.recommendation!.reason}`), 'its text/plain twin has the reason as written');
     sent.length = 0;
     show(table({ x: [1, 2], y: ['a', 'b'] }));
     assert.match(String(sent[0].data['text/html']), /<td>a<\/td>/);

@@ -11,7 +11,7 @@ import { datasetBundle } from './dataset.js';
 import { isDataset, isAnalysis, type Dataset, type DatasetAnalysis } from '../io/dataset.js';
 import { semBundle, comparisonBundle, type ComparisonBundleOptions, type SemBundleOptions } from './analyses.js';
 import { errorBudgetBundle, type ErrorBudgetInput } from './errorbudget.js';
-import { markdownBundle } from './markdown.js';
+import { escapeMarkdown, markdownBundle } from './markdown.js';
 import type { SemRow } from '../core/sem.js';
 import type { ComparisonRow } from '../core/comparison.js';
 import type { Recommendation } from '../core/recommend.js';
@@ -89,15 +89,16 @@ function showAnalysis(a: DatasetAnalysis): void {
   if (a.sem) showSem(a.sem, { factor: a.factor });
   if (a.comparison && a.recommendation) showComparison(a.comparison, a.recommendation, a.recommendedCoverage ? { coverage: a.recommendedCoverage } : {});
   if (a.errorBudget) showErrorBudget(a.errorBudget);
+  // the recommendation and what was left out, in words (Markdown, with its text/plain twin)
   const lines: string[] = [];
   if (a.recommendation) {
-    lines.push(`Recommendation: ${a.recommendation.reason}`);
+    lines.push(`**Recommendation:** ${escapeMarkdown(a.recommendation.reason)}`);
     const c = a.recommendation.cost;
-    if (c) lines.push(`k-points of the training cells: ${c.fullRecommended} at ${a.recommendation.dk} Å⁻¹ instead of ${c.fullBaseline} at ${c.baselineDk} Å⁻¹ (${c.fullSaving.toFixed(1)}× fewer, full grids; baseline: ${c.baselineReason})`);
+    if (c) lines.push(escapeMarkdown(`k-points of the training cells: ${c.fullRecommended} at ${a.recommendation.dk} Å⁻¹ instead of ${c.fullBaseline} at ${c.baselineDk} Å⁻¹ (${c.fullSaving.toFixed(1)}× fewer, full grids; baseline: ${c.baselineReason})`));
   }
-  if (a.unpaired.length) lines.push(`not compared (no SEM group in the test set): ${a.unpaired.map((p) => `${p.metal} ${p.lattice} ${p.property}`).join(', ')}`);
-  lines.push(...a.notes);
-  if (lines.length) sendBundle({ data: { 'text/plain': lines.join('\n') }, metadata: {} });
+  if (a.unpaired.length) lines.push(escapeMarkdown(`not compared (no SEM group in the test set): ${a.unpaired.map((p) => `${p.metal} ${p.lattice} ${p.property}`).join(', ')}`));
+  lines.push(...a.notes.map(escapeMarkdown));
+  if (lines.length) showMarkdown(lines.map((l) => `- ${l}`).join('\n'));
 }
 
 /**
