@@ -14,7 +14,7 @@ T0=$SECONDS
 for f in "${FILES[@]}"; do
   t=$SECONDS
   echo "# ---- $f"
-  if ! timeout --kill-after=30 "${DELTAK_TEST_FILE_TIMEOUT:-1500}" \
+  if ! timeout --kill-after=30 "${DELTAK_TEST_FILE_TIMEOUT:-900}" \
       node --import tsx --test --test-force-exit "$f"; then
     FAILED+=("$f")
   fi
