@@ -130,50 +130,52 @@ interface CurveSet {
  * first ({@link methodOrder}), so the result does not depend on row order within a property.
  */
 function curveSet(cols: SweepColumns, keep: Uint8Array | null): CurveSet {
-  const { nCurves, curveStart, byCurve, group, nGroups } = cols;
+  const { nCurves, nGroups, curveStart, byCurve, curveGroup } = cols;
   const n = cols.length;
-  const kept = keep ?? new Uint8Array(n).fill(1);
-  const method = cols.codes.method, dkAll = cols.dk, valueAll = cols.value;
+  const dkAll = cols.dk, valueAll = cols.value;
+  // per curve: its kept points and first kept row; per group: the first kept row of its curves
   const nKept = new Int32Array(nCurves);
-  const firstRow = new Int32Array(nCurves).fill(n);
+  const firstRow = new Int32Array(nCurves);
+  const groupFirst = new Int32Array(nGroups).fill(n);
   let total = 0;
   for (let c = 0; c < nCurves; c++) {
     let count = 0, f = n;
     for (let j = curveStart[c], e = curveStart[c + 1]; j < e; j++) {
       const r = byCurve[j];
-      if (kept[r] === 0) continue;
+      if (keep !== null && keep[r] === 0) continue;
       count++;
       if (r < f) f = r;
     }
     nKept[c] = count;
     firstRow[c] = f;
     total += count;
+    if (f < groupFirst[curveGroup[c]]) groupFirst[curveGroup[c]] = f;
   }
-  const rank = new Int32Array(nGroups).fill(-1);
-  let nRanked = 0;
-  for (let i = 0; i < n; i++) if (kept[i] !== 0 && rank[group[i]] < 0) rank[group[i]] = nRanked++;
+  // groups ranked by their first kept row, methods by methodOrder
+  const ranked: number[] = [];
+  for (let g = 0; g < nGroups; g++) if (groupFirst[g] < n) ranked.push(g);
+  ranked.sort((a, b) => groupFirst[a] - groupFirst[b]);
+  const rank = new Int32Array(nGroups);
+  for (let k = 0; k < ranked.length; k++) rank[ranked[k]] = k;
   const methods = cols.names.method;
   const methodRank = new Int32Array(methods.length);
   methods.map((_, k) => k).sort((a, b) => methodOrder(methods[a], methods[b])).forEach((me, k) => (methodRank[me] = k));
   // curves by group rank (counting sort), then by method within a group (insertion sort: few methods)
-  const curveRank = new Int32Array(nCurves);
-  const curveMethod = new Int32Array(nCurves);
-  const at = new Int32Array(nRanked + 1);
+  const at = new Int32Array(ranked.length + 1);
   let m = 0;
   for (let c = 0; c < nCurves; c++) {
     if (nKept[c] === 0) continue;
-    curveRank[c] = rank[group[firstRow[c]]];
-    curveMethod[c] = methodRank[method[firstRow[c]]];
-    at[curveRank[c] + 1]++;
+    at[rank[curveGroup[c]] + 1]++;
     m++;
   }
-  for (let g = 0; g < nRanked; g++) at[g + 1] += at[g];
+  for (let g = 0; g < ranked.length; g++) at[g + 1] += at[g];
   const ids = new Int32Array(m);
-  for (let c = 0; c < nCurves; c++) if (nKept[c] > 0) ids[at[curveRank[c]]++] = c;
+  for (let c = 0; c < nCurves; c++) if (nKept[c] > 0) ids[at[rank[curveGroup[c]]]++] = c;
+  const method = cols.curveCodes.method;
   for (let k = 1; k < m; k++) {
-    const c = ids[k], g = curveRank[c], mr = curveMethod[c];
+    const c = ids[k], g = curveGroup[c], mr = methodRank[method[c]];
     let j = k - 1;
-    while (j >= 0 && curveRank[ids[j]] === g && curveMethod[ids[j]] > mr) {
+    while (j >= 0 && curveGroup[ids[j]] === g && methodRank[method[ids[j]]] > mr) {
       ids[j + 1] = ids[j];
       j--;
     }
@@ -188,7 +190,7 @@ function curveSet(cols: SweepColumns, keep: Uint8Array | null): CurveSet {
     row[k] = firstRow[c];
     for (let j = curveStart[c], e = curveStart[c + 1]; j < e; j++) {
       const r = byCurve[j];
-      if (kept[r] === 0) continue;
+      if (keep !== null && keep[r] === 0) continue;
       dk[p] = dkAll[r];
       value[p++] = valueAll[r];
     }
@@ -396,12 +398,12 @@ function exclusion(cols: SweepColumns, unstable: UnstableOption | undefined): Ex
   return { keep, excluded, perCurve };
 }
 
-/** The text of curve k's first row. */
-function curveText(cols: SweepColumns, row: number): Pick<SweepRow, 'metal' | 'lattice' | 'property' | 'unit' | 'method'> {
-  const { codes, names } = cols;
+/** The text of curve c (the sweep's numbering). */
+function curveText(cols: SweepColumns, c: number): Pick<SweepRow, 'metal' | 'lattice' | 'property' | 'unit' | 'method'> {
+  const { curveCodes: codes, names } = cols;
   return {
-    metal: names.metal[codes.metal[row]], lattice: names.lattice[codes.lattice[row]], property: names.property[codes.property[row]],
-    unit: names.unit[codes.unit[row]], method: names.method[codes.method[row]],
+    metal: names.metal[codes.metal[c]], lattice: names.lattice[codes.lattice[c]], property: names.property[codes.property[c]],
+    unit: names.unit[codes.unit[c]], method: names.method[codes.method[c]],
   };
 }
 
@@ -416,7 +418,7 @@ function thresholdColumns(cols: SweepColumns, options: ThresholdOptions): { colu
     if (cs.start[k + 1] - cs.start[k] < 2) {
       const n = ex.perCurve[cs.ids[k]];
       throw new Error(
-        `${describeCurve(curveText(cols, cs.row[k]))} has a single Δk (${cs.dk[cs.start[k]]} Å⁻¹)${n ? ` once ${n} moduli of an unstable C are left out (option unstable: "include" keeps them)` : ''}: a threshold needs at least two`,
+        `${describeCurve(curveText(cols, cs.ids[k]))} has a single Δk (${cs.dk[cs.start[k]]} Å⁻¹)${n ? ` once ${n} moduli of an unstable C are left out (option unstable: "include" keeps them)` : ''}: a threshold needs at least two`,
       );
     }
   }
@@ -424,7 +426,7 @@ function thresholdColumns(cols: SweepColumns, options: ThresholdOptions): { colu
   const madMax = new Float64Array(cols.nGroups);
   for (let k = 0; k < m; k++) {
     mads[k] = madOf(cs.value, cs.start[k], cs.start[k + 1]);
-    const g = cols.group[cs.row[k]];
+    const g = cols.curveGroup[cs.ids[k]];
     madMax[g] = Math.max(madMax[g], mads[k]);
   }
   const reference = options.reference ?? 'auto';
@@ -433,13 +435,13 @@ function thresholdColumns(cols: SweepColumns, options: ThresholdOptions): { colu
     n_dk: new Array(m), ref_dk: new Array(m), ref_value: new Array(m), ref_rule: new Array(m), n_excluded: new Array(m),
     mad: new Array(m), mad_max: new Array(m), factor: new Array(m), bound: new Array(m), threshold_dk: new Array(m), threshold_value: new Array(m),
   };
-  const { codes, names } = cols;
+  const { curveCodes: codes, names } = cols;
   for (let k = 0; k < m; k++) {
-    const r = cs.row[k];
+    const r = cs.ids[k];
     const method = names.method[codes.method[r]];
     const s = cs.start[k], e = cs.start[k + 1];
     const ref = sortedReference(method, cs.dk, cs.value, s, e, reference);
-    const mad_max = madMax[cols.group[r]];
+    const mad_max = madMax[cols.curveGroup[r]];
     const bound = factor * mad_max;
     const hit = thresholdIndex(cs.dk, cs.value, s, e, ref.dks[0], ref.value, bound);
     c.metal[k] = names.metal[codes.metal[r]];
@@ -590,21 +592,21 @@ export function madSummary(sweep: SweepInput, options: MadSummaryOptions = {}): 
     cs = curveSet(cols, keep);
     // a curve with no Δk in range is not "method absent": name it
     const kept = new Set(cs.ids);
-    const gone = Array.from(before.ids, (c, k) => (kept.has(c) ? null : describeCurve(curveText(cols, before.row[k])))).filter((d) => d !== null);
+    const gone = Array.from(before.ids, (c) => (kept.has(c) ? null : describeCurve(curveText(cols, c)))).filter((d) => d !== null);
     if (gone.length > 0) throw new Error(`madSummary: ${gone.join('; ')}: no Δk below ${lim} Å⁻¹, so no MAD there`);
   } else cs = curveSet(cols, ex.keep);
   const m = cs.ids.length;
-  const methodCodes = [...new Set(Array.from(cs.row, (r) => cols.codes.method[r]))];
+  const methodCodes = [...new Set(Array.from(cs.ids, (c) => cols.curveCodes.method[c]))];
   const methods = methodCodes.map((c) => cols.names.method[c]).sort(methodOrder);
   // one output row per (metal, lattice, property); its curves are next to each other in cs
   const rowOf = new Int32Array(m);
   let nRows = 0;
-  for (let k = 0; k < m; k++) rowOf[k] = k > 0 && cols.group[cs.row[k]] === cols.group[cs.row[k - 1]] ? rowOf[k - 1] : nRows++;
+  for (let k = 0; k < m; k++) rowOf[k] = k > 0 && cols.curveGroup[cs.ids[k]] === cols.curveGroup[cs.ids[k - 1]] ? rowOf[k - 1] : nRows++;
   const out: Record<string, unknown[]> = { metal: new Array(nRows), lattice: new Array(nRows), property: new Array(nRows), unit: new Array(nRows) };
   for (const me of methods) for (const c of [`${me}_ref_dk`, `${me}_value`, `${me}_mad`, me]) out[c] = new Array(nRows).fill(null);
   const reference = options.reference ?? 'auto';
   for (let k = 0; k < m; k++) {
-    const t = curveText(cols, cs.row[k]);
+    const t = curveText(cols, cs.ids[k]);
     const s = cs.start[k], e = cs.start[k + 1];
     if (e - s < 2) throw new Error(`${describeCurve(t)} has a single Δk (${cs.dk[s]} Å⁻¹) in range: its MAD says nothing`);
     const i = rowOf[k];

@@ -7,7 +7,7 @@
  */
 import { latticeSymmetry, stiffnessFromConstants, type ElasticSymmetry } from './elastic.js';
 import { isPositiveDefinite } from './linalg.js';
-import { pairCodes, type SweepColumns, type SweepRow } from './sweep.js';
+import { PairNumbers, type SweepColumns, type SweepRow } from './sweep.js';
 
 /** The moduli derived from C, excluded where C is not positive definite. */
 export const MODULI: readonly string[] = ['B', 'G', 'E', 'nu'];
@@ -97,8 +97,7 @@ function judge(c: Record<string, number>, symmetry: ElasticSymmetry): { stable: 
  * method, Δk) with Cᵢⱼ or moduli needs a lattice deltak knows, as in {@link elasticStability}.
  */
 export function unstableModuliRows(cols: SweepColumns): { rows: number[]; reasons: string[] } {
-  const { codes, names, value } = cols;
-  const property = codes.property;
+  const { curveCodes: codes, names, value, dk, byCurve, curveStart, nCurves } = cols;
   // per property: 1 a Cᵢⱼ, 2 a modulus, 0 another; the independent Cᵢⱼ present get a slot
   const kind = new Int8Array(names.property.length);
   const slot = new Int32Array(names.property.length).fill(-1);
@@ -109,64 +108,58 @@ export function unstableModuliRows(cols: SweepColumns): { rows: number[]; reason
       if (NEEDED.triclinic.includes(p)) slot[k] = slotName.push(p) - 1;
     } else if (MODULI.includes(p)) kind[k] = 2;
   });
-  let m = 0;
-  for (let i = 0; i < cols.length; i++) if (kind[property[i]] !== 0) m++;
   const out = { rows: [] as number[], reasons: [] as string[] };
-  if (m === 0) return out;
-  const sub = new Int32Array(m);
-  for (let i = 0, j = 0; i < cols.length; i++) if (kind[property[i]] !== 0) sub[j++] = i;
-  // the (metal, lattice, method, Δk) of each of these rows, numbered by first appearance
-  const pick = (a: Int32Array): Int32Array => {
-    const o = new Int32Array(m);
-    for (let j = 0; j < m; j++) o[j] = a[sub[j]];
-    return o;
-  };
-  const dkCode = new Int32Array(m);
-  const dkSeen: number[] = [];
-  const dkMap = new Map<number, number>();
-  for (let j = 0; j < m; j++) {
-    const d = cols.dk[sub[j]];
-    let c = dkSeen.length <= 16 ? dkSeen.indexOf(d) : (dkMap.get(d) ?? -1);
-    if (c < 0) {
-      c = dkSeen.push(d) - 1;
-      dkMap.set(d, c);
-    }
-    dkCode[j] = c;
-  }
-  const lattice = pick(codes.lattice);
-  const ml = pairCodes(pick(codes.metal), names.metal.length, lattice, names.lattice.length, m);
-  const mlm = pairCodes(ml.codes, ml.size, pick(codes.method), names.method.length, m);
-  const key = pairCodes(mlm.codes, mlm.size, dkCode, dkSeen.length, m);
+  if (kind.every((k) => k === 0)) return out;
+  // the (metal, lattice, method, Δk) of each row of a curve of Cᵢⱼ or moduli, numbered: through the
+  // curve's (metal, lattice, method) and the Δk's value
   const ns = slotName.length;
-  const first = new Int32Array(key.size).fill(-1);
-  const hasModuli = new Uint8Array(key.size);
-  const c = new Float64Array(key.size * ns).fill(NaN);
-  for (let j = 0; j < m; j++) {
-    const k = key.codes[j];
-    if (first[k] < 0) first[k] = j;
-    const p = property[sub[j]];
-    if (kind[p] === 2) hasModuli[k] = 1;
-    else if (slot[p] >= 0) c[k * ns + slot[p]] = value[sub[j]];
+  const ml = new PairNumbers(cols.length), mlm = new PairNumbers(cols.length), key = new PairNumbers(cols.length);
+  const dkCode = new Map<number, number>();
+  const rowKey = new Int32Array(cols.length);
+  const keyLattice: number[] = [], hasModuli: number[] = [], c: number[] = [];
+  for (let cv = 0; cv < nCurves; cv++) {
+    const p = codes.property[cv], k0 = kind[p];
+    if (k0 === 0) continue;
+    const t = mlm.code(ml.code(codes.metal[cv], codes.lattice[cv]), codes.method[cv]);
+    const s = curveStart[cv], e = curveStart[cv + 1];
+    for (let j = s; j < e; j++) {
+      const r = byCurve[j], d = dk[r];
+      let dc = dkCode.get(d);
+      if (dc === undefined) dkCode.set(d, (dc = dkCode.size));
+      const k = key.code(t, dc);
+      if (k === keyLattice.length) {
+        keyLattice.push(codes.lattice[cv]);
+        hasModuli.push(0);
+        for (let x = 0; x < ns; x++) c.push(NaN);
+      }
+      rowKey[r] = k;
+      if (k0 === 2) hasModuli[k] = 1;
+      else if (slot[p] >= 0) c[k * ns + slot[p]] = value[r];
+    }
   }
   const symmetry = new Map<number, ElasticSymmetry>();
   const reason = new Array<string | undefined>(key.size);
+  let nBad = 0;
   for (let k = 0; k < key.size; k++) {
-    const l = lattice[first[k]];
+    const l = keyLattice[k];
     let sym = symmetry.get(l);
     if (sym === undefined) symmetry.set(l, (sym = latticeSymmetry(names.lattice[l])));
     if (!hasModuli[k]) continue;
     const ck: Record<string, number> = {};
-    for (let s = 0; s < ns; s++) if (!Number.isNaN(c[k * ns + s])) ck[slotName[s]] = c[k * ns + s];
+    for (let x = 0; x < ns; x++) if (!Number.isNaN(c[k * ns + x])) ck[slotName[x]] = c[k * ns + x];
     const v = judge(ck, sym);
-    if (v.stable === false) reason[k] = v.reason;
-  }
-  for (let j = 0; j < m; j++) {
-    const why = reason[key.codes[j]];
-    if (why !== undefined && kind[property[sub[j]]] === 2) {
-      out.rows.push(sub[j]);
-      out.reasons.push(why);
+    if (v.stable === false) {
+      reason[k] = v.reason;
+      nBad++;
     }
   }
+  if (nBad === 0) return out;
+  for (let cv = 0; cv < nCurves; cv++) {
+    if (kind[codes.property[cv]] !== 2) continue;
+    for (let j = curveStart[cv], e = curveStart[cv + 1]; j < e; j++) if (reason[rowKey[byCurve[j]]] !== undefined) out.rows.push(byCurve[j]);
+  }
+  out.rows.sort((a, b) => a - b);
+  for (const r of out.rows) out.reasons.push(reason[rowKey[r]]!);
   return out;
 }
 

@@ -48,27 +48,32 @@ export function curveKey(r: Pick<SweepRow, 'metal' | 'lattice' | 'property' | 'm
 }
 
 /**
- * A validated sweep held column by column (rows in input order): each text column as integer
- * codes into its list of names (numbered by first appearance), Δk (Å⁻¹) and values (their unit)
- * in typed arrays, each row's property group and curve numbered, and the rows of every curve
- * sorted by Δk. What the analyses work on; {@link sweepRows} gives it back as rows.
+ * A validated sweep held column by column (rows in input order): Δk (Å⁻¹) and values (their unit)
+ * in typed arrays, each row's curve (metal, lattice, property, method) numbered, and per curve its
+ * text as integer codes into lists of names (numbered by first appearance) and its property group;
+ * the rows of every curve sorted by Δk. What the analyses work on; {@link sweepRows} gives it back
+ * as rows.
  */
 export interface SweepColumns {
   /** Number of rows. */
   readonly length: number;
-  /** Per text column, the code of each row: `names[column][codes[column][i]]` is its text. */
-  readonly codes: Readonly<Record<SweepTextColumn, Int32Array>>;
+  /** Per text column, the names its codes point to. */
   readonly names: Readonly<Record<SweepTextColumn, readonly string[]>>;
   /** Δk of each row, Å⁻¹. */
   readonly dk: Float64Array;
   /** Value of each row, in the row's unit. */
   readonly value: Float64Array;
-  /** The (metal, lattice, property) of each row, numbered 0 … nGroups − 1 by first appearance. */
-  readonly group: Int32Array;
-  readonly nGroups: number;
   /** The curve (metal, lattice, property, method) of each row, numbered 0 … nCurves − 1 by first appearance. */
   readonly curve: Int32Array;
   readonly nCurves: number;
+  /**
+   * Per text column, the code of each curve's text: `names[column][curveCodes[column][c]]` is the
+   * text of every row of curve c (one unit per property group, so per curve too).
+   */
+  readonly curveCodes: Readonly<Record<SweepTextColumn, Int32Array>>;
+  /** The (metal, lattice, property) of each curve, numbered 0 … nGroups − 1 by first appearance. */
+  readonly curveGroup: Int32Array;
+  readonly nGroups: number;
   /** The rows of curve c are byCurve[curveStart[c]] … byCurve[curveStart[c + 1] − 1], by ascending Δk. */
   readonly byCurve: Int32Array;
   readonly curveStart: Int32Array;
@@ -77,59 +82,39 @@ export interface SweepColumns {
   readonly source: ArrayLike<unknown> | null;
 }
 
-/** Text interned to codes numbered by first appearance; a run of equal text costs one comparison. */
+/** Text interned to codes numbered by first appearance. */
 class Interner {
   readonly names: string[] = [];
   private readonly map = new Map<string, number>();
-  private last: string | null = null;
-  private lastCode = -1;
   code(s: string): number {
-    if (s === this.last) return this.lastCode;
     let c = this.map.get(s);
     if (c === undefined) {
       c = this.names.length;
       this.map.set(s, c);
       this.names.push(s);
     }
-    this.last = s;
-    this.lastCode = c;
     return c;
   }
 }
 
 /**
- * Number the pairs (a[i], b[i]) of the first n rows by first appearance, with a ∈ [0, na) and
- * b ∈ [0, nb): a lookup table when na·nb is small beside n, a Map otherwise. Returns the codes and
- * how many pairs there are.
+ * Pairs (a, b) of codes below `bound` numbered by first appearance, in a Map keyed by a·bound + b
+ * (or by text when that could pass 2⁵³).
  */
-export function pairCodes(a: Int32Array, na: number, b: Int32Array, nb: number, n: number): { codes: Int32Array; size: number } {
-  const codes = new Int32Array(n);
-  let size = 0;
-  if (na * nb <= 2 * n + 4096) {
-    const seen = new Int32Array(na * nb).fill(-1);
-    for (let i = 0; i < n; i++) {
-      const k = a[i] * nb + b[i];
-      let c = seen[k];
-      if (c < 0) c = seen[k] = size++;
-      codes[i] = c;
-    }
-  } else {
-    const seen = new Map<number | string, number>();
-    const exact = na * nb <= Number.MAX_SAFE_INTEGER;
-    let la = -1, lb = -1, lc = -1;
-    for (let i = 0; i < n; i++) {
-      if (a[i] !== la || b[i] !== lb) {
-        la = a[i];
-        lb = b[i];
-        const k = exact ? la * nb + lb : `${la},${lb}`;
-        const c = seen.get(k);
-        if (c === undefined) seen.set(k, (lc = size++));
-        else lc = c;
-      }
-      codes[i] = lc;
-    }
+export class PairNumbers {
+  size = 0;
+  private readonly seen = new Map<number | string, number>();
+  private readonly exact: boolean;
+  constructor(private readonly bound: number) {
+    this.exact = bound * bound <= Number.MAX_SAFE_INTEGER;
   }
-  return { codes, size };
+  /** The number of the pair (a, b): the next one at its first appearance. */
+  code(a: number, b: number): number {
+    const k = this.exact ? a * this.bound + b : `${a},${b}`;
+    let c = this.seen.get(k);
+    if (c === undefined) this.seen.set(k, (c = this.size++));
+    return c;
+  }
 }
 
 /** A sweep's rows as columns of raw values, before any check. */
@@ -190,94 +175,155 @@ function rowError(i: number, r: Record<string, unknown>): string | null {
 
 const isText = (x: unknown): x is string => typeof x === 'string' && x !== '';
 
+const UNSET = Symbol('unset');
+
+/** The columns of a row array, up to the first row that is not an object; `objects` is how many rows are. */
+function rowArrayColumns(rows: readonly unknown[]): { raw: RawColumns; objects: number } {
+  const n = rows.length;
+  const col: Record<string, unknown[]> = {};
+  for (const c of REQUIRED) col[c] = new Array<unknown>(n);
+  const { metal, lattice, property, unit, method, dk, value } = col;
+  let st: unknown[] | null = null, so: unknown[] | null = null;
+  let i = 0;
+  for (; i < n; i++) {
+    const r = rows[i] as Record<string, unknown> | null;
+    if (typeof r !== 'object' || r === null) break;
+    metal[i] = r.metal;
+    lattice[i] = r.lattice;
+    property[i] = r.property;
+    unit[i] = r.unit;
+    method[i] = r.method;
+    dk[i] = r.dk;
+    value[i] = r.value;
+    if (r.structure !== undefined && r.structure !== null) (st ??= new Array<unknown>(n))[i] = r.structure;
+    if (r.source !== undefined && r.source !== null) (so ??= new Array<unknown>(n))[i] = r.source;
+  }
+  return { raw: { n, col: { ...col, structure: st, source: so }, rows }, objects: i };
+}
+
 /**
  * Validate a sweep and hold it by column ({@link SweepColumns}). Errors name the row (0-based, in
  * input order) and what was expected: a missing column, text that is not text, a non-numeric or
  * non-finite dk/value, dk ≤ 0, two rows for the same (metal, lattice, property, method, dk), or
  * mixed units within one property. Of several bad rows, the first in input order is named.
+ *
+ * Rows come in runs of equal text (a curve's Δk): a first pass checks the numbers and finds where
+ * the text changes, a second checks, interns and numbers the text once per run. When every curve
+ * is one run with Δk strictly ascending, its rows are already in order and free of duplicates.
  */
 export function sweepColumns(input: SweepInput): SweepColumns {
   let raw: RawColumns;
-  if (isTable(input)) raw = tableColumns(input);
-  else {
+  let bad: number;
+  if (isTable(input)) {
+    raw = tableColumns(input);
+    bad = raw.n;
+  } else {
     if (!Array.isArray(input)) throw new Error('sweep must be an array of rows or an arquero table');
-    raw = { n: input.length, col: {}, rows: input };
+    ({ raw, objects: bad } = rowArrayColumns(input));
   }
   const n = raw.n;
   if (n === 0) throw new Error('sweep is empty: expected rows with ' + REQUIRED.join(', '));
-  const intern = { metal: new Interner(), lattice: new Interner(), property: new Interner(), unit: new Interner(), method: new Interner() };
-  const codes = { metal: new Int32Array(n), lattice: new Int32Array(n), property: new Int32Array(n), unit: new Int32Array(n), method: new Int32Array(n) };
-  const dk = new Float64Array(n);
-  const value = new Float64Array(n);
-  let structure: ArrayLike<unknown> | null = raw.rows ? null : raw.col.structure;
-  let source: ArrayLike<unknown> | null = raw.rows ? null : raw.col.source;
-  // 1. each row on its own, in input order, up to the first bad one
-  let bad = n;
-  let badWhy = '';
-  const add = (i: number, m: unknown, l: unknown, p: unknown, u: unknown, me: unknown, d: unknown, v: unknown): boolean => {
-    if (!(isText(m) && isText(l) && isText(p) && isText(u) && isText(me) && typeof d === 'number' && typeof v === 'number' && Number.isFinite(d) && Number.isFinite(v) && d > 0)) return false;
-    codes.metal[i] = intern.metal.code(m);
-    codes.lattice[i] = intern.lattice.code(l);
-    codes.property[i] = intern.property.code(p);
-    codes.unit[i] = intern.unit.code(u);
-    codes.method[i] = intern.method.code(me);
-    dk[i] = d;
-    value[i] = v;
-    return true;
-  };
-  if (raw.rows) {
-    const rows = raw.rows as readonly Record<string, unknown>[];
-    let st: unknown[] | null = null, so: unknown[] | null = null;
-    for (let i = 0; i < n; i++) {
-      const r = rows[i];
-      if (typeof r !== 'object' || r === null || !add(i, r.metal, r.lattice, r.property, r.unit, r.method, r.dk, r.value)) {
+  const none: ArrayLike<unknown> = { length: 0 };
+  const [M, L, P, U, ME, D, V] = REQUIRED.map((k) => raw.col[k] ?? none);
+  // 1. numbers, and the rows where the text changes (runs); Δk ascending within each run
+  const dk = new Float64Array(n), value = new Float64Array(n);
+  const runStart = new Int32Array(n + 1);
+  let nRuns = 0, ordered = true;
+  {
+    let pm: unknown = UNSET, pl: unknown = UNSET, pp: unknown = UNSET, pu: unknown = UNSET, pme: unknown = UNSET;
+    let last = 0;
+    for (let i = 0; i < bad; i++) {
+      const d = D[i], v = V[i];
+      if (typeof d !== 'number' || typeof v !== 'number' || !(d > 0 && d < Infinity) || !Number.isFinite(v)) {
         bad = i;
         break;
       }
-      if (r.structure !== undefined && r.structure !== null) (st ??= new Array<unknown>(n))[i] = r.structure;
-      if (r.source !== undefined && r.source !== null) (so ??= new Array<unknown>(n))[i] = r.source;
-    }
-    structure = st;
-    source = so;
-  } else {
-    const c = raw.col;
-    const none: ArrayLike<unknown> = { length: 0 };
-    const [m, l, p, u, me, d, v] = REQUIRED.map((k) => c[k] ?? none);
-    for (let i = 0; i < n; i++) {
-      if (!add(i, m[i], l[i], p[i], u[i], me[i], d[i], v[i])) {
-        bad = i;
-        break;
-      }
+      const m = M[i], l = L[i], p = P[i], u = U[i], me = ME[i];
+      if (m !== pm || l !== pl || p !== pp || u !== pu || me !== pme) {
+        runStart[nRuns++] = i;
+        pm = m;
+        pl = l;
+        pp = p;
+        pu = u;
+        pme = me;
+      } else if (!(d > last)) ordered = false;
+      last = d;
+      dk[i] = d;
+      value[i] = v;
     }
   }
-  if (bad < n) badWhy = rowError(bad, rawRow(raw, bad))!;
-  // 2. groups and curves of the good rows; units within a group; duplicates within a curve
-  const ml = pairCodes(codes.metal, intern.metal.names.length, codes.lattice, intern.lattice.names.length, bad);
-  const g = pairCodes(ml.codes, ml.size, codes.property, intern.property.names.length, bad);
-  const cv = pairCodes(g.codes, g.size, codes.method, intern.method.names.length, bad);
+  // 2. per run: text checked and interned, group and curve numbered, the group's unit checked
+  const intern = { metal: new Interner(), lattice: new Interner(), property: new Interner(), unit: new Interner(), method: new Interner() };
+  const metalLattice = new PairNumbers(n), groups = new PairNumbers(n), curves = new PairNumbers(n);
+  const curve = new Int32Array(n);
+  const cMetal: number[] = [], cLattice: number[] = [], cProperty: number[] = [], cUnit: number[] = [], cMethod: number[] = [], cGroup: number[] = [], cRow: number[] = [];
+  const groupUnit: number[] = [], groupRow: number[] = [];
   let unitBad = n, unitRow = -1;
   {
-    const first = new Int32Array(g.size).fill(-1);
-    for (let i = 0; i < bad; i++) {
-      const f = first[g.codes[i]];
-      if (f < 0) first[g.codes[i]] = i;
-      else if (codes.unit[f] !== codes.unit[i]) {
-        unitBad = i;
-        unitRow = f;
+    let pm: unknown = UNSET, pl: unknown = UNSET, pp: unknown = UNSET, pu: unknown = UNSET, pme: unknown = UNSET;
+    let cm = -1, cl = -1, cp = -1, cu = -1, cme = -1, cg = -1, cc = -1;
+    runStart[nRuns] = bad;
+    for (let r = 0; r < nRuns && runStart[r] < bad; r++) {
+      const i = runStart[r];
+      const m = M[i], l = L[i], p = P[i], u = U[i], me = ME[i];
+      if (!(isText(m) && isText(l) && isText(p) && isText(u) && isText(me))) {
+        bad = i;
         break;
       }
+      const newGroup = m !== pm || l !== pl || p !== pp;
+      if (m !== pm) cm = intern.metal.code((pm = m));
+      if (l !== pl) cl = intern.lattice.code((pl = l));
+      if (p !== pp) cp = intern.property.code((pp = p));
+      if (u !== pu) cu = intern.unit.code((pu = u));
+      if (newGroup) {
+        cg = groups.code(metalLattice.code(cm, cl), cp);
+        if (cg === groupUnit.length) {
+          groupUnit.push(cu);
+          groupRow.push(i);
+        }
+      }
+      if (groupUnit[cg] !== cu && unitBad === n) {
+        unitBad = i;
+        unitRow = groupRow[cg];
+      }
+      if (newGroup || me !== pme) {
+        if (me !== pme) cme = intern.method.code((pme = me));
+        const c = curves.code(cg, cme);
+        if (c === cRow.length) {
+          cMetal.push(cm);
+          cLattice.push(cl);
+          cProperty.push(cp);
+          cUnit.push(groupUnit[cg]);
+          cMethod.push(cme);
+          cGroup.push(cg);
+          cRow.push(i);
+        } else ordered = false;
+        cc = c;
+      } else ordered = false; // the curve goes on in a new run (its unit changed)
+      curve.fill(cc, i, runStart[r + 1] < bad ? runStart[r + 1] : bad);
     }
   }
-  const { byCurve, curveStart } = rowsByCurve(cv.codes, cv.size, dk, bad);
+  // 3. the rows of each curve by Δk; duplicates within a curve (none when the rows came in order)
+  const nCurves = cRow.length;
+  let byCurve: Int32Array, curveStart: Int32Array;
   let dupBad = n, dupPrev = -1;
-  for (let c = 0; c < cv.size; c++) {
-    for (let j = curveStart[c] + 1; j < curveStart[c + 1]; j++) {
-      if (dk[byCurve[j]] !== dk[byCurve[j - 1]]) continue;
-      let k = j - 1; // the first row of this Δk (rows of equal Δk stay in input order)
-      while (k > curveStart[c] && dk[byCurve[k - 1]] === dk[byCurve[j]]) k--;
-      if (byCurve[j] < dupBad) {
-        dupBad = byCurve[j];
-        dupPrev = byCurve[k];
+  if (ordered) {
+    byCurve = new Int32Array(n);
+    for (let i = 0; i < bad; i++) byCurve[i] = i;
+    curveStart = new Int32Array(nCurves + 1);
+    curveStart.set(cRow);
+    curveStart[nCurves] = bad;
+  } else {
+    ({ byCurve, curveStart } = rowsByCurve(curve, nCurves, dk, bad));
+    for (let c = 0; c < nCurves; c++) {
+      for (let j = curveStart[c] + 1; j < curveStart[c + 1]; j++) {
+        if (dk[byCurve[j]] !== dk[byCurve[j - 1]]) continue;
+        let k = j - 1; // the first row of this Δk (rows of equal Δk stay in input order)
+        while (k > curveStart[c] && dk[byCurve[k - 1]] === dk[byCurve[j]]) k--;
+        if (byCurve[j] < dupBad) {
+          dupBad = byCurve[j];
+          dupPrev = byCurve[k];
+        }
       }
     }
   }
@@ -285,15 +331,17 @@ export function sweepColumns(input: SweepInput): SweepColumns {
   if (first < n) {
     if (dupBad === first) throw new Error(`sweep rows ${dupPrev} and ${dupBad} are duplicates: both are (${describe(rawRow(raw, dupBad))})`);
     if (unitBad === first) {
-      const name = (i: number): string => intern.unit.names[codes.unit[i]];
+      const name = (i: number): unknown => rawAt(raw, 'unit', i);
       throw new Error(`sweep row ${unitBad} (${describe(rawRow(raw, unitBad))}): unit "${name(unitBad)}" differs from "${name(unitRow)}" in row ${unitRow} for the same property`);
     }
-    throw new Error(badWhy);
+    throw new Error(rowError(bad, rawRow(raw, bad))!);
   }
   return {
-    length: n, codes, dk, value,
+    length: n, dk, value, curve, nCurves, nGroups: groups.size, byCurve, curveStart,
     names: { metal: intern.metal.names, lattice: intern.lattice.names, property: intern.property.names, unit: intern.unit.names, method: intern.method.names },
-    group: g.codes, nGroups: g.size, curve: cv.codes, nCurves: cv.size, byCurve, curveStart, structure, source,
+    curveCodes: { metal: Int32Array.from(cMetal), lattice: Int32Array.from(cLattice), property: Int32Array.from(cProperty), unit: Int32Array.from(cUnit), method: Int32Array.from(cMethod) },
+    curveGroup: Int32Array.from(cGroup),
+    structure: raw.col.structure ?? null, source: raw.col.source ?? null,
   };
 }
 
@@ -327,13 +375,14 @@ function rowsByCurve(curve: Int32Array, nCurves: number, dk: Float64Array, n: nu
 
 /** Row i of a validated sweep as a plain object. */
 export function sweepRowAt(cols: SweepColumns, i: number): SweepRow {
-  const { codes, names } = cols;
+  const { curveCodes: cc, names } = cols;
+  const c = cols.curve[i];
   const row: SweepRow = {
-    metal: names.metal[codes.metal[i]],
-    lattice: names.lattice[codes.lattice[i]],
-    property: names.property[codes.property[i]],
-    unit: names.unit[codes.unit[i]],
-    method: names.method[codes.method[i]],
+    metal: names.metal[cc.metal[c]],
+    lattice: names.lattice[cc.lattice[c]],
+    property: names.property[cc.property[c]],
+    unit: names.unit[cc.unit[c]],
+    method: names.method[cc.method[c]],
     dk: cols.dk[i],
     value: cols.value[i],
   };
