@@ -85,6 +85,66 @@ async function newPage(options: { clipboard?: boolean } = {}): Promise<{ page: P
   return { page, dialogs, errors };
 }
 
+/** A JupyterLab and a page of one test ({@link withLab} closes whichever are current at its end). */
+interface LabSession {
+  ws: { dir: string; notebooks: string };
+  lab: Lab;
+  page: Page;
+  dialogs: string[];
+  errors: string[];
+  /** A new page in place of the current one, whose context is closed. */
+  newPage(options?: { clipboard?: boolean }): Promise<LabSession>;
+  /** Close the current page's context (the next {@link newPage} opens another). */
+  closePage(): Promise<void>;
+  /** Another JupyterLab, in `env`, with a new page, in place of the current ones. */
+  restart(env: NodeJS.ProcessEnv): Promise<LabSession>;
+}
+
+/**
+ * Run `body` on a JupyterLab of a fresh copy of the notebooks with a new page. `prepare` writes its
+ * own files into the copy first and may return another environment for the lab than its own
+ * isolated one. The page, the lab and (unless DELTAK_KEEP_TEST_DIRS=1) the copy are closed and
+ * removed after, whatever happens.
+ */
+async function withLab(
+  name: string,
+  options: { prepare?: (ws: { dir: string; notebooks: string }, env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv | void; clipboard?: boolean },
+  body: (s: LabSession) => Promise<void>,
+): Promise<void> {
+  const ws = workspace(name);
+  let lab: Lab | null = null;
+  let open: Page | null = null;
+  const closePage = async (): Promise<void> => {
+    const p = open;
+    open = null;
+    await p?.context().close();
+  };
+  try {
+    const env = jupyterEnv(ws.dir);
+    lab = await startLab(ws.notebooks, options.prepare?.(ws, env) ?? env);
+    const s = { ws, lab } as LabSession;
+    s.newPage = async (o = {}) => {
+      await closePage();
+      const np = await newPage(o);
+      open = np.page;
+      return Object.assign(s, np);
+    };
+    s.closePage = closePage;
+    s.restart = async (e) => {
+      await closePage();
+      await lab?.stop();
+      lab = null;
+      s.lab = lab = await startLab(ws.notebooks, e);
+      return s.newPage();
+    };
+    await body(await s.newPage({ clipboard: options.clipboard }));
+  } finally {
+    await closePage();
+    await lab?.stop();
+    if (!KEEP) cleanup(ws.dir);
+  }
+}
+
 /** The `n` downloads a click starts (≤ 30 s), in the order they start. */
 async function downloadsOf(page: Page, n: number, click: () => Promise<void>): Promise<Download[]> {
   const got: Download[] = [];
@@ -158,10 +218,7 @@ async function assertTable(widget: Locator, th: ThresholdRow[], what: string): P
 const thresholdKey = (th: ThresholdRow[]): string => JSON.stringify(th.map((t) => t.threshold_dk));
 
 test('quickstart in JupyterLab: the widget recomputes Δk_T when the slider moves', { timeout: 600_000 }, async () => {
-  const ws = workspace('browser-quickstart');
-  const lab = await startLab(ws.notebooks, jupyterEnv(ws.dir));
-  const { page, dialogs, errors } = await newPage();
-  try {
+  await withLab('browser-quickstart', {}, async ({ lab, page, dialogs, errors }) => {
     await openNotebook(page, lab, '01-quickstart.ipynb');
     await page.keyboard.press('Control+b'); // close the left sidebar: room for the widget
     await runAll(page);
@@ -272,11 +329,7 @@ test('quickstart in JupyterLab: the widget recomputes Δk_T when the slider move
     assert.notEqual(await widget.locator('.deltak-chart svg.marks').getAttribute('width'), width0, 'the chart follows the width');
     assert.deepEqual(dialogs, [], 'no dialog opened');
     assert.deepEqual(errors, [], 'no page error');
-  } finally {
-    await page.context().close();
-    await lab.stop();
-    if (!KEEP) cleanup(ws.dir);
-  }
+  });
 });
 
 /** Hand-made payloads for the XSS and SEM/comparison checks. */
@@ -323,11 +376,8 @@ function handMadeOutputs(): object[] {
 }
 
 test('untrusted notebook: names are text, nothing executes; SEM and comparison views render', { timeout: 300_000 }, async () => {
-  const ws = workspace('browser-untrusted');
-  writeNotebook(join(ws.notebooks, 'handmade.ipynb'), [{ source: '// saved outputs only', outputs: handMadeOutputs() }]);
-  const lab = await startLab(ws.notebooks, jupyterEnv(ws.dir));
-  const { page, dialogs, errors } = await newPage();
-  try {
+  const prepare = (ws: { notebooks: string }): void => writeNotebook(join(ws.notebooks, 'handmade.ipynb'), [{ source: '// saved outputs only', outputs: handMadeOutputs() }]);
+  await withLab('browser-untrusted', { prepare }, async ({ lab, page, dialogs, errors }) => {
     await openNotebook(page, lab, 'handmade.ipynb');
     const sweep = page.locator('.deltak-widget.deltak-sweep');
     await sweep.locator('.deltak-chart svg.marks').waitFor({ timeout: 60_000 });
@@ -391,11 +441,7 @@ test('untrusted notebook: names are text, nothing executes; SEM and comparison v
     await page.waitForTimeout(500);
     assert.deepEqual(dialogs, [], 'still no alert');
     assert.deepEqual(errors, [], 'no page error');
-  } finally {
-    await page.context().close();
-    await lab.stop();
-    if (!KEEP) cleanup(ws.dir);
-  }
+  });
 });
 
 test('paper figures notebook as saved: the SEM and comparison widgets show the reference dataset', { timeout: 300_000 }, async (t) => {
@@ -408,10 +454,7 @@ test('paper figures notebook as saved: the SEM and comparison widgets show the r
   const semTh = semThresholds(semTable(semSet()), { factor: 0.5 });
   const pairs = compareThresholds(splitBySemGroup(thresholds(curves, { factor: 0.5 }), semTh).paired, semTh).objects() as { outcome: string }[];
   const rec = recommendDk(semTh);
-  const ws = workspace('browser-paper');
-  const lab = await startLab(ws.notebooks, jupyterEnv(ws.dir));
-  const { page, dialogs, errors } = await newPage();
-  try {
+  await withLab('browser-paper', {}, async ({ lab, page, dialogs, errors }) => {
     await openNotebook(page, lab, '02-paper-figures.ipynb');
     const sem = page.locator('.deltak-widget.deltak-sem').first();
     await sem.scrollIntoViewIfNeeded();
@@ -451,24 +494,18 @@ test('paper figures notebook as saved: the SEM and comparison widgets show the r
     }
     assert.deepEqual(dialogs, []);
     assert.deepEqual(errors, [], 'no page error');
-  } finally {
-    await page.context().close();
-    await lab.stop();
-    if (!KEEP) cleanup(ws.dir);
-  }
+  });
 });
 
 test('extension disabled: the quickstart shows the vega-lite fallback', { timeout: 600_000 }, async () => {
-  const ws = workspace('browser-disabled');
-  const env = jupyterEnv(ws.dir);
-  // --level=user: the isolated JUPYTER_CONFIG_DIR, never the venv's or the user's own config
-  jupyter(['labextension', 'disable', '--level=user', 'deltak-jupyterlab'], env);
-  assert.match(jupyter(['labextension', 'list'], env), /deltak-jupyterlab v[\d.]+ disabled/, 'disabled in the isolated config');
-  const venvOnly = { ...env, JUPYTER_CONFIG_DIR: join(ws.dir, 'jupyter-config-other') };
-  assert.match(jupyter(['labextension', 'list'], venvOnly), /deltak-jupyterlab v[\d.]+ enabled OK/, 'still enabled everywhere else');
-  const lab: Lab = await startLab(ws.notebooks, env);
-  const { page, dialogs } = await newPage();
-  try {
+  const prepare = (ws: { dir: string }, env: NodeJS.ProcessEnv): void => {
+    // --level=user: the isolated JUPYTER_CONFIG_DIR, never the venv's or the user's own config
+    jupyter(['labextension', 'disable', '--level=user', 'deltak-jupyterlab'], env);
+    assert.match(jupyter(['labextension', 'list'], env), /deltak-jupyterlab v[\d.]+ disabled/, 'disabled in the isolated config');
+    const venvOnly = { ...env, JUPYTER_CONFIG_DIR: join(ws.dir, 'jupyter-config-other') };
+    assert.match(jupyter(['labextension', 'list'], venvOnly), /deltak-jupyterlab v[\d.]+ enabled OK/, 'still enabled everywhere else');
+  };
+  await withLab('browser-disabled', { prepare }, async ({ lab, page, dialogs }) => {
     await openNotebook(page, lab, '01-quickstart.ipynb');
     await runAll(page);
     const embeds = page.locator('.jp-OutputArea-output .vega-embed');
@@ -485,11 +522,7 @@ test('extension disabled: the quickstart shows the vega-lite fallback', { timeou
     const docPng = join(ROOT, 'docs', 'fallback.png');
     if (!existsSync(docPng) || process.env.DELTAK_UPDATE_SCREENSHOT === '1') copyFileSync(join(RESULTS, 'fallback.png'), docPng);
     assert.deepEqual(dialogs, []);
-  } finally {
-    await page.context().close();
-    await lab.stop();
-    if (!KEEP) cleanup(ws.dir);
-  }
+  });
 });
 
 /** Hand-made sweep rows (two metals, DFT and MLP) and SEM rows (two groups), drawn as kernel-lib bundles them. */
@@ -514,13 +547,15 @@ async function waitClean(page: Page): Promise<void> {
 }
 
 test('widget state survives save and reopen; copy as code; exports carry their context', { timeout: 600_000 }, async () => {
-  const ws = workspace('browser-state');
-  const path = join(ws.notebooks, 'state.ipynb');
-  writeNotebook(path, [{ source: '// saved outputs only', outputs: stateNotebookOutputs() }]);
-  const lab = await startLab(ws.notebooks, jupyterEnv(ws.dir));
-  let { page, dialogs, errors } = await newPage({ clipboard: true });
   const expectedCode = 'dk.showSweep(sweep, { factor: 0.65, reference: 0.12, metal: "Cu", clip: true, legend: ["MLP"], source: "hand-made rows of the browser test" });';
-  try {
+  let path = '';
+  const prepare = (ws: { notebooks: string }): void => {
+    path = join(ws.notebooks, 'state.ipynb');
+    writeNotebook(path, [{ source: '// saved outputs only', outputs: stateNotebookOutputs() }]);
+  };
+  await withLab('browser-state', { prepare, clipboard: true }, async (s) => {
+    const { lab } = s;
+    let { page, dialogs, errors } = s;
     await openNotebook(page, lab, 'state.ipynb');
     let sweep = page.locator('.deltak-widget.deltak-sweep');
     let sem = page.locator('.deltak-widget.deltak-sem');
@@ -539,6 +574,10 @@ test('widget state survives save and reopen; copy as code; exports carry their c
     await sweep.locator('.deltak-chart svg .role-legend-label text', { hasText: /^MLP$/ }).first().click();
     await page.waitForFunction((el) => el?.getAttribute('data-deltak-legend') === 'MLP', await sweep.elementHandle(), { timeout: 30_000 });
     await sem.locator('select').first().selectOption('Cu fcc');
+    await sem.locator('.deltak-chart svg.marks').waitFor({ timeout: 60_000 });
+    await page.waitForFunction((el) => el?.getAttribute('data-deltak-busy') === 'false', await sem.elementHandle(), { timeout: 30_000 });
+    await sem.locator('.deltak-chart svg .role-legend-label text', { hasText: /^vacancy$/ }).first().click();
+    await page.waitForFunction((el) => el?.getAttribute('data-deltak-legend') === 'vacancy', await sem.elementHandle(), { timeout: 30_000 });
     await page.waitForFunction(() => document.querySelectorAll('.lm-TabBar-tab.jp-mod-dirty').length > 0, undefined, { timeout: 30_000 });
 
     // copy as code: the call for this state, read back from the clipboard
@@ -547,7 +586,7 @@ test('widget state survives save and reopen; copy as code; exports carry their c
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), expectedCode);
     await sem.locator('button', { hasText: 'Copy as code' }).click();
     await page.waitForFunction(() => document.querySelector('.deltak-sem .deltak-status')?.textContent?.startsWith('Copied') ?? false, undefined, { timeout: 30_000 });
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'dk.showSem(sem, { factor: 0.5, group: "Cu fcc", source: "hand-made SEMs of the browser test" });');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'dk.showSem(sem, { factor: 0.5, group: "Cu fcc", legend: ["vacancy"], source: "hand-made SEMs of the browser test" });');
 
     // exports: the SVG's context parsed as XML, the PNG's text chunks, the CSV by pandas and its JSON
     const py = join(ROOT, '.venv', 'bin', 'python');
@@ -586,13 +625,12 @@ print(json.dumps({"title": r.find("s:title", ns).text, "context": json.loads(r.f
     await waitClean(page);
     const saved = JSON.parse(readFileSync(path, 'utf8')).cells[0].outputs as { metadata: Record<string, { state?: Record<string, unknown> }> }[];
     assert.deepEqual(saved[0].metadata[SWEEP_MIME].state, { property: 'E_vac', metal: 'Cu', lattice: '*', methods: ['DFT', 'MLP'], factor: 0.65, reference: 'dk:0.12', clip: true, legend: ['MLP'] });
-    assert.deepEqual(saved[1].metadata[SEM_MIME].state, { group: 'Cu fcc' });
+    assert.deepEqual(saved[1].metadata[SEM_MIME].state, { group: 'Cu fcc', legend: ['vacancy'] });
     assert.deepEqual(dialogs, []);
     assert.deepEqual(errors, [], 'no page error');
 
     // close, reopen: the controls show the saved state, and opening leaves the notebook clean
-    await page.context().close();
-    ({ page, dialogs, errors } = await newPage());
+    ({ page, dialogs, errors } = await s.newPage());
     await openNotebook(page, lab, 'state.ipynb');
     sweep = page.locator('.deltak-widget.deltak-sweep');
     sem = page.locator('.deltak-widget.deltak-sem');
@@ -608,6 +646,9 @@ print(json.dumps({"title": r.find("s:title", ns).text, "context": json.loads(r.f
     assert.match((await sweep.locator('.deltak-table caption').textContent()) ?? '', /^Thresholds of E_vac at f = 0\.65, reference 0\.12 Å⁻¹ for every curve/);
     assert.deepEqual((await tableValues(sweep)).map((r) => r.metal), ['Cu', 'Cu']);
     assert.equal(await sem.locator('select').first().inputValue(), 'Cu fcc');
+    await page.waitForFunction((el) => el?.getAttribute('data-deltak-legend') === 'vacancy', await sem.elementHandle(), { timeout: 30_000 });
+    const semLines = await sem.locator('.deltak-chart svg .mark-line.role-mark path').evaluateAll((ps) => ps.map((p) => Number(p.getAttribute('opacity') ?? '1')));
+    assert.equal(semLines.filter((o) => o < 0.5).length, semLines.length / 2, `the pristine lines fade again after reopening: ${semLines.join(', ')}`);
     const semMetals = await sem.locator('.deltak-table tbody tr td:first-child').allTextContents();
     assert.ok(semMetals.length === 8 && semMetals.every((m) => m === 'Cu'), `the SEM table shows Cu fcc only: ${semMetals.join(', ')}`);
     await waitKernelIdle(page);
@@ -615,11 +656,7 @@ print(json.dumps({"title": r.find("s:title", ns).text, "context": json.loads(r.f
     assert.equal(await page.locator('.lm-TabBar-tab.jp-mod-dirty').count(), 0, 'reopening writes nothing');
     assert.deepEqual(dialogs, []);
     assert.deepEqual(errors, [], 'no page error');
-  } finally {
-    await page.context().close();
-    await lab.stop();
-    if (!KEEP) cleanup(ws.dir);
-  }
+  });
 });
 
 /** Shut down every kernel of `lab` (through its API): one notebook's kernel at a time. */
@@ -660,47 +697,47 @@ async function openedState(page: Page, lab: Lab, name: string, views: number): P
 }
 
 test('every notebook opens unmodified: once drawn, no document is dirty', { timeout: 900_000 }, async () => {
-  const ws = workspace('browser-clean');
   // the control: an output JupyterLab's own vega renderer draws (a bare vega-lite bundle)
   const bare = rmseChart([{ dk: 0.12, dataset: 'test', quantity: 'force', rmse: 0.05 }, { dk: 0.24, dataset: 'test', quantity: 'force', rmse: 0.07 }]);
-  writeNotebook(join(ws.notebooks, 'control-bare-vegalite.ipynb'), [{
-    source: '// a bare vega-lite output', outputs: [{ output_type: 'display_data', data: { [VEGALITE_MIME]: bare, 'text/plain': 'chart' }, metadata: {} }],
-  }]);
+  let notebooks = '';
+  const prepare = (ws: { notebooks: string }): void => {
+    notebooks = ws.notebooks;
+    writeNotebook(join(ws.notebooks, 'control-bare-vegalite.ipynb'), [{
+      source: '// a bare vega-lite output', outputs: [{ output_type: 'display_data', data: { [VEGALITE_MIME]: bare, 'text/plain': 'chart' }, metadata: {} }],
+    }]);
+  };
   const books = readdirSync(join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
   assert.ok(books.length >= 6, `the notebooks: ${books.join(', ')}`);
-  const lab = await startLab(ws.notebooks, jupyterEnv(ws.dir));
-  try {
+  await withLab('browser-clean', { prepare }, async (s) => {
+    const { lab } = s;
     {
-      const { page } = await newPage();
+      const { page } = s;
       try {
         await openNotebook(page, lab, 'control-bare-vegalite.ipynb');
         await page.locator('.jp-OutputArea-output .vega-embed svg, .jp-OutputArea-output .vega-embed canvas').first().waitFor({ timeout: 60_000 });
         await page.waitForFunction(() => document.querySelectorAll('.lm-TabBar-tab.jp-mod-dirty').length > 0, undefined, { timeout: 30_000 });
       } finally {
-        await page.context().close();
+        await s.closePage();
         await shutdownKernels(lab);
       }
     }
     const dirty: string[] = [];
     for (const name of books) {
-      const { page, dialogs, errors } = await newPage();
+      const { page, dialogs, errors } = await s.newPage();
       try {
-        const views = deltakOutputs(join(ws.notebooks, name));
+        const views = deltakOutputs(join(notebooks, name));
         const st = await openedState(page, lab, name, views);
         assert.equal(st.vega, 0, `${name}: no output left to JupyterLab's vega renderer`);
         if (st.dirty) dirty.push(name);
         assert.deepEqual(dialogs, []);
         assert.deepEqual(errors, [], `${name}: no page error`);
       } finally {
-        await page.context().close();
+        await s.closePage();
         await shutdownKernels(lab);
       }
     }
     assert.deepEqual(dirty, [], 'notebooks marked modified on open');
-  } finally {
-    await lab.stop();
-    if (!KEEP) cleanup(ws.dir);
-  }
+  });
 });
 
 /** A property, unit and structure type with `"` and `\\`, and names that are keys of every object. */
@@ -741,11 +778,9 @@ async function linePaths(w: Locator): Promise<{ stroke: string; width: number; o
 }
 
 test('names with quotes, constructor and __proto__ draw like any other, in the views and the fallback; SEM hover, legend and zoom', { timeout: 600_000 }, async () => {
-  const ws = workspace('browser-names');
-  writeNotebook(join(ws.notebooks, 'names.ipynb'), [{ source: '// saved outputs only', outputs: namedOutputs() }]);
-  let lab = await startLab(ws.notebooks, jupyterEnv(ws.dir));
-  let { page, dialogs, errors } = await newPage();
-  try {
+  const prepare = (ws: { notebooks: string }): void => writeNotebook(join(ws.notebooks, 'names.ipynb'), [{ source: '// saved outputs only', outputs: namedOutputs() }]);
+  await withLab('browser-names', { prepare }, async (s) => {
+    let { lab, page, dialogs, errors } = s;
     await openNotebook(page, lab, 'names.ipynb');
     const sweep = page.locator('.deltak-widget.deltak-sweep');
     const sem = page.locator('.deltak-widget.deltak-sem');
@@ -811,14 +846,11 @@ test('names with quotes, constructor and __proto__ draw like any other, in the v
     await sem.screenshot({ path: join(RESULTS, 'names-sem.png'), timeout: 30_000 });
     assert.deepEqual(dialogs, []);
     assert.deepEqual(errors, [], 'no page error');
-    await page.context().close();
-    await lab.stop();
 
     // the same outputs without the extension: JupyterLab's vega-lite (5.6.1) draws every fallback
-    const env = jupyterEnv(join(ws.dir, 'disabled'));
+    const env = jupyterEnv(join(s.ws.dir, 'disabled'));
     jupyter(['labextension', 'disable', '--level=user', 'deltak-jupyterlab'], env);
-    lab = await startLab(ws.notebooks, env);
-    ({ page, dialogs, errors } = await newPage());
+    ({ lab, page, dialogs, errors } = await s.restart(env));
     await openNotebook(page, lab, 'names.ipynb');
     const embeds = page.locator('.jp-OutputArea-output .vega-embed');
     await page.waitForFunction(() => {
@@ -835,11 +867,7 @@ test('names with quotes, constructor and __proto__ draw like any other, in the v
     assert.equal(await page.locator('.deltak-widget').count(), 0);
     assert.deepEqual(dialogs, []);
     assert.deepEqual(errors, [], 'no page error');
-  } finally {
-    await page.context().close();
-    await lab.stop();
-    if (!KEEP) cleanup(ws.dir);
-  }
+  });
 });
 
 test('error-budget view of the reference dataset: chart, verdict per Δk, units in every header, CSV', { timeout: 600_000 }, async (t) => {
@@ -855,11 +883,8 @@ test('error-budget view of the reference dataset: chart, verdict per Δk, units 
   const bundle = errorBudgetBundle(budget);
   const verdicts = tableMeta(budget)!.notes!.verdicts as { dk: number; text: string }[];
   const rows = budget.objects() as { dk: number; quantity: string; label_noise: number }[];
-  const ws = workspace('browser-budget');
-  writeNotebook(join(ws.notebooks, 'budget.ipynb'), [{ source: '// dk.show(ds.analyse().errorBudget)', outputs: [{ output_type: 'display_data', data: bundle.data, metadata: {} }] }]);
-  const lab = await startLab(ws.notebooks, jupyterEnv(ws.dir));
-  const { page, dialogs, errors } = await newPage();
-  try {
+  const prepare = (ws: { notebooks: string }): void => writeNotebook(join(ws.notebooks, 'budget.ipynb'), [{ source: '// dk.show(ds.analyse().errorBudget)', outputs: [{ output_type: 'display_data', data: bundle.data, metadata: {} }] }]);
+  await withLab('browser-budget', { prepare }, async ({ lab, page, dialogs, errors }) => {
     await openNotebook(page, lab, 'budget.ipynb');
     const view = page.locator('.deltak-widget.deltak-budget');
     await view.locator('.deltak-chart svg.marks').waitFor({ timeout: 60_000 });
@@ -888,9 +913,5 @@ test('error-budget view of the reference dataset: chart, verdict per Δk, units 
     await view.screenshot({ path: join(RESULTS, 'budget.png'), timeout: 30_000 });
     assert.deepEqual(dialogs, []);
     assert.deepEqual(errors, [], 'no page error');
-  } finally {
-    await page.context().close();
-    await lab.stop();
-    if (!KEEP) cleanup(ws.dir);
-  }
+  });
 });
