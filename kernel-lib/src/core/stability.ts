@@ -113,7 +113,7 @@ export function unstableModuliRows(cols: SweepColumns): { rows: number[]; reason
   // the (metal, lattice, method, Δk) of each row of a curve of Cᵢⱼ or moduli, numbered: through the
   // curve's (metal, lattice, method) and the Δk's value
   const ns = slotName.length;
-  const ml = new PairNumbers(cols.length), mlm = new PairNumbers(cols.length), key = new PairNumbers(cols.length);
+  const ml = new PairNumbers(), mlm = new PairNumbers(), key = new PairNumbers();
   const dkCode = new Map<number, number>();
   const rowKey = new Int32Array(cols.length);
   const keyLattice: number[] = [], hasModuli: number[] = [], c: number[] = [];

@@ -98,21 +98,17 @@ class Interner {
 }
 
 /**
- * Pairs (a, b) of codes below `bound` numbered by first appearance, in a Map keyed by a·bound + b
- * (or by text when that could pass 2⁵³).
+ * Pairs (a, b) of codes (whole numbers ≥ 0) numbered by first appearance: a Map per b (codes of a
+ * few names: lattices, properties, methods) keyed by a.
  */
 export class PairNumbers {
   size = 0;
-  private readonly seen = new Map<number | string, number>();
-  private readonly exact: boolean;
-  constructor(private readonly bound: number) {
-    this.exact = bound * bound <= Number.MAX_SAFE_INTEGER;
-  }
+  private readonly byB: Map<number, number>[] = [];
   /** The number of the pair (a, b): the next one at its first appearance. */
   code(a: number, b: number): number {
-    const k = this.exact ? a * this.bound + b : `${a},${b}`;
-    let c = this.seen.get(k);
-    if (c === undefined) this.seen.set(k, (c = this.size++));
+    const seen = (this.byB[b] ??= new Map<number, number>());
+    let c = seen.get(a);
+    if (c === undefined) seen.set(a, (c = this.size++));
     return c;
   }
 }
@@ -254,7 +250,7 @@ export function sweepColumns(input: SweepInput): SweepColumns {
   }
   // 2. per run: text checked and interned, group and curve numbered, the group's unit checked
   const intern = { metal: new Interner(), lattice: new Interner(), property: new Interner(), unit: new Interner(), method: new Interner() };
-  const metalLattice = new PairNumbers(n), groups = new PairNumbers(n), curves = new PairNumbers(n);
+  const metalLattice = new PairNumbers(), groups = new PairNumbers(), curves = new PairNumbers();
   const curve = new Int32Array(n);
   const cMetal: number[] = [], cLattice: number[] = [], cProperty: number[] = [], cUnit: number[] = [], cMethod: number[] = [], cGroup: number[] = [], cRow: number[] = [];
   const groupUnit: number[] = [], groupRow: number[] = [];
