@@ -603,23 +603,32 @@ export function madSummary(sweep: SweepInput, options: MadSummaryOptions = {}): 
   let nRows = 0;
   for (let k = 0; k < m; k++) rowOf[k] = k > 0 && cols.curveGroup[cs.ids[k]] === cols.curveGroup[cs.ids[k - 1]] ? rowOf[k - 1] : nRows++;
   const out: Record<string, unknown[]> = { metal: new Array(nRows), lattice: new Array(nRows), property: new Array(nRows), unit: new Array(nRows) };
-  for (const me of methods) for (const c of [`${me}_ref_dk`, `${me}_value`, `${me}_mad`, me]) out[c] = new Array(nRows).fill(null);
+  // per method code, its columns: ref_dk, value, mad, "v ± mad"
+  const perMethod: unknown[][][] = [];
+  for (const me of methods) {
+    const c4 = [`${me}_ref_dk`, `${me}_value`, `${me}_mad`, me].map((c) => (out[c] = new Array<unknown>(nRows).fill(null)));
+    perMethod[cols.names.method.indexOf(me)] = c4;
+  }
   const reference = options.reference ?? 'auto';
+  const { curveCodes: codes, names } = cols;
   for (let k = 0; k < m; k++) {
-    const t = curveText(cols, cs.ids[k]);
+    const c = cs.ids[k];
     const s = cs.start[k], e = cs.start[k + 1];
-    if (e - s < 2) throw new Error(`${describeCurve(t)} has a single Δk (${cs.dk[s]} Å⁻¹) in range: its MAD says nothing`);
+    if (e - s < 2) throw new Error(`${describeCurve(curveText(cols, c))} has a single Δk (${cs.dk[s]} Å⁻¹) in range: its MAD says nothing`);
     const i = rowOf[k];
-    out.metal[i] = t.metal;
-    out.lattice[i] = t.lattice;
-    out.property[i] = t.property;
-    out.unit[i] = t.unit;
-    const ref = sortedReference(t.method, cs.dk, cs.value, s, e, reference);
+    if (k === 0 || i !== rowOf[k - 1]) {
+      out.metal[i] = names.metal[codes.metal[c]];
+      out.lattice[i] = names.lattice[codes.lattice[c]];
+      out.property[i] = names.property[codes.property[c]];
+      out.unit[i] = names.unit[codes.unit[c]];
+    }
+    const ref = sortedReference(names.method[codes.method[c]], cs.dk, cs.value, s, e, reference);
     const v = madOf(cs.value, s, e);
-    out[`${t.method}_ref_dk`][i] = ref.dks[0];
-    out[`${t.method}_value`][i] = ref.value;
-    out[`${t.method}_mad`][i] = v;
-    out[t.method][i] = formatPlusMinus(ref.value, v);
+    const [refDk, value, mad, text] = perMethod[codes.method[c]];
+    refDk[i] = ref.dks[0];
+    value[i] = ref.value;
+    mad[i] = v;
+    text[i] = formatPlusMinus(ref.value, v);
   }
   const units: Record<string, string> = {};
   for (const me of methods) {

@@ -262,15 +262,16 @@ export function sweepColumns(input: SweepInput): SweepColumns {
     for (let r = 0; r < nRuns && runStart[r] < bad; r++) {
       const i = runStart[r];
       const m = M[i], l = L[i], p = P[i], u = U[i], me = ME[i];
-      if (!(isText(m) && isText(l) && isText(p) && isText(u) && isText(me))) {
+      // what equals the run before's text is text already
+      if ((m !== pm && !isText(m)) || (l !== pl && !isText(l)) || (p !== pp && !isText(p)) || (u !== pu && !isText(u)) || (me !== pme && !isText(me))) {
         bad = i;
         break;
       }
       const newGroup = m !== pm || l !== pl || p !== pp;
-      if (m !== pm) cm = intern.metal.code((pm = m));
-      if (l !== pl) cl = intern.lattice.code((pl = l));
-      if (p !== pp) cp = intern.property.code((pp = p));
-      if (u !== pu) cu = intern.unit.code((pu = u));
+      if (m !== pm) cm = intern.metal.code((pm = m) as string);
+      if (l !== pl) cl = intern.lattice.code((pl = l) as string);
+      if (p !== pp) cp = intern.property.code((pp = p) as string);
+      if (u !== pu) cu = intern.unit.code((pu = u) as string);
       if (newGroup) {
         cg = groups.code(metalLattice.code(cm, cl), cp);
         if (cg === groupUnit.length) {
@@ -283,7 +284,7 @@ export function sweepColumns(input: SweepInput): SweepColumns {
         unitRow = groupRow[cg];
       }
       if (newGroup || me !== pme) {
-        if (me !== pme) cme = intern.method.code((pme = me));
+        if (me !== pme) cme = intern.method.code((pme = me) as string);
         const c = curves.code(cg, cme);
         if (c === cRow.length) {
           cMetal.push(cm);
