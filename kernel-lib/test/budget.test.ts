@@ -174,3 +174,18 @@ test('saving baseline: the user\'s Δk, else the finest training Δk, else the f
   assert.deepEqual([rec.dk, rec.cost!.baselineDk, rec.cost!.fullBaseline, rec.cost!.fullFinest, rec.cost!.fullRecommended], [0.18, 0.12, 12 ** 3, 15 ** 3, 8 ** 3]);
   near(rec.cost!.fullSaving, 1728 / 512, 'saving');
 });
+
+test('error-budget chart: log y axis over the range of each panel, ticks per decade; symmetric log from 0 when a value is 0', async () => {
+  const { errorBudgetChart } = await import('../src/charts/budget.ts');
+  const row = (dk: number, quantity: 'energy_per_atom' | 'force', noise: number, model: number) => ({
+    dk, quantity, sem: (quantity === 'force' ? 'F-RMSE' : 'E-RMSE') as 'F-RMSE' | 'E-RMSE', unit: quantity === 'force' ? 'eV/Å' : 'eV/atom',
+    label_noise: noise, model_rmse: model, ratio: noise > 0 ? model / noise : null, model_below_noise: model < noise, verdict: 'model error dominates' as never,
+  });
+  const spec = errorBudgetChart([row(0.12, 'energy_per_atom', 7.6e-4, 0.0143), row(0.96, 'energy_per_atom', 0.22, 0.042), row(0.12, 'force', 0, 0.06), row(0.96, 'force', 0.13, 0.12)]);
+  const [energy, force] = (spec.concat as { encoding: { y: { scale: Record<string, unknown>; axis: { values: number[] } } } }[]).map((p) => p.encoding.y);
+  assert.equal(energy.scale.type, 'log');
+  assert.deepEqual(energy.scale.domain, [7.6e-4 / 1.25, 0.22 * 1.25]);
+  assert.deepEqual(energy.axis.values, [0.001, 0.01, 0.1], 'a decade each over 2.5 decades');
+  assert.equal(force.scale.type, 'symlog', 'a label noise of 0 stays drawable');
+  assert.deepEqual(force.axis.values, [0, 0.05, 0.1], '1-2-5 where fewer would leave one tick');
+});

@@ -21,21 +21,25 @@ export const BUDGET_SERIES = { noise: 'label noise: DFT at Δk against the refer
 
 /**
  * The y scale and ticks of a panel whose values are `values`: logarithmic from just below the
- * least to just above the largest, ticks at 1, 2 and 5 of each decade (fewer when the range
- * is wide); a symmetric log from 0 when a value is 0 (no label noise), so it stays drawable.
+ * least to just above the largest, ticks at 1, 3 or 1, 2, 5 of each decade (the coarsest giving 3
+ * ticks); a symmetric log from 0 when a value is 0 (no label noise), so it stays drawable.
  */
-function budgetScale(values: readonly number[]): { scale: Record<string, unknown>; ticks: number[] } {
+function budgetScale(values: readonly number[]): { scale: Record<string, unknown>; ticks?: number[] } {
   const finite = values.filter((v) => Number.isFinite(v));
   const positive = finite.filter((v) => v > 0);
-  if (positive.length === 0) return { scale: { type: 'linear' }, ticks: [] };
+  if (positive.length === 0) return { scale: { type: 'linear' } };
   const lo = Math.min(...positive);
   const hi = Math.max(...positive);
   const d0 = Math.floor(Math.log10(lo));
   const d1 = Math.ceil(Math.log10(hi));
-  const steps = d1 - d0 > 3 ? [1] : d1 - d0 > 1 ? [1, 3] : [1, 2, 5];
-  const ticks: number[] = [];
-  for (let d = d0; d <= d1; d++) for (const m of steps) ticks.push(Number((m * 10 ** d).toPrecision(1)));
-  const inRange = ticks.filter((t) => t >= lo / 1.5 && t <= hi * 1.5);
+  // the coarsest of 1, 1-3, 1-2-5 per decade that puts at least 3 ticks in the range
+  let inRange: number[] = [];
+  for (const steps of [[1], [1, 3], [1, 2, 5]]) {
+    const ticks: number[] = [];
+    for (let d = d0; d <= d1; d++) for (const m of steps) ticks.push(Number((m * 10 ** d).toPrecision(1)));
+    inRange = ticks.filter((t) => t >= lo / 1.5 && t <= hi * 1.5);
+    if (inRange.length >= 3) break;
+  }
   if (finite.some((v) => v <= 0)) return { scale: { type: 'symlog', constant: lo / 10 }, ticks: [0, ...inRange] };
   return { scale: { type: 'log', domain: [lo / 1.25, hi * 1.25], nice: false }, ticks: inRange };
 }
@@ -74,7 +78,7 @@ export function errorBudgetChart(rows: readonly ErrorBudgetRow[], options: Figur
         mark: { type: 'line', point: true },
         encoding: {
           x: { field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 }, axis: { values: dks, format: '.3~g', labelOverlap: 'greedy' } },
-          y: { field: 'value', type: 'quantitative', title: 'RMSE', axis: { title: `RMSE (${unit})`, values: y.ticks, format: '.2~g' }, scale: y.scale },
+          y: { field: 'value', type: 'quantitative', title: 'RMSE', axis: { title: `RMSE (${unit})`, format: '.2~g', ...(y.ticks ? { values: y.ticks } : {}) }, scale: y.scale },
           color: { field: 'series', type: 'nominal', title: null, sort: series, scale: { domain: series, range: seriesColours(['label noise', 'model error']) }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 420 } },
           tooltip: [
             { field: 'dk', title: 'Δk (Å⁻¹)', format: '~g' }, { field: 'series', title: 'series' }, { field: 'value', title: 'RMSE', format: '.3~g' }, { field: 'unit', title: 'unit' },
