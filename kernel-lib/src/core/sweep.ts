@@ -252,8 +252,11 @@ export function sweepColumns(input: SweepInput): SweepColumns {
   const intern = { metal: new Interner(), lattice: new Interner(), property: new Interner(), unit: new Interner(), method: new Interner() };
   const metalLattice = new PairNumbers(), groups = new PairNumbers(), curves = new PairNumbers();
   const curve = new Int32Array(n);
-  const cMetal: number[] = [], cLattice: number[] = [], cProperty: number[] = [], cUnit: number[] = [], cMethod: number[] = [], cGroup: number[] = [], cRow: number[] = [];
-  const groupUnit: number[] = [], groupRow: number[] = [];
+  // per curve and per group (at most one of each a run), filled as they first appear
+  const cMetal = new Int32Array(nRuns), cLattice = new Int32Array(nRuns), cProperty = new Int32Array(nRuns), cUnit = new Int32Array(nRuns), cMethod = new Int32Array(nRuns);
+  const cGroup = new Int32Array(nRuns), cRow = new Int32Array(nRuns + 1);
+  const groupUnit = new Int32Array(nRuns), groupRow = new Int32Array(nRuns);
+  let nCurves = 0, nGroups = 0;
   let unitBad = n, unitRow = -1;
   {
     let pm: unknown = UNSET, pl: unknown = UNSET, pp: unknown = UNSET, pu: unknown = UNSET, pme: unknown = UNSET;
@@ -274,9 +277,10 @@ export function sweepColumns(input: SweepInput): SweepColumns {
       if (u !== pu) cu = intern.unit.code((pu = u) as string);
       if (newGroup) {
         cg = groups.code(metalLattice.code(cm, cl), cp);
-        if (cg === groupUnit.length) {
-          groupUnit.push(cu);
-          groupRow.push(i);
+        if (cg === nGroups) {
+          groupUnit[cg] = cu;
+          groupRow[cg] = i;
+          nGroups++;
         }
       }
       if (groupUnit[cg] !== cu && unitBad === n) {
@@ -286,14 +290,15 @@ export function sweepColumns(input: SweepInput): SweepColumns {
       if (newGroup || me !== pme) {
         if (me !== pme) cme = intern.method.code((pme = me) as string);
         const c = curves.code(cg, cme);
-        if (c === cRow.length) {
-          cMetal.push(cm);
-          cLattice.push(cl);
-          cProperty.push(cp);
-          cUnit.push(groupUnit[cg]);
-          cMethod.push(cme);
-          cGroup.push(cg);
-          cRow.push(i);
+        if (c === nCurves) {
+          cMetal[c] = cm;
+          cLattice[c] = cl;
+          cProperty[c] = cp;
+          cUnit[c] = groupUnit[cg];
+          cMethod[c] = cme;
+          cGroup[c] = cg;
+          cRow[c] = i;
+          nCurves++;
         } else ordered = false;
         cc = c;
       } else ordered = false; // the curve goes on in a new run (its unit changed)
@@ -301,14 +306,12 @@ export function sweepColumns(input: SweepInput): SweepColumns {
     }
   }
   // 3. the rows of each curve by Δk; duplicates within a curve (none when the rows came in order)
-  const nCurves = cRow.length;
   let byCurve: Int32Array, curveStart: Int32Array;
   let dupBad = n, dupPrev = -1;
   if (ordered) {
     byCurve = new Int32Array(n);
     for (let i = 0; i < bad; i++) byCurve[i] = i;
-    curveStart = new Int32Array(nCurves + 1);
-    curveStart.set(cRow);
+    curveStart = cRow.slice(0, nCurves + 1);
     curveStart[nCurves] = bad;
   } else {
     ({ byCurve, curveStart } = rowsByCurve(curve, nCurves, dk, bad));
@@ -334,10 +337,10 @@ export function sweepColumns(input: SweepInput): SweepColumns {
     throw new Error(rowError(bad, rawRow(raw, bad))!);
   }
   return {
-    length: n, dk, value, curve, nCurves, nGroups: groups.size, byCurve, curveStart,
+    length: n, dk, value, curve, nCurves, nGroups, byCurve, curveStart,
     names: { metal: intern.metal.names, lattice: intern.lattice.names, property: intern.property.names, unit: intern.unit.names, method: intern.method.names },
-    curveCodes: { metal: Int32Array.from(cMetal), lattice: Int32Array.from(cLattice), property: Int32Array.from(cProperty), unit: Int32Array.from(cUnit), method: Int32Array.from(cMethod) },
-    curveGroup: Int32Array.from(cGroup),
+    curveCodes: { metal: cMetal.slice(0, nCurves), lattice: cLattice.slice(0, nCurves), property: cProperty.slice(0, nCurves), unit: cUnit.slice(0, nCurves), method: cMethod.slice(0, nCurves) },
+    curveGroup: cGroup.slice(0, nCurves),
     structure: raw.col.structure ?? null, source: raw.col.source ?? null,
   };
 }
