@@ -245,6 +245,27 @@ export function findDeepmdSystems(root: string): string[] {
   return out;
 }
 
+/**
+ * |triple product| of each of the `nframes` cells in `c` (9 values each) into `volume` from index
+ * `r0`. With `periodic`, the first frame whose cell has no volume, is left-handed or is not
+ * finite (as {@link cellVolumeProblem} decides) is returned, −1 when none is.
+ */
+function cellVolumes(c: Float64Array, nframes: number, periodic: boolean, volume: Float64Array, r0: number): number {
+  for (let i = 0; i < nframes; i++) {
+    const o = 9 * i;
+    const a0 = c[o], a1 = c[o + 1], a2 = c[o + 2], b0 = c[o + 3], b1 = c[o + 4], b2 = c[o + 5], c0 = c[o + 6], c1 = c[o + 7], c2 = c[o + 8];
+    const d = a0 * (b1 * c2 - b2 * c1) - a1 * (b0 * c2 - b2 * c0) + a2 * (b0 * c1 - b1 * c0);
+    if (periodic) {
+      // a right-handed cell well clear of zero volume passes here; any other goes to
+      // cellVolumeProblem, which decides
+      const s2 = (a0 * a0 + a1 * a1 + a2 * a2) * (b0 * b0 + b1 * b1 + b2 * b2) * (c0 * c0 + c1 * c1 + c2 * c2);
+      if (!(d > 0 && s2 >= 1e-290 && s2 <= 1e290 && d > 1.000001e-9 * Math.sqrt(s2)) && cellVolumeProblem(c.subarray(o, o + 9)) !== null) return i;
+    }
+    volume[r0 + i] = Math.abs(d);
+  }
+  return -1;
+}
+
 function readSystem(dir: string, opt: ReadDeepmdOptions, root: string): ColumnTable {
   const types = readTypes(dir);
   const natoms = types.length;
@@ -299,26 +320,14 @@ function readSystem(dir: string, opt: ReadDeepmdOptions, root: string): ColumnTa
   const periodic = !existsSync(join(dir, 'nopbc'));
   let r = 0;
   sets.forEach((x, k) => {
-    const c = box[k];
-    for (let i = 0; i < x.nframes; i++, r++) {
-      const o = 9 * i;
-      const a0 = c[o], a1 = c[o + 1], a2 = c[o + 2], b0 = c[o + 3], b1 = c[o + 4], b2 = c[o + 5], c0 = c[o + 6], c1 = c[o + 7], c2 = c[o + 8];
-      const d = a0 * (b1 * c2 - b2 * c1) - a1 * (b0 * c2 - b2 * c0) + a2 * (b0 * c1 - b1 * c0);
-      if (periodic) {
-        // a right-handed cell well clear of zero volume passes here; any other goes to
-        // cellVolumeProblem, which decides (and names the problem)
-        const s2 = (a0 * a0 + a1 * a1 + a2 * a2) * (b0 * b0 + b1 * b1 + b2 * b2) * (c0 * c0 + c1 * c1 + c2 * c2);
-        if (!(d > 0 && s2 >= 1e-290 && s2 <= 1e290 && d > 1.000001e-9 * Math.sqrt(s2))) {
-          const bad = cellVolumeProblem(c.subarray(o, o + 9));
-          if (bad) {
-            throw new ReadError(x.files.box, x.name === 'raw' ? { line: i + 1, frame: i } : { array: `${x.name}/box.npy`, frame: i }, `${bad}: no stress or virial can be read with it`);
-          }
-        }
-      }
-      volume[r] = Math.abs(d);
-      setOf[r] = k;
+    const bad = cellVolumes(box[k], x.nframes, periodic, volume, r);
+    if (bad >= 0) {
+      const problem = cellVolumeProblem(box[k].subarray(9 * bad, 9 * bad + 9));
+      throw new ReadError(x.files.box, x.name === 'raw' ? { line: bad + 1, frame: bad } : { array: `${x.name}/box.npy`, frame: bad }, `${problem}: no stress or virial can be read with it`);
     }
-    if (copyEnergy) energy!.set(x.energy!, r - x.nframes);
+    setOf.fill(k, r, r + x.nframes);
+    if (copyEnergy) energy!.set(x.energy!, r);
+    r += x.nframes;
   });
   const perAtom = energy ? new LazyColumn(n, (i) => energy[i] / natoms) : null;
   const tags = sets.map((x) => Object.freeze({ system: rel, set: x.name, type_map: map }));
