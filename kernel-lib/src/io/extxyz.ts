@@ -328,13 +328,24 @@ class TextValues implements InfoValues {
 
 /** Below, c <= 32 && (c === 32 || (c >= 9 && c <= 13)) is a blank in the sense of JavaScript's \s, for ASCII (space, tab, LF, VT, FF, CR): written out, not called, in the loops over bytes. */
 
-/** The boolean word of bytes b[s, e): T, True, true (1), F, False, false (0), else -1 (as {@link boolWord}). */
+/** The boolean words of extxyz (bytes) and their values: T, F, True, true (1), False, false (0). */
+const BOOL_WORDS = [[84], [70], [84, 114, 117, 101], [116, 114, 117, 101], [70, 97, 108, 115, 101], [102, 97, 108, 115, 101]].map((w) => Uint8Array.from(w));
+const BOOL_VALUES = [1, 0, 1, 1, 0, 0];
+
+/**
+ * The boolean word of bytes b[s, e): 1 or 0, else -1 (as {@link boolWord}). Every word is
+ * compared with the list from its end, so that one "T" runs every step of the loop: the code
+ * compiled after many "T" is not thrown out at the first "False".
+ */
 function boolAt(b: Uint8Array, s: number, e: number): number {
   const n = e - s;
-  const c = b[s];
-  if (n === 1) return c === 84 ? 1 : c === 70 ? 0 : -1;
-  if (n === 4 && (c === 84 || c === 116) && b[s + 1] === 114 && b[s + 2] === 117 && b[s + 3] === 101) return 1; // True true
-  if (n === 5 && (c === 70 || c === 102) && b[s + 1] === 97 && b[s + 2] === 108 && b[s + 3] === 115 && b[s + 4] === 101) return 0; // False false
+  for (let q = BOOL_WORDS.length - 1; q >= 0; q--) {
+    const w = BOOL_WORDS[q];
+    if (w.length !== n) continue;
+    let k = 0;
+    while (k < n && b[s + k] === w[k]) k++;
+    if (k === n) return BOOL_VALUES[q];
+  }
   return -1;
 }
 
@@ -836,7 +847,9 @@ function atomLine(b: Uint8Array, s: number, e: number, cols: Columns, pos: Float
         neg = true;
         c = b[++i];
       } else if (c === 43) c = b[++i];
-      let m = 0;
+      // −0 adds as 0, but makes m a double from the start: the compiled loop does float
+      // arithmetic and is not thrown out when ten digits overflow a small integer
+      let m = -0;
       let digits = 0;
       let p = 0;
       let dot = false;
@@ -975,7 +988,11 @@ export function readExtxyz(path: string, options: ReadExtxyzOptions = {}): Colum
       while (x < e && b[x] <= 32) x++;
       let y = e;
       while (y > x && b[y - 1] <= 32) y--;
-      natoms = decimalAt(b, x, y);
+      // a count of plain digits here; anything else as decimalAt reads it (for the error)
+      let k = x;
+      let count = 0;
+      for (let c = b[k]; k < y && k - x < 9 && c >= 48 && c <= 57; c = b[++k]) count = count * 10 + (c - 48);
+      natoms = k === y && k > x ? count : decimalAt(b, x, y);
       if (!Number.isInteger(natoms) || natoms < 0) throw new ReadError(path, { line: lineNo, frame: fi }, `expected the number of atoms, got ${JSON.stringify(trimmed(b, s, e).slice(0, 60))}`);
       state = 1;
       return;

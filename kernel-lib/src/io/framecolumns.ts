@@ -12,7 +12,11 @@ import {
   type FramesTableOptions,
 } from './frames.js';
 
-/** Blocks of 64 Ki values (512 kB; larger for one frame that needs more), filled in order. */
+/**
+ * Blocks filled in order: the first of 4 Ki values, each next one twice the last up to 64 Ki
+ * (512 kB; larger for one frame that needs more). The first few are made within the first frames
+ * of a file, so that the code that makes one is run (and compiled) with the rest.
+ */
 class Blocks {
   readonly blocks: Float64Array[] = [];
   private used = 0;
@@ -20,7 +24,7 @@ class Blocks {
   reserve(k: number, at: { block: number; offset: number }): Float64Array {
     let last = this.blocks[this.blocks.length - 1];
     if (!last || this.used + k > last.length) {
-      last = new Float64Array(Math.max(1 << 16, k));
+      last = new Float64Array(Math.max(last ? Math.min(1 << 16, 2 * last.length) : 1 << 12, k));
       this.blocks.push(last);
       this.used = 0;
     }
