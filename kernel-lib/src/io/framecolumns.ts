@@ -183,28 +183,19 @@ export class FrameColumns {
     const symbols = this.symbols;
     const cells = this.cells.done();
     const virials = this.virials.done();
+    // the per-frame numbers are read where add put them, SCALARS apart (no copy per column)
     const sc = this.scalars.done();
-    const column = (at: number): Float64Array => {
-      const a = new Float64Array(n);
-      for (let i = 0; i < n; i++) a[i] = sc[SCALARS * i + at];
-      return a;
-    };
-    const pbc = column(S_PBC);
-    const energy = column(S_ENERGY);
-    const sigma0 = column(S_SIGMA0);
-    const dk = column(S_DK);
-    const nkpts = column(S_NKPTS);
-    const posB = column(S_POS_BLOCK);
-    const posO = column(S_POS_OFFSET);
-    const frcB = column(S_FRC_BLOCK);
-    const frcO = column(S_FRC_OFFSET);
     const posBlocks = this.pos.blocks;
     const frcBlocks = this.frc.blocks;
     const kmesh = this.kmesh;
     const tags = this.tags;
-    const volume = new Float64Array(n);
-    for (let i = 0; i < n; i++) volume[i] = Number.isNaN(cells[9 * i]) ? NaN : volumeAt(cells, 9 * i);
-    const orNull = (a: Float64Array): LazyColumn<number | null> => new LazyColumn(n, (i) => (Number.isNaN(a[i]) ? null : a[i]));
+    /** Scalar `at` of frame i, or null for NaN. */
+    const orNull = (at: number): LazyColumn<number | null> => new LazyColumn(n, (i) => {
+      const x = sc[SCALARS * i + at];
+      return Number.isNaN(x) ? null : x;
+    });
+    /** Cell volume of frame i (Å³), NaN without a cell. */
+    const volumeOfFrame = (i: number): number => (Number.isNaN(cells[9 * i]) ? NaN : volumeAt(cells, 9 * i));
     const hasVirial = (i: number): boolean => !Number.isNaN(virials[9 * i]);
     const cols: Record<string, unknown> = {
       id: new LazyColumn(n, (i) => `${source}#${i}`),
@@ -213,24 +204,38 @@ export class FrameColumns {
       formula: new LazyColumn(n, (i) => this.formulaOf(symbols[i]).formula),
       counts: new LazyColumn(n, (i) => this.formulaOf(symbols[i]).counts),
       natoms: new LazyColumn(n, (i) => symbols[i].length),
-      volume: orNull(volume),
-      energy: orNull(energy),
-      energy_sigma0: orNull(sigma0),
-      energy_per_atom: new LazyColumn(n, (i) => (Number.isNaN(energy[i]) ? null : energy[i] / symbols[i].length)),
+      volume: new LazyColumn(n, (i) => {
+        const v = volumeOfFrame(i);
+        return Number.isNaN(v) ? null : v;
+      }),
+      energy: orNull(S_ENERGY),
+      energy_sigma0: orNull(S_SIGMA0),
+      energy_per_atom: new LazyColumn(n, (i) => {
+        const e = sc[SCALARS * i + S_ENERGY];
+        return Number.isNaN(e) ? null : e / symbols[i].length;
+      }),
       virial: new LazyColumn(n, (i) => (hasVirial(i) ? virials.subarray(9 * i, 9 * i + 9) : null)),
       stress: new LazyColumn(n, (i) => {
-        if (!hasVirial(i) || !(volume[i] > 0)) return null;
-        const k = -EV_PER_A3_IN_GPA / volume[i];
+        const v = volumeOfFrame(i);
+        if (!hasVirial(i) || !(v > 0)) return null;
+        const k = -EV_PER_A3_IN_GPA / v;
         return Float64Array.from(virials.subarray(9 * i, 9 * i + 9), (x) => x * k);
       }),
-      dk: orNull(dk),
+      dk: orNull(S_DK),
       kmesh: new LazyColumn(n, (i) => kmesh[i]),
-      nkpts: orNull(nkpts),
+      nkpts: orNull(S_NKPTS),
       cell: new LazyColumn(n, (i) => (Number.isNaN(cells[9 * i]) ? null : cells.subarray(9 * i, 9 * i + 9))),
-      pbc: new LazyColumn(n, (i) => PBC[pbc[i]]),
+      pbc: new LazyColumn(n, (i) => PBC[sc[SCALARS * i + S_PBC]]),
       symbols: new LazyColumn(n, (i) => symbols[i]),
-      positions: new LazyColumn(n, (i) => posBlocks[posB[i]].subarray(posO[i], posO[i] + 3 * symbols[i].length)),
-      forces: new LazyColumn(n, (i) => (frcB[i] < 0 ? null : frcBlocks[frcB[i]].subarray(frcO[i], frcO[i] + 3 * symbols[i].length))),
+      positions: new LazyColumn(n, (i) => {
+        const o = sc[SCALARS * i + S_POS_OFFSET];
+        return posBlocks[sc[SCALARS * i + S_POS_BLOCK]].subarray(o, o + 3 * symbols[i].length);
+      }),
+      forces: new LazyColumn(n, (i) => {
+        const b = sc[SCALARS * i + S_FRC_BLOCK];
+        const o = sc[SCALARS * i + S_FRC_OFFSET];
+        return b < 0 ? null : frcBlocks[b].subarray(o, o + 3 * symbols[i].length);
+      }),
       tags: new LazyColumn(n, (i) => tags[i] ?? {}),
     };
     return withMeta(aqTable(cols as Parameters<typeof aqTable>[0]), {
