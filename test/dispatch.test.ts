@@ -2,7 +2,8 @@
  * The pipeline's job layer (data/pipeline/dispatch.py, dpdispatcher underneath) on the local
  * shell: a task that fails once is retried and succeeds; a task that always fails is retried
  * retry_count times, then reported with the end of its log, while the other tasks finish; bad
- * machine files are refused with the file named.
+ * machine files are refused with the file named. `build.py --harvest` copies the finished points
+ * of a running submission into the cache (test/harvest_check.py, real EMT single points).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,6 +45,25 @@ test('job layer: a machine file without batch_type, or not JSON, is refused nami
     r = run();
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /machine\.json: not JSON \(Expecting value at line 2, column 19\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('harvest: the finished point of a running submission is copied into the cache, checked by its key; an unfinished one is not', { timeout: 300_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deltak-harvest-'));
+  try {
+    const r = spawnSync(PY, [join(ROOT, 'test', 'harvest_check.py'), join(ROOT, 'data', 'pipeline'), dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const s = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    assert.equal(s.run_task, 0, `the task ran: ${String(s.run_task_err)}`);
+    assert.equal(s.first, `[harvest] 1 finished single points copied into ${join(dir, 'dft')}`);
+    assert.equal(s.second, `[harvest] 0 finished single points copied into ${join(dir, 'dft')}`, 'a second harvest copies nothing again');
+    assert.equal(s.finished_in_cache, true, `the cache file ${String(s.cache_path)} holds the task's result byte for byte`);
+    assert.equal(s.unfinished_in_cache, false, 'a task without result.extxyz leaves no cache file');
+    assert.equal(s.changed_rc, 1, 'a task.json whose configuration does not give its key is refused');
+    assert.match(String(s.changed_err), /task\.json: cache key [0-9a-f]{12} of this configuration, the task was planned as [0-9a-f]{12}/);
+    assert.equal(s.changed_in_cache, false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
