@@ -4,8 +4,7 @@
  * matched single points for semTable. Pure: works on the table's rows.
  */
 import type { ColumnTable } from 'arquero';
-import type { Calculation, CalculationKind } from './properties.js';
-import type { SemFrame } from './sem.js';
+import { CALCULATION_KINDS, type Calculation, type CalculationKind, type SemFrame } from './records.js';
 
 /** The frame-row fields these adapters read (a subset of the frames-table layout). */
 export interface FrameRow {
@@ -23,7 +22,7 @@ export interface FrameRow {
   tags: Record<string, unknown>;
 }
 
-const KINDS = ['eos', 'elastic', 'vacancy', 'oh', 'td', 'bulk', 'atom'];
+const KINDS: readonly string[] = CALCULATION_KINDS;
 
 /** True for a frames table (what the readers return), false for rows or another table. */
 export function isFramesTable(x: unknown): x is ColumnTable {

@@ -9,31 +9,10 @@ import { asymmetryProblem, elasticSweep, independentConstants, latticeSymmetry, 
 import { interstitialFormationEnergy, vacancyFormationEnergy } from './defects.js';
 import { withMeta } from './meta.js';
 import { isFramesTable, calculationsFromFrames } from './fromframes.js';
+import { CALCULATION_KINDS, type Calculation, type CalculationKind } from './records.js';
 import { SWEEP_UNITS, type SweepRow } from './sweep.js';
 
-/** What a calculation is for. */
-export type CalculationKind = 'eos' | 'elastic' | 'vacancy' | 'oh' | 'td' | 'bulk' | 'atom';
-
-/** One single point (or relaxed end point), tagged for {@link computeProperties}. */
-export interface Calculation {
-  metal: string;
-  lattice: string;
-  /** "DFT" or "MLP". */
-  method: string;
-  /** k-point spacing Δk, Å⁻¹ (for MLP: the Δk of its training data). */
-  dk: number;
-  kind: CalculationKind;
-  natoms: number;
-  /** Cell volume, Å³ (whole cell). */
-  volume: number;
-  /** Total energy of the cell, eV (free energy). */
-  energy: number;
-  /** Elastic only: Voigt strain (engineering shear) applied to the relaxed cell. */
-  strain?: Voigt;
-  /** Elastic only: Voigt stress in GPa, tension positive. */
-  stress?: Voigt;
-  id?: string;
-}
+export type { Calculation, CalculationKind } from './records.js';
 
 /** Options of {@link computeProperties}. */
 export interface ComputePropertiesOptions {
@@ -49,7 +28,7 @@ export const PROPERTY_UNITS: Record<string, string> = {
   E_vac: 'eV', E_Oh: 'eV', E_Td: 'eV', E_int: 'eV',
 };
 
-const KINDS: readonly CalculationKind[] = ['eos', 'elastic', 'vacancy', 'oh', 'td', 'bulk', 'atom'];
+const KINDS: readonly CalculationKind[] = CALCULATION_KINDS;
 
 function isTable(x: unknown): x is ColumnTable {
   return typeof x === 'object' && x !== null && typeof (x as ColumnTable).objects === 'function';

@@ -6,6 +6,7 @@
 import { from, type ColumnTable } from 'arquero';
 import { withMeta } from './meta.js';
 import { isFramesTable, semFramesFromFrames } from './fromframes.js';
+import type { SemFrame } from './records.js';
 import { mad } from './stats.js';
 import { thresholdDk } from './convergence.js';
 import { DFT_REFERENCE_DK } from './convergence.js';
@@ -17,25 +18,7 @@ export const SEM_NAMES: readonly SemName[] = ['AEAD', 'E-RMSE', 'F-RMSE', 'V-RMS
 /** Units of the SEMs. */
 export const SEM_UNITS: Record<SemName, string> = { AEAD: 'eV/atom', 'E-RMSE': 'eV/atom', 'F-RMSE': 'eV/Å', 'V-RMSE': 'eV/atom' };
 
-/** One single point of the test set: a configuration `id` at spacing `dk`. */
-export interface SemFrame {
-  /** Identity of the configuration, the same at every Δk. */
-  id: string;
-  /** Δk, Å⁻¹. */
-  dk: number;
-  /** Chemical symbol of each atom, in order. */
-  species: readonly string[];
-  /** Cartesian positions, Å, 3N numbers (x₁ y₁ z₁ x₂ …). */
-  positions: ArrayLike<number>;
-  /** Total energy, eV. */
-  energy: number;
-  /** Forces, eV/Å, 3N numbers. */
-  forces: ArrayLike<number>;
-  /** Virial, eV, 9 numbers (row-major 3 × 3), or null when not computed. */
-  virial?: ArrayLike<number> | null;
-  /** Group tags, e.g. metal, lattice, structure (pristine | vacancy | oh | td). */
-  [tag: string]: unknown;
-}
+export type { SemFrame } from './records.js';
 
 /** Options of {@link semTable}. */
 export interface SemTableOptions {

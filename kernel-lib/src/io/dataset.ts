@@ -8,6 +8,7 @@ import type { ColumnTable } from 'arquero';
 import { withMeta } from '../core/meta.js';
 import { completeCurves, sweepRows, sweepTable, SWEEP_UNITS, type SweepRow } from '../core/sweep.js';
 import { computeProperties, propertiesFromAutotest } from '../core/properties.js';
+import { CALCULATION_KINDS } from '../core/records.js';
 import { semTable, semThresholds } from '../core/sem.js';
 import { thresholds, type ReferenceOption, type ThresholdRow } from '../core/convergence.js';
 import { compareThresholds, splitBySemGroup } from '../core/comparison.js';
@@ -106,7 +107,7 @@ export interface Dataset {
   analyse(options?: AnalyseOptions): DatasetAnalysis;
 }
 
-const KINDS = new Set(['eos', 'elastic', 'vacancy', 'oh', 'td', 'bulk', 'atom']);
+const KINDS: ReadonlySet<string> = new Set(CALCULATION_KINDS);
 
 function readEntry(base: string, e: ManifestFrames, key: string): ColumnTable {
   const entry = typeof e === 'string' ? { path: e } : e;
