@@ -114,13 +114,14 @@ export function semCode(m: SemModel, state: SemState, sem = 'sem'): string {
 export function semExportContext(m: SemModel, state: SemState, version = DELTAK_VERSION): ExportContext {
   const units: Record<string, string> = { dk: 'Å⁻¹', ref_dk: 'Å⁻¹', threshold_dk: 'Å⁻¹' };
   for (const s of m.sems) units[s] = m.payload.units[s] ?? '';
+  const shown = [state.group === ALL ? '' : state.group, state.legend.length ? `legend: ${state.legend.join(', ')}` : ''].filter(Boolean).join('; ');
   return {
     title: `SEMs of the test set against Δk (Å⁻¹) with thresholds Δk_T^SEM at f = ${m.payload.options.factor}`,
     factor: m.payload.options.factor,
     reference: `Δk ${formatDk(m.payload.options.reference_dk)} Å⁻¹ (x(ref) = 0)`,
     source: m.payload.source ?? UNKNOWN_SOURCE,
     version,
-    ...(state.group === ALL && !state.legend.length ? {} : { selection: [state.group === ALL ? '' : state.group, state.legend.length ? `legend: ${state.legend.join(', ')}` : ''].filter(Boolean).join('; ') }),
+    ...(shown ? { selection: shown } : {}),
     units,
   };
 }
