@@ -23,6 +23,7 @@ import { EV_PER_A3_IN_GPA } from '../kernel-lib/src/core/units.ts';
 import { assertWithin, bm3Conditioning, cellDetConditioning, exactFitsTolerance, gamma, printedDigitsTolerance } from '../kernel-lib/test/tolerance.ts';
 import { semTable } from '../kernel-lib/src/core/sem.ts';
 import { runReport } from '../kernel-lib/src/cli/report.ts';
+import { openDataset } from '../kernel-lib/src/io/dataset.ts';
 
 const ROOT = process.env.DELTAK_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 
@@ -172,6 +173,77 @@ test('data pipeline smoke: EMT + tiny DeePMD-kit run writes properties, sets, np
     const nTest = rmse.find((r) => r.dk === 0.3 && r.dataset === 'test' && r.quantity === 'energy_per_atom')!.n;
     assert.equal(nTest, 8);
     assert.doesNotMatch(readFileSync(join(reportDir, 'report.html'), 'utf8'), /Not in this report/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('data pipeline smoke, two lattices: models per lattice and one per Δk on both (--metal-models), properties from the latter', { timeout: 900_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'deltak-pipeline-metal-'));
+  try {
+    const r = spawnSync(join(ROOT, '.venv', 'bin', 'python'), [join(ROOT, 'data', 'pipeline', 'build.py'), '--smoke', '--out', out,
+      '--lattices', 'fcc', 'bcc', '--metal-models', '--max-train', '8', '--max-sem', '4'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+    assert.equal(r.status, 0, `pipeline failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    const { alternatives: _, ...models } = manifest.models;
+    assert.deepEqual(models, { properties_from: 'metal', per_lattice: ['fcc', 'bcc'], metal_lattices: { '0.3': ['fcc', 'bcc'], '0.96': ['fcc', 'bcc'] } });
+    const csv = (f: string) => fromCSV(readFileSync(join(out, f), 'utf8'), { autoType: false }).objects() as Record<string, string>[];
+    const props = csv('properties.csv');
+    const byLattice = csv(manifest.tables.properties_lattice_models);
+    const key = (p: Record<string, string>) => `${p.lattice} ${p.property} ${p.method} ${p.dk}`;
+    // the same DFT rows in both tables; the MLP rows from different models
+    assert.deepEqual(props.filter((p) => p.method === 'DFT').map((p) => `${key(p)} ${p.value}`).sort(), byLattice.filter((p) => p.method === 'DFT').map((p) => `${key(p)} ${p.value}`).sort());
+    for (const lattice of ['fcc', 'bcc']) {
+      const metalRows = props.filter((p) => p.method === 'MLP' && p.lattice === lattice);
+      const ownRows = byLattice.filter((p) => p.method === 'MLP' && p.lattice === lattice);
+      assert.ok(metalRows.length > 0 && ownRows.length > 0, `${lattice}: MLP rows from the metal-wide models ${metalRows.length}, from its own ${ownRows.length}`);
+      const own = new Map(ownRows.map((p) => [key(p), p.value]));
+      assert.ok(metalRows.some((p) => own.has(key(p)) && own.get(key(p)) !== p.value), `${lattice}: metal-wide and per-lattice models give identical properties`);
+    }
+    for (const dk of ['dk0.30', 'dk0.96']) {
+      const stamp = JSON.parse(readFileSync(join(out, 'models', 'metal', dk, 'trained_on.json'), 'utf8'));
+      assert.deepEqual(stamp.lattices, ['fcc', 'bcc']);
+      for (const lattice of ['fcc', 'bcc']) {
+        // the training systems of each lattice: every configuration of its own training set, labelled as in its extxyz set
+        const own = readExtxyz(join(out, 'sets', lattice, 'train', `${dk}.extxyz`));
+        const npy = readDeepmd(join(out, 'deepmd', 'metal', dk, 'train', lattice));
+        assert.equal(npy.numRows(), own.numRows(), `${dk} ${lattice}: training frames of the metal-wide model`);
+        assert.equal(stamp.train_configs.filter((c: string) => c.startsWith(`Al-${lattice}-`)).length, own.numRows());
+        const sumE = (t: typeof own) => (t.array('energy') as number[]).reduce((a, b) => a + b, 0);
+        assertWithin(sumE(npy), sumE(own), printedDigitsTolerance(sumE(own), 10) * own.numRows(), `${dk} ${lattice}: energies of the npy systems`);
+        // MLP calculations by the metal-wide model, tagged with it
+        const mlp = readExtxyz(join(out, 'mlp', 'metal', lattice, `${dk}.extxyz`)).objects() as unknown as FrameRow[];
+        assert.ok(mlp.every((f) => f.tags.model === 'metal' && f.tags.model_id === stamp.id), `${dk} ${lattice}: MLP frames not tagged with the metal-wide model ${stamp.id}`);
+      }
+    }
+    // dp test of the metal-wide models, one prefix per lattice and system; test frames: 4 per lattice and Δk
+    const prefixes: { prefix: string; dk: number; dataset: string }[] = manifest.dp_test;
+    assert.ok(prefixes.every((p) => p.prefix.startsWith('dptest/metal/')), 'dp_test lists outputs of other models than the metal-wide ones');
+    for (const lattice of ['fcc', 'bcc']) {
+      for (const dk of [0.3, 0.96]) {
+        const test = prefixes.filter((p) => p.dataset === 'test' && p.dk === dk && p.prefix.includes(`/test_${lattice}_n`));
+        const frames = test.reduce((n, p) => n + (readDpTest(join(out, p.prefix)).objects() as { quantity: string }[]).filter((x) => x.quantity === 'energy').length, 0);
+        assert.equal(frames, 4, `${lattice} Δk ${dk}: dp test frames of the test set`);
+      }
+    }
+    // deltak's own reading: the error budget pools both lattices' test sets
+    const a = openDataset(out).analyse();
+    assert.ok(a.errorBudget, `no error budget: ${a.notes.join('; ')}`);
+    // the per-lattice models, opened as the manifest's other choice: their properties and dp test output
+    const alt = manifest.models.alternatives.lattice;
+    assert.deepEqual(alt.properties, ['properties-lattice-models.csv']);
+    assert.ok(alt.dp_test.length > 0 && alt.dp_test.every((p: { prefix: string }) => /^dptest\/(fcc|bcc)\/dk/.test(p.prefix)), 'per-lattice dp test prefixes');
+    const own = openDataset(out, { models: 'lattice' });
+    assert.equal(own.dpTest.length, alt.dp_test.length);
+    const mlpOf = (rows: { method: string; lattice: string; property: string; dk: number; value: number }[] | null) =>
+      new Map((rows ?? []).filter((r) => r.method === 'MLP').map((r) => [`${r.lattice} ${r.property} ${r.dk}`, r.value]));
+    const ownMlp = mlpOf(own.analyse().sweep);
+    for (const p of byLattice.filter((x) => x.method === 'MLP')) {
+      const v = ownMlp.get(`${p.lattice} ${p.property} ${Number(p.dk)}`);
+      if (v !== undefined) assertWithin(v, Number(p.value), printedDigitsTolerance(Number(p.value), 10), `${p.lattice} ${p.property} ${p.dk}: per-lattice models`);
+    }
+    assert.equal(openDataset(out, { models: 'metal' }).dpTest.length, prefixes.length);
+    assert.throws(() => openDataset(out, { models: 'per-structure' }), /no models "per-structure" \(the manifest offers "metal", "lattice"\)/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

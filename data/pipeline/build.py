@@ -74,12 +74,14 @@ def smoke_config(out: Path) -> dict:
     cfg = json.loads((HERE / "configs" / "al.json").read_text())
     cfg.update({
         "out": str(out),
-        "lattices": {"fcc": {"a": 3.99}},  # near EMT's own Al minimum (V0 = 15.93 Å³/atom)
+        # near EMT's own Al minimum (V0 = 15.93 Å³/atom); FCC only unless --lattices names BCC too
+        "lattices": {"fcc": {"a": 3.99}, "bcc": {"a": 3.12}},
         "dks": [0.30, 0.96],
         "train_dks": [0.30, 0.96],
         "calculator": {"name": "emt"},
     })
     cfg.pop("workers", None)  # as many tasks at once as cores
+    cfg.pop("models", None)  # per-lattice models (--metal-models adds the metal-wide ones)
     cfg["eos"]["volume_scales"] = [0.97, 0.99, 1.00, 1.01, 1.03]
     cfg["elastic"]["normal"] = [0.01]
     cfg["elastic"]["shear"] = [0.03]
@@ -101,6 +103,8 @@ def load_config(args) -> dict:
             cfg["out"] = args.out
     out = Path(cfg["out"])
     cfg["out_path"] = str(out if out.is_absolute() else (REPO / "data" / out))
+    if args.smoke and not args.lattices:
+        cfg["lattices"] = {"fcc": cfg["lattices"]["fcc"]}
     if args.lattices:
         unknown = set(args.lattices) - set(cfg["lattices"])
         if unknown:
@@ -870,21 +874,59 @@ def deepmd_input(cfg, systems, rel_to: Path):
     }
 
 
-def models_stage(cfg, lattice, runner):
+METAL = "metal"  # the key of the models trained on every lattice of the metal at once
+
+
+def model_options(cfg) -> dict:
+    """The config's models block: `per_lattice` (lattices with models of their own, or "all"),
+    `per_metal` (also one model per Δk on every lattice whose training set is complete, as the
+    paper trains them) and `properties` ("lattice" or "metal": which models give the MLP rows of
+    properties.csv). Default: per-lattice models only."""
+    m = dict(cfg.get("models", {}))
+    m.setdefault("per_lattice", "all")
+    m.setdefault("per_metal", False)
+    m.setdefault("properties", "metal" if m["per_metal"] else "lattice")
+    if m["properties"] not in ("lattice", METAL):
+        raise SystemExit(f"config models.properties: expected 'lattice' or 'metal', got {m['properties']!r}")
+    if m["properties"] == METAL and not m["per_metal"]:
+        raise SystemExit("config models.properties is 'metal' but models.per_metal is false: no metal-wide models to take them from")
+    pl = m["per_lattice"]
+    m["per_lattice"] = list(cfg["lattices"]) if pl == "all" else [x for x in pl if x in cfg["lattices"]]
+    return m
+
+
+def training_complete(cfg, lattice, dks):
+    """(complete, why): whether the configured training set of a lattice is complete at every Δk."""
+    want = cfg["train"].get("n_configs") or len(train_structures(cfg, lattice))
+    _, ids, partial = complete_configs(cfg, lattice, "train", dks)
+    if len(ids) >= want:
+        return True, ""
+    return False, f"{len(ids)} of {want} training configurations complete at every Δk {dks}"
+
+
+def models_stage(cfg, key, lattices, runner):
     """npy systems per training Δk, one DeePMD-kit model each (same input and seeds), dp test -d
     on the training and the test (SEM) set: one task per Δk through the job layer (dispatch.py),
-    its DeePMD-kit commands in one process (dp_batch.py)."""
+    its DeePMD-kit commands in one process (dp_batch.py). `key` is a lattice (its own models,
+    trained on that lattice) or METAL (one model per Δk trained on all `lattices` together, the
+    systems and dp test prefixes then named by lattice)."""
     out = Path(cfg["out_path"])
     mdks = cfg["model_dks"]
-    train_by_dk, train_ids, train_partial = complete_configs(cfg, lattice, "train", mdks)
-    test_by_dk, test_ids, _ = complete_configs(cfg, lattice, "sem", mdks)
+    metal = key == METAL
+    train_by, test_by, train_ids, test_ids = {}, {}, [], []
+    for lattice in lattices:
+        tb, tid, _ = complete_configs(cfg, lattice, "train", mdks)
+        sb, sid, _ = complete_configs(cfg, lattice, "sem", mdks)
+        if len(tid) < cfg["train"]["min_configs"]:
+            print(f"[models {key}] {lattice}: only {len(tid)} training configurations complete at every training Δk "
+                  f"(need {cfg['train']['min_configs']}): no models trained", flush=True)
+            return {}
+        train_by[lattice], test_by[lattice] = tb, sb
+        train_ids += tid
+        test_ids += sid
     n = len(train_ids)
-    if n < cfg["train"]["min_configs"]:
-        print(f"[models {lattice}] only {n} training configurations complete at every training Δk "
-              f"(need {cfg['train']['min_configs']}): no models trained", flush=True)
-        return {}
-    (out / "models" / lattice).mkdir(parents=True, exist_ok=True)
-    (out / "models" / lattice / "model_dks.json").write_text(json.dumps(mdks) + "\n")
+    (out / "models" / key).mkdir(parents=True, exist_ok=True)
+    (out / "models" / key / "model_dks.json").write_text(json.dumps(mdks) + "\n")
     # one task per training Δk (dispatch.py): the npy systems and input.json go into the task
     # folder, dp_batch.py trains, freezes (unless the model is up to date) and runs dp test -d
     # once per system (DeePMD-kit 3.2 appends later systems to the same detail files without
@@ -895,49 +937,57 @@ def models_stage(cfg, lattice, runner):
     tasks = []
     for dk in mdks:
         tag = f"dk{dk:.2f}"
-        sys_train = write_npy_systems(train_by_dk[dk], out / "deepmd" / lattice / tag / "train", [cfg["metal"]])
-        sys_test = write_npy_systems(test_by_dk[dk], out / "deepmd" / lattice / tag / "test", [cfg["metal"]]) if test_ids else []
-        mdir = out / "models" / lattice / tag
-        ident = hashlib.sha256(json.dumps({"train": [f.info["cache_key"] for f in train_by_dk[dk]], "cfg": cfg["deepmd"],
-                                           "dk": dk}).encode()).hexdigest()[:16]
+        sys_train, sys_test = [], []
+        shutil.rmtree(out / "deepmd" / key / tag, ignore_errors=True)
+        for lattice in lattices:
+            sub = (lattice,) if metal else ()
+            base = out / "deepmd" / key / tag
+            sys_train += write_npy_systems(train_by[lattice][dk], base.joinpath("train", *sub), [cfg["metal"]])
+            if test_by[lattice][dk]:
+                sys_test += write_npy_systems(test_by[lattice][dk], base.joinpath("test", *sub), [cfg["metal"]])
+        mdir = out / "models" / key / tag
+        train_keys = [f.info["cache_key"] for lat in lattices for f in train_by[lat][dk]]
+        ident = hashlib.sha256(json.dumps({"train": train_keys, "cfg": cfg["deepmd"], "dk": dk}).encode()).hexdigest()[:16]
         model = mdir / "model.pth"
         stamp = mdir / "trained_on.json"
-        rel = Path(lattice) / tag
+        rel = Path(key) / tag
         tdir = root / rel
         if tdir.exists():
             shutil.rmtree(tdir)
         tdir.mkdir(parents=True)
+        # a system's name inside the task and in its dp test prefix: n008, or fcc_n008 for metal models
+        name_of = (lambda d: f"{d.parent.name}_{d.name}") if metal else (lambda d: d.name)
         for sub, systems in (("train", sys_train), ("test", sys_test)):
             for sysdir in systems:
-                shutil.copytree(sysdir, tdir / sub / sysdir.name)
+                shutil.copytree(sysdir, tdir / sub / name_of(sysdir))
         steps = []
         up_to_date = model.exists() and stamp.exists() and json.loads(stamp.read_text()).get("id") == ident
         if up_to_date:
-            print(f"[models {lattice}] {tag}: model up to date ({n} training configurations)", flush=True)
+            print(f"[models {key}] {tag}: model up to date ({n} training configurations)", flush=True)
             shutil.copyfile(model, tdir / "model.pth")
         else:
-            (tdir / "input.json").write_text(json.dumps(deepmd_input(cfg, [tdir / "train" / s.name for s in sys_train], tdir),
+            (tdir / "input.json").write_text(json.dumps(deepmd_input(cfg, [tdir / "train" / name_of(s) for s in sys_train], tdir),
                                                         indent=2))
             steps.append({"cwd": ".", "argv": ["--pt", "train", "input.json", "--skip-neighbor-stat"], "log": "train.log"})
             steps.append({"cwd": ".", "argv": ["--pt", "freeze", "-o", "model.pth"], "log": "freeze.log"})
         for name, systems in (("train", sys_train), ("test", sys_test)):
             for sysdir in systems:
-                pre = f"dptest/{name}_{sysdir.name}"
-                steps.append({"cwd": ".", "argv": ["--pt", "test", "-m", "model.pth", "-s", f"{name}/{sysdir.name}", "-d", pre],
+                pre = f"dptest/{name}_{name_of(sysdir)}"
+                steps.append({"cwd": ".", "argv": ["--pt", "test", "-m", "model.pth", "-s", f"{name}/{name_of(sysdir)}", "-d", pre],
                               "log": pre + ".log"})
         (tdir / "steps.json").write_text(json.dumps(steps, indent=1))
         fwd = ["steps.json", "train"] + (["test"] if sys_test else []) + (["model.pth"] if up_to_date else ["input.json"])
         back = ["dp_cost.json", "dptest"] + ([] if up_to_date else ["model.pth", "lcurve.out", "train.log", "freeze.log"])
-        tasks.append(Task(name=f"{lattice} models {tag}", work_path=str(rel), done="dp_cost.json",
+        tasks.append(Task(name=f"{key} models {tag}", work_path=str(rel), done="dp_cost.json",
                           command=(f'DP_INTER_OP_PARALLELISM_THREADS=1 DP_INTRA_OP_PARALLELISM_THREADS=1 '
                                    f'{shlex.quote(runner.python)} "$REMOTE_ROOT"/dp_batch.py steps.json dp_cost.json'),
                           forward_files=fwd, backward_files=back, tdir=tdir, mdir=mdir, stamp=stamp, ident=ident,
-                          trained=not up_to_date, tag=tag, sys_train=sys_train, sys_test=sys_test))
+                          trained=not up_to_date, tag=tag, sys_train=sys_train, train_names=[name_of(s) for s in sys_train]))
     w0 = time.time()
-    failed = runner.run(tasks, root, f"models {lattice}", TASK_CODE)
+    failed = runner.run(tasks, root, f"models {key}", TASK_CODE)
     wall = time.time() - w0
     if failed:
-        raise RuntimeError(f"[models {lattice}] DeePMD-kit failed after retries:\n" +
+        raise RuntimeError(f"[models {key}] DeePMD-kit failed after retries:\n" +
                            "\n".join(f"{f['name']}: task folder {f['work_path']}, log {f['log']}\n{f['tail']}" for f in failed))
     cpu, trained = 0.0, 0
     for t in tasks:
@@ -952,44 +1002,67 @@ def models_stage(cfg, lattice, runner):
             for f in ("model.pth", "lcurve.out", "train.log", "freeze.log"):
                 os.replace(tdir / f, mdir / f)
             walls = sum(s["wall_seconds"] for s in cost["steps"] if s["argv"][1] in ("train", "freeze"))
-            t["stamp"].write_text(json.dumps({"id": t["ident"], "train_configs": train_ids, "test_configs": test_ids,
-                                              "wall_seconds_train_and_freeze": round(walls, 1)}, indent=1))
+            stamp = {"id": t["ident"], "train_configs": train_ids, "test_configs": test_ids,
+                     "wall_seconds_train_and_freeze": round(walls, 1)}
+            if metal:
+                stamp = {"lattices": list(lattices), **stamp}
+            t["stamp"].write_text(json.dumps(stamp, indent=1))
             trained += 1
-        ddir = out / "dptest" / lattice / t["tag"]
+        ddir = out / "dptest" / key / t["tag"]
         if ddir.exists():
             shutil.rmtree(ddir)
         ddir.mkdir(parents=True)
         for f in (tdir / "dptest").iterdir():
             os.replace(f, ddir / f.name)
         shutil.rmtree(tdir)
-    (out / "models" / lattice / "cost.json").write_text(json.dumps(
+    (out / "models" / key / "cost.json").write_text(json.dumps(
         {"last_batch": {"models_trained": trained, "dp_tests": len(tasks), "cpu_seconds": round(cpu, 1),
                         "wall_seconds": round(wall, 1)}}, indent=1))
-    print(f"[models {lattice}] {trained} models trained on {n} configurations, dp test on {len(tasks)} Δk: "
+    print(f"[models {key}] {trained} models trained on {n} configurations ({', '.join(lattices)}), dp test on {len(tasks)} Δk: "
           f"{wall:.0f} s wall, {cpu:.0f} s CPU", flush=True)
     return {"train_configs": n, "test_configs": len(test_ids)}
 
 
-def model_dks_of(cfg, lattice):
-    """The Δk the models of a lattice were last trained at (models/<lattice>/model_dks.json)."""
-    f = Path(cfg["out_path"]) / "models" / lattice / "model_dks.json"
+def model_dks_of(cfg, key):
+    """The Δk the models of a lattice (or METAL) were last trained at (models/<key>/model_dks.json)."""
+    f = Path(cfg["out_path"]) / "models" / key / "model_dks.json"
     return json.loads(f.read_text()) if f.exists() else list(cfg["train_dks"])
 
 
+def metal_model_lattices(cfg):
+    """{Δk: lattices} the metal-wide models were trained on (their trained_on.json)."""
+    out = {}
+    for dk in model_dks_of(cfg, METAL):
+        stamp = Path(cfg["out_path"]) / "models" / METAL / f"dk{dk:.2f}" / "trained_on.json"
+        if stamp.exists():
+            out[dk] = json.loads(stamp.read_text()).get("lattices", [])
+    return out
+
+
+def mlp_path(cfg, key, lattice, dk) -> Path:
+    """The MLP property calculations of a lattice by the models of `key` (a lattice or METAL)."""
+    base = Path(cfg["out_path"]) / "mlp"
+    return (base / METAL / lattice if key == METAL else base / lattice) / f"dk{dk:.2f}.extxyz"
+
+
 # ----------------------------------------------------------------------------- MLP properties
-def mlp_stage(cfg, lattice):
+def mlp_stage(cfg, key, lattice):
+    """MLP properties of `lattice` at every Δk the models of `key` (the lattice or METAL) exist."""
     from ase.io import write
     from deepmd.calculator import DP
     out = Path(cfg["out_path"])
     done = {}
-    for dk in model_dks_of(cfg, lattice):
+    for dk in model_dks_of(cfg, key):
         tag = f"dk{dk:.2f}"
-        model = out / "models" / lattice / tag / "model.pth"
-        stamp = out / "models" / lattice / tag / "trained_on.json"
+        model = out / "models" / key / tag / "model.pth"
+        stamp = out / "models" / key / tag / "trained_on.json"
         if not model.exists():
             continue
-        ident = json.loads(stamp.read_text())["id"]
-        target = out / "mlp" / lattice / f"{tag}.extxyz"
+        info0 = json.loads(stamp.read_text())
+        if key == METAL and lattice not in info0.get("lattices", []):
+            continue
+        ident = info0["id"]
+        target = mlp_path(cfg, key, lattice, dk)
         if target.exists():
             from ase.io import read
             first = read(str(target), index=0)
@@ -1011,13 +1084,13 @@ def mlp_stage(cfg, lattice):
             r.info.update(job["tags"])
             r.info.update(info)
             r.info.update({"metal": cfg["metal"], "lattice": lattice, "method": "MLP", "dk": dk, "stage": job["stage"],
-                           "relaxed": bool(job["relax"]), "model_id": ident, "label": job["label"]})
+                           "relaxed": bool(job["relax"]), "model_id": ident, "model": key, "label": job["label"]})
             frames.append(r)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".tmp")
         write(str(tmp), frames, format="extxyz")
         os.replace(tmp, target)
-        print(f"[mlp {lattice}] {tag}: {len(frames)} calculations in {time.process_time() - t0:.0f} s CPU", flush=True)
+        print(f"[mlp {key} {lattice}] {tag}: {len(frames)} calculations in {time.process_time() - t0:.0f} s CPU", flush=True)
         done[dk] = str(target)
     return done
 
@@ -1040,8 +1113,18 @@ def tables_stage(cfg):
     out = Path(cfg["out_path"])
     prop_rows, calc_rows, sp_rows, status = [], [], [], {}
     manifest = {"metal": cfg["metal"], "units": UNITS, "lattices": {}}
+    mo = model_options(cfg)
+    metal_lattices = metal_model_lattices(cfg) if mo["properties"] == METAL else {}
+    by_lattice_rows = []  # properties-lattice-models.csv: DFT and the per-lattice models' MLP rows
+    by_lattice_dp_test = []  # their dp test outputs
     for lattice in cfg["lattices"]:
         st = status[lattice] = {}
+        # the models whose MLP properties go into properties.csv: the metal-wide ones where
+        # models.properties is "metal", else the lattice's own
+        key = METAL if mo["properties"] == METAL else lattice
+        st["mlp_models"] = key
+        if key == METAL and not any(lattice in lats for lats in metal_lattices.values()):
+            st.setdefault("notes", []).append(f"no metal-wide model is trained on {lattice} yet: no MLP properties")
         pj = property_jobs(cfg, lattice, cfg["dks"])
         keys = current_keys(cfg, pj)
         per_dk_expected = {"eos": len(cfg["eos"]["volume_scales"]), "elastic": len(elastic_strains(cfg, lattice))}
@@ -1051,13 +1134,26 @@ def tables_stage(cfg):
                 if f.info["cache_key"] not in keys:
                     continue
                 dft.setdefault(round(float(f.info["dk"]), 4), {}).setdefault(stage, []).append(f)
-        train_set_dks = model_dks_of(cfg, lattice)
-        mlp = {}
-        for dk in train_set_dks:
-            p = out / "mlp" / lattice / f"dk{dk:.2f}.extxyz"
-            if p.exists():
-                for f in read(str(p), index=":"):
-                    mlp.setdefault(round(dk, 4), {}).setdefault(f.info["stage"], []).append(f)
+        train_set_dks = model_dks_of(cfg, key)
+
+        def mlp_of(k):
+            got = {}
+            for dk in model_dks_of(cfg, k):
+                p = mlp_path(cfg, k, lattice, dk)
+                if p.exists():
+                    for f in read(str(p), index=":"):
+                        got.setdefault(round(dk, 4), {}).setdefault(f.info["stage"], []).append(f)
+            return got
+        mlp = mlp_of(key)
+        if key == METAL and lattice in mo["per_lattice"]:
+            for dk in model_dks_of(cfg, lattice):
+                for name in ("train", "test"):
+                    for e in sorted((out / "dptest" / lattice / f"dk{dk:.2f}").glob(f"{name}_n*.e.out")):
+                        by_lattice_dp_test.append({"prefix": str(e.relative_to(out))[: -len(".e.out")], "dk": dk, "dataset": name})
+            for dk, frames in sorted(mlp_of(lattice).items()):
+                vals, _ = properties_from(frames, lattice, {"eos": len(cfg["eos"]["volume_scales"]),
+                                                            "elastic": len(elastic_strains(cfg, lattice))})
+                by_lattice_rows += [[cfg["metal"], lattice, name, UNITS[name], "MLP", dk, v] for name, v in vals.items()]
         lat_files = {"dft_cache": [], "mlp_extxyz": [], "sem_extxyz": [], "train_extxyz": [], "deepmd_train": [],
                      "deepmd_test": [], "dptest_train": [], "dptest_test": [], "models": []}
         for method, src in (("DFT", dft), ("MLP", mlp)):
@@ -1065,6 +1161,8 @@ def tables_stage(cfg):
                 vals, notes = properties_from(src[dk], lattice, per_dk_expected)
                 for name, v in vals.items():
                     prop_rows.append([cfg["metal"], lattice, name, UNITS[name], method, dk, v])
+                    if method == "DFT":
+                        by_lattice_rows.append(prop_rows[-1])
                 if notes:
                     st.setdefault("notes", []).append(f"{method} dk={dk}: " + ", ".join(notes))
                 for stage, fs in src[dk].items():
@@ -1075,7 +1173,7 @@ def tables_stage(cfg):
                             "strain": " ".join(f"{x:.6g}" for x in f.info["strain"]) if f.info["kind"] == "elastic" else "",
                             "stress": " ".join(f"{x:.8g}" for x in voigt_stress_gpa(f)) if f.info["kind"] == "elastic" else "",
                             "relax_steps": f.info.get("relax_steps", ""), "relax_converged": f.info.get("relax_converged", ""),
-                            "id": f.info.get("file", f"mlp/{lattice}/dk{dk:.2f}.extxyz#{f.info.get('label', '')}"),
+                            "id": f.info.get("file", f"{mlp_path(cfg, key, lattice, dk).relative_to(out)}#{f.info.get('label', '')}"),
                         })
         for stage in ("eos", "elastic", "defects", "train", "sem"):
             for f in read_all(cfg, lattice, stage):
@@ -1112,17 +1210,21 @@ def tables_stage(cfg):
                 lat_files[f"{which}_extxyz"].append(str(p.relative_to(out)))
         for dk in train_set_dks:
             tag = f"dk{dk:.2f}"
+            if key == METAL and lattice not in metal_lattices.get(dk, []):
+                continue
+            sub_of = (lambda x: Path(x) / lattice) if key == METAL else Path
             for sub, k in (("train", "deepmd_train"), ("test", "deepmd_test")):
-                d = out / "deepmd" / lattice / tag / sub
+                d = out / "deepmd" / key / tag / sub_of(sub)
                 if d.exists():
                     lat_files[k].append(str(d.relative_to(out)))
             for name in ("train", "test"):
-                for e in sorted((out / "dptest" / lattice / tag).glob(f"{name}_n*.e.out")):
+                pattern = f"{name}_{lattice}_n*.e.out" if key == METAL else f"{name}_n*.e.out"
+                for e in sorted((out / "dptest" / key / tag).glob(pattern)):
                     lat_files[f"dptest_{name}"].append(str(e.relative_to(out))[: -len(".e.out")])
-            m = out / "models" / lattice / tag / "model.pth"
+            m = out / "models" / key / tag / "model.pth"
             if m.exists():
                 lat_files["models"].append(str(m.relative_to(out)))
-            p = out / "mlp" / lattice / f"{tag}.extxyz"
+            p = mlp_path(cfg, key, lattice, dk)
             if p.exists():
                 lat_files["mlp_extxyz"].append(str(p.relative_to(out)))
         lat_files["dft_cache"].sort()
@@ -1139,6 +1241,17 @@ def tables_stage(cfg):
         w.writerow(["metal", "lattice", "property", "unit", "method", "dk", "value"])
         for r in prop_rows:
             w.writerow([fmt(x) for x in r])
+    by_lattice_file = None
+    if mo["properties"] == METAL and any(r[4] == "MLP" for r in by_lattice_rows):
+        # the per-lattice models' properties beside DFT, in the layout of properties.csv
+        by_lattice_file = "properties-lattice-models.csv"
+        with open(out / by_lattice_file, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["metal", "lattice", "property", "unit", "method", "dk", "value"])
+            for r in sorted(by_lattice_rows, key=lambda r: (list(cfg["lattices"]).index(r[1]), r[4] != "DFT")):
+                w.writerow([fmt(x) for x in r])
+    else:
+        (out / "properties-lattice-models.csv").unlink(missing_ok=True)
     cols = ["metal", "lattice", "method", "dk", "kind", "natoms", "volume", "energy", "strain", "stress",
             "relax_steps", "relax_converged", "id"]
     with open(out / "calculations.csv", "w", newline="") as fh:
@@ -1190,11 +1303,19 @@ def tables_stage(cfg):
                 manifest["dp_test"].append({"prefix": prefix, "dk": float(dk.group(1)), "dataset": dataset})
     manifest["tables"] = {"properties": "properties.csv", "calculations": "calculations.csv",
                           "singlepoints": "singlepoints.csv", "cost": "cost.csv"}
+    if by_lattice_file:
+        manifest["tables"]["properties_lattice_models"] = by_lattice_file
+    manifest["models"] = {"properties_from": mo["properties"], "per_lattice": mo["per_lattice"],
+                          "metal_lattices": {f"{dk:g}": lats for dk, lats in sorted(metal_lattices.items())}}
+    if by_lattice_file:
+        # the per-lattice models as the other choice: what openDataset(dir, {models: "lattice"}) reads
+        # instead of properties and dp_test
+        manifest["models"]["alternatives"] = {"lattice": {"properties": [by_lattice_file], "dp_test": by_lattice_dp_test}}
     manifest["dks"] = cfg["dks"]
     manifest["train_dks"] = cfg["train_dks"]
     manifest["config"] = cfg.get("config_file", "")
     manifest = {k: manifest[k] for k in ["name", "properties", "sem_frames", "cells", "dp_test", "metal", "units", "dks", "train_dks",
-                                         "config", "tables", "lattices"]}
+                                         "config", "tables", "models", "lattices"]}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     sums = []
     for p in sorted(out.rglob("*")):
@@ -1235,6 +1356,9 @@ def main(argv=None):
                     help="compute only the first N training configurations (default: the config's train.n_configs, else all)")
     ap.add_argument("--part", help="I/N: the train and sem stages compute only every N-th configuration from the I-th "
                                    "(0-based), so N processes can share a stage without computing a point twice")
+    ap.add_argument("--metal-models", action="store_true",
+                    help="also train one model per Δk on all lattices together (config models.per_metal) and take the "
+                         "MLP properties from them (models.properties = metal)")
     ap.add_argument("--model-dks", nargs="*", type=float,
                     help="train models (and MLP properties) only at these training Δk (default: all of train_dks)")
     args = ap.parse_args(argv)
@@ -1253,6 +1377,10 @@ def main(argv=None):
         out.mkdir(parents=True, exist_ok=True)
         from dispatch import Runner
         runner = Runner(args.machine, args.resources, args.workers or cfg.get("workers"), args.python)
+    if args.max_train:
+        cfg["train"]["n_configs"] = args.max_train  # the training set a lattice needs to count as complete
+    if args.metal_models:
+        cfg.setdefault("models", {}).update(per_metal=True, properties=METAL)
     if args.model_dks:
         bad = [d for d in args.model_dks if not any(abs(d - x) < 1e-9 for x in cfg["train_dks"])]
         if bad:
@@ -1298,11 +1426,25 @@ def main(argv=None):
                 print(f"[{which} {lattice}] not listed: {exc}", flush=True)
                 continue
             errors += run_jobs(cfg, sj, runner, f"{which} {lattice}")
-    for lattice in cfg["lattices"]:
+    mo = model_options(cfg)
+    for lattice in mo["per_lattice"]:
         if "models" in args.stages:
-            models_stage(cfg, lattice, runner)
+            models_stage(cfg, lattice, [lattice], runner)
         if "mlp" in args.stages:
-            mlp_stage(cfg, lattice)
+            mlp_stage(cfg, lattice, lattice)
+    if mo["per_metal"] and ("models" in args.stages or "mlp" in args.stages):
+        # the paper's models: one per Δk on every lattice whose training set is complete
+        with_set, left = [], []
+        for lattice in cfg["lattices"]:
+            ok, why = training_complete(cfg, lattice, cfg["model_dks"])
+            (with_set if ok else left).append(lattice if ok else f"{lattice} ({why})")
+        if left:
+            print(f"[models {METAL}] left out: " + "; ".join(left), flush=True)
+        if with_set and "models" in args.stages:
+            models_stage(cfg, METAL, with_set, runner)
+        if "mlp" in args.stages:
+            for lattice in cfg["lattices"]:
+                mlp_stage(cfg, METAL, lattice)
     if "tables" in args.stages:
         with open(out / ".tables.lock", "w") as lk:
             fcntl.flock(lk, fcntl.LOCK_EX)

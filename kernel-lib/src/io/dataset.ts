@@ -162,6 +162,30 @@ interface Parts {
   notes: string[];
 }
 
+/** Options of {@link openDataset}. */
+export interface OpenDatasetOptions {
+  /** Folder the paths of a manifest object are relative to (default: the working folder). */
+  base?: string;
+  /**
+   * Which models give the MLP properties and the `dp test` output, where the manifest's `models`
+   * block offers a choice: its `properties_from` (the default) or a key of its `alternatives`,
+   * e.g. "lattice" for the reference data's per-lattice models beside the metal-wide ones.
+   */
+  models?: string;
+}
+
+/** The manifest with the properties and dp test output of the chosen models (see {@link OpenDatasetOptions.models}). */
+function withModels(m: Manifest, models: string | undefined, where: string): Manifest {
+  if (models === undefined) return m;
+  const block = (m.models ?? {}) as { properties_from?: unknown; alternatives?: Record<string, { properties?: unknown; dp_test?: unknown }> };
+  if (block.properties_from === models) return m;
+  const alt = block.alternatives?.[models];
+  const offered = [block.properties_from, ...Object.keys(block.alternatives ?? {})].filter((x) => typeof x === 'string');
+  if (!alt) throw new Error(`${where}: no models "${models}" (the manifest offers ${offered.length ? offered.map((x) => `"${x}"`).join(', ') : 'no choice of models'})`);
+  const chosen = validateManifest({ properties: alt.properties, dp_test: alt.dp_test }, `${where} models.alternatives.${models}`);
+  return { ...m, name: `${m.name ?? where} (${models} models)`, properties: chosen.properties, dp_test: chosen.dp_test };
+}
+
 function fromManifest(m: Manifest, base: string, source: string): Parts {
   const contents: string[] = [];
   const notes: string[] = [];
@@ -219,12 +243,15 @@ function fromFolder(dir: string): Parts {
  * Property curves missing a Δk of their method and test-set configurations missing a Δk of
  * their group are left out of the analyses and listed in `incomplete`.
  */
-export function openDataset(source: string | Manifest, options: { base?: string } = {}): Dataset {
+export function openDataset(source: string | Manifest, options: OpenDatasetOptions = {}): Dataset {
   let parts: Parts;
   if (typeof source === 'string') {
     if (!existsSync(source)) throw new Error(`openDataset: ${source} does not exist`);
     const isDir = statSync(source).isDirectory();
     const manifestPath = isDir ? join(source, 'manifest.json') : source;
+    if (isDir && !existsSync(manifestPath) && options.models !== undefined) {
+      throw new Error(`openDataset: ${source} has no manifest.json, so it names no models to choose (models: "${options.models}")`);
+    }
     if (isDir && !existsSync(manifestPath)) parts = fromFolder(source);
     else {
       let json: unknown;
@@ -233,10 +260,10 @@ export function openDataset(source: string | Manifest, options: { base?: string 
       } catch (e) {
         throw new Error(`${manifestPath}: not valid JSON (${(e as Error).message})`);
       }
-      parts = fromManifest(validateManifest(json, manifestPath), dirname(resolve(manifestPath)), manifestPath);
+      parts = fromManifest(withModels(validateManifest(json, manifestPath), options.models, manifestPath), dirname(resolve(manifestPath)), manifestPath);
     }
   } else {
-    parts = fromManifest(validateManifest(source), resolve(options.base ?? '.'), 'manifest object');
+    parts = fromManifest(withModels(validateManifest(source), options.models, 'manifest object'), resolve(options.base ?? '.'), 'manifest object');
   }
   return makeDataset(parts);
 }

@@ -31,6 +31,7 @@ export interface Manifest {
   units?: Record<string, string>;
   config?: string;
   tables?: Record<string, string>;
+  models?: Record<string, unknown>;
   lattices?: Record<string, unknown>;
 }
 
