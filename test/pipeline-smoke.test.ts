@@ -233,7 +233,9 @@ test('data pipeline smoke, two lattices: models per lattice and one per Δk on b
     const alt = manifest.models.alternatives.lattice;
     assert.deepEqual(alt.properties, ['properties-lattice-models.csv']);
     assert.ok(alt.dp_test.length > 0 && alt.dp_test.every((p: { prefix: string }) => /^dptest\/(fcc|bcc)\/dk/.test(p.prefix)), 'per-lattice dp test prefixes');
+    assert.deepEqual(openDataset(out).models, { used: 'metal', offered: ['metal', 'lattice'] });
     const own = openDataset(out, { models: 'lattice' });
+    assert.deepEqual(own.models, { used: 'lattice', offered: ['lattice', 'metal'] });
     assert.equal(own.dpTest.length, alt.dp_test.length);
     const mlpOf = (rows: { method: string; lattice: string; property: string; dk: number; value: number }[] | null) =>
       new Map((rows ?? []).filter((r) => r.method === 'MLP').map((r) => [`${r.lattice} ${r.property} ${r.dk}`, r.value]));

@@ -35,6 +35,11 @@ function sections(ds: Dataset): [string, string[]][] {
     const dks = [...new Set(ds.dpTest.map((d) => d.dk))].sort((a, b) => a - b);
     have.push(`dp test: ${ds.dpTest.length} outputs, models trained at Δk ${dks.join(', ')} Å⁻¹ (datasets ${[...new Set(ds.dpTest.map((d) => d.dataset))].join(', ')})`);
   }
+  if (ds.models) {
+    const others = ds.models.offered.filter((m) => m !== ds.models!.used);
+    have.push(`MLP properties and dp test from the "${ds.models.used}" models` +
+      (others.length ? `; also offered: ${others.map((m) => `"${m}"`).join(', ')} (openDataset(source, { models: "${others[0]}" }))` : ''));
+  }
   if (ds.cells.length) have.push(`training cells for the k-point cost: ${ds.cells.map((c) => `${c.name} (${c.natoms} atoms)`).join(', ')}`);
   out.push(['analyses can use', have]);
   const inc = [

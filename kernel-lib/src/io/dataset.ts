@@ -98,6 +98,12 @@ export interface Dataset {
   readonly rmse: ColumnTable | null;
   /** Training structures (Å) for the k-point cost. */
   readonly cells: NamedCell[];
+  /**
+   * The models behind the MLP properties and `dp test` output, where the manifest names them:
+   * `used` (e.g. "metal": one model per Δk on every lattice) and every choice `offered`
+   * (open another with `openDataset(source, { models })`); null without a manifest `models` block.
+   */
+  readonly models: { used: string; offered: string[] } | null;
   /** Criterion factor of the manifest (default 0.5). */
   readonly factor: number;
   /** What is there: one line per part read. */
@@ -160,6 +166,7 @@ interface Parts {
   dks: Record<string, number[]>;
   contents: string[];
   notes: string[];
+  models: { used: string; offered: string[] } | null;
 }
 
 /** Options of {@link openDataset}. */
@@ -183,7 +190,7 @@ function withModels(m: Manifest, models: string | undefined, where: string): Man
   const offered = [block.properties_from, ...Object.keys(block.alternatives ?? {})].filter((x) => typeof x === 'string');
   if (!alt) throw new Error(`${where}: no models "${models}" (the manifest offers ${offered.length ? offered.map((x) => `"${x}"`).join(', ') : 'no choice of models'})`);
   const chosen = validateManifest({ properties: alt.properties, dp_test: alt.dp_test }, `${where} models.alternatives.${models}`);
-  return { ...m, name: `${m.name ?? where} (${models} models)`, properties: chosen.properties, dp_test: chosen.dp_test };
+  return { ...m, name: `${m.name ?? where} (${models} models)`, properties: chosen.properties, dp_test: chosen.dp_test, models: swapped(block, models, m) };
 }
 
 function fromManifest(m: Manifest, base: string, source: string): Parts {
@@ -214,7 +221,23 @@ function fromManifest(m: Manifest, base: string, source: string): Parts {
   const dks: Record<string, number[]> = {};
   if (m.dks) dks.DFT = m.dks;
   if (m.train_dks) dks.MLP = m.train_dks;
-  return { name: m.name ?? source, source, sweepRows: rows, semFrames, calcFrames, dpTest, cells: m.cells ?? [], factor: m.factor ?? 0.5, dks, contents, notes };
+  return { name: m.name ?? source, source, sweepRows: rows, semFrames, calcFrames, dpTest, cells: m.cells ?? [], factor: m.factor ?? 0.5, dks, contents, notes, models: modelsOf(m) };
+}
+
+/** The models block after choosing `models`: the manifest's own choice becomes an alternative. */
+function swapped(block: { properties_from?: unknown; alternatives?: Record<string, unknown> }, models: string, m: Manifest): Record<string, unknown> {
+  const alternatives: Record<string, unknown> = { ...(block.alternatives ?? {}) };
+  delete alternatives[models];
+  if (typeof block.properties_from === 'string') alternatives[block.properties_from] = { properties: m.properties, dp_test: m.dp_test };
+  return { ...block, properties_from: models, alternatives };
+}
+
+/** The `models` block of a manifest as {@link Dataset.models}. */
+function modelsOf(m: Manifest): { used: string; offered: string[] } | null {
+  const block = m.models as { properties_from?: unknown; alternatives?: Record<string, unknown> } | undefined;
+  if (!block || typeof block.properties_from !== 'string') return null;
+  const used = block.properties_from;
+  return { used, offered: [...new Set([used, ...Object.keys(block.alternatives ?? {})])] };
 }
 
 function fromFolder(dir: string): Parts {
@@ -232,7 +255,7 @@ function fromFolder(dir: string): Parts {
     if (d.dk === null || d.dataset === null) notes.push(`dp test output ${d.prefix}: no ${d.dk === null ? 'Δk' : 'dataset'} (give a pattern such as "dk{dk}/{dataset}_*.e.out", or a manifest)`);
     else dpTest.push({ dk: d.dk, dataset: d.dataset, table: d.table });
   }
-  return { name: dir, source: dir, sweepRows: rows, semFrames: sem, calcFrames: calc, dpTest, cells: [], factor: 0.5, dks: {}, contents, notes };
+  return { name: dir, source: dir, sweepRows: rows, semFrames: sem, calcFrames: calc, dpTest, cells: [], factor: 0.5, dks: {}, contents, notes, models: null };
 }
 
 /**
@@ -293,6 +316,7 @@ function makeDataset(p: Parts): Dataset {
     dpTest: p.dpTest,
     rmse,
     cells: p.cells,
+    models: p.models,
     factor: p.factor,
     contents: p.contents,
     incomplete,
