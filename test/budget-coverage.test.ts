@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromCSV } from 'arquero';
-import { AL, ROOT, semSet, referenceManifest } from './reference-data.ts';
+import { AL, ROOT, referenceManifest } from './reference-data.ts';
 import { sweepRows } from '../kernel-lib/src/core/sweep.ts';
 import { thresholdRows, type ReferenceOption } from '../kernel-lib/src/core/convergence.ts';
 import { coverageRows } from '../kernel-lib/src/core/coverage.ts';
@@ -19,32 +19,60 @@ import { parity } from '../kernel-lib/src/core/parity.ts';
 import { semTable, semThresholds } from '../kernel-lib/src/core/sem.ts';
 import { recommendDk } from '../kernel-lib/src/core/recommend.ts';
 import { readDpTest } from '../kernel-lib/src/io/dptest.ts';
+import { openDataset } from '../kernel-lib/src/io/dataset.ts';
 
 const PY = join(ROOT, '.venv', 'bin', 'python');
 const have = existsSync(join(AL, 'manifest.json')) && existsSync(join(AL, 'properties.csv'));
 
-interface PyCoverage { dk: number; n: number; inside: number; percent: number; outside: string[] }
+interface PyCoverage { lattice: string; dk: number; n: number; inside: number; percent: number; outside: string[] }
 interface PyRef {
-  stability: { method: string; dk: number; stable: boolean }[];
+  stability: { lattice: string; method: string; dk: number; stable: boolean }[];
   coverage: Record<'exclude' | 'include' | 'mean2' | 'median_below_0.3', PyCoverage[]>;
-  thresholds: Record<'auto' | 'mean2' | 'median_below_0.3', { property: string; method: string; ref_value: number; bound: number; threshold_dk: number | null }[]>;
+  thresholds: Record<'auto' | 'mean2' | 'median_below_0.3', { lattice: string; property: string; method: string; ref_value: number; bound: number; threshold_dk: number | null }[]>;
   budget: { dk: number; quantity: string; label_noise: number; model_rmse: number }[];
   verdicts: { dk: number; verdict: string }[];
   saving: { 'against_0.12': number; 'against_0.09': number };
 }
 
-const py = (): PyRef => JSON.parse(execFileSync(PY, [join(ROOT, 'test', 'budget_coverage_reference.py'), AL], { maxBuffer: 1 << 26 }).toString()) as PyRef;
+/**
+ * The model sets of the reference data: the manifest's own (the metal-wide models) and, where its
+ * `models` block offers them, Al FCC's own models. The hand tables below are of the latter.
+ */
+interface ModelSet { name: string; properties: string[]; dp_test: { prefix: string; dk: number; dataset: string }[] }
+function modelSets(): ModelSet[] {
+  const m = referenceManifest()!;
+  const block = m.models as { properties_from?: string; alternatives?: Record<string, Omit<ModelSet, 'name'>> } | undefined;
+  const own: ModelSet = { name: block?.properties_from ?? 'manifest', properties: m.properties ?? [], dp_test: m.dp_test ?? [] };
+  return [own, ...Object.entries(block?.alternatives ?? {}).map(([name, a]) => ({ name, ...a }))];
+}
+/** Al FCC's own models (the per-lattice ones), or the manifest's only set. */
+const LATTICE = (): ModelSet => modelSets().find((s) => s.name === 'lattice') ?? modelSets()[0];
+const pyCache = new Map<string, PyRef>();
+const pyOf = (set: ModelSet): PyRef => {
+  if (!pyCache.has(set.name)) {
+    const args = [join(ROOT, 'test', 'budget_coverage_reference.py'), AL, ...(set.name === modelSets()[0].name ? [] : [set.name])];
+    pyCache.set(set.name, JSON.parse(execFileSync(PY, args, { maxBuffer: 1 << 26 }).toString()) as PyRef);
+  }
+  return pyCache.get(set.name)!;
+};
+const py = (): PyRef => pyOf(LATTICE());
 const close = (a: number, b: number, what: string, rtol = 1e-12): void =>
   assert.ok(a === b || Math.abs(a - b) <= rtol * Math.max(Math.abs(a), Math.abs(b)), `${what}: ${a} vs ${b}`);
-const sweep = () => sweepRows(fromCSV(readFileSync(join(AL, 'properties.csv'), 'utf8')));
+const sweepOf = (set: ModelSet) => set.properties.flatMap((f) => sweepRows(fromCSV(readFileSync(join(AL, f), 'utf8'))));
+/** The sweep of Al FCC's own models (DFT rows and their MLP rows), the subject of the hand tables. */
+const sweep = () => sweepOf(LATTICE()).filter((r) => r.lattice === 'fcc');
+const semOf = (set: ModelSet) => openDataset(AL, set.name === modelSets()[0].name ? {} : { models: set.name }).semFrames!;
+const rmseOf = (set: ModelSet) => parity(set.dp_test.map((d) => ({ dk: d.dk, dataset: d.dataset, table: readDpTest(join(AL, d.prefix)) })));
 
 test('reference data: stability of every C and the excluded moduli agree with numpy eigenvalues', { skip: !have && 'data/al not built', timeout: 120_000 }, () => {
-  const ref = py();
-  const st = elasticStability(sweep());
-  assert.equal(st.length, ref.stability.length);
-  for (const p of ref.stability) {
-    const s = st.find((x) => x.method === p.method && x.dk === p.dk)!;
-    assert.equal(s.stable, p.stable, `${p.method} ${p.dk}`);
+  for (const set of modelSets()) {
+    const ref = pyOf(set);
+    const st = elasticStability(sweepOf(set));
+    assert.equal(st.length, ref.stability.length, `${set.name} models`);
+    for (const p of ref.stability) {
+      const s = st.find((x) => x.lattice === p.lattice && x.method === p.method && x.dk === p.dk)!;
+      assert.equal(s.stable, p.stable, `${set.name} models: ${p.lattice} ${p.method} ${p.dk}`);
+    }
   }
   // DFT C at 0.3, 0.66 and 0.96 Å⁻¹ is not positive definite: B, G, E, ν there are left out
   const ex = unstableModuli(sweep());
@@ -54,7 +82,8 @@ test('reference data: stability of every C and the excluded moduli agree with nu
 });
 
 test('reference data: coverage at every MLP Δk equals the pandas reference (unstable excluded or included, single and anchored references)', { skip: !have && 'data/al not built', timeout: 120_000 }, () => {
-  const ref = py();
+  for (const set of modelSets()) {
+  const ref = pyOf(set);
   const cases: [keyof PyRef['coverage'], { reference?: ReferenceOption; unstable?: 'exclude' | 'include' }][] = [
     ['exclude', {}],
     ['include', { unstable: 'include' }],
@@ -62,15 +91,17 @@ test('reference data: coverage at every MLP Δk equals the pandas reference (uns
     ['median_below_0.3', { reference: { anchor: 'median-below', below: 0.3 } }],
   ];
   for (const [name, options] of cases) {
-    const rows = coverageRows(sweep(), options);
-    assert.equal(rows.length, ref.coverage[name].length, name);
+    const rows = coverageRows(sweepOf(set), options);
+    assert.equal(rows.length, ref.coverage[name].length, `${set.name} models: ${name}`);
     for (const p of ref.coverage[name]) {
-      const r = rows.find((x) => x.dk === p.dk)!;
-      assert.equal(r.n, p.n, `${name} ${p.dk} n`);
-      assert.equal(r.inside, p.inside, `${name} ${p.dk} inside`);
-      close(r.percent, p.percent, `${name} ${p.dk} percent`);
-      assert.deepEqual(r.outside.split(', ').filter(Boolean).sort(), p.outside, `${name} ${p.dk} outside`);
+      const what = `${set.name} models: ${name} ${p.lattice} ${p.dk}`;
+      const r = rows.find((x) => x.lattice === p.lattice && x.dk === p.dk)!;
+      assert.equal(r.n, p.n, `${what} n`);
+      assert.equal(r.inside, p.inside, `${what} inside`);
+      close(r.percent, p.percent, `${what} percent`);
+      assert.deepEqual(r.outside.split(', ').filter(Boolean).sort(), p.outside, `${what} outside`);
     }
+  }
   }
 });
 
@@ -104,16 +135,19 @@ test('reference data: coverage at the recommended 0.18 Å⁻¹ is 10 of 14 (hand
 });
 
 test('reference data: thresholds under the single and the anchored references equal the pandas reference', { skip: !have && 'data/al not built', timeout: 120_000 }, () => {
-  const ref = py();
   const options: Record<keyof PyRef['thresholds'], ReferenceOption> = { auto: 'auto', mean2: { anchor: 'mean-finest', n: 2 }, 'median_below_0.3': { anchor: 'median-below', below: 0.3 } };
-  for (const [name, reference] of Object.entries(options) as [keyof PyRef['thresholds'], ReferenceOption][]) {
-    const th = thresholdRows(sweep(), { reference });
-    assert.equal(th.length, ref.thresholds[name].length);
-    for (const p of ref.thresholds[name]) {
-      const t = th.find((x) => x.property === p.property && x.method === p.method)!;
-      close(t.ref_value, p.ref_value, `${name} ${p.method} ${p.property} x_ref`);
-      close(t.bound, p.bound, `${name} ${p.method} ${p.property} bound`);
-      assert.equal(t.threshold_dk, p.threshold_dk, `${name} ${p.method} ${p.property} Δk_T`);
+  for (const set of modelSets()) {
+    const ref = pyOf(set);
+    for (const [name, reference] of Object.entries(options) as [keyof PyRef['thresholds'], ReferenceOption][]) {
+      const th = thresholdRows(sweepOf(set), { reference });
+      assert.equal(th.length, ref.thresholds[name].length, `${set.name} models: ${name}`);
+      for (const p of ref.thresholds[name]) {
+        const what = `${set.name} models: ${name} ${p.lattice} ${p.method} ${p.property}`;
+        const t = th.find((x) => x.lattice === p.lattice && x.property === p.property && x.method === p.method)!;
+        close(t.ref_value, p.ref_value, `${what} x_ref`);
+        close(t.bound, p.bound, `${what} bound`);
+        assert.equal(t.threshold_dk, p.threshold_dk, `${what} Δk_T`);
+      }
     }
   }
   // the 0.12 model's B0 (64.7 GPa) decides the MLP threshold alone under the finest-Δk reference
@@ -123,18 +157,20 @@ test('reference data: thresholds under the single and the anchored references eq
 });
 
 test('reference data: error budget (pooled SEMs beside dp test RMSE) and its verdicts equal the numpy/ASE reference', { skip: !have && 'data/al not built', timeout: 300_000 }, () => {
-  const ref = py();
-  const m = referenceManifest()!;
-  const rmse = parity(m.dp_test!.map((d) => ({ dk: d.dk, dataset: d.dataset, table: readDpTest(join(AL, d.prefix)) })));
-  const eb = errorBudgetRows(semSet(), rmse);
-  assert.equal(eb.rows.length, ref.budget.length);
-  for (const p of ref.budget) {
-    const r = eb.rows.find((x) => x.dk === p.dk && x.quantity === p.quantity)!;
-    close(r.label_noise, p.label_noise, `${p.dk} ${p.quantity} label noise`, 1e-10);
-    close(r.model_rmse, p.model_rmse, `${p.dk} ${p.quantity} model RMSE`, 1e-10);
-    assert.equal(r.model_below_noise, p.model_rmse < p.label_noise);
+  for (const set of modelSets()) {
+    const ref = pyOf(set);
+    const eb = errorBudgetRows(semOf(set), rmseOf(set));
+    assert.equal(eb.rows.length, ref.budget.length, `${set.name} models`);
+    for (const p of ref.budget) {
+      const r = eb.rows.find((x) => x.dk === p.dk && x.quantity === p.quantity)!;
+      close(r.label_noise, p.label_noise, `${set.name} models: ${p.dk} ${p.quantity} label noise`, 1e-10);
+      close(r.model_rmse, p.model_rmse, `${set.name} models: ${p.dk} ${p.quantity} model RMSE`, 1e-10);
+      assert.equal(r.model_below_noise, p.model_rmse < p.label_noise);
+    }
+    assert.deepEqual(eb.verdicts.map((v) => [v.dk, v.verdict]), ref.verdicts.map((v) => [v.dk, v.verdict]), `${set.name} models: verdicts`);
   }
-  assert.deepEqual(eb.verdicts.map((v) => [v.dk, v.verdict]), ref.verdicts.map((v) => [v.dk, v.verdict]));
+  // Al FCC's own models
+  const eb = errorBudgetRows(semOf(LATTICE()), rmseOf(LATTICE()));
   // these small models do not resolve the label noise below 0.96 Å⁻¹
   assert.equal(eb.verdicts.find((v) => v.dk === 0.18)!.text, 'model error dominates: this data cannot show the effect');
   assert.deepEqual(eb.notCompared, ['Δk 0.09: label noise but no model trained there (the SEM reference)']);
@@ -144,7 +180,7 @@ test('reference data: error budget (pooled SEMs beside dp test RMSE) and its ver
 test('reference data: 0.18 Å⁻¹ recommended; the saving is 3.6× against the finest training Δk 0.12 (default with trainingDks), 7.8× against 0.09', { skip: !have && 'data/al not built', timeout: 120_000 }, () => {
   const ref = py();
   const m = referenceManifest()!;
-  const st = semThresholds(semTable(semSet()));
+  const st = semThresholds(semTable(semOf(LATTICE())));
   const a = 4.04;
   const prim = [[0, a / 2, a / 2], [a / 2, 0, a / 2], [a / 2, a / 2, 0]];
   const structures = [{ name: 'primitive', cell: prim, natoms: 1 }, { name: '2x2x2', cell: prim.map((v) => v.map((x) => 2 * x)), natoms: 8 }];

@@ -2,7 +2,9 @@
 unstable-tensor exclusion and k-point saving (docs/method.md §4, §7, §8), read from the files of a
 dataset folder (data/al) without deltak.
 
-usage: python budget_coverage_reference.py DATASET_DIR
+usage: python budget_coverage_reference.py DATASET_DIR [MODELS]
+(MODELS: a key of the manifest's models.alternatives, e.g. "lattice": its properties file and dp test
+output instead of the manifest's own)
 stdout JSON: {"stability": [...], "coverage": {"exclude": [...], "include": [...], "mean2": [...],
               "median_below_0.3": [...]}, "thresholds": {...}, "budget": [...], "saving": {...}}
 """
@@ -86,9 +88,8 @@ def coverage(df, rule, unstable):
     return rows
 
 
-def budget(root):
-    m = json.loads((root / "manifest.json").read_text())
-    frames = [a for f in m["sem_frames"] for a in read(root / f, index=":")]
+def budget(root, m, dp_test):
+    frames = [a for f in m.get("sem_frames", []) for a in read(root / f, index=":")]
     by = {}
     for a in frames:
         by.setdefault(float(a.info["dk"]), {})[a.info["config"]] = a
@@ -104,7 +105,7 @@ def budget(root):
             dV.append((np.asarray(a.info["virial"], float).ravel() - np.asarray(r.info["virial"], float).ravel()) / n)
         noise[dk] = {"energy_per_atom": float(np.sqrt(np.mean(np.square(de)))), "force": float(np.sqrt(np.mean(np.square(np.concatenate(dF))))), "virial_per_atom": float(np.sqrt(np.mean(np.square(np.concatenate(dV)))))}
     sq = {}
-    for d in m["dp_test"]:
+    for d in dp_test:
         if d["dataset"] != "test":
             continue
         p = str(root / d["prefix"])
@@ -136,7 +137,10 @@ def kpoints(cell, dk):
 
 def main():
     root = Path(sys.argv[1])
-    df = pd.read_csv(root / "properties.csv")
+    m = json.loads((root / "manifest.json").read_text())
+    models = sys.argv[2] if len(sys.argv) > 2 else None
+    chosen = m if models in (None, m.get("models", {}).get("properties_from")) else m["models"]["alternatives"][models]
+    df = pd.concat([pd.read_csv(root / f) for f in chosen["properties"]])
     st = stability(df)
     out = {
         "stability": [{"metal": k[0], "lattice": k[1], "method": k[2], "dk": float(k[3]), "stable": v} for k, v in st.items()],
@@ -147,11 +151,11 @@ def main():
             "median_below_0.3": coverage(df, "median_below_0.3", "exclude"),
         },
         "thresholds": {
-            rule: [{"property": k[2], "method": k[3], "ref_value": v[1], "bound": v[2], "threshold_dk": v[3]} for k, v in bands(kept(df, "exclude"), rule).items()]
+            rule: [{"lattice": k[1], "property": k[2], "method": k[3], "ref_value": v[1], "bound": v[2], "threshold_dk": v[3]} for k, v in bands(kept(df, "exclude"), rule).items()]
             for rule in ("auto", "mean2", "median_below_0.3")
         },
     }
-    out["budget"], out["verdicts"] = budget(root)
+    out["budget"], out["verdicts"] = budget(root, {**m, **({"sem_frames": chosen["sem_frames"]} if "sem_frames" in chosen else {})}, chosen["dp_test"])
     a = 4.04
     prim = [[0, a / 2, a / 2], [a / 2, 0, a / 2], [a / 2, a / 2, 0]]
     sup = [[2 * x for x in v] for v in prim]

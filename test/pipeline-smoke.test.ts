@@ -232,6 +232,8 @@ test('data pipeline smoke, two lattices: models per lattice and one per Δk on b
     // the per-lattice models, opened as the manifest's other choice: their properties and dp test output
     const alt = manifest.models.alternatives.lattice;
     assert.deepEqual(alt.properties, ['properties-lattice-models.csv']);
+    // both lattices have models of their own here, so their test set is the whole one
+    assert.deepEqual(alt.sem_frames, [...manifest.sem_frames].sort());
     assert.ok(alt.dp_test.length > 0 && alt.dp_test.every((p: { prefix: string }) => /^dptest\/(fcc|bcc)\/dk/.test(p.prefix)), 'per-lattice dp test prefixes');
     assert.deepEqual(openDataset(out).models, { used: 'metal', offered: ['metal', 'lattice'] });
     const own = openDataset(out, { models: 'lattice' });

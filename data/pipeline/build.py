@@ -1310,7 +1310,10 @@ def tables_stage(cfg):
     if by_lattice_file:
         # the per-lattice models as the other choice: what openDataset(dir, {models: "lattice"}) reads
         # instead of properties and dp_test
-        manifest["models"]["alternatives"] = {"lattice": {"properties": [by_lattice_file], "dp_test": by_lattice_dp_test}}
+        # (with the test sets of those lattices only, so that label noise and model error cover the same configurations)
+        manifest["models"]["alternatives"] = {"lattice": {
+            "properties": [by_lattice_file], "dp_test": by_lattice_dp_test,
+            "sem_frames": sorted(f for lat in mo["per_lattice"] for f in manifest["lattices"][lat]["files"]["sem_extxyz"])}}
     manifest["dks"] = cfg["dks"]
     manifest["train_dks"] = cfg["train_dks"]
     manifest["config"] = cfg.get("config_file", "")

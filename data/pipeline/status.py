@@ -42,6 +42,10 @@ def main(folder):
         mc = out / "models" / lattice / "cost.json"
         if mc.exists():
             print(f"Models: {mc.read_text().strip()}\n")
+    mc = out / "models" / "metal" / "cost.json"
+    if mc.exists():
+        lats = man.get("models", {}).get("metal_lattices", {})
+        print(f"Metal-wide models (lattices per Δk: {json.dumps(lats)}): {mc.read_text().strip()}\n")
     props = list(csv.DictReader(open(out / "properties.csv")))
     for lattice in man["lattices"]:
         pr = [p for p in props if p["lattice"] == lattice]

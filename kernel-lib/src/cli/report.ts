@@ -25,7 +25,7 @@ import { readWritten, stageFor, discardStage, swapIn, type WrittenManifest } fro
 import { isFolder, listFolder } from '../io/files.js';
 
 export const REPORT_HELP = `usage: deltak report <manifest.json | folder> --out <folder> [--factor 0.5] [--resamples 1000] [--seed 1]
-                     [--baseline <Δk>] [--unstable exclude|include]
+                     [--baseline <Δk>] [--unstable exclude|include] [--models <name>]
 
 Reads the dataset with openDataset: a manifest (a .json file, or a folder holding manifest.json;
 its keys and their meaning: kernel-lib/manifest.schema.json), or a folder of calculations without
@@ -44,7 +44,9 @@ property, Fig. 4 per SEM, Fig. 5, Fig. 2a parity and Fig. 2b/c RMSE, error budge
 report.html (self-contained: inline SVG, no scripts, opens offline).
 --baseline: the Δk (Å⁻¹) the k-point saving is counted against (default: the finest training Δk).
 --unstable: moduli of a C that is not positive definite are left out of MAD, bands and
-thresholds ("exclude", default) or kept ("include").`;
+thresholds ("exclude", default) or kept ("include").
+--models: where the manifest offers more than one set of models (its "models" block), the one
+whose MLP properties and dp test output are reported, e.g. "lattice" (default: the manifest's own).`;
 
 interface Section {
   title: string;
@@ -127,7 +129,8 @@ async function writeReport(args: string[], staged: { dir: string | null }): Prom
   if (!input) throw new Error('give a manifest.json or a dataset folder');
   if (!outDir) throw new Error('give --out <folder>');
   if (!existsSync(input)) throw new Error(`no manifest or folder at ${input}`);
-  const ds = await openDataset(input);
+  const models = option(args, '--models');
+  const ds = await openDataset(input, models === null ? {} : { models });
   const factor = Number(option(args, '--factor') ?? ds.factor);
   const resamples = Number(option(args, '--resamples') ?? 1000);
   const seed = Number(option(args, '--seed') ?? 1);
@@ -265,7 +268,7 @@ async function writeReport(args: string[], staged: { dir: string | null }): Prom
 <style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}
 th{background:#f3f3f3}caption{text-align:left;font-style:italic;padding:4px 0}figure{margin:1em 0}svg{max-width:100%;height:auto}</style></head>
-<body><h1>${esc(title)}</h1><p>Made by deltak from ${esc(ds.source)}; criterion factor ${factor}; Δk in Å⁻¹.</p>
+<body><h1>${esc(title)}</h1><p>Made by deltak from ${esc(ds.source)}; criterion factor ${factor}; Δk in Å⁻¹.${ds.models ? ` MLP properties and dp test output of the "${esc(ds.models.used)}" models (offered: ${ds.models.offered.map(esc).join(', ')}; --models chooses).` : ''}</p>
 ${missing.length ? `<p>Not in this report: ${missing.map(esc).join('; ')}.</p>` : ''}
 ${sections.map((s) => `<section><h2>${esc(s.title)}</h2>${s.html}</section>`).join('\n')}
 </body></html>`;

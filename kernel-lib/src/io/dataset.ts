@@ -176,7 +176,8 @@ export interface OpenDatasetOptions {
   /**
    * Which models give the MLP properties and the `dp test` output, where the manifest's `models`
    * block offers a choice: its `properties_from` (the default) or a key of its `alternatives`,
-   * e.g. "lattice" for the reference data's per-lattice models beside the metal-wide ones.
+   * e.g. "lattice" for the reference data's per-lattice models beside the metal-wide ones. An
+   * alternative may name its own test set (`sem_frames`: the lattices its models were tested on).
    */
   models?: string;
 }
@@ -184,13 +185,16 @@ export interface OpenDatasetOptions {
 /** The manifest with the properties and dp test output of the chosen models (see {@link OpenDatasetOptions.models}). */
 function withModels(m: Manifest, models: string | undefined, where: string): Manifest {
   if (models === undefined) return m;
-  const block = (m.models ?? {}) as { properties_from?: unknown; alternatives?: Record<string, { properties?: unknown; dp_test?: unknown }> };
+  const block = (m.models ?? {}) as { properties_from?: unknown; alternatives?: Record<string, { properties?: unknown; dp_test?: unknown; sem_frames?: unknown }> };
   if (block.properties_from === models) return m;
   const alt = block.alternatives?.[models];
   const offered = [block.properties_from, ...Object.keys(block.alternatives ?? {})].filter((x) => typeof x === 'string');
   if (!alt) throw new Error(`${where}: no models "${models}" (the manifest offers ${offered.length ? offered.map((x) => `"${x}"`).join(', ') : 'no choice of models'})`);
-  const chosen = validateManifest({ properties: alt.properties, dp_test: alt.dp_test }, `${where} models.alternatives.${models}`);
-  return { ...m, name: `${m.name ?? where} (${models} models)`, properties: chosen.properties, dp_test: chosen.dp_test, models: swapped(block, models, m) };
+  const chosen = validateManifest({ properties: alt.properties, dp_test: alt.dp_test, ...(alt.sem_frames === undefined ? {} : { sem_frames: alt.sem_frames }) }, `${where} models.alternatives.${models}`);
+  return {
+    ...m, name: `${m.name ?? where} (${models} models)`, properties: chosen.properties, dp_test: chosen.dp_test,
+    ...(chosen.sem_frames === undefined ? {} : { sem_frames: chosen.sem_frames }), models: swapped(block, models, m),
+  };
 }
 
 function fromManifest(m: Manifest, base: string, source: string): Parts {
@@ -228,7 +232,7 @@ function fromManifest(m: Manifest, base: string, source: string): Parts {
 function swapped(block: { properties_from?: unknown; alternatives?: Record<string, unknown> }, models: string, m: Manifest): Record<string, unknown> {
   const alternatives: Record<string, unknown> = { ...(block.alternatives ?? {}) };
   delete alternatives[models];
-  if (typeof block.properties_from === 'string') alternatives[block.properties_from] = { properties: m.properties, dp_test: m.dp_test };
+  if (typeof block.properties_from === 'string') alternatives[block.properties_from] = { properties: m.properties, dp_test: m.dp_test, sem_frames: m.sem_frames };
   return { ...block, properties_from: models, alternatives };
 }
 
