@@ -5,14 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { fromCSV } from 'arquero';
-import { AL, semSet, referenceManifest } from './reference-data.ts';
+import { AL, ownModelsDataset, referenceManifest } from './reference-data.ts';
 import { sweepRows } from '../kernel-lib/src/core/sweep.ts';
 import { thresholdRows, compareThresholds, semTable, semThresholds, recommendDk, coverageRows, errorBudget, errorBudgetRows, parity, BUDGET_VERDICT_TEXT } from '../kernel-lib/src/core/index.ts';
-import { readDpTest } from '../kernel-lib/src/io/dptest.ts';
 import { sweepBundle, SWEEP_MIME, VEGALITE_MIME, type SweepPayload } from '../kernel-lib/src/display/bundle.ts';
 import { comparisonBundle } from '../kernel-lib/src/display/analyses.ts';
 import { errorBudgetBundle } from '../kernel-lib/src/display/errorbudget.ts';
@@ -22,11 +20,11 @@ import { chartData, initialState, sweepModel, ThresholdCache } from '../extensio
 import { comparisonModel, coverageText, recommendationText } from '../extension/src/comparison/state.ts';
 
 const have = existsSync(join(AL, 'manifest.json')) && existsSync(join(AL, 'properties.csv'));
-const sweep = () => sweepRows(fromCSV(readFileSync(join(AL, 'properties.csv'), 'utf8')));
-const budget = () => {
-  const m = referenceManifest()!;
-  return errorBudget(semSet(), parity(m.dp_test!.map((d) => ({ dk: d.dk, dataset: d.dataset, table: readDpTest(join(AL, d.prefix)) }))));
-};
+// Al FCC's own models (the numbers below are theirs): their sweep, test set and dp test output
+const sweep = () => sweepRows(ownModelsDataset().sweep!);
+const semSet = () => ownModelsDataset().semFrames!;
+const rmse = () => parity(ownModelsDataset().dpTest);
+const budget = () => errorBudget(semSet(), rmse());
 
 test('error budget bundle: its own type, a vega-lite v5 chart that compiles and renders, every verdict in the text', { skip: !have && 'data/al not built', timeout: 300_000 }, async () => {
   const t = budget();
@@ -49,8 +47,7 @@ test('error budget bundle: its own type, a vega-lite v5 chart that compiles and 
   assert.match(text, new RegExp(`0\\.96 Å⁻¹: ${BUDGET_VERDICT_TEXT.learning}`));
   assert.match(text, /Not compared: Δk 0\.09: label noise but no model trained there/);
   // the rows form gives the same bundle
-  const m = referenceManifest()!;
-  const rows = errorBudgetRows(semSet(), parity(m.dp_test!.map((d) => ({ dk: d.dk, dataset: d.dataset, table: readDpTest(join(AL, d.prefix)) }))));
+  const rows = errorBudgetRows(semSet(), rmse());
   assert.deepEqual((errorBudgetBundle(rows).data[ERROR_BUDGET_MIME] as ErrorBudgetPayload).rows, p.rows);
   assert.throws(() => errorBudgetBundle(semTable(semSet())), /expected the table returned by errorBudget/);
 });

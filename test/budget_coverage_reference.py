@@ -40,7 +40,12 @@ def kept(df, unstable):
         return df
     st = stability(df)
     bad = df.apply(lambda r: r.property in MODULI and st.get((r.metal, r.lattice, r.method, r.dk)) is False, axis=1)
-    return df[~bad]
+    out = df[~bad]
+    # a curve that the exclusion leaves with a single Δk has no MAD: it is out as a whole
+    n_out = bad.groupby([df.metal, df.lattice, df.property, df.method]).sum()
+    n_left = out.groupby(["metal", "lattice", "property", "method"]).dk.count()
+    single = {k for k, v in n_left.items() if v == 1 and n_out.get(k, 0) > 0}
+    return out[~out.apply(lambda r: (r.metal, r.lattice, r.property, r.method) in single, axis=1)]
 
 
 def reference(method, pts, rule):

@@ -22,6 +22,7 @@ import { compareThresholds, splitBySemGroup } from '../kernel-lib/src/core/compa
 import { parity } from '../kernel-lib/src/core/parity.ts';
 import { readDpTest } from '../kernel-lib/src/io/dptest.ts';
 import { readFolder, folderReport } from '../kernel-lib/src/io/folder.ts';
+import { openDataset } from '../kernel-lib/src/io/dataset.ts';
 import { AL, ROOT, bundledDataset, bundledSemSet, bundledSweep, referenceCacheSweep, referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
 
 const PY = join(ROOT, '.venv', 'bin', 'python');
@@ -139,6 +140,18 @@ test('02-paper-figures: thresholds, Table 1 and SEM thresholds as kernel-lib com
     const rmse = parity(m.dp_test.map((d) => ({ dk: d.dk, dataset: d.dataset, table: readDpTest(join(AL, d.prefix)) }))).objects() as { rmse: number | null }[];
     const page2 = html(outputs);
     for (const r of rmse) if (r.rmse !== null) assert.ok(page2.includes(String(Number(r.rmse.toPrecision(6)))) || page2.includes(String(r.rmse)), `Fig. 2 RMSE ${r.rmse} shown`);
+  }
+  // one lattice's models against the whole metal's: the coverage of both per lattice and Δk, as kernel-lib counts it
+  if ((m.models as { alternatives?: Record<string, unknown> } | undefined)?.alternatives?.lattice) {
+    type Cov = { lattice: string; dk: number; inside: number; n: number };
+    const covOf = (models: { models?: string }) => openDataset(AL, models).analyse({ factor: 0.5 }).coverage!.objects() as Cov[];
+    const own = covOf({ models: 'lattice' });
+    const rows = covOf({}).filter((c) => own.some((o) => o.lattice === c.lattice && o.dk === c.dk));
+    assert.ok(rows.length > 0, 'per-lattice and metal-wide models share a lattice');
+    for (const c of rows) {
+      const o = own.find((x) => x.lattice === c.lattice && x.dk === c.dk)!;
+      assert.ok(html(outputs).includes(`<td>${c.inside} of ${c.n}</td><td>${o.inside} of ${o.n}</td>`), `${c.lattice} ${c.dk}: coverage ${c.inside}/${c.n} against ${o.inside}/${o.n} shown`);
+    }
   }
 });
 

@@ -86,3 +86,20 @@ export function referenceCompleteCurves(): SweepRow[] {
   const rows = (m.properties ?? []).flatMap((f) => sweepRows(readTable(join(AL, f))));
   return completeCurves(rows, { ...(m.dks ? { DFT: m.dks } : {}), ...(m.train_dks ? { MLP: m.train_dks } : {}) }).rows;
 }
+
+/**
+ * Al FCC's own models (one per lattice and Δk) where data/al's manifest offers them beside the
+ * metal-wide ones ({ models: "lattice" } for openDataset), else the manifest's only models ({}).
+ * The hand values in the tests are theirs: their FCC rows are the models trained on FCC alone.
+ */
+export function ownModelsOption(): { models?: string } {
+  const m = referenceManifest()?.models as { alternatives?: Record<string, unknown> } | undefined;
+  return m?.alternatives?.lattice ? { models: 'lattice' } : {};
+}
+
+let own: Dataset | undefined;
+/** The reference dataset with Al FCC's own models ({@link ownModelsOption}). */
+export function ownModelsDataset(): Dataset {
+  own ??= openDataset(AL, ownModelsOption());
+  return own;
+}

@@ -1115,7 +1115,7 @@ def tables_stage(cfg):
     manifest = {"metal": cfg["metal"], "units": UNITS, "lattices": {}}
     mo = model_options(cfg)
     metal_lattices = metal_model_lattices(cfg) if mo["properties"] == METAL else {}
-    by_lattice_rows = []  # properties-lattice-models.csv: DFT and the per-lattice models' MLP rows
+    by_lattice_rows = []  # properties-lattice-models.csv: the lattices with models of their own, DFT and their MLP rows
     by_lattice_dp_test = []  # their dp test outputs
     for lattice in cfg["lattices"]:
         st = status[lattice] = {}
@@ -1161,7 +1161,7 @@ def tables_stage(cfg):
                 vals, notes = properties_from(src[dk], lattice, per_dk_expected)
                 for name, v in vals.items():
                     prop_rows.append([cfg["metal"], lattice, name, UNITS[name], method, dk, v])
-                    if method == "DFT":
+                    if method == "DFT" and lattice in mo["per_lattice"]:
                         by_lattice_rows.append(prop_rows[-1])
                 if notes:
                     st.setdefault("notes", []).append(f"{method} dk={dk}: " + ", ".join(notes))
@@ -1310,10 +1310,12 @@ def tables_stage(cfg):
     if by_lattice_file:
         # the per-lattice models as the other choice: what openDataset(dir, {models: "lattice"}) reads
         # instead of properties and dp_test
-        # (with the test sets of those lattices only, so that label noise and model error cover the same configurations)
+        # (with the test sets and training cells of those lattices only, so that label noise and model error cover the
+        # same configurations and the k-point cost counts their training structures)
         manifest["models"]["alternatives"] = {"lattice": {
             "properties": [by_lattice_file], "dp_test": by_lattice_dp_test,
-            "sem_frames": sorted(f for lat in mo["per_lattice"] for f in manifest["lattices"][lat]["files"]["sem_extxyz"])}}
+            "sem_frames": sorted(f for lat in mo["per_lattice"] for f in manifest["lattices"][lat]["files"]["sem_extxyz"]),
+            "cells": [c for c in manifest["cells"] if c["name"].split()[1] in mo["per_lattice"]]}}
     manifest["dks"] = cfg["dks"]
     manifest["train_dks"] = cfg["train_dks"]
     manifest["config"] = cfg.get("config_file", "")

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { thresholdRows, thresholds, madSummary, curveReference, describeReference, median } from '../src/core/convergence.ts';
+import { thresholdRows, thresholds, madSummary, curveReference, describeReference, median, analysedRows } from '../src/core/convergence.ts';
 import { coverageRows, coverage } from '../src/core/coverage.ts';
 import { elasticStability, unstableModuli } from '../src/core/stability.ts';
 import { errorBudgetRows, errorBudget } from '../src/core/errorbudget.ts';
@@ -76,9 +76,16 @@ test('unstable C: moduli left out of MAD, bands and thresholds by default, kept 
   assert.equal(meta.notes!.unstable, 'exclude');
   assert.equal((meta.notes!.excluded as unknown[]).length, 4);
   assert.throws(() => thresholdRows(sweep, { unstable: 'drop' as never }), /unstable must be "exclude" \(default\) or "include", got "drop"/);
-  // a curve left with one Δk says why
+  // a curve the exclusion leaves with one Δk is out as a whole, its last point listed with why
   const two = [...elastic('DFT', 0.09, 120, 60, 30, [80, 30, 80, 0.33]), ...elastic('DFT', 0.96, 50, 70, -5, [63, -10, 4000, -7])];
-  assert.throws(() => thresholdRows(two), /Al fcc B \(DFT\) has a single Δk \(0\.09 Å⁻¹\) once 1 moduli of an unstable C are left out \(option unstable: "include" keeps them\)/);
+  assert.deepEqual(thresholdRows(two).map((t) => t.property), ['C11', 'C12', 'C44']);
+  const out = tableMeta(thresholds(two))!.notes!.excluded as { property: string; dk: number; reason: string }[];
+  assert.deepEqual(out.map((e) => `${e.property} ${e.dk}`), ['B 0.96', 'G 0.96', 'E 0.96', 'nu 0.96', 'B 0.09', 'G 0.09', 'E 0.09', 'nu 0.09']);
+  assert.match(out[4].reason, /^the only Δk of its curve left once 1 moduli of an unstable C are out: a single Δk has no MAD, so the curve is out of MAD, bands and thresholds$/);
+  assert.deepEqual(analysedRows(two).kept.map((r) => r.property), ['C11', 'C12', 'C44', 'C11', 'C12', 'C44']);
+  // with "include" nothing is left out; a curve with one Δk of its own is still an error
+  assert.equal(thresholdRows(two, { unstable: 'include' }).length, 7);
+  assert.throws(() => thresholdRows(elastic('DFT', 0.09, 120, 60, 30, [80, 30, 80, 0.33])), /Al fcc C11 \(DFT\) has a single Δk \(0\.09 Å⁻¹\): a threshold needs at least two/);
   // moduli without their Cᵢⱼ: stability unknown, kept, and said so
   const bare = curve('DFT', [0.09, 0.18], [80, 81], 'B');
   assert.equal(elasticStability(bare)[0].stable, null);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fromCSV } from 'arquero';
 import {
   readFolder, folderReport, compilePattern, dkFromPattern, readExtxyz, concatFrames, openDataset, example, validateManifest, readDpTest,
@@ -197,11 +197,13 @@ test('readFolder, Δk only in the VASP settings: a tree of real VASP runs (fixtu
 });
 
 test('readFolder: dp test output and DeePMD-kit systems of the reference dataset, each in its place', { skip: NO_AL }, () => {
-  const dir = join(AL, 'dptest', 'fcc', 'dk0.18');
+  // the folder of the manifest's dp test output at 0.18 Å⁻¹ (the models its properties come from)
+  const m = manifest().dp_test.filter((d) => d.dk === 0.18);
+  const dir = join(AL, dirname(m[0].prefix));
+  assert.ok(m.every((d) => dirname(d.prefix) === dirname(m[0].prefix)), 'one folder per Δk');
   const t = readFolder(dir, { pattern: '{dataset}_*' });
   const r = folderReport(t)!;
   assert.equal(t.numRows(), 0);
-  const m = manifest().dp_test.filter((d) => d.dk === 0.18);
   assert.equal(r.dpTest.length, m.length);
   for (const d of r.dpTest) assert.equal(d.table.numRows(), readDpTest(d.prefix).numRows());
   assert.ok(r.ignored.some((g) => g.reason === 'not a format deltak reads'), 'the dp test logs are listed as not read');

@@ -383,18 +383,38 @@ interface Exclusion {
   perCurve: Int32Array;
 }
 
+/**
+ * The points an analysis leaves out: with `unstable` "exclude" (default) the moduli of a C that
+ * is not positive definite, each with its reason; and, where that leaves a curve a single Δk
+ * (no MAD), that last point too, with the reason — the whole curve is then out of MAD, bands and
+ * thresholds, and named in `excluded` point by point. Nothing is left out with "include".
+ */
 function exclusion(cols: SweepColumns, unstable: UnstableOption | undefined): Exclusion {
   const perCurve = new Int32Array(cols.nCurves);
   if (checkUnstableOption(unstable ?? 'exclude') === 'include') return { keep: null, excluded: [], perCurve };
   const { rows, reasons } = unstableModuliRows(cols);
   if (rows.length === 0) return { keep: null, excluded: [], perCurve };
   const keep = new Uint8Array(cols.length).fill(1);
+  const point = (i: number, reason: string): ExcludedPoint => {
+    const { metal, lattice, property, unit, method, dk, value } = sweepRowAt(cols, i);
+    return { metal, lattice, property, unit, method, dk, value, reason };
+  };
   const excluded = rows.map((i, k): ExcludedPoint => {
     keep[i] = 0;
     perCurve[cols.curve[i]]++;
-    const { metal, lattice, property, unit, method, dk, value } = sweepRowAt(cols, i);
-    return { metal, lattice, property, unit, method, dk, value, reason: reasons[k] };
+    return point(i, reasons[k]);
   });
+  for (let c = 0; c < cols.nCurves; c++) {
+    const s = cols.curveStart[c], e = cols.curveStart[c + 1];
+    if (perCurve[c] === 0 || e - s - perCurve[c] !== 1) continue;
+    for (let j = s; j < e; j++) {
+      const i = cols.byCurve[j];
+      if (keep[i] === 0) continue;
+      keep[i] = 0;
+      perCurve[c]++;
+      excluded.push(point(i, `the only Δk of its curve left once ${perCurve[c] - 1} moduli of an unstable C are out: a single Δk has no MAD, so the curve is out of MAD, bands and thresholds`));
+    }
+  }
   return { keep, excluded, perCurve };
 }
 
@@ -492,14 +512,14 @@ export function thresholdRows(sweep: SweepInput, options: ThresholdOptions = {})
 /**
  * The sweep rows an analysis uses and the ones it leaves out: with `unstable` "exclude"
  * (default) the moduli of a C that is not positive definite ({@link unstableModuli}) are left
- * out, each with its reason; with "include" nothing is.
+ * out, each with its reason, and so is the last point of a curve they leave with a single Δk;
+ * with "include" nothing is.
  */
 export function analysedRows(rows: readonly SweepRow[], unstable: UnstableOption = 'exclude'): { kept: SweepRow[]; excluded: ExcludedPoint[] } {
   if (checkUnstableOption(unstable) === 'include') return { kept: [...rows], excluded: [] };
-  const excluded = unstableModuli(rows);
-  if (excluded.length === 0) return { kept: [...rows], excluded };
-  const out = new Set(excluded.map((e) => curveKey(e) + '|' + e.dk));
-  return { kept: rows.filter((r) => !out.has(curveKey(r) + '|' + r.dk)), excluded };
+  const ex = exclusion(sweepColumns(rows), unstable);
+  if (ex.keep === null) return { kept: [...rows], excluded: ex.excluded };
+  return { kept: rows.filter((_, i) => ex.keep![i] === 1), excluded: ex.excluded };
 }
 
 /**

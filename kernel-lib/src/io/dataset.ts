@@ -177,7 +177,7 @@ export interface OpenDatasetOptions {
    * Which models give the MLP properties and the `dp test` output, where the manifest's `models`
    * block offers a choice: its `properties_from` (the default) or a key of its `alternatives`,
    * e.g. "lattice" for the reference data's per-lattice models beside the metal-wide ones. An
-   * alternative may name its own test set (`sem_frames`: the lattices its models were tested on).
+   * alternative may name its own test set and training cells (`sem_frames`, `cells`: of the lattices its models were trained and tested on).
    */
   models?: string;
 }
@@ -185,15 +185,17 @@ export interface OpenDatasetOptions {
 /** The manifest with the properties and dp test output of the chosen models (see {@link OpenDatasetOptions.models}). */
 function withModels(m: Manifest, models: string | undefined, where: string): Manifest {
   if (models === undefined) return m;
-  const block = (m.models ?? {}) as { properties_from?: unknown; alternatives?: Record<string, { properties?: unknown; dp_test?: unknown; sem_frames?: unknown }> };
+  const block = (m.models ?? {}) as { properties_from?: unknown; alternatives?: Record<string, { properties?: unknown; dp_test?: unknown; sem_frames?: unknown; cells?: unknown }> };
   if (block.properties_from === models) return m;
   const alt = block.alternatives?.[models];
   const offered = [block.properties_from, ...Object.keys(block.alternatives ?? {})].filter((x) => typeof x === 'string');
   if (!alt) throw new Error(`${where}: no models "${models}" (the manifest offers ${offered.length ? offered.map((x) => `"${x}"`).join(', ') : 'no choice of models'})`);
-  const chosen = validateManifest({ properties: alt.properties, dp_test: alt.dp_test, ...(alt.sem_frames === undefined ? {} : { sem_frames: alt.sem_frames }) }, `${where} models.alternatives.${models}`);
+  const own = Object.fromEntries((['sem_frames', 'cells'] as const).filter((k) => alt[k] !== undefined).map((k) => [k, alt[k]]));
+  const chosen = validateManifest({ properties: alt.properties, dp_test: alt.dp_test, ...own }, `${where} models.alternatives.${models}`);
   return {
     ...m, name: `${m.name ?? where} (${models} models)`, properties: chosen.properties, dp_test: chosen.dp_test,
-    ...(chosen.sem_frames === undefined ? {} : { sem_frames: chosen.sem_frames }), models: swapped(block, models, m),
+    ...(chosen.sem_frames === undefined ? {} : { sem_frames: chosen.sem_frames }), ...(chosen.cells === undefined ? {} : { cells: chosen.cells }),
+    models: swapped(block, models, m),
   };
 }
 
@@ -232,7 +234,7 @@ function fromManifest(m: Manifest, base: string, source: string): Parts {
 function swapped(block: { properties_from?: unknown; alternatives?: Record<string, unknown> }, models: string, m: Manifest): Record<string, unknown> {
   const alternatives: Record<string, unknown> = { ...(block.alternatives ?? {}) };
   delete alternatives[models];
-  if (typeof block.properties_from === 'string') alternatives[block.properties_from] = { properties: m.properties, dp_test: m.dp_test, sem_frames: m.sem_frames };
+  if (typeof block.properties_from === 'string') alternatives[block.properties_from] = { properties: m.properties, dp_test: m.dp_test, sem_frames: m.sem_frames, cells: m.cells };
   return { ...block, properties_from: models, alternatives };
 }
 
