@@ -152,6 +152,7 @@ test('data pipeline smoke: EMT + tiny DeePMD-kit run writes properties, sets, np
 
     // the manifest lists the files by kind, and its report keys point at existing files
     assert.deepEqual(manifest.properties, ['properties.csv']);
+    assert.deepEqual(manifest.incomplete, [], 'the smoke run computes everything it configures');
     assert.equal(manifest.sem_frames.length, 2);
     for (const kind of ['dft_cache', 'mlp_extxyz', 'sem_extxyz', 'train_extxyz', 'deepmd_train', 'deepmd_test', 'dptest_train', 'dptest_test', 'models']) {
       const files: string[] = manifest.lattices.fcc.files[kind];

@@ -1301,6 +1301,25 @@ def tables_stage(cfg):
                 if dk is None:
                     raise RuntimeError(f"dp test prefix {prefix}: no dk<Δk> folder in its path")
                 manifest["dp_test"].append({"prefix": prefix, "dk": float(dk.group(1)), "dataset": dataset})
+    # what is not there yet, in words, for every reader of the manifest (openDataset shows it)
+    incomplete = []
+    for lattice, st in status.items():
+        name = f"{cfg['metal']} {lattice}"
+        missing_dft = [d for d in cfg["dks"] if not any(abs(d - x) < 1e-9 for x in st["dft_dks_complete"])]
+        if missing_dft:
+            incomplete.append(f"{name} DFT properties: not complete at Δk {', '.join(f'{d:g}' for d in missing_dft)} Å⁻¹")
+        want_sem = cfg["sem"]["n_per_group"] * len(groups_of(cfg))
+        if st["sem"]["complete_configs"] < want_sem:
+            n_pts = sum(1 for r in sp_rows if r["lattice"] == lattice and r["stage"] == "sem")
+            incomplete.append(f"{name} test set: {st['sem']['complete_configs']} of {want_sem} configurations complete at every Δk "
+                              f"({n_pts} of {want_sem * len(cfg['dks'])} single points), so no SEMs and no dp test on a test set of {lattice} yet")
+        want_train = cfg["train"].get("n_configs") or len(train_structures(cfg, lattice))
+        if st["train"]["complete_configs"] < want_train:
+            incomplete.append(f"{name} training set: {st['train']['complete_configs']} of {want_train} configurations complete at every training Δk")
+        missing_mlp = [d for d in model_dks_of(cfg, st["mlp_models"]) if not any(abs(d - x) < 1e-9 for x in st["mlp_dks"])]
+        if missing_mlp:
+            incomplete.append(f"{name} MLP properties: none at Δk {', '.join(f'{d:g}' for d in missing_mlp)} Å⁻¹ (no model trained on {lattice} there)")
+    manifest["incomplete"] = incomplete
     manifest["tables"] = {"properties": "properties.csv", "calculations": "calculations.csv",
                           "singlepoints": "singlepoints.csv", "cost": "cost.csv"}
     if by_lattice_file:
@@ -1320,7 +1339,7 @@ def tables_stage(cfg):
     manifest["train_dks"] = cfg["train_dks"]
     manifest["config"] = cfg.get("config_file", "")
     manifest = {k: manifest[k] for k in ["name", "properties", "sem_frames", "cells", "dp_test", "metal", "units", "dks", "train_dks",
-                                         "config", "tables", "models", "lattices"]}
+                                         "config", "incomplete", "tables", "models", "lattices"]}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     sums = []
     for p in sorted(out.rglob("*")):

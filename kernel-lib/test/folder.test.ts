@@ -275,3 +275,14 @@ test('show(dataset), show(dataset.analyse()), show(any table); a table prints as
     setDisplayWriter(undefined);
   }
 });
+
+test('openDataset: what the manifest says is not there yet is in the dataset\'s incomplete notes and first in every analysis\'s notes', () => {
+  const dir = join(REPO_ROOT, 'data', 'al-fcc');
+  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  const said = 'Al bcc test set: 0 of 4 configurations complete at every Δk (7 of 32 single points), so no SEMs of bcc yet';
+  const ds = openDataset({ ...m, incomplete: [said] }, { base: dir });
+  assert.equal(ds.incomplete.notes[0], said);
+  assert.equal(ds.analyse().notes[0], `not in the data yet: ${said}`);
+  assert.deepEqual(openDataset(dir).incomplete.notes.filter((n) => n === said), []);
+  assert.throws(() => openDataset({ ...m, incomplete: 'bcc' }, { base: dir }), /manifest: incomplete: expected array, got "bcc"/);
+});

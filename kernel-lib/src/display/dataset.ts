@@ -40,7 +40,7 @@ function sections(ds: Dataset): [string, string[]][] {
     have.push(`MLP properties and dp test from the "${ds.models.used}" models` +
       (others.length ? `; also offered: ${others.map((m) => `"${m}"`).join(', ')} (openDataset(source, { models: "${others[0]}" }))` : ''));
   }
-  if (ds.cells.length) have.push(`training cells for the k-point cost: ${ds.cells.map((c) => `${c.name} (${c.natoms} atoms)`).join(', ')}`);
+  if (ds.cells.length) have.push(`training cells for the k-point cost: ${ds.cells.map((c) => `${c.name} (${c.natoms} atom${c.natoms === 1 ? '' : 's'})`).join(', ')}`);
   out.push(['analyses can use', have]);
   const inc = [
     ...ds.incomplete.curves.map((c) => `curve ${c}: left out`),

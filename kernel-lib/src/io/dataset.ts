@@ -166,6 +166,8 @@ interface Parts {
   dks: Record<string, number[]>;
   contents: string[];
   notes: string[];
+  /** The manifest's `incomplete`: what its producer knows is not there yet. */
+  declared: string[];
   models: { used: string; offered: string[] } | null;
 }
 
@@ -227,7 +229,7 @@ function fromManifest(m: Manifest, base: string, source: string): Parts {
   const dks: Record<string, number[]> = {};
   if (m.dks) dks.DFT = m.dks;
   if (m.train_dks) dks.MLP = m.train_dks;
-  return { name: m.name ?? source, source, sweepRows: rows, semFrames, calcFrames, dpTest, cells: m.cells ?? [], factor: m.factor ?? 0.5, dks, contents, notes, models: modelsOf(m) };
+  return { name: m.name ?? source, source, sweepRows: rows, semFrames, calcFrames, dpTest, cells: m.cells ?? [], factor: m.factor ?? 0.5, dks, contents, notes, declared: m.incomplete ?? [], models: modelsOf(m) };
 }
 
 /** The models block after choosing `models`: the manifest's own choice becomes an alternative. */
@@ -261,7 +263,7 @@ function fromFolder(dir: string): Parts {
     if (d.dk === null || d.dataset === null) notes.push(`dp test output ${d.prefix}: no ${d.dk === null ? 'Δk' : 'dataset'} (give a pattern such as "dk{dk}/{dataset}_*.e.out", or a manifest)`);
     else dpTest.push({ dk: d.dk, dataset: d.dataset, table: d.table });
   }
-  return { name: dir, source: dir, sweepRows: rows, semFrames: sem, calcFrames: calc, dpTest, cells: [], factor: 0.5, dks: {}, contents, notes, models: null };
+  return { name: dir, source: dir, sweepRows: rows, semFrames: sem, calcFrames: calc, dpTest, cells: [], factor: 0.5, dks: {}, contents, notes, declared: [], models: null };
 }
 
 /**
@@ -310,7 +312,7 @@ function makeDataset(p: Parts): Dataset {
   const sem = semFrames ? semTable(semFrames) : null;
   const rmse = p.dpTest.length ? parity(p.dpTest) : null;
   const frames = p.semFrames && p.calcFrames ? concatFrames([p.semFrames, p.calcFrames]) : p.semFrames ?? p.calcFrames;
-  const incomplete: DatasetIncomplete = { curves: curves.incomplete, configurations: missing, notes: p.notes };
+  const incomplete: DatasetIncomplete = { curves: curves.incomplete, configurations: missing, notes: [...p.declared, ...p.notes] };
   const ds: Dataset = {
     kind: 'deltak-dataset',
     name: p.name,
@@ -329,7 +331,8 @@ function makeDataset(p: Parts): Dataset {
     analyse(options: AnalyseOptions = {}): DatasetAnalysis {
       const factor = options.factor ?? p.factor;
       const reference = options.reference ?? 'auto';
-      const notes: string[] = [];
+      // what the data's producer says is not there yet comes first: every result below is without it
+      const notes: string[] = p.declared.map((d) => `not in the data yet: ${d}`);
       const unstable = options.unstable ?? 'exclude';
       const th = sweep ? thresholds(sweep, { factor, reference, unstable }) : null;
       if (!th) notes.push('no complete property curve: no property thresholds');

@@ -21,6 +21,8 @@ export interface Manifest {
   cells?: NamedCell[];
   /** `dp test -d` output: prefix, Δk of the model's training data (Å⁻¹), dataset (train or test). */
   dp_test?: { prefix: string; dk: number; dataset: string }[];
+  /** What the producer of the data knows is not there yet, one sentence each. */
+  incomplete?: string[];
   /** Criterion factor (default 0.5). */
   factor?: number;
   /** Δk of the DFT sweep (Å⁻¹): curves missing one are incomplete. */
