@@ -898,7 +898,7 @@ def model_options(cfg) -> dict:
 def training_complete(cfg, lattice, dks):
     """(complete, why): whether the configured training set of a lattice is complete at every Δk."""
     want = cfg["train"].get("n_configs") or len(train_structures(cfg, lattice))
-    _, ids, partial = complete_configs(cfg, lattice, "train", dks)
+    _, ids, _ = complete_configs(cfg, lattice, "train", dks)
     if len(ids) >= want:
         return True, ""
     return False, f"{len(ids)} of {want} training configurations complete at every Δk {dks}"
@@ -982,7 +982,7 @@ def models_stage(cfg, key, lattices, runner):
                           command=(f'DP_INTER_OP_PARALLELISM_THREADS=1 DP_INTRA_OP_PARALLELISM_THREADS=1 '
                                    f'{shlex.quote(runner.python)} "$REMOTE_ROOT"/dp_batch.py steps.json dp_cost.json'),
                           forward_files=fwd, backward_files=back, tdir=tdir, mdir=mdir, stamp=stamp, ident=ident,
-                          trained=not up_to_date, tag=tag, sys_train=sys_train, train_names=[name_of(s) for s in sys_train]))
+                          trained=not up_to_date, tag=tag, sys_train=sys_train))
     w0 = time.time()
     failed = runner.run(tasks, root, f"models {key}", TASK_CODE)
     wall = time.time() - w0
