@@ -142,7 +142,7 @@ test('02-paper-figures: thresholds, Table 1 and SEM thresholds as kernel-lib com
     for (const r of rmse) if (r.rmse !== null) assert.ok(page2.includes(String(Number(r.rmse.toPrecision(6)))) || page2.includes(String(r.rmse)), `Fig. 2 RMSE ${r.rmse} shown`);
   }
   // one lattice's models against the whole metal's: the coverage of both per lattice and Δk, as kernel-lib counts it
-  if ((m.models as { alternatives?: Record<string, unknown> } | undefined)?.alternatives?.lattice) {
+  if (m.models?.alternatives?.lattice) {
     type Cov = { lattice: string; dk: number; inside: number; n: number };
     const covOf = (models: { models?: string }) => openDataset(AL, models).analyse({ factor: 0.5 }).coverage!.objects() as Cov[];
     const own = covOf({ models: 'lattice' });

@@ -93,8 +93,7 @@ export function referenceCompleteCurves(): SweepRow[] {
  * The hand values in the tests are theirs: their FCC rows are the models trained on FCC alone.
  */
 export function ownModelsOption(): { models?: string } {
-  const m = referenceManifest()?.models as { alternatives?: Record<string, unknown> } | undefined;
-  return m?.alternatives?.lattice ? { models: 'lattice' } : {};
+  return referenceManifest()?.models?.alternatives?.lattice ? { models: 'lattice' } : {};
 }
 
 let own: Dataset | undefined;

@@ -6,8 +6,8 @@
 import { table, type ColumnTable } from 'arquero';
 import { withMeta } from './meta.js';
 import { madOf } from './stats.js';
-import { curveKey, sweepColumns, sweepRowAt, type SweepColumns, type SweepInput, type SweepRow } from './sweep.js';
-import { checkUnstableOption, unstableModuli, unstableModuliRows, type ExcludedPoint, type UnstableOption } from './stability.js';
+import { sweepColumns, sweepRowAt, type SweepColumns, type SweepInput, type SweepRow } from './sweep.js';
+import { checkUnstableOption, unstableModuliRows, type ExcludedPoint, type UnstableOption } from './stability.js';
 
 /**
  * A reference anchored on several Δk of each curve, so that one outlying point cannot decide
@@ -511,7 +511,7 @@ export function thresholdRows(sweep: SweepInput, options: ThresholdOptions = {})
 
 /**
  * The sweep rows an analysis uses and the ones it leaves out: with `unstable` "exclude"
- * (default) the moduli of a C that is not positive definite ({@link unstableModuli}) are left
+ * (default) the moduli of a C that is not positive definite (stability.ts `unstableModuli`) are left
  * out, each with its reason, and so is the last point of a curve they leave with a single Δk;
  * with "include" nothing is.
  */

@@ -22,7 +22,7 @@ import { concatFrames } from './frames.js';
 import { readTable } from './table.js';
 import { readDpTest } from './dptest.js';
 import { readFolder, folderReport, semGroups, selectFrames, type MissingDk } from './folder.js';
-import { validateManifest, type Manifest, type ManifestFrames } from './manifest.js';
+import { validateManifest, type Manifest, type ManifestFrames, type ManifestModels, type ManifestModelSet } from './manifest.js';
 
 /** What a dataset could not use, named (nothing is left out silently). */
 export interface DatasetIncomplete {
@@ -187,10 +187,10 @@ export interface OpenDatasetOptions {
 /** The manifest with the properties and dp test output of the chosen models (see {@link OpenDatasetOptions.models}). */
 function withModels(m: Manifest, models: string | undefined, where: string): Manifest {
   if (models === undefined) return m;
-  const block = (m.models ?? {}) as { properties_from?: unknown; alternatives?: Record<string, { properties?: unknown; dp_test?: unknown; sem_frames?: unknown; cells?: unknown }> };
+  const block: ManifestModels = m.models ?? {};
   if (block.properties_from === models) return m;
   const alt = block.alternatives?.[models];
-  const offered = [block.properties_from, ...Object.keys(block.alternatives ?? {})].filter((x) => typeof x === 'string');
+  const offered = modelsOf(m)?.offered ?? [];
   if (!alt) throw new Error(`${where}: no models "${models}" (the manifest offers ${offered.length ? offered.map((x) => `"${x}"`).join(', ') : 'no choice of models'})`);
   const own = Object.fromEntries((['sem_frames', 'cells'] as const).filter((k) => alt[k] !== undefined).map((k) => [k, alt[k]]));
   const chosen = validateManifest({ properties: alt.properties, dp_test: alt.dp_test, ...own }, `${where} models.alternatives.${models}`);
@@ -233,8 +233,8 @@ function fromManifest(m: Manifest, base: string, source: string): Parts {
 }
 
 /** The models block after choosing `models`: the manifest's own choice becomes an alternative. */
-function swapped(block: { properties_from?: unknown; alternatives?: Record<string, unknown> }, models: string, m: Manifest): Record<string, unknown> {
-  const alternatives: Record<string, unknown> = { ...(block.alternatives ?? {}) };
+function swapped(block: ManifestModels, models: string, m: Manifest): ManifestModels {
+  const alternatives: Record<string, ManifestModelSet> = { ...(block.alternatives ?? {}) };
   delete alternatives[models];
   if (typeof block.properties_from === 'string') alternatives[block.properties_from] = { properties: m.properties, dp_test: m.dp_test, sem_frames: m.sem_frames, cells: m.cells };
   return { ...block, properties_from: models, alternatives };
@@ -242,7 +242,7 @@ function swapped(block: { properties_from?: unknown; alternatives?: Record<strin
 
 /** The `models` block of a manifest as {@link Dataset.models}. */
 function modelsOf(m: Manifest): { used: string; offered: string[] } | null {
-  const block = m.models as { properties_from?: unknown; alternatives?: Record<string, unknown> } | undefined;
+  const block = m.models;
   if (!block || typeof block.properties_from !== 'string') return null;
   const used = block.properties_from;
   return { used, offered: [...new Set([used, ...Object.keys(block.alternatives ?? {})])] };

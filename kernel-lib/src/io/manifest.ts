@@ -33,8 +33,23 @@ export interface Manifest {
   units?: Record<string, string>;
   config?: string;
   tables?: Record<string, string>;
-  models?: Record<string, unknown>;
+  models?: ManifestModels;
   lattices?: Record<string, unknown>;
+}
+
+/** One set of models in a manifest's `models.alternatives`: what replaces the manifest's own keys when it is chosen. */
+export interface ManifestModelSet {
+  properties?: unknown;
+  dp_test?: unknown;
+  sem_frames?: unknown;
+  cells?: unknown;
+}
+
+/** A manifest's `models` block: the models its properties come from, and the others it offers. */
+export interface ManifestModels {
+  properties_from?: unknown;
+  alternatives?: Record<string, ManifestModelSet>;
+  [key: string]: unknown;
 }
 
 type Schema = {
