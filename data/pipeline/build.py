@@ -895,9 +895,14 @@ def model_options(cfg) -> dict:
     return m
 
 
+def train_target(cfg, lattice) -> int:
+    """The size of a lattice's configured training set: train.n_configs (or --max-train), else every listed structure."""
+    return cfg["train"].get("n_configs") or len(train_structures(cfg, lattice))
+
+
 def training_complete(cfg, lattice, dks):
     """(complete, why): whether the configured training set of a lattice is complete at every Δk."""
-    want = cfg["train"].get("n_configs") or len(train_structures(cfg, lattice))
+    want = train_target(cfg, lattice)
     _, ids, _ = complete_configs(cfg, lattice, "train", dks)
     if len(ids) >= want:
         return True, ""
@@ -1151,8 +1156,7 @@ def tables_stage(cfg):
                     for e in sorted((out / "dptest" / lattice / f"dk{dk:.2f}").glob(f"{name}_n*.e.out")):
                         by_lattice_dp_test.append({"prefix": str(e.relative_to(out))[: -len(".e.out")], "dk": dk, "dataset": name})
             for dk, frames in sorted(mlp_of(lattice).items()):
-                vals, _ = properties_from(frames, lattice, {"eos": len(cfg["eos"]["volume_scales"]),
-                                                            "elastic": len(elastic_strains(cfg, lattice))})
+                vals, _ = properties_from(frames, lattice, per_dk_expected)
                 by_lattice_rows += [[cfg["metal"], lattice, name, UNITS[name], "MLP", dk, v] for name, v in vals.items()]
         lat_files = {"dft_cache": [], "mlp_extxyz": [], "sem_extxyz": [], "train_extxyz": [], "deepmd_train": [],
                      "deepmd_test": [], "dptest_train": [], "dptest_test": [], "models": []}
@@ -1313,7 +1317,7 @@ def tables_stage(cfg):
             n_pts = sum(1 for r in sp_rows if r["lattice"] == lattice and r["stage"] == "sem")
             incomplete.append(f"{name} test set: {st['sem']['complete_configs']} of {want_sem} configurations complete at every Δk "
                               f"({n_pts} of {want_sem * len(cfg['dks'])} single points), so no SEMs and no dp test on a test set of {lattice} yet")
-        want_train = cfg["train"].get("n_configs") or len(train_structures(cfg, lattice))
+        want_train = train_target(cfg, lattice)
         if st["train"]["complete_configs"] < want_train:
             incomplete.append(f"{name} training set: {st['train']['complete_configs']} of {want_train} configurations complete at every training Δk")
         missing_mlp = [d for d in model_dks_of(cfg, st["mlp_models"]) if not any(abs(d - x) < 1e-9 for x in st["mlp_dks"])]
