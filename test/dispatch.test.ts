@@ -1,7 +1,8 @@
 /**
  * The pipeline's job layer (data/pipeline/dispatch.py, dpdispatcher underneath) on the local
  * shell: a task that fails once is retried and succeeds; a task that always fails is retried
- * retry_count times, then reported with the end of its log, while the other tasks finish; bad
+ * retry_count times, then reported with the end of its log, while the other tasks finish; tasks
+ * run in the order given (a job's tasks one after another, jobs dealt round-robin); bad
  * machine files are refused with the file named. `build.py --harvest` copies the finished points
  * of a running submission into the cache (test/harvest_check.py, real EMT single points).
  */
@@ -21,12 +22,17 @@ test('job layer: bounded retries, failures reported with their log, never droppe
   try {
     const r = spawnSync(PY, [join(ROOT, 'test', 'dispatch_check.py'), join(ROOT, 'data', 'pipeline'), dir], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr.slice(-3000));
-    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { failed: { name: string; log: string; tail: string }[]; runs: Record<string, number> };
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+      failed: { name: string; log: string; tail: string }[]; runs: Record<string, number>; order: string[]; groups: string[][];
+    };
     assert.deepEqual(out.failed.map((f) => f.name), ['broken']);
     assert.match(out.failed[0].tail, /SCF did not converge in 60 iterations/);
     assert.match(out.failed[0].log, /broken\/task\.err$/);
     // retry_count 2: the first run and two retries
     assert.deepEqual(out.runs, { ok: 1, flaky: 2, broken: 3 });
+    // the order given is kept (dpdispatcher alone would shuffle it); jobs are dealt round-robin
+    assert.deepEqual(out.order, ['t0', 't1', 't2', 't3', 't4', 't5']);
+    assert.deepEqual(out.groups, [['g0', 'g2', 'g4', 'g6'], ['g1', 'g3', 'g5']]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,8 @@
 """The pipeline's job layer (data/pipeline/dispatch.py) on the local shell, with tasks that
-succeed, fail once and then succeed, and always fail. Prints a JSON summary for
-test/dispatch.test.ts: which tasks are reported failed, with what log, and how often each ran.
+succeed, fail once and then succeed, and always fail; then tasks that log the order they ran in
+(one job: the order given), and the grouping of seven tasks into jobs of four (dealt
+round-robin, each job in the order given). Prints a JSON summary for test/dispatch.test.ts: which
+tasks are reported failed, with what log, how often each ran, the order and the grouping.
 
   python test/dispatch_check.py <pipeline dir> <work dir>
 """
@@ -9,7 +11,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, sys.argv[1])
-from dispatch import Runner, Task  # noqa: E402
+from dispatch import Runner, Task, _group_in_order, _import_dpdispatcher  # noqa: E402
 
 root = Path(sys.argv[2])
 root.mkdir(parents=True, exist_ok=True)
@@ -31,4 +33,21 @@ for name, cmd in scripts.items():
 runner = Runner(str(machine), str(resources), python=sys.executable, check_interval=1)
 failed = runner.run(tasks, root / "tasks", "check")
 runs = {n: len((root / "tasks" / n / "runs").read_text().splitlines()) for n in scripts}
-print(json.dumps({"failed": failed, "runs": runs}))
+
+names = [f"t{i}" for i in range(6)]
+order_tasks = []
+for name in names:
+    (root / "order" / name).mkdir(parents=True, exist_ok=True)
+    order_tasks.append(Task(name=name, work_path=name, command=f"echo {name} >> ../order.log; echo ok > done", done="done"))
+assert not Runner(workers=1, python=sys.executable, check_interval=1).run(order_tasks, root / "order", "order")
+order = (root / "order" / "order.log").read_text().split()
+
+dp = _import_dpdispatcher(root)
+m = dp.Machine.load_from_dict({"batch_type": "Shell", "context_type": "LazyLocalContext", "local_root": str(root)})
+r = dp.Resources.load_from_dict({"number_node": 1, "cpu_per_node": 1, "gpu_per_node": 0, "queue_name": "",
+                                 "group_size": 4})
+sub = dp.Submission(work_base=".", machine=m, resources=r, forward_common_files=[], backward_common_files=[],
+                    task_list=[dp.Task(command="true", task_work_path=f"g{i}") for i in range(7)])
+_group_in_order(dp, sub, m, r)
+groups = [[t.task_work_path for t in job.job_task_list] for job in sub.belonging_jobs]
+print(json.dumps({"failed": failed, "runs": runs, "order": order, "groups": groups}))

@@ -3,7 +3,7 @@ build.py and of a plan (plan.py) is a task folder run through dpdispatcher, the 
 DP-GEN uses, so an existing ``machine.json`` / ``resources.json`` works unchanged.
 
 * Default: dpdispatcher's ``Shell`` batch on this machine (``LazyLocalContext``, the tasks run
-  in place), as many tasks at once as there are cores (``workers``).
+  in place), as many tasks at once as there are cores (``workers``), in the order given.
 * ``--machine machine.json [--resources resources.json]``: any batch system dpdispatcher
   knows (Slurm, PBS, LSF, Shell, ...), locally or over SSH (``SSHContext``). The machine file's
   ``local_root`` is replaced by the task tree the pipeline writes; everything else is the
@@ -17,6 +17,7 @@ results is reported with the end of its log: :func:`run_tasks` returns them, not
 """
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
@@ -71,6 +72,20 @@ def read_json(path, what) -> dict:
     if not isinstance(d, dict):
         raise SystemExit(f"{what} {p}: expected a JSON object, got {type(d).__name__}")
     return d
+
+
+def _group_in_order(dp, sub, machine, resources) -> None:
+    """Group the submission's tasks into jobs in the caller's order, dealt round-robin: job j of
+    n runs tasks j, j+n, j+2n, ... one after another. dpdispatcher's own grouping shuffles the
+    tasks first; the pipeline lists them so that what becomes usable together comes first (a
+    configuration at every Δk, a Δk's property points), so the order is kept."""
+    tasks = sub.belonging_tasks
+    g = resources.group_size or len(tasks)
+    n = math.ceil(len(tasks) / g)
+    sub.belonging_jobs = [dp.Job(job_task_list=tasks[j::n], machine=machine, resources=copy.deepcopy(resources))
+                          for j in range(n)]
+    sub.bind_machine(machine)
+    sub.submission_hash = sub.get_hash()
 
 
 class Runner:
@@ -139,6 +154,7 @@ class Runner:
                              outlog="task.out", errlog="task.err") for t in tasks]
         sub = dp.Submission(work_base=".", machine=machine, resources=resources, task_list=task_list,
                             forward_common_files=list(common_files), backward_common_files=[])
+        _group_in_order(dp, sub, machine, resources)
         print(f"[{what}] {len(tasks)} task(s) through dpdispatcher: {self.describe()}; task tree {root}", flush=True)
         error = None
         try:
