@@ -48,8 +48,8 @@ import { compareThresholds, splitBySemGroup } from '../kernel-lib/src/core/compa
 import { recommendDk } from '../kernel-lib/src/core/recommend.ts';
 import { AL, bundledSweep, referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
 import {
-  ROOT, RESULTS, cleanup, jupyter, jupyterEnv, launchChromium, menu, openNotebook, runAll, sleep, startLab, waitKernelIdle, workspace, writeNotebook,
-  type Lab,
+  ROOT, RESULTS, chartFit, cleanup, jupyter, jupyterEnv, launchChromium, menu, openNotebook, runAll, sleep, startLab, waitKernelIdle, workspace,
+  writeNotebook, type Lab,
 } from './browser/lab.ts';
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -413,19 +413,13 @@ test('untrusted notebook: names are text, nothing executes; SEM and comparison v
     assert.equal(await cmp.locator('.deltak-table tbody tr').count(), 3);
     const barTitles = await cmp.locator('svg .role-axis-title text').allTextContents();
     assert.ok(barTitles.includes('share of pairs (%)'), barTitles.join(' | '));
-    // every panel of the sweep, SEM and comparison widgets lies inside the output area at 820 and 1400 px
-    for (const width of [820, 1400]) {
+    // every panel of the sweep, SEM and comparison widgets lies inside the output area at 640
+    // (beside the file browser), 820 and 1400 px
+    for (const width of [640, 820, 1400]) {
       await page.setViewportSize({ width, height: 1000 });
       for (const w of [sweep, sem, cmp]) {
-        await page.waitForFunction((el) => el.getAttribute('data-deltak-busy') === 'false', await w.elementHandle(), { timeout: 30_000 });
-        await page.waitForTimeout(500);
-        await page.waitForFunction((el) => el.getAttribute('data-deltak-busy') === 'false', await w.elementHandle(), { timeout: 30_000 });
-        const fit = await w.evaluate((el) => {
-          const area = (el.closest('.jp-OutputArea-output') ?? el).getBoundingClientRect();
-          const svg = el.querySelector('.deltak-chart svg.marks')!.getBoundingClientRect();
-          return { view: el.className, root: el.getBoundingClientRect().width, area: [area.left, area.right], svg: [svg.left, svg.right] };
-        });
-        assert.ok(fit.svg[0] >= fit.area[0] - 1 && fit.svg[1] <= fit.area[1] + 1, `chart inside the output area at ${width} px: ${JSON.stringify(fit)}`);
+        const fit = await chartFit(page, w);
+        assert.ok(fit.n > 0 && fit.outside === 0, `every panel inside the output area at ${width} px: ${JSON.stringify(fit)}`);
       }
       const semAxes = await sem.locator('svg .role-axis-title text').allTextContents();
       for (const s of ['AEAD (eV/atom)', 'E-RMSE (eV/atom)', 'F-RMSE (eV/Å)', 'V-RMSE (eV/atom)']) assert.ok(semAxes.includes(s), `${s} panel at ${width} px`);
@@ -471,26 +465,20 @@ test('paper figures notebook as saved: the SEM and comparison widgets show the r
     assert.deepEqual(outcomes.sort(), pairs.map((p) => p.outcome).sort(), 'the outcomes kernel-lib gives');
     assert.match((await cmp.locator('.deltak-recommendation').textContent()) ?? '', new RegExp(`^Recommended Δk for training data: ${rec.dk} Å⁻¹`));
     await cmp.screenshot({ path: join(RESULTS, 'paper-comparison.png'), timeout: 30_000 });
-    // at 820 and 1400 px every panel of the SEM and sweep widgets lies within the output area's
-    // width (the page scrolls down to the rest): the four SEMs with their units, every sweep panel
+    // at 640, 820 and 1400 px every panel of the SEM, comparison and sweep widgets lies within the
+    // output area's width (the page scrolls down to the rest): the four SEMs with their units,
+    // both comparison panels, every sweep panel
     const sweeps = page.locator('.deltak-widget.deltak-sweep');
-    for (const width of [820, 1400]) {
+    for (const width of [640, 820, 1400]) {
       await page.setViewportSize({ width, height: 1000 });
-      for (const w of [sem, ...(await sweeps.all())]) {
-        await w.scrollIntoViewIfNeeded();
-        await page.waitForFunction((el) => el !== null && el.getAttribute('data-deltak-busy') === 'false', await w.elementHandle(), { timeout: 60_000 });
-        await page.waitForTimeout(300);
-        await page.waitForFunction((el) => el !== null && el.getAttribute('data-deltak-busy') === 'false', await w.elementHandle(), { timeout: 60_000 });
-        const fit = await w.evaluate((el) => {
-          const area = (el.closest('.jp-OutputArea-output') ?? el).getBoundingClientRect();
-          const panels = [...el.querySelectorAll('.deltak-chart svg.marks .role-scope, .deltak-chart svg.marks .role-axis')].map((p) => p.getBoundingClientRect());
-          return { view: el.className, area: [area.left, area.right], n: panels.length, outside: panels.filter((p) => p.width > 0 && (p.left < area.left - 1 || p.right > area.right + 1)).length };
-        });
+      for (const w of [sem, cmp, ...(await sweeps.all())]) {
+        const fit = await chartFit(page, w);
         assert.ok(fit.n > 0 && fit.outside === 0, `every panel inside the output area at ${width} px: ${JSON.stringify(fit)}`);
       }
       const semAxes = await sem.locator('svg .role-axis-title text').allTextContents();
       for (const t of ['AEAD (eV/atom)', 'E-RMSE (eV/atom)', 'F-RMSE (eV/Å)', 'V-RMSE (eV/atom)']) assert.ok(semAxes.includes(t), `${t} panel at ${width} px (${semAxes.join(' | ')})`);
       await sem.screenshot({ path: join(RESULTS, `paper-sem-${width}.png`), timeout: 30_000 });
+      await cmp.screenshot({ path: join(RESULTS, `paper-comparison-${width}.png`), timeout: 30_000 });
     }
     assert.deepEqual(dialogs, []);
     assert.deepEqual(errors, [], 'no page error');
@@ -911,6 +899,11 @@ test('error-budget view of the reference dataset: chart, verdict per Δk, units 
     assert.equal(csv.length, 1 + rows.length);
     assert.equal(JSON.parse(readFileSync((await jsonDl.path())!, 'utf8')).units.force, 'eV/Å');
     await view.screenshot({ path: join(RESULTS, 'budget.png'), timeout: 30_000 });
+    // a narrow window (640 px, beside the file browser): every panel still inside the output area
+    await page.setViewportSize({ width: 640, height: 1000 });
+    const fit = await chartFit(page, view);
+    assert.ok(fit.n > 0 && fit.outside === 0, `every panel inside the output area at 640 px: ${JSON.stringify(fit)}`);
+    await view.screenshot({ path: join(RESULTS, 'budget-640.png'), timeout: 30_000 });
     assert.deepEqual(dialogs, []);
     assert.deepEqual(errors, [], 'no page error');
   });

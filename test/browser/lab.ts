@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeF
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 export const ROOT = process.env.DELTAK_ROOT ?? process.cwd();
 export const VENV = join(ROOT, '.venv');
@@ -212,6 +212,32 @@ export const TSLAB_LANGUAGE_INFO = {
   codemirror_mode: { mode: 'typescript', name: 'javascript', typescript: true },
   file_extension: '.ts', mimetype: 'text/typescript', name: 'typescript', version: '3.7.2',
 };
+
+/**
+ * How a deltak widget's chart sits in its output area once it has redrawn at the current window
+ * size: `n` panels and axes, `outside` of them reaching past the output area's left or right edge
+ * (`which`: their classes, edges and text).
+ */
+export async function chartFit(page: Page, widget: Locator): Promise<{ view: string; area: number[]; n: number; outside: number; which: string[] }> {
+  await widget.scrollIntoViewIfNeeded();
+  const idle = async (): Promise<void> => {
+    await page.waitForFunction((el) => el !== null && el.getAttribute('data-deltak-busy') === 'false', await widget.elementHandle(), { timeout: 60_000 });
+  };
+  await idle();
+  await page.waitForTimeout(300);
+  await idle();
+  return widget.evaluate((el) => {
+    const area = (el.closest('.jp-OutputArea-output') ?? el).getBoundingClientRect();
+    const panels = [...el.querySelectorAll('.deltak-chart svg.marks .role-scope, .deltak-chart svg.marks .role-axis')];
+    const out = panels.filter((p) => {
+      const r = p.getBoundingClientRect();
+      return r.width > 0 && (r.left < area.left - 1 || r.right > area.right + 1);
+    });
+    // (no named functions in here: the test runner's transform would wrap them in a helper the page lacks)
+    const which = out.map((p) => `${p.getAttribute('class')} ${Math.round(p.getBoundingClientRect().left)}–${Math.round(p.getBoundingClientRect().right)} px: ${(p.textContent ?? '').slice(0, 60)}`);
+    return { view: el.className, area: [area.left, area.right], n: panels.length, outside: out.length, which };
+  });
+}
 
 /** Write a notebook (nbformat 4) with the given code cells and saved outputs, as the tslab kernel would have left it. */
 export function writeNotebook(path: string, cells: { source: string; outputs: object[] }[]): void {

@@ -3,7 +3,7 @@
  * the DFT test set (SEM against the reference Δk) and the test RMSE of the MLP trained at each Δk.
  */
 import { VEGALITE_V5_SCHEMA, type FigureOptions, type VegaLiteSpec } from './sweep.js';
-import { chartConfig, panelGrid, seriesColours } from './theme.js';
+import { chartConfig, gridWidth, panelGrid, seriesColours } from './theme.js';
 import type { ErrorBudgetRow } from '../core/errorbudget.js';
 
 /** Title and unit of each quantity's panel, in display order. */
@@ -62,6 +62,10 @@ export function errorBudgetChart(rows: readonly ErrorBudgetRow[], options: Figur
   const dks = [...new Set(rows.map((r) => r.dk))].sort((a, b) => a - b);
   const grid = panelGrid(options.width ?? 760, quantities.length, { minWidth: 170, maxWidth: 320, gutter: 90 });
   const series = [BUDGET_SERIES.noise, BUDGET_SERIES.model];
+  // below the panels; where the full names would reach past a narrow figure, their short forms
+  const legend = gridWidth(grid, 90) >= 330
+    ? { orient: 'bottom', direction: 'vertical', labelLimit: 420 }
+    : { orient: 'bottom', direction: 'vertical', labelExpr: "indexof(datum.label, 'label noise') === 0 ? 'label noise (SEM)' : 'model error (test RMSE)'" };
   return {
     $schema: VEGALITE_V5_SCHEMA,
     description: 'deltak: error budget, label noise of the DFT test set beside the MLP test error, per Δk',
@@ -79,7 +83,7 @@ export function errorBudgetChart(rows: readonly ErrorBudgetRow[], options: Figur
         encoding: {
           x: { field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 }, axis: { values: dks, format: '.3~g', labelOverlap: 'greedy' } },
           y: { field: 'value', type: 'quantitative', title: 'RMSE', axis: { title: `RMSE (${unit})`, format: '.2~g', ...(y.ticks ? { values: y.ticks } : {}) }, scale: y.scale },
-          color: { field: 'series', type: 'nominal', title: null, sort: series, scale: { domain: series, range: seriesColours(['label noise', 'model error']) }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 420 } },
+          color: { field: 'series', type: 'nominal', title: null, sort: series, scale: { domain: series, range: seriesColours(['label noise', 'model error']) }, legend },
           tooltip: [
             { field: 'dk', title: 'Δk (Å⁻¹)', format: '~g' }, { field: 'series', title: 'series' }, { field: 'value', title: 'RMSE', format: '.3~g' }, { field: 'unit', title: 'unit' },
             { field: 'ratio', title: 'model / noise', format: '.3~g' }, { field: 'verdict', title: 'verdict' },

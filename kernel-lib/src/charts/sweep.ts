@@ -8,7 +8,7 @@
 import type { SweepRow } from '../core/sweep.js';
 import type { ThresholdRow } from '../core/convergence.js';
 import type { ExcludedPoint } from '../core/stability.js';
-import { chartConfig, colourScale, panelGrid, type ChartTheme } from './theme.js';
+import { chartConfig, colourScale, gridWidth, panelGrid, topLegend, type ChartTheme } from './theme.js';
 
 /** The vega-lite v5 schema URL (JupyterLab 4's built-in renderer takes v5 only). */
 export const VEGALITE_V5_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
@@ -167,7 +167,7 @@ export function sweepFigure(layout: SweepFigureLayout, data: ChartData): VegaLit
   const interactive = layout.interactive ?? false;
   const color = {
     field: 'method', type: 'nominal', title: 'method', scale: colourScale(layout.methods),
-    legend: { orient: 'top', direction: 'horizontal', symbolOpacity: 1 },
+    legend: topLegend(gridWidth(grid, 90), { symbolOpacity: 1 }),
   };
   const x = {
     field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 },
@@ -236,7 +236,7 @@ export function sweepFigure(layout: SweepFigureLayout, data: ChartData): VegaLit
     data,
     config: chartConfig(layout.theme),
     transform: [indexLookup('panel', layout.panels, 'panel_order')],
-    facet: { field: 'panel', type: 'nominal', title: null, sort: { field: 'panel_order', op: 'min' }, header: { labelAngle: 0, labelFontWeight: 'bold' } },
+    facet: { field: 'panel', type: 'nominal', title: null, sort: { field: 'panel_order', op: 'min' }, header: { labelAngle: 0, labelFontWeight: 'bold', labelLimit: grid.width } },
     columns: grid.columns,
     resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },
     spec: { width: grid.width, height: layout.panelHeight ?? 150, layer },

@@ -116,6 +116,8 @@ export interface PanelGrid {
 /**
  * How `panels` panels wrap into `available` px: as many columns as fit at `minWidth` px (plus
  * `gutter` px each for the axis), each panel then as wide as the space allows up to `maxWidth`.
+ * Where even one column at `minWidth` does not fit, the panel narrows to what is left beside
+ * its axis (never below 60 px), so it stays inside the output.
  */
 export function panelGrid(available: number, panels: number, options: { minWidth?: number; maxWidth?: number; gutter?: number } = {}): PanelGrid {
   const minWidth = options.minWidth ?? 170;
@@ -123,6 +125,23 @@ export function panelGrid(available: number, panels: number, options: { minWidth
   const gutter = options.gutter ?? 80;
   const room = Math.max(0, available - 20);
   const columns = Math.max(1, Math.min(Math.max(1, panels), Math.floor(room / (minWidth + gutter))));
-  const width = Math.max(Math.min(minWidth, room), Math.min(maxWidth, Math.floor(room / columns - gutter)));
+  const width = Math.max(Math.min(minWidth, Math.max(60, room - gutter)), Math.min(maxWidth, Math.floor(room / columns - gutter)));
   return { columns, width };
+}
+
+/**
+ * A legend above a figure `figureWidth` px wide (its panels with their axes): the entries in a
+ * row, wrapped into as many 190 px columns as fit, each label cut at 160 px with an ellipsis
+ * (tooltips name it in full), so a narrow output or a long name never pushes it past the figure.
+ */
+export function topLegend(figureWidth: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    orient: 'top', direction: 'horizontal', columns: Math.max(1, Math.floor(figureWidth / 190)),
+    labelLimit: 160, titleLimit: Math.max(120, figureWidth - 20), ...extra,
+  };
+}
+
+/** The width (px) of a grid of panels with their axes: `columns` × (panel width + `gutter`). */
+export function gridWidth(grid: PanelGrid, gutter: number): number {
+  return grid.columns * (grid.width + gutter);
 }
