@@ -18,7 +18,7 @@ import { errorBudgetRows } from '../kernel-lib/src/core/errorbudget.ts';
 import { parity } from '../kernel-lib/src/core/parity.ts';
 import { semTable, semThresholds } from '../kernel-lib/src/core/sem.ts';
 import { recommendDk } from '../kernel-lib/src/core/recommend.ts';
-import { readDpTest } from '../kernel-lib/src/io/dptest.ts';
+import { readDpTest } from '../kernel-lib/src/io/deepmd/dptest.ts';
 import { openDataset } from '../kernel-lib/src/io/dataset.ts';
 
 const PY = join(ROOT, '.venv', 'bin', 'python');

@@ -20,7 +20,7 @@ import { COMPARISON_MIME, SEM_MIME, type ComparisonPayload, type SemPayload } fr
 import { thresholds } from '../kernel-lib/src/core/convergence.ts';
 import { compareThresholds, splitBySemGroup } from '../kernel-lib/src/core/comparison.ts';
 import { parity } from '../kernel-lib/src/core/parity.ts';
-import { readDpTest } from '../kernel-lib/src/io/dptest.ts';
+import { readDpTest } from '../kernel-lib/src/io/deepmd/dptest.ts';
 import { readFolder, folderReport } from '../kernel-lib/src/io/folder.ts';
 import { openDataset } from '../kernel-lib/src/io/dataset.ts';
 import { AL, ROOT, bundledDataset, bundledSemSet, bundledSweep, referenceCacheSweep, referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';

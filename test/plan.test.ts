@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromCSV } from 'arquero';
-import { readPoscar } from '../kernel-lib/src/io/poscar.ts';
+import { readPoscar } from '../kernel-lib/src/io/vasp/poscar.ts';
 import { kpointGrid } from '../kernel-lib/src/core/kpoints.ts';
 import { irreducibleCounter } from '../kernel-lib/src/symmetry/moyo.ts';
 import { readFolder, folderReport } from '../kernel-lib/src/io/folder.ts';

@@ -17,18 +17,18 @@ export {
 } from './io/dataset.js';
 export { example, examples } from './io/examples.js';
 export { validateManifest, manifestSchema, type Manifest, type ManifestFrames } from './io/manifest.js';
-export { readOutcar, type ReadOutcarOptions } from './io/outcar.js';
-export type { VaspSettings } from './io/vaspframes.js';
-export { readVasprun, type ReadVasprunOptions } from './io/vasprun.js';
-export { readVaspRuns, type ReadVaspRunsOptions } from './io/vasptree.js';
+export { readOutcar, type ReadOutcarOptions } from './io/vasp/outcar.js';
+export type { VaspSettings } from './io/vasp/vaspframes.js';
+export { readVasprun, type ReadVasprunOptions } from './io/vasp/vasprun.js';
+export { readVaspRuns, type ReadVaspRunsOptions } from './io/vasp/vasptree.js';
 export { readExtxyz, type ReadExtxyzOptions } from './io/extxyz.js';
-export { readDeepmd, writeDeepmd, findDeepmdSystems, type ReadDeepmdOptions, type WriteDeepmdOptions } from './io/deepmd.js';
-export { readDpdataJson, readDpgenAutotest, type AutotestKind, type AutotestRow, type ReadDpgenAutotestOptions } from './io/dpgen.js';
-export { readDpTest, type ParityRow } from './io/dptest.js';
-export { readPoscar, type Poscar } from './io/poscar.js';
-export { readIncar } from './io/incar.js';
+export { readDeepmd, writeDeepmd, findDeepmdSystems, type ReadDeepmdOptions, type WriteDeepmdOptions } from './io/deepmd/deepmd.js';
+export { readDpdataJson, readDpgenAutotest, type AutotestKind, type AutotestRow, type ReadDpgenAutotestOptions } from './io/deepmd/dpgen.js';
+export { readDpTest, type ParityRow } from './io/deepmd/dptest.js';
+export { readPoscar, type Poscar } from './io/vasp/poscar.js';
+export { readIncar } from './io/vasp/incar.js';
 export { readTable, type ReadTableOptions } from './io/table.js';
-export { readNpy, writeNpy, type NpyArray, type NpyData, type WriteNpyOptions } from './io/npy.js';
+export { readNpy, writeNpy, type NpyArray, type NpyData, type WriteNpyOptions } from './io/deepmd/npy.js';
 export {
   framesTable, concatFrames, FRAMES_UNITS, FRAMES_COLUMNS, FRAMES_CONVENTIONS,
   type Frame, type AtomArray, type FramesTableOptions,

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readDpgenAutotest } from '../src/io/dpgen.ts';
+import { readDpgenAutotest } from '../src/io/deepmd/dpgen.ts';
 import { propertiesFromAutotest, defectSweep, type Calculation } from '../src/core/properties.ts';
 import { moduli } from '../src/core/elastic.ts';
 import { eosEnergy } from '../src/core/eos.ts';

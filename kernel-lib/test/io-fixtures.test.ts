@@ -371,7 +371,7 @@ test('a folder tree of VASP runs: Δk from folder names, from KSPACING, from an 
 
 test('VASP runs: KSPACING is checked on the first cell only (VASP keeps that mesh through the run); many frames span many blocks', async () => {
   const { FrameStore } = await import('../src/io/frames.js');
-  const { buildVaspFrames } = await import('../src/io/vaspframes.js');
+  const { buildVaspFrames } = await import('../src/io/vasp/vaspframes.js');
   const a0 = 4.05;
   const natoms = 4;
   const store = new FrameStore(Array(natoms).fill('Al'));

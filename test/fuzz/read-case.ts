@@ -9,12 +9,12 @@ import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { ColumnTable } from 'arquero';
 import { ReadError } from '../../kernel-lib/src/io/errors.ts';
-import { readOutcar } from '../../kernel-lib/src/io/outcar.ts';
-import { readVasprun } from '../../kernel-lib/src/io/vasprun.ts';
+import { readOutcar } from '../../kernel-lib/src/io/vasp/outcar.ts';
+import { readVasprun } from '../../kernel-lib/src/io/vasp/vasprun.ts';
 import { readExtxyz } from '../../kernel-lib/src/io/extxyz.ts';
-import { readDeepmd } from '../../kernel-lib/src/io/deepmd.ts';
-import { readDpTest } from '../../kernel-lib/src/io/dptest.ts';
-import { readDpdataJson, readDpgenAutotest } from '../../kernel-lib/src/io/dpgen.ts';
+import { readDeepmd } from '../../kernel-lib/src/io/deepmd/deepmd.ts';
+import { readDpTest } from '../../kernel-lib/src/io/deepmd/dptest.ts';
+import { readDpdataJson, readDpgenAutotest } from '../../kernel-lib/src/io/deepmd/dpgen.ts';
 import { readTable } from '../../kernel-lib/src/io/table.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

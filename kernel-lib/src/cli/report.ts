@@ -18,7 +18,7 @@ import { recommendDk, type CostStructure } from '../core/recommend.js';
 import { kpointTable } from '../core/tables.js';
 import { sweepChart, type VegaLiteSpec } from '../charts/sweep.js';
 import { semChart, comparisonChart, parityChart, rmseChart, type ParityPoint, type RmseChartRow } from '../charts/figures.js';
-import type { ParityRow } from '../io/dptest.js';
+import type { ParityRow } from '../io/deepmd/dptest.js';
 import type { ThresholdRow } from '../core/convergence.js';
 import { openDataset } from '../io/dataset.js';
 import { readWritten, stageFor, discardStage, swapIn, type WrittenManifest } from '../io/written.js';

@@ -20,7 +20,7 @@ import type { UnstableOption } from '../core/stability.js';
 import type { NamedCell } from '../core/tables.js';
 import { concatFrames } from './frames.js';
 import { readTable } from './table.js';
-import { readDpTest } from './dptest.js';
+import { readDpTest } from './deepmd/dptest.js';
 import { readFolder, folderReport, semGroups, selectFrames, type MissingDk } from './folder.js';
 import { validateManifest, type Manifest, type ManifestFrames, type ManifestModels, type ManifestModelSet } from './manifest.js';
 

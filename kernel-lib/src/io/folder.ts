@@ -15,12 +15,12 @@ import { ReadError } from './errors.js';
 import { concatFrames, LazyColumn, FRAMES_UNITS, FRAMES_CONVENTIONS } from './frames.js';
 import { compilePattern, type PathPattern } from './pattern.js';
 import { discoverDk } from './dk.js';
-import { readOutcar, type ReadOutcarOptions } from './outcar.js';
-import { readVasprun, type ReadVasprunOptions } from './vasprun.js';
+import { readOutcar, type ReadOutcarOptions } from './vasp/outcar.js';
+import { readVasprun, type ReadVasprunOptions } from './vasp/vasprun.js';
 import { readExtxyz, type ReadExtxyzOptions } from './extxyz.js';
-import { readDeepmd, type ReadDeepmdOptions } from './deepmd.js';
-import { readDpdataJson, readDpgenAutotest } from './dpgen.js';
-import { readDpTest } from './dptest.js';
+import { readDeepmd, type ReadDeepmdOptions } from './deepmd/deepmd.js';
+import { readDpdataJson, readDpgenAutotest } from './deepmd/dpgen.js';
+import { readDpTest } from './deepmd/dptest.js';
 import { kernelWriter, newDisplay, type UpdatableDisplay } from '../display/kernel.js';
 import { shownPath } from '../display/paths.js';
 

@@ -10,12 +10,12 @@
  */
 import { readSync, closeSync } from 'node:fs';
 import type { ColumnTable } from 'arquero';
-import { ReadError, truncatedError, UNFINISHED, type Truncated } from './errors.js';
-import { looksBinary, parseNumbersBytes, bytesAt, parseDecimal } from './bytes.js';
-import { fileSize, openFile } from './files.js';
-import { FrameStore, volumeOf, cellVolumeProblem, KBAR_IN_EV_PER_A3 } from './frames.js';
-import { isElement } from './elements.js';
-import type { DkOptions } from './dk.js';
+import { ReadError, truncatedError, UNFINISHED, type Truncated } from '../errors.js';
+import { looksBinary, parseNumbersBytes, bytesAt, parseDecimal } from '../bytes.js';
+import { fileSize, openFile } from '../files.js';
+import { FrameStore, volumeOf, cellVolumeProblem, KBAR_IN_EV_PER_A3 } from '../frames.js';
+import { isElement } from '../elements.js';
+import type { DkOptions } from '../dk.js';
 import { streamXml, attr } from './xmlstream.js';
 import { buildVaspFrames, type VaspSettings } from './vaspframes.js';
 

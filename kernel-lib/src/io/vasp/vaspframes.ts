@@ -3,8 +3,8 @@
  * and the frames table of a run's ionic steps with the Δk of each.
  */
 import type { ColumnTable } from 'arquero';
-import type { FrameStore } from './frames.js';
-import { discoverDk, type DkOptions } from './dk.js';
+import type { FrameStore } from '../frames.js';
+import { discoverDk, type DkOptions } from '../dk.js';
 
 /** Calculation settings read from a VASP output. */
 export interface VaspSettings {

@@ -3,9 +3,9 @@
  * Fortran-order arrays, unsupported dtypes and headers or data that do not fit the file are errors.
  */
 import { readSync, closeSync, fstatSync, existsSync } from 'node:fs';
-import { ReadError } from './errors.js';
-import { openFile } from './files.js';
-import { writeFileAtomic } from './written.js';
+import { ReadError } from '../errors.js';
+import { openFile } from '../files.js';
+import { writeFileAtomic } from '../written.js';
 
 /** A typed array read from an .npy file. */
 export type NpyData = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array;

@@ -4,10 +4,10 @@
  */
 import { existsSync } from 'node:fs';
 import { table as aqTable, type ColumnTable } from 'arquero';
-import { withMeta } from '../core/meta.js';
-import { ReadError, noLineEndError } from './errors.js';
-import { forEachLineBytes, decimalAt } from './bytes.js';
-import { fileSize } from './files.js';
+import { withMeta } from '../../core/meta.js';
+import { ReadError, noLineEndError } from '../errors.js';
+import { forEachLineBytes, decimalAt } from '../bytes.js';
+import { fileSize } from '../files.js';
 
 /** One data/prediction pair of a parity table. */
 export interface ParityRow {

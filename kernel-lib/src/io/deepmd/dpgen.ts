@@ -6,14 +6,14 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { from, type ColumnTable } from 'arquero';
-import { withMeta } from '../core/meta.js';
-import type { AutotestResultRow } from '../core/properties.js';
-import { ReadError, requireLineEnd } from './errors.js';
-import { looksBinary } from './bytes.js';
-import { readFileBytes, isFolder, listFolder } from './files.js';
-import { framesTable, cellVolumeProblem, type Frame } from './frames.js';
-import { isElement } from './elements.js';
-import { discoverDk, type DkOptions } from './dk.js';
+import { withMeta } from '../../core/meta.js';
+import type { AutotestResultRow } from '../../core/properties.js';
+import { ReadError, requireLineEnd } from '../errors.js';
+import { looksBinary } from '../bytes.js';
+import { readFileBytes, isFolder, listFolder } from '../files.js';
+import { framesTable, cellVolumeProblem, type Frame } from '../frames.js';
+import { isElement } from '../elements.js';
+import { discoverDk, type DkOptions } from '../dk.js';
 
 /** The kinds of autotest property results. */
 export type AutotestKind = 'relaxation' | 'eos' | 'elastic' | 'vacancy' | 'interstitial';

@@ -1,7 +1,7 @@
 /** VASP INCAR: the calculation's settings as tag → value text. */
-import { ReadError, unterminatedLine } from './errors.js';
-import { looksBinary } from './bytes.js';
-import { readFileBytes } from './files.js';
+import { ReadError, unterminatedLine } from '../errors.js';
+import { looksBinary } from '../bytes.js';
+import { readFileBytes } from '../files.js';
 
 /**
  * Read an INCAR into tag → value text (upper-case tags; comments after # or ! dropped;

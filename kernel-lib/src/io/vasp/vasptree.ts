@@ -1,7 +1,7 @@
 /** A folder tree of VASP runs: every vasprun.xml (or, where there is none, OUTCAR) under a folder. */
 import type { ColumnTable } from 'arquero';
-import { ReadError } from './errors.js';
-import { readFolder, folderReport, type ReadFolderOptions } from './folder.js';
+import { ReadError } from '../errors.js';
+import { readFolder, folderReport, type ReadFolderOptions } from '../folder.js';
 
 /** Options of {@link readVaspRuns}: those of readFolder for its VASP formats. */
 export type ReadVaspRunsOptions = Omit<ReadFolderOptions, 'formats'>;

@@ -6,18 +6,18 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { table as aqTable, type ColumnTable } from 'arquero';
-import { withMeta } from '../core/meta.js';
-import { ReadError, requireLineEnd } from './errors.js';
-import { looksBinary, parseDecimal } from './bytes.js';
-import { readFileBytes, isFolder, listFolder, realPath } from './files.js';
+import { withMeta } from '../../core/meta.js';
+import { ReadError, requireLineEnd } from '../errors.js';
+import { looksBinary, parseDecimal } from '../bytes.js';
+import { readFileBytes, isFolder, listFolder, realPath } from '../files.js';
 import { readNpy, writeNpy, type NpyArray } from './npy.js';
-import { readWritten, stageFor, discardStage, swapIn } from './written.js';
+import { readWritten, stageFor, discardStage, swapIn } from '../written.js';
 import {
   concatFrames, countSpecies, formulaOf, blockColumn, LazyColumn, FRAMES_UNITS, FRAMES_CONVENTIONS,
   EV_PER_A3_IN_GPA, cellVolumeProblem, type AtomArray,
-} from './frames.js';
-import { isElement } from './elements.js';
-import { discoverDk, type DkOptions } from './dk.js';
+} from '../frames.js';
+import { isElement } from '../elements.js';
+import { discoverDk, type DkOptions } from '../dk.js';
 
 /** Options of {@link readDeepmd}. */
 export interface ReadDeepmdOptions extends DkOptions {

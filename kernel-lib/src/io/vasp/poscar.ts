@@ -1,9 +1,9 @@
 /** VASP POSCAR/CONTCAR (VASP 5 format with the species line; VASP 4 with the `species` option). */
-import { ReadError, unterminatedLine } from './errors.js';
-import { looksBinary } from './bytes.js';
-import { readFileBytes } from './files.js';
-import { cellVolumeProblem } from './frames.js';
-import { isElement } from './elements.js';
+import { ReadError, unterminatedLine } from '../errors.js';
+import { looksBinary } from '../bytes.js';
+import { readFileBytes } from '../files.js';
+import { cellVolumeProblem } from '../frames.js';
+import { isElement } from '../elements.js';
 
 /** A structure read from a POSCAR. */
 export interface Poscar {

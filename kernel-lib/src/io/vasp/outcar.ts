@@ -10,12 +10,12 @@
 import { closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ColumnTable } from 'arquero';
-import { ReadError, truncatedError, UNFINISHED, type Truncated } from './errors.js';
-import { forEachLine, parseNumbers, parseNumbersBytes, lineAt, bytesAt, parseDecimal, streamChunks } from './bytes.js';
-import { fileSize, openFile, isFile } from './files.js';
-import { FrameStore, volumeOf, cellVolumeProblem, KBAR_IN_EV_PER_A3 } from './frames.js';
-import { elementOfPotcar } from './elements.js';
-import type { DkOptions } from './dk.js';
+import { ReadError, truncatedError, UNFINISHED, type Truncated } from '../errors.js';
+import { forEachLine, parseNumbers, parseNumbersBytes, lineAt, bytesAt, parseDecimal, streamChunks } from '../bytes.js';
+import { fileSize, openFile, isFile } from '../files.js';
+import { FrameStore, volumeOf, cellVolumeProblem, KBAR_IN_EV_PER_A3 } from '../frames.js';
+import { elementOfPotcar } from '../elements.js';
+import type { DkOptions } from '../dk.js';
 import { readIncar } from './incar.js';
 import { buildVaspFrames, type VaspSettings } from './vaspframes.js';
 

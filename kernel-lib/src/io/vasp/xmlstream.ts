@@ -5,7 +5,7 @@
  * handed over as byte ranges, tag names and attribute texts become (interned) latin1 strings.
  */
 import { openSync, closeSync } from 'node:fs';
-import { streamChunks, InternedText } from './bytes.js';
+import { streamChunks, InternedText } from '../bytes.js';
 
 /** Handler of the events of {@link streamXml}. */
 export interface XmlHandler {
