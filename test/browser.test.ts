@@ -46,6 +46,7 @@ import { thresholds } from '../kernel-lib/src/core/convergence.ts';
 import { semTable, semThresholds } from '../kernel-lib/src/core/sem.ts';
 import { compareThresholds, splitBySemGroup } from '../kernel-lib/src/core/comparison.ts';
 import { recommendDk } from '../kernel-lib/src/core/recommend.ts';
+import { coverageRows } from '../kernel-lib/src/core/coverage.ts';
 import { AL, bundledSweep, referenceCompleteCurves, referenceManifest, semSet } from './reference-data.ts';
 import {
   ROOT, RESULTS, chartFit, cleanup, jupyter, jupyterEnv, launchChromium, menu, openNotebook, runAll, sleep, startLab, waitKernelIdle, workspace,
@@ -464,6 +465,10 @@ test('paper figures notebook as saved: the SEM and comparison widgets show the r
     const outcomes = (await cmp.locator('.deltak-table td').allTextContents()).filter((x) => ['exact', 'conservative', 'mismatch'].includes(x));
     assert.deepEqual(outcomes.sort(), pairs.map((p) => p.outcome).sort(), 'the outcomes kernel-lib gives');
     assert.match((await cmp.locator('.deltak-recommendation').textContent()) ?? '', new RegExp(`^Recommended Δk for training data: ${rec.dk} Å⁻¹`));
+    // the recommendation's check: the coverage there, one sentence per metal and lattice, as kernel-lib counts it
+    const cov = coverageRows(curves, { factor: 0.5, dk: rec.dk! });
+    const covText = (await cmp.locator('.deltak-coverage').textContent()) ?? '';
+    for (const c of cov) assert.ok(covText.includes(`Coverage, ${c.metal} ${c.lattice}: ${c.inside} of ${c.n} MLP properties inside their band at ${rec.dk} Å⁻¹`), `${c.metal} ${c.lattice} in: ${covText}`);
     await cmp.screenshot({ path: join(RESULTS, 'paper-comparison.png'), timeout: 30_000 });
     // at 640, 820 and 1400 px every panel of the SEM, comparison and sweep widgets lies within the
     // output area's width (the page scrolls down to the rest): the four SEMs with their units,

@@ -98,7 +98,7 @@ test('comparison bundle: saving against the stated baseline and coverage at the 
   const c = p.recommendation.cost!;
   assert.deepEqual([c.baselineDk, c.fullRecommended, c.fullFinest, c.fullBaseline], [0.12, 3887, 30375, 13895]);
   assert.match(recommendationText(p), /against 13895 at the baseline 0\.12 Å⁻¹, 3\.57× fewer \(7\.81× against the finest sampled 0\.09 Å⁻¹\)\. Baseline: /);
-  assert.equal(coverageText(p), 'Coverage, Al fcc: 10 of 14 MLP properties inside their band at 0.18 Å⁻¹ (71.4 %); outside: B0, B0p, B, nu.');
+  assert.equal(coverageText(p), 'Coverage, Al fcc: 10 of 14 MLP properties inside their band at 0.18 Å⁻¹ (71.4 %; outside: B0, B0p, B, nu).');
   assert.throws(() => comparisonBundle(cmp, rec, { coverage: coverageRows(sweep(), { dk: 0.24 }) }), /the coverage is at Δk 0\.24 Å⁻¹, the recommendation at 0\.18 Å⁻¹/);
   assert.throws(() => comparisonModel({ ...p, coverage: [{ ...p.coverage![0], inside: 'ten' }] }), /coverage\[0\]\.inside/);
 });

@@ -3,7 +3,7 @@
  * and mismatched SEM thresholds per metal and per SEM, and the recommended Δk.
  */
 import { outcome, type ComparisonRow, type Outcome } from 'deltak/core';
-import { OUTCOME_ORDER } from 'deltak/charts';
+import { coverageSentence, OUTCOME_ORDER } from 'deltak/charts';
 import type { ComparisonPayload } from 'deltak/payloads';
 import { checkArray, checkNumber, checkNumberOrNull, checkObject, checkSem, checkString } from '../common/validate.js';
 
@@ -102,7 +102,5 @@ export function recommendationText(p: ComparisonPayload): string {
 
 /** The coverage at the recommended Δk, one sentence per metal × lattice ("" without coverage). */
 export function coverageText(p: ComparisonPayload): string {
-  return (p.coverage ?? [])
-    .map((c) => `Coverage, ${c.metal} ${c.lattice}: ${c.inside} of ${c.n} ${c.method} properties inside their band at ${c.dk} Å⁻¹ (${Number(c.percent.toFixed(1))} %)${c.outside ? `; outside: ${c.outside}` : ''}${c.not_counted ? `; not counted: ${c.not_counted}` : ''}.`)
-    .join(' ');
+  return (p.coverage ?? []).map((c) => `Coverage, ${coverageSentence(c)}.`).join(' ');
 }

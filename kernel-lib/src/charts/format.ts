@@ -4,6 +4,7 @@
  * digits; counts (a column of integers) whole; shares as percentages; Δk as sampled (its
  * shortest decimal).
  */
+import type { CoverageRow } from '../core/coverage.js';
 
 /** Significant digits of table values. */
 export const TABLE_DIGITS = 4;
@@ -42,4 +43,12 @@ export function formatDk(dk: number | null): string {
 /** The criterion factor as a caption states it: "f = 0.5". */
 export function formatFactor(f: number): string {
   return `f = ${String(Number(f.toPrecision(3)))}`;
+}
+
+/**
+ * The coverage of one metal × lattice in words, as the recommendation states it: "Al fcc: 10 of
+ * 14 MLP properties inside their band at 0.18 Å⁻¹ (71.4 %; outside: B0, …; not counted: …)".
+ */
+export function coverageSentence(c: CoverageRow): string {
+  return `${c.metal} ${c.lattice}: ${c.inside} of ${c.n} ${c.method} properties inside their band at ${formatDk(c.dk)} Å⁻¹ (${formatPercent(c.percent)}${c.outside ? `; outside: ${c.outside}` : ''}${c.not_counted ? `; not counted: ${c.not_counted}` : ''})`;
 }

@@ -12,7 +12,7 @@ import { panelOf } from '../charts/sweep.js';
 import { VEGALITE_MIME, type MimeBundle } from './bundle.js';
 import { SEM_MIME, COMPARISON_MIME, type SemPayload, type SemViewOptions, type ComparisonPayload } from './payloads.js';
 import { formatTable } from './text.js';
-import { formatPercent } from '../charts/format.js';
+import { coverageSentence } from '../charts/format.js';
 import { tableMeta } from '../core/meta.js';
 
 const rowsOf = <T>(x: ColumnTable | readonly T[]): T[] => (Array.isArray(x) ? [...x] : ((x as ColumnTable).objects() as T[]));
@@ -80,7 +80,7 @@ export interface ComparisonBundleOptions {
 
 /** One line per metal × lattice: "Al fcc: 10 of 14 MLP properties inside their band at 0.18 Å⁻¹ (71.4 %; outside: B0, …)". */
 export function coverageText(rows: readonly CoverageRow[]): string {
-  return rows.map((c) => `${c.metal} ${c.lattice}: ${c.inside} of ${c.n} ${c.method} properties inside their band at ${c.dk} Å⁻¹ (${formatPercent(c.percent)}${c.outside ? `; outside: ${c.outside}` : ''}${c.not_counted ? `; not counted: ${c.not_counted}` : ''})`).join('\n');
+  return rows.map(coverageSentence).join('\n');
 }
 
 /**
