@@ -203,7 +203,9 @@ test('05-your-own-data: SEMs, properties and recommendation from the DFT cache t
   const testSet = readFolder(join(AL, 'dft', 'fcc', 'sem'), { pattern: 'dk{dk}/{structure}-*_*.extxyz' });
   const semTh = semThresholds(semTable(testSet), { factor: 0.5 });
   const key = (rows: Record<string, unknown>[]) => rows.map((t) => `${t.structure} ${t.sem} ${t.threshold_dk}`).sort();
-  assert.deepEqual(key(semTh.objects() as Record<string, unknown>[]), key(semThresholds(semTable(semSet()), { factor: 0.5 }).objects() as Record<string, unknown>[]));
+  // the FCC part of the manifest's test set (the notebook reads data/al/dft/fcc)
+  const fccTh = (semThresholds(semTable(semSet()), { factor: 0.5 }).objects() as Record<string, unknown>[]).filter((t) => t.lattice === 'fcc');
+  assert.deepEqual(key(semTh.objects() as Record<string, unknown>[]), key(fccTh));
   const shownSem = payloads<SemPayload>(outputs, SEM_MIME);
   assert.equal(shownSem.length, 1, 'the SEMs are shown');
   assert.deepEqual(key(shownSem[0].thresholds as unknown as Record<string, unknown>[]), key(semTh.objects() as Record<string, unknown>[]));

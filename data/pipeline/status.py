@@ -39,13 +39,11 @@ def main(folder):
         print("| CPU h | " + " | ".join(f"{tot[s] / 3600:.2f}" for s in stages) + " |\n")
         st = man["lattices"][lattice]["status"]
         print(f"Status: {json.dumps(st, ensure_ascii=False)}\n")
-        mc = out / "models" / lattice / "cost.json"
-        if mc.exists():
-            print(f"Models: {mc.read_text().strip()}\n")
-    mc = out / "models" / "metal" / "cost.json"
-    if mc.exists():
+        if (out / "models" / lattice).is_dir():
+            print(f"Models of {lattice.upper()} alone: {models_cost(out / 'models' / lattice)}\n")
+    if (out / "models" / "metal").is_dir():
         lats = man.get("models", {}).get("metal_lattices", {})
-        print(f"Metal-wide models (lattices per Δk: {json.dumps(lats)}): {mc.read_text().strip()}\n")
+        print(f"Metal-wide models (lattices per Δk: {json.dumps(lats)}): {models_cost(out / 'models' / 'metal')}\n")
     props = list(csv.DictReader(open(out / "properties.csv")))
     for lattice in man["lattices"]:
         pr = [p for p in props if p["lattice"] == lattice]
@@ -67,6 +65,23 @@ def main(folder):
                 cells.append(" / ".join(f(v[m]) if m in v else "—" for m in ("DFT", "MLP")))
             print(f"| {dk:g} | " + " | ".join(cells) + " |")
         print()
+
+
+def models_cost(folder: Path) -> str:
+    """Training and freezing of each model (wall seconds, from its trained_on.json), their sum,
+    and what the last run of the models stage did (cost.json: it may only have run dp test)."""
+    walls = {}
+    for t in sorted(folder.glob("dk*/trained_on.json")):
+        walls[t.parent.name[2:]] = json.loads(t.read_text()).get("wall_seconds_train_and_freeze")
+    known = [w for w in walls.values() if w is not None]
+    text = (f"training and freezing {sum(known):.0f} s wall for {len(walls)} models "
+            f"({', '.join(f'{dk}: {w:.0f} s' if w is not None else f'{dk}: not recorded' for dk, w in walls.items())})")
+    last = folder / "cost.json"
+    if last.exists():
+        b = json.loads(last.read_text()).get("last_batch", {})
+        text += (f"; last run of the models stage: {b.get('models_trained')} trained, {b.get('dp_tests')} dp test runs, "
+                 f"{b.get('cpu_seconds')} s CPU")
+    return text
 
 
 if __name__ == "__main__":

@@ -61,8 +61,8 @@ test('readFolder, tags in the files: the reference dataset’s DFT cache tree', 
   assert.deepEqual(r.dks, manifest().dks);
   assert.deepEqual(r.missing, []);
   assert.deepEqual(r.groups.map((g) => g.group).sort(), ['Al fcc oh', 'Al fcc pristine', 'Al fcc td', 'Al fcc vacancy']);
-  // SEMs from the tree equal those of the manifest's test-set files read one by one
-  assert.deepEqual(values(semTable(t)), values(explicitSem()));
+  // SEMs from the tree equal those of the manifest's test-set files read one by one (their FCC part)
+  assert.deepEqual(values(semTable(t)), values(explicitSem()).filter((v) => v.startsWith('Al fcc ')));
   // properties from the cache's tagged single points: the tree read per stage gives the same sweep
   const stages = ['eos', 'elastic', 'defects'];
   const byStage = computeProperties(calculationsFromFrames(concatFrames(stages.flatMap((s) =>
