@@ -108,8 +108,9 @@ async function stopSlurm(c: Cluster) {
   }
   // runuser passes SIGTERM on to munged; munged's own pid file names it should it not
   for (const f of c.pidFiles) {
-    if (!existsSync(f)) continue;
-    const pid = Number(readFileSync(f, 'utf8').trim());
+    // munged removes its pid file as it stops: gone between a check and the read is gone
+    let pid: number;
+    try { pid = Number(readFileSync(f, 'utf8').trim()); } catch { continue; }
     await sleep(500);
     try { process.kill(pid, 0); process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
   }
