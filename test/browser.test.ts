@@ -654,8 +654,22 @@ print(json.dumps({"title": r.find("s:title", ns).text, "context": json.loads(r.f
 
 /** Shut down every kernel of `lab` (through its API): one notebook's kernel at a time. */
 async function shutdownKernels(lab: Lab): Promise<void> {
-  const r = await fetch(`${lab.url}/api/kernels?token=${lab.token}`);
-  for (const k of (await r.json()) as { id: string }[]) await fetch(`${lab.url}/api/kernels/${k.id}?token=${lab.token}`, { method: 'DELETE' });
+  // the list can fail while the server is busy starting or stopping a kernel: asked again (≤ 10 s),
+  // then an error with what the server said
+  let said = '';
+  for (let i = 0; i < 20; i++) {
+    const r = await fetch(`${lab.url}/api/kernels?token=${lab.token}`);
+    const body = await r.text();
+    let kernels: unknown = null;
+    try { kernels = JSON.parse(body); } catch { /* not JSON: said below */ }
+    if (r.ok && Array.isArray(kernels)) {
+      for (const k of kernels as { id: string }[]) await fetch(`${lab.url}/api/kernels/${k.id}?token=${lab.token}`, { method: 'DELETE' });
+      return;
+    }
+    said = `HTTP ${r.status}: ${body.slice(0, 300)}`;
+    await sleep(500);
+  }
+  throw new Error(`the kernel list of the Jupyter server: ${said}`);
 }
 
 /** Number of outputs of a notebook file that carry one of deltak's MIME types. */
