@@ -14,7 +14,7 @@ import {
   ALL, FACTOR_DEFAULT, ThresholdCache, chartData, clampFactor, facets, formatNumber, initialState,
   sweepModel, tableRows, thresholdsCsv, update,
 } from '../extension/src/sweep/state.ts';
-import { sweepFigure, semFigure, panelGrid, gridWidth, topLegend, seriesColours, chartConfig, columnFormatter, formatPercent, DELTAK_VERSION } from '../kernel-lib/src/charts/index.ts';
+import { sweepFigure, semFigure, panelGrid, topLegend, seriesColours, chartConfig, columnFormatter, formatPercent, DELTAK_VERSION } from '../kernel-lib/src/charts/index.ts';
 import { readFileSync } from 'node:fs';
 import { semChartData, semModel, semOrder, semTableRows } from '../extension/src/sem/state.ts';
 import { comparisonModel, recommendationText, shares } from '../extension/src/comparison/state.ts';
@@ -215,9 +215,10 @@ test('sweep figure: one definition, units on both axes, names with quotes, panel
     assert.ok(g.width + gutter <= width - 20 || g.width === 60, `one panel at ${width} px: ${g.width} px`);
   }
   assert.equal(panelGrid(272, 2, { minWidth: 150, maxWidth: 320, gutter: 110 }).width, 142, '272 − 20 − 110');
+  assert.equal(panelGrid(272, 2, { minWidth: 150, maxWidth: 320, gutter: 110 }).figureWidth, 252, '1 × (142 + 110)');
   // legends wrap with the figure: one entry per row in it, a row of entries in a wide one
-  assert.equal(topLegend(gridWidth(panelGrid(272, 2, { minWidth: 150, maxWidth: 320, gutter: 110 }), 110)).columns, 1);
-  assert.equal(topLegend(gridWidth(panelGrid(1400, 4, { minWidth: 170, maxWidth: 420, gutter: 90 }), 90)).columns, 7);
+  assert.equal(topLegend(panelGrid(272, 2, { minWidth: 150, maxWidth: 320, gutter: 110 }).figureWidth).columns, 1);
+  assert.equal(topLegend(panelGrid(1400, 4, { minWidth: 170, maxWidth: 420, gutter: 90 }).figureWidth).columns, 7);
 });
 
 test('clipped outliers: drawn at the edge of the range, flagged, the true value kept', () => {

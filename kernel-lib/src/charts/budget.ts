@@ -3,7 +3,7 @@
  * the DFT test set (SEM against the reference Δk) and the test RMSE of the MLP trained at each Δk.
  */
 import { VEGALITE_V5_SCHEMA, type FigureOptions, type VegaLiteSpec } from './sweep.js';
-import { chartConfig, gridWidth, panelGrid, seriesColours } from './theme.js';
+import { chartConfig, panelGrid, seriesColours } from './theme.js';
 import type { ErrorBudgetRow } from '../core/errorbudget.js';
 
 /** Title and unit of each quantity's panel, in display order. */
@@ -63,9 +63,12 @@ export function errorBudgetChart(rows: readonly ErrorBudgetRow[], options: Figur
   const grid = panelGrid(options.width ?? 760, quantities.length, { minWidth: 170, maxWidth: 320, gutter: 90 });
   const series = [BUDGET_SERIES.noise, BUDGET_SERIES.model];
   // below the panels; where the full names would reach past a narrow figure, their short forms
-  const legend = gridWidth(grid, 90) >= 330
-    ? { orient: 'bottom', direction: 'vertical', labelLimit: 420 }
-    : { orient: 'bottom', direction: 'vertical', labelExpr: "indexof(datum.label, 'label noise') === 0 ? 'label noise (SEM)' : 'model error (test RMSE)'" };
+  const legend = {
+    orient: 'bottom', direction: 'vertical',
+    ...(grid.figureWidth >= 330
+      ? { labelLimit: 420 }
+      : { labelExpr: "indexof(datum.label, 'label noise') === 0 ? 'label noise (SEM)' : 'model error (test RMSE)'" }),
+  };
   return {
     $schema: VEGALITE_V5_SCHEMA,
     description: 'deltak: error budget, label noise of the DFT test set beside the MLP test error, per Δk',

@@ -5,7 +5,7 @@
  */
 import { VEGALITE_V5_SCHEMA, indexLookup, panelOf, type ChartData, type FigureOptions, type VegaLiteSpec } from './sweep.js';
 import { SEM_NAMES, SEM_UNITS, type SemPoint } from '../core/sem.js';
-import { chartConfig, colourScale, DK_SCHEME, gridWidth, panelGrid, topLegend } from './theme.js';
+import { chartConfig, colourScale, DK_SCHEME, panelGrid, topLegend } from './theme.js';
 
 /** A SEM value with optional interval (Fig. 4 input). Δk in Å⁻¹. */
 export interface SemChartRow extends SemPoint {
@@ -99,7 +99,7 @@ export function semFigure(layout: SemFigureLayout, data: ChartData, withInterval
   const interactive = layout.interactive ?? false;
   const color = {
     field: 'structure', type: 'nominal', title: 'structure', scale: colourScale(layout.structures),
-    legend: topLegend(gridWidth(grid, 90), { symbolOpacity: 1 }),
+    legend: topLegend(grid.figureWidth, { symbolOpacity: 1 }),
   };
   const x = {
     field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 },
@@ -212,7 +212,7 @@ export interface OutcomeDatum {
 export function comparisonFigure(options: FigureOptions, data: ChartData): VegaLiteSpec {
   const grid = panelGrid(options.width ?? 760, 2, { minWidth: 150, maxWidth: 320, gutter: 110 });
   const width = grid.width;
-  const legend = topLegend(gridWidth(grid, 110));
+  const legend = topLegend(grid.figureWidth);
   const bar = (by: string) => ({
     title: `per ${by}`,
     transform: [{ filter: { field: 'by', equal: by } }],

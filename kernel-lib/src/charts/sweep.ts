@@ -8,7 +8,7 @@
 import type { SweepRow } from '../core/sweep.js';
 import type { ThresholdRow } from '../core/convergence.js';
 import type { ExcludedPoint } from '../core/stability.js';
-import { chartConfig, colourScale, gridWidth, panelGrid, topLegend, type ChartTheme } from './theme.js';
+import { chartConfig, colourScale, panelGrid, topLegend, type ChartTheme } from './theme.js';
 
 /** The vega-lite v5 schema URL (JupyterLab 4's built-in renderer takes v5 only). */
 export const VEGALITE_V5_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
@@ -167,7 +167,7 @@ export function sweepFigure(layout: SweepFigureLayout, data: ChartData): VegaLit
   const interactive = layout.interactive ?? false;
   const color = {
     field: 'method', type: 'nominal', title: 'method', scale: colourScale(layout.methods),
-    legend: topLegend(gridWidth(grid, 90), { symbolOpacity: 1 }),
+    legend: topLegend(grid.figureWidth, { symbolOpacity: 1 }),
   };
   const x = {
     field: 'dk', type: 'quantitative', title: 'Δk (Å⁻¹)', scale: { zero: false, nice: false, padding: 8 },

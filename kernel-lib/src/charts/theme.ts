@@ -107,10 +107,12 @@ export function chartConfig(theme?: ChartTheme): Record<string, unknown> {
   };
 }
 
-/** Width of one panel (px) and number of panel columns that fit `available` px. */
+/** Width of one panel (px), number of panel columns that fit `available` px, and the width of the figure they make with their axes (px). */
 export interface PanelGrid {
   columns: number;
   width: number;
+  /** `columns` × (panel width + axis gutter), px: what a legend above or below the panels may span. */
+  figureWidth: number;
 }
 
 /**
@@ -126,7 +128,7 @@ export function panelGrid(available: number, panels: number, options: { minWidth
   const room = Math.max(0, available - 20);
   const columns = Math.max(1, Math.min(Math.max(1, panels), Math.floor(room / (minWidth + gutter))));
   const width = Math.max(Math.min(minWidth, Math.max(60, room - gutter)), Math.min(maxWidth, Math.floor(room / columns - gutter)));
-  return { columns, width };
+  return { columns, width, figureWidth: columns * (width + gutter) };
 }
 
 /**
@@ -139,9 +141,4 @@ export function topLegend(figureWidth: number, extra: Record<string, unknown> = 
     orient: 'top', direction: 'horizontal', columns: Math.max(1, Math.floor(figureWidth / 190)),
     labelLimit: 160, titleLimit: Math.max(120, figureWidth - 20), ...extra,
   };
-}
-
-/** The width (px) of a grid of panels with their axes: `columns` × (panel width + `gutter`). */
-export function gridWidth(grid: PanelGrid, gutter: number): number {
-  return grid.columns * (grid.width + gutter);
 }
